@@ -1,0 +1,12 @@
+/** Workspaces, AWS accounts and channel bindings: who may ask about which account. */
+export {
+  addAccount,
+  bindChannel,
+  accountsForChannel,
+  newExternalId,
+  AccountsError,
+  type AddAccountInput,
+  type BindInput,
+  type ChannelScope,
+  type BoundAccount,
+} from './manage.js';

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { and, eq, inArray } from 'drizzle-orm';
+import { awsAccounts, channelBindings, workspaces, type Db } from '../db/index.js';
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export class AccountsError extends Error {
+  override readonly name = 'AccountsError';
+}
+
+/**
+ * 24 random bytes, base64url: 32 characters, all allowed in an ExternalId. Unique per account so a
+ * leaked id from one customer is useless against another (the confused-deputy guard).
+ */
+export function newExternalId(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export interface AddAccountInput {
+  teamId: string;
+  name: string;
+  roleArn: string;
+  regions?: string[];
+}
+
+export async function addAccount(db: Db, input: AddAccountInput) {
+  if (!NAME.test(input.name)) throw new AccountsError(`account name "${input.name}" must be 1-64 letters, digits, _ . or -`);
+  if (!ROLE_ARN.test(input.roleArn))
+    throw new AccountsError(`--role-arn "${input.roleArn}" is not an IAM role ARN (arn:aws:iam::123456789012:role/plainfra-readonly)`);
+  const regions = input.regions?.length ? input.regions : ['us-east-1'];
+  const bad = regions.filter((r) => !REGION.test(r));
+  if (bad.length) throw new AccountsError(`unknown region name(s): ${bad.join(', ')} (expected e.g. us-east-1,eu-west-1)`);
+
+  return db.transaction(async (tx) => {
+    await tx.insert(workspaces).values({ teamId: input.teamId }).onConflictDoNothing();
+    const existing = await tx
+      .select()
+      .from(awsAccounts)
+      .where(and(eq(awsAccounts.teamId, input.teamId), eq(awsAccounts.name, input.name)));
+    if (existing.length) throw new AccountsError(`account "${input.name}" already exists for team ${input.teamId}`);
+    const [row] = await tx
+      .insert(awsAccounts)
+      .values({ teamId: input.teamId, name: input.name, roleArn: input.roleArn, regions, externalId: newExternalId() })
+      .returning();
+    return row!;
+  });
+}
+
+export interface BindInput {
+  teamId: string;
+  channelId: string;
+  accountName: string;
+  digestCron?: string;
+  digestTz?: string;
+}
+
+export async function bindChannel(db: Db, input: BindInput) {
+  if (!/^([CGD][A-Z0-9]{2,}|\*)$/.test(input.channelId))
+    throw new AccountsError(`--channel "${input.channelId}" is not a Slack channel id (like C0123ABCD), or * for the workspace default`);
+  if (input.digestTz && !isValidTimeZone(input.digestTz)) throw new AccountsError(`--tz "${input.digestTz}" is not an IANA time zone (e.g. Europe/Berlin)`);
+  if (input.digestCron && input.digestCron.trim().split(/\s+/).length !== 5)
+    throw new AccountsError(`--digest "${input.digestCron}" must be a 5-field cron expression, e.g. "0 9 * * 1"`);
+  const [account] = await db
+    .select()
+    .from(awsAccounts)
+    .where(and(eq(awsAccounts.teamId, input.teamId), eq(awsAccounts.name, input.accountName)));
+  if (!account) throw new AccountsError(`no account "${input.accountName}" for team ${input.teamId}: add it with plainfra accounts add`);
+  const [row] = await db
+    .insert(channelBindings)
+    .values({
+      teamId: input.teamId,
+      channelId: input.channelId,
+      accountId: account.id,
+      digestCron: input.digestCron ?? null,
+      digestTz: input.digestTz ?? null,
+    })
+    .onConflictDoUpdate({
+      target: [channelBindings.teamId, channelBindings.channelId, channelBindings.accountId],
+      set: { digestCron: input.digestCron ?? null, digestTz: input.digestTz ?? null },
+    })
+    .returning();
+  return { binding: row!, account };
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ChannelScope {
+  teamId: string;
+  channelId: string;
+  /** Slack Connect channel shared with another organisation: only explicit bindings count. */
+  externallyShared: boolean;
+}
+
+export type BoundAccount = typeof awsAccounts.$inferSelect;
+
+/**
+ * The accounts a channel may query. The team comes from the signed Slack request, never from the
+ * model; the model may only choose among these.
+ */
+export async function accountsForChannel(db: Db, scope: ChannelScope): Promise<BoundAccount[]> {
+  const channels = scope.externallyShared ? [scope.channelId] : [scope.channelId, '*'];
+  const rows = await db
+    .select({ account: awsAccounts, channelId: channelBindings.channelId })
+    .from(channelBindings)
+    .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
+    .where(and(eq(channelBindings.teamId, scope.teamId), inArray(channelBindings.channelId, channels)));
+  // Explicit channel bindings first, then the workspace default; one entry per account.
+  rows.sort((a, b) => Number(a.channelId === '*') - Number(b.channelId === '*'));
+  const seen = new Set<number>();
+  return rows.filter((r) => !seen.has(r.account.id) && seen.add(r.account.id)).map((r) => r.account);
+}

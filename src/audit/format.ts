@@ -1,0 +1,24 @@
+import type { AuditRow } from './record.js';
+
+const MAX_PAYLOAD_CHARS = 400;
+
+/** Human-readable trail for `plainfra audit`: one line per event, payload abbreviated. */
+export function formatTrail(rows: AuditRow[]): string {
+  if (rows.length === 0) return '(no audit events)';
+  return rows
+    .map((r) => {
+      const payload = JSON.stringify(r.payload);
+      const short = payload.length > MAX_PAYLOAD_CHARS ? `${payload.slice(0, MAX_PAYLOAD_CHARS)}… (${payload.length} chars)` : payload;
+      return `${r.createdAt.toISOString()}  #${r.id}  ${r.actor.padEnd(8)} ${r.kind.padEnd(12)} ${short}`;
+    })
+    .join('\n');
+}
+
+/** JSON lines are easier to diff and to feed to jq than one big array. */
+export function trailToJson(rows: AuditRow[]): string {
+  return JSON.stringify(
+    rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
+    null,
+    2,
+  );
+}

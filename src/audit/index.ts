@@ -1,0 +1,3 @@
+/** The audit trail: every message, LLM call and tool call, append-only, keyed by conversation. */
+export { recordAudit, readTrail, findByStepKey, findThreadConversations, type AuditInput, type AuditRow } from './record.js';
+export { formatTrail, trailToJson } from './format.js';

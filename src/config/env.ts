@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * Per-role environment schemas. Each process role reads only its own secrets and refuses to start
+ * when handed another role's: a leaked Slack token in the AWS worker, or AWS keys in the LLM worker,
+ * would undo the separation that makes plainfra safe by construction.
+ */
+export type Role = 'bot' | 'hawk' | 'sentinel' | 'admin';
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+const common = {
+  DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL, e.g. postgres://plainfra@127.0.0.1:5432/plainfra'),
+  REDIS_URL: z.string().url('REDIS_URL must be a redis:// URL, e.g. redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  PLAINFRA_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'PLAINFRA_QUEUE_PREFIX: letters, digits, _ or -, at most 64')
+    .default('plainfra'),
+  LOG_LEVEL: logLevel,
+  /** How long a worker holds a job before another may take it over after a crash (BullMQ lock). */
+  PLAINFRA_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+};
+
+export const botEnv = z
+  .object({
+    ...common,
+    SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'SLACK_BOT_TOKEN must be the bot token (xoxb-…) from the Slack app page'),
+    SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+    SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'SLACK_APP_TOKEN must be an app-level token (xapp-…)').optional(),
+    SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+    /** Set to skip auth.test at start-up (tests, or when the ids are known). */
+    SLACK_BOT_USER_ID: z.string().optional(),
+    SLACK_BOT_ID: z.string().optional(),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  })
+  .refine((e) => e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET, {
+    message: 'set SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode)',
+    path: ['SLACK_SIGNING_SECRET'],
+  });
+
+export const hawkEnv = z.object({
+  ...common,
+  AWS_REGION: z.string().default('us-east-1'),
+  /** Parallel hawk jobs per process. */
+  PLAINFRA_HAWK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+});
+
+export const sentinelEnv = z.object({
+  ...common,
+  ANTHROPIC_API_KEY: z.string().min(1, 'ANTHROPIC_API_KEY is required for the sentinel'),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  PLAINFRA_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  PLAINFRA_DOCS_URL: z.string().url().default('https://docs.aws.amazon.com'),
+  /** LLM calls per question before the loop stops with an explanation. */
+  PLAINFRA_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
+  PLAINFRA_SENTINEL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+});
+
+export const adminEnv = z.object({ ...common });
+
+export type BotConfig = z.infer<typeof botEnv>;
+export type HawkConfig = z.infer<typeof hawkEnv>;
+export type SentinelConfig = z.infer<typeof sentinelEnv>;
+export type AdminConfig = z.infer<typeof adminEnv>;
+export type CommonConfig = AdminConfig;
+
+const AWS_CREDENTIAL_VARS = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+];
+const SLACK_SECRET_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'];
+const LLM_SECRET_VARS = ['ANTHROPIC_API_KEY'];
+
+/** Variables each role must NOT be given (the GUIDE's "refuses" column). */
+export const FORBIDDEN: Record<Role, readonly string[]> = {
+  bot: [...AWS_CREDENTIAL_VARS, ...LLM_SECRET_VARS],
+  hawk: [...LLM_SECRET_VARS, ...SLACK_SECRET_VARS],
+  sentinel: [...AWS_CREDENTIAL_VARS, ...SLACK_SECRET_VARS],
+  admin: [],
+};

@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import { adminEnv, botEnv, FORBIDDEN, hawkEnv, sentinelEnv, type Role } from './env.js';
+
+/** A start-up configuration problem; the CLI prints `message` and exits non-zero. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const schemas = { bot: botEnv, hawk: hawkEnv, sentinel: sentinelEnv, admin: adminEnv } as const;
+type Schemas = typeof schemas;
+export type ConfigFor<R extends Role> = z.infer<Schemas[R]>;
+
+/**
+ * Validates the environment for one process role. Throws ConfigError whose message lists every
+ * problem and says what to set or unset, so an operator fixes them all in one go.
+ */
+export function loadConfig<R extends Role>(role: R, env: NodeJS.ProcessEnv = process.env): ConfigFor<R> {
+  const problems: string[] = [];
+  for (const name of FORBIDDEN[role]) {
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(
+        `${name} is set, but the ${role} process must not hold it: ${explainSeparation(role)} Unset ${name} for this process.`,
+      );
+    }
+  }
+  const parsed = schemas[role].safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const variable = issue.path.join('.') || '(environment)';
+      const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+      problems.push(missing ? `${variable} is required: set it.` : `${variable}: ${issue.message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`plainfra ${role}: configuration refused\n  - ${problems.join('\n  - ')}`);
+  }
+  return parsed.data as ConfigFor<R>;
+}
+
+function explainSeparation(role: Role): string {
+  switch (role) {
+    case 'bot':
+      return 'the bot holds Slack tokens only, never AWS or LLM credentials.';
+    case 'hawk':
+      return 'hawk holds AWS credentials only; it must not be able to talk to Slack or the LLM.';
+    case 'sentinel':
+      return 'the sentinel holds the LLM key only; it must not be able to touch AWS or Slack.';
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,122 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  index,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  integer,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** A Slack workspace (team) that installed plainfra. */
+export const workspaces = pgTable('workspaces', {
+  teamId: text('team_id').primaryKey(),
+  name: text('name'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A customer AWS account a workspace may query, through the role it deployed from our template. */
+export const awsAccounts = pgTable(
+  'aws_accounts',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id')
+      .notNull()
+      .references(() => workspaces.teamId),
+    name: text('name').notNull(),
+    roleArn: text('role_arn').notNull(),
+    regions: text('regions').array().notNull().default(sql`'{us-east-1}'::text[]`),
+    /** Crypto-random, unique per account: the confused-deputy guard in the role's trust policy. */
+    externalId: text('external_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('aws_accounts_team_name').on(t.teamId, t.name), uniqueIndex('aws_accounts_external_id').on(t.externalId)],
+);
+
+/**
+ * Which accounts a channel may query. channel_id '*' is a workspace-wide default that applies to the
+ * workspace's own channels only — never to Slack Connect channels shared with another organisation.
+ */
+export const channelBindings = pgTable(
+  'channel_bindings',
+  {
+    id: serial('id').primaryKey(),
+    teamId: text('team_id')
+      .notNull()
+      .references(() => workspaces.teamId),
+    channelId: text('channel_id').notNull(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => awsAccounts.id),
+    digestCron: text('digest_cron'),
+    digestTz: text('digest_tz'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('channel_bindings_unique').on(t.teamId, t.channelId, t.accountId)],
+);
+
+/** One Slack thread = one conversation; replies in the thread are follow-ups of it. */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: text('team_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    threadTs: text('thread_ts').notNull(),
+    startedBy: text('started_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('conversations_thread').on(t.teamId, t.channelId, t.threadTs)],
+);
+
+/**
+ * Slack event ids already accepted. Slack retries a delivery it thinks failed; the unique key makes
+ * the second delivery a no-op in Postgres, independent of Redis.
+ */
+export const slackEvents = pgTable('slack_events', {
+  eventId: text('event_id').primaryKey(),
+  conversationId: uuid('conversation_id').notNull(),
+  turnId: text('turn_id').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The append-only trail (a trigger forbids UPDATE and DELETE outside the retention job). It is also
+ * the conversation's durable state: the sentinel rebuilds the transcript from it at every step.
+ * `step_key` makes each step's writes idempotent: a retried job finds its row instead of redoing it.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    conversationId: uuid('conversation_id').notNull(),
+    actor: text('actor').notNull(),
+    kind: text('kind').notNull(),
+    stepKey: text('step_key'),
+    payload: jsonb('payload').notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    index('audit_events_conversation').on(t.conversationId, t.id),
+    index('audit_events_created_at').on(t.createdAt),
+    uniqueIndex('audit_events_step_key').on(t.conversationId, t.stepKey),
+  ],
+);
+
+export const AUDIT_ACTORS = ['bot', 'hawk', 'sentinel'] as const;
+export const AUDIT_KINDS = [
+  'message_in',
+  'llm_request',
+  'llm_response',
+  'tool_call',
+  'tool_result',
+  'refused',
+  'message_out',
+  'error',
+] as const;
+export type AuditActor = (typeof AUDIT_ACTORS)[number];
+export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * The typed job catalogue: per queue, the payload schema and the job options in one place.
+ * Every job is idempotent (BullMQ is at-least-once): its id is derived from the conversation step it
+ * performs, and each worker re-checks the audit log for work already done before doing it again.
+ */
+
+export const awsQueryInput = z.object({
+  account: z.string().max(128).optional(),
+  region: z.string().max(32).optional(),
+  service: z.string().min(1).max(64),
+  operation: z.string().min(1).max(128),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+export type AwsQueryToolInput = z.infer<typeof awsQueryInput>;
+
+export const sentinelJob = z.object({
+  conversationId: z.string().uuid(),
+  /** The audit id of the message_in that started this turn. */
+  turnId: z.string().min(1),
+  /** 0 for the first LLM call of the turn, +1 after each round of tool results. */
+  step: z.number().int().min(0),
+});
+
+export const hawkJob = z.object({
+  conversationId: z.string().uuid(),
+  turnId: z.string().min(1),
+  step: z.number().int().min(0),
+  calls: z.array(z.object({ toolUseId: z.string().min(1), input: z.unknown() })).min(1),
+});
+
+export const replyJob = z.object({
+  conversationId: z.string().uuid(),
+  turnId: z.string().min(1),
+  text: z.string(),
+  /** Why the turn ended: 'answer', 'step_cap', 'error' … (shown in the audit row). */
+  outcome: z.string().default('answer'),
+});
+
+export type SentinelJob = z.infer<typeof sentinelJob>;
+export type HawkJob = z.infer<typeof hawkJob>;
+export type ReplyJob = z.infer<typeof replyJob>;
+
+const common: JobsOptions = {
+  // Keep finished jobs for an hour so a duplicate add with the same jobId is ignored meanwhile;
+  // the audit log (not Redis) is the long-term record.
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export const QUEUES = {
+  sentinel: {
+    name: 'sentinel',
+    schema: sentinelJob,
+    jobId: (j: SentinelJob) => `s-${j.turnId}-${j.step}`,
+    options: { ...common, attempts: 4, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
+  },
+  hawk: {
+    name: 'hawk',
+    schema: hawkJob,
+    jobId: (j: HawkJob) => `h-${j.turnId}-${j.step}`,
+    options: { ...common, attempts: 4, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
+  },
+  replies: {
+    name: 'replies',
+    schema: replyJob,
+    jobId: (j: ReplyJob) => `r-${j.turnId}`,
+    options: { ...common, attempts: 6, backoff: { type: 'exponential', delay: 1_000 } } satisfies JobsOptions,
+  },
+} as const;
+
+export type QueueName = keyof typeof QUEUES;

@@ -1,0 +1,84 @@
+import { Queue, Worker, UnrecoverableError, type Job, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { QUEUES, type QueueName, type HawkJob, type ReplyJob, type SentinelJob } from './catalog.js';
+import { createRedis } from './connection.js';
+
+type PayloadOf<N extends QueueName> = N extends 'sentinel' ? SentinelJob : N extends 'hawk' ? HawkJob : ReplyJob;
+
+/** Producer side: validated payloads, deterministic job ids. */
+export class Enqueuer {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(QUEUES[name].name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async add<N extends QueueName>(name: N, payload: PayloadOf<N>): Promise<string> {
+    const def = QUEUES[name];
+    const data = def.schema.parse(payload);
+    const jobId = (def.jobId as (p: PayloadOf<N>) => string)(data as PayloadOf<N>);
+    await this.queue(name).add(name, data, { ...def.options, jobId });
+    return jobId;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}
+
+export interface WorkerOptions {
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+  lockDurationMs: number;
+  logger: Logger;
+}
+
+/**
+ * A BullMQ worker for one queue. Invalid payloads fail without retries (UnrecoverableError): a
+ * malformed job will not become valid by waiting. A crashed worker's job returns to the queue when
+ * its lock expires (stalled-job recovery), so a second process finishes it.
+ */
+export function startWorker<N extends QueueName>(
+  name: N,
+  handler: (payload: PayloadOf<N>, job: Job) => Promise<void>,
+  opts: WorkerOptions,
+): Worker {
+  const def = QUEUES[name];
+  const processor: Processor = async (job) => {
+    const parsed = def.schema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid ${name} job ${job.id}: ${parsed.error.message}`);
+    await handler(parsed.data as PayloadOf<N>, job);
+  };
+  const worker = new Worker(def.name, processor, {
+    connection: createRedis(opts.redisUrl, 'worker'),
+    prefix: opts.prefix,
+    concurrency: opts.concurrency,
+    lockDuration: opts.lockDurationMs,
+    stalledInterval: Math.max(1000, Math.floor(opts.lockDurationMs / 2)),
+    maxStalledCount: 2,
+  });
+  worker.on('failed', (job, err) =>
+    opts.logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
+  );
+  worker.on('error', (err) => opts.logger.error({ queue: name, err: err.message }, 'worker error'));
+  return worker;
+}
+
+/** BullMQ's close() can hang while Redis is unreachable; give it a deadline, then force. */
+export async function closeWorker(worker: Worker, graceMs = 10_000): Promise<void> {
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+  const result = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
+  if (result === 'timeout') await worker.close(true);
+}
