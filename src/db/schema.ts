@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   index,
   jsonb,
   pgTable,
@@ -68,6 +69,8 @@ export const conversations = pgTable(
     channelId: text('channel_id').notNull(),
     threadTs: text('thread_ts').notNull(),
     startedBy: text('started_by').notNull(),
+    /** Slack Connect channel shared with another organisation: only explicit bindings apply. */
+    externallyShared: boolean('externally_shared').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('conversations_thread').on(t.teamId, t.channelId, t.threadTs)],

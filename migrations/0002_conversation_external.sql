@@ -1,0 +1,1 @@
+ALTER TABLE "conversations" ADD COLUMN "externally_shared" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,221 @@
+import { eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { conversations, type Db } from '../db/index.js';
+import { findByStepKey, readTrail, recordAudit, type AuditRow } from '../audit/index.js';
+import { accountsForChannel } from '../accounts/index.js';
+import { awsQueryInput, type Enqueuer, type SentinelJob } from '../queues/index.js';
+import { AWS_DOCS, AWS_QUERY, fetchAwsDoc, toolDefinitions } from '../tools/index.js';
+import { buildTranscript, toolResultOf, type ContentBlock } from './transcript.js';
+import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
+import { LlmError, type Llm, type LlmResponse } from './llm.js';
+
+export interface SentinelDeps {
+  db: Db;
+  enqueuer: Enqueuer;
+  llm: Llm;
+  logger: Logger;
+  model: string;
+  maxSteps: number;
+  docsBaseUrl: string;
+  maxTokens?: number;
+}
+
+/** Thrown when the step must wait (e.g. tool results still missing); BullMQ retries it later. */
+export class StepNotReady extends Error {
+  override readonly name = 'StepNotReady';
+}
+
+const MAX_DOC_CHARS_FOR_MODEL = 12_000;
+
+/**
+ * One durable step of the agent loop: rebuild the transcript from the audit log, make (or reuse)
+ * one LLM call, then either hand tool calls to hawk / run aws_docs, or enqueue the reply. Nothing
+ * blocks waiting for another worker; every write is keyed by step so a retried job resumes.
+ */
+export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, attempt: { number: number; isFinal: boolean }): Promise<void> {
+  const { db, logger } = deps;
+  const turn = Number(job.turnId);
+  const [conv] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId));
+  if (!conv) throw new Error(`conversation ${job.conversationId} not found`);
+  const log = logger.child({ conversationId: job.conversationId, turnId: job.turnId, step: job.step });
+
+  let response = await storedResponse(db, job);
+  if (!response) {
+    if (job.step >= deps.maxSteps) {
+      await finish(deps, job, 'step_cap', `I stopped after ${deps.maxSteps} steps without a complete answer. Try a narrower question (one account, one service, one time period).`);
+      return;
+    }
+    const rows = await readTrail(db, job.conversationId);
+    const transcript = buildTranscript(rows, turn);
+    if (transcript.pendingToolUses.length > 0) throw new StepNotReady(`waiting for ${transcript.pendingToolUses.length} tool result(s)`);
+    const accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
+    const finalStep = job.step >= deps.maxSteps - 1;
+    const system = systemPrompt({ accounts: accounts.map((a) => ({ name: a.name, regions: a.regions })), today: new Date().toISOString().slice(0, 10) });
+    const request = {
+      model: deps.model,
+      maxTokens: deps.maxTokens ?? 2048,
+      system: finalStep ? `${system}\n${FINAL_STEP_NOTE}` : system,
+      tools: toolDefinitions(deps.docsBaseUrl),
+      messages: transcript.messages,
+      toolChoice: finalStep ? ('none' as const) : ('auto' as const),
+    };
+    // No audit row, no LLM call: if this insert throws, the call below never happens.
+    await recordAudit(db, {
+      conversationId: job.conversationId,
+      actor: 'sentinel',
+      kind: 'llm_request',
+      stepKey: `llmreq:${job.turnId}:${job.step}:${attempt.number}`,
+      payload: {
+        turnId: job.turnId,
+        step: job.step,
+        attempt: attempt.number,
+        model: request.model,
+        toolChoice: request.toolChoice,
+        messageCount: request.messages.length,
+        lastMessage: request.messages[request.messages.length - 1] ?? null,
+      },
+    });
+    let llmResponse: LlmResponse;
+    try {
+      llmResponse = await deps.llm.create(request);
+    } catch (err) {
+      const e = err instanceof LlmError ? err : new LlmError((err as Error).message, undefined, true);
+      await recordAudit(db, {
+        conversationId: job.conversationId,
+        actor: 'sentinel',
+        kind: 'error',
+        payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
+      });
+      if (e.retryable && !attempt.isFinal) throw e;
+      log.error({ err: e.message }, 'LLM call failed for good');
+      await finish(deps, job, 'error', llmFailureText(e));
+      return;
+    }
+    response = (
+      await recordAudit(db, {
+        conversationId: job.conversationId,
+        actor: 'sentinel',
+        kind: 'llm_response',
+        stepKey: `llm:${job.turnId}:${job.step}`,
+        payload: {
+          turnId: job.turnId,
+          step: job.step,
+          id: llmResponse.id,
+          model: llmResponse.model,
+          stopReason: llmResponse.stopReason,
+          usage: llmResponse.usage,
+          content: llmResponse.content,
+        },
+      })
+    ).row;
+  }
+  await actOnResponse(deps, job, response, log);
+}
+
+async function storedResponse(db: Db, job: SentinelJob): Promise<AuditRow | undefined> {
+  return findByStepKey(db, job.conversationId, `llm:${job.turnId}:${job.step}`);
+}
+
+async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow, log: Logger): Promise<void> {
+  const payload = row.payload as { stopReason: string | null; content: ContentBlock[] };
+  const toolUses = payload.content.filter((b) => b.type === 'tool_use');
+  if (payload.stopReason === 'tool_use' && toolUses.length > 0) {
+    const awsCalls: { toolUseId: string; input: unknown }[] = [];
+    const trail = await readTrail(deps.db, job.conversationId);
+    const done = new Set(trail.map(toolResultOf).filter((r) => r !== undefined).map((r) => r.toolUseId));
+    for (const block of toolUses) {
+      const toolUseId = String(block.id);
+      if (block.name === AWS_QUERY) {
+        const parsed = awsQueryInput.safeParse(block.input);
+        if (parsed.success) awsCalls.push({ toolUseId, input: parsed.data });
+        else if (!done.has(toolUseId)) await refuse(deps, job, toolUseId, block, `aws_query input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      } else if (block.name === AWS_DOCS) {
+        if (!done.has(toolUseId)) await runDocs(deps, job, toolUseId, block);
+      } else if (!done.has(toolUseId)) {
+        await refuse(deps, job, toolUseId, block, `there is no tool named ${String(block.name)}; use aws_query or aws_docs`);
+      }
+    }
+    if (awsCalls.length > 0) await deps.enqueuer.add('hawk', { conversationId: job.conversationId, turnId: job.turnId, step: job.step, calls: awsCalls });
+    else await deps.enqueuer.add('sentinel', { ...job, step: job.step + 1 });
+    log.info({ awsCalls: awsCalls.length, tools: toolUses.length }, 'step handed on');
+    return;
+  }
+  if (payload.stopReason === 'pause_turn') {
+    await deps.enqueuer.add('sentinel', { ...job, step: job.step + 1 });
+    return;
+  }
+  const text = payload.content
+    .filter((b) => b.type === 'text')
+    .map((b) => String(b.text))
+    .join('\n')
+    .trim();
+  await finish(deps, job, payload.stopReason ?? 'answer', answerText(text, payload.stopReason));
+}
+
+function answerText(text: string, stopReason: string | null): string {
+  switch (stopReason) {
+    case 'max_tokens':
+      return `${text}\n\n_(The answer was cut short at the length limit; ask a narrower follow-up for the rest.)_`;
+    case 'refusal':
+      return text || 'The model declined to answer this question.';
+    case 'model_context_window_exceeded':
+      return `${text}\n\n_(This thread has grown too long for the model; start a new thread for a fresh question.)_`;
+    default:
+      return text || 'I have no answer to give for that question.';
+  }
+}
+
+function llmFailureText(e: LlmError): string {
+  if (e.status === 401 || e.status === 403) return 'Sorry — the language model rejected plainfra\'s API key. An admin should check ANTHROPIC_API_KEY on the sentinel.';
+  if (e.status === 429 || e.status === 529 || (e.status ?? 0) >= 500)
+    return `Sorry — the language model is overloaded or rate-limited right now (HTTP ${e.status}). Please ask again in a few minutes.`;
+  if (e.status === 400) return 'Sorry — the language model refused the request as invalid; this was logged for the plainfra admins.';
+  return 'Sorry — I could not reach the language model. Please ask again in a few minutes.';
+}
+
+async function refuse(deps: SentinelDeps, job: SentinelJob, toolUseId: string, block: ContentBlock, reason: string): Promise<void> {
+  await recordAudit(deps.db, {
+    conversationId: job.conversationId,
+    actor: 'sentinel',
+    kind: 'refused',
+    stepKey: `result:${job.turnId}:${toolUseId}`,
+    payload: { turnId: job.turnId, step: job.step, toolUseId, tool: block.name, input: block.input, reason, forModel: `Refused: ${reason}` },
+  });
+}
+
+async function runDocs(deps: SentinelDeps, job: SentinelJob, toolUseId: string, block: ContentBlock): Promise<void> {
+  const url = (block.input as { url?: unknown } | undefined)?.url;
+  const base = { turnId: job.turnId, step: job.step, toolUseId, tool: AWS_DOCS };
+  await recordAudit(deps.db, {
+    conversationId: job.conversationId,
+    actor: 'sentinel',
+    kind: 'tool_call',
+    stepKey: `call:${job.turnId}:${toolUseId}`,
+    payload: { ...base, input: block.input },
+  });
+  const out = await fetchAwsDoc(url, { docsBaseUrl: deps.docsBaseUrl, maxChars: MAX_DOC_CHARS_FOR_MODEL });
+  const refused = out.status === 'refused';
+  await recordAudit(deps.db, {
+    conversationId: job.conversationId,
+    actor: 'sentinel',
+    kind: refused ? 'refused' : 'tool_result',
+    stepKey: `result:${job.turnId}:${toolUseId}`,
+    payload:
+      out.status === 'ok'
+        ? { ...base, status: 'ok', url: out.url, chars: out.text.length, truncated: out.truncated, forModel: out.text }
+        : { ...base, status: out.status, reason: out.message, isError: true, forModel: `${refused ? 'Refused' : 'Error'}: ${out.message}` },
+  });
+}
+
+async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, text: string): Promise<void> {
+  if (outcome === 'step_cap' || outcome === 'error') {
+    await recordAudit(deps.db, {
+      conversationId: job.conversationId,
+      actor: 'sentinel',
+      kind: 'error',
+      stepKey: `end:${job.turnId}`,
+      payload: { turnId: job.turnId, step: job.step, outcome, message: text },
+    });
+  }
+  await deps.enqueuer.add('replies', { conversationId: job.conversationId, turnId: job.turnId, text, outcome });
+}

@@ -1,0 +1,95 @@
+import type { AuditRow } from '../audit/index.js';
+
+/**
+ * Rebuilds the Messages API conversation from the audit trail. The trail is the conversation's
+ * durable state: a sentinel step that crashes is re-run from it, and a follow-up in the same Slack
+ * thread sees the earlier questions, answers and tool results.
+ */
+
+export type ContentBlock = { type: string; [key: string]: unknown };
+export interface TranscriptMessage {
+  role: 'user' | 'assistant';
+  content: ContentBlock[];
+}
+
+export interface ToolResultRecord {
+  toolUseId: string;
+  content: string;
+  isError: boolean;
+}
+
+/** Rows that carry the result of one tool_use: a tool_result, or a refusal the model must read. */
+export function toolResultOf(row: AuditRow): ToolResultRecord | undefined {
+  if (row.kind !== 'tool_result' && row.kind !== 'refused') return undefined;
+  const p = row.payload as { toolUseId?: string; forModel?: string; isError?: boolean };
+  if (!p.toolUseId || typeof p.forModel !== 'string') return undefined;
+  return { toolUseId: p.toolUseId, content: p.forModel, isError: row.kind === 'refused' || p.isError === true };
+}
+
+export function turnOf(row: AuditRow): number {
+  if (row.kind === 'message_in') return row.id;
+  return Number((row.payload as { turnId?: string }).turnId ?? Number.NaN);
+}
+
+export interface Transcript {
+  messages: TranscriptMessage[];
+  /** tool_use ids of the last assistant message that have no result yet. */
+  pendingToolUses: string[];
+}
+
+/** Builds the transcript of every turn up to and including `turnId`. */
+export function buildTranscript(rows: AuditRow[], turnId: number): Transcript {
+  const results = new Map<string, ToolResultRecord>();
+  for (const r of rows) {
+    const res = toolResultOf(r);
+    if (res && !results.has(res.toolUseId)) results.set(res.toolUseId, res);
+  }
+  const messages: TranscriptMessage[] = [];
+  const push = (m: TranscriptMessage) => {
+    const last = messages[messages.length - 1];
+    // The API wants alternating roles; a turn that ended without an answer leaves two user messages.
+    if (last && last.role === m.role) last.content.push(...m.content);
+    else messages.push(m);
+  };
+  let pending: string[] = [];
+  for (const row of rows) {
+    const turn = turnOf(row);
+    if (!(turn <= turnId)) continue;
+    if (row.kind === 'message_in') {
+      const p = row.payload as { text?: string; user?: string };
+      closePending(pending, results, push, 'not run: the turn ended before this call completed');
+      pending = [];
+      push({ role: 'user', content: [{ type: 'text', text: `<@${p.user ?? 'user'}> asks: ${p.text ?? ''}` }] });
+    } else if (row.kind === 'llm_response') {
+      closePending(pending, results, push, 'not run: the turn ended before this call completed');
+      const content = ((row.payload as { content?: ContentBlock[] }).content ?? []).filter(isReplayable);
+      if (content.length === 0) continue;
+      push({ role: 'assistant', content });
+      pending = content.filter((b) => b.type === 'tool_use').map((b) => String(b.id));
+    }
+  }
+  const stillPending = pending.filter((id) => !results.has(id));
+  if (pending.length && stillPending.length === 0) closePending(pending, results, push, '');
+  return { messages, pendingToolUses: stillPending };
+}
+
+function closePending(
+  pending: string[],
+  results: Map<string, ToolResultRecord>,
+  push: (m: TranscriptMessage) => void,
+  missingText: string,
+): void {
+  if (pending.length === 0) return;
+  push({
+    role: 'user',
+    content: pending.map((id) => {
+      const r = results.get(id);
+      return { type: 'tool_result', tool_use_id: id, content: r ? r.content : missingText, is_error: r ? r.isError : true };
+    }),
+  });
+  pending.length = 0;
+}
+
+function isReplayable(b: ContentBlock): boolean {
+  return b.type === 'text' || b.type === 'tool_use';
+}

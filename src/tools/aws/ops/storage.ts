@@ -1,0 +1,101 @@
+/** S3 bucket configuration (never objects) and RDS. */
+import {
+  GetBucketEncryptionCommand, GetBucketLocationCommand, GetBucketPolicyStatusCommand, GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand, ListBucketsCommand, S3Client, paginateListBuckets,
+} from '@aws-sdk/client-s3';
+import {
+  DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient, paginateDescribeDBClusters,
+  paginateDescribeDBInstances, paginateDescribeDBSnapshots,
+} from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import { filterList, obj, pageSize, str } from '../params.js';
+import { defineOps } from '../spec.js';
+
+/** S3 bucket names: also stops the model from passing a key or a path where a bucket is expected. */
+const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name');
+const bucketParams = obj({ Bucket: bucket, ExpectedBucketOwner: z.string().regex(/^\d{12}$/).optional() });
+const rdsPaging = (paginator: any) => ({ input: 'Marker', output: 'Marker', sizeParam: 'MaxRecords', pageSize: 100, paginator });
+
+export const storageOps = defineOps([
+  {
+    service: 's3', operation: 'ListBuckets', client: S3Client, command: ListBucketsCommand, scope: 'global',
+    params: obj({ Prefix: str.optional(), BucketRegion: str.optional(), MaxBuckets: pageSize(1, 10000).optional() }),
+    paging: { input: 'ContinuationToken', output: 'ContinuationToken', sizeParam: 'MaxBuckets', pageSize: 1000, paginator: paginateListBuckets },
+    list: { items: (p) => p.Buckets, item: ['Name', 'CreationDate', 'BucketRegion'], groups: { region: (i: any) => i.BucketRegion } },
+  },
+  {
+    service: 's3', operation: 'GetBucketLocation', client: S3Client, command: GetBucketLocationCommand, scope: 'bucket',
+    params: bucketParams,
+    // S3 reports us-east-1 as an empty LocationConstraint, which models misread as "no region".
+    single: (o: any) => ({ LocationConstraint: o.LocationConstraint || 'us-east-1' }),
+  },
+  {
+    service: 's3', operation: 'GetBucketEncryption', client: S3Client, command: GetBucketEncryptionCommand, scope: 'bucket',
+    params: bucketParams,
+    single: [{ ServerSideEncryptionConfiguration: [{ Rules: [{ ApplyServerSideEncryptionByDefault: ['SSEAlgorithm', 'KMSMasterKeyID'] }, 'BucketKeyEnabled'] }] }],
+    absentOn: { ServerSideEncryptionConfigurationNotFoundError: 'The bucket has no default encryption configuration.' },
+  },
+  {
+    service: 's3', operation: 'GetBucketVersioning', client: S3Client, command: GetBucketVersioningCommand, scope: 'bucket',
+    params: bucketParams,
+    single: (o: any) => ({ Status: o.Status ?? 'Never enabled', MFADelete: o.MFADelete ?? 'Disabled' }),
+  },
+  {
+    service: 's3', operation: 'GetPublicAccessBlock', client: S3Client, command: GetPublicAccessBlockCommand, scope: 'bucket',
+    params: bucketParams,
+    single: [{ PublicAccessBlockConfiguration: ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] }],
+    absentOn: { NoSuchPublicAccessBlockConfiguration: 'The bucket has no public access block of its own (the account-level setting may still apply).' },
+  },
+  {
+    service: 's3', operation: 'GetBucketPolicyStatus', client: S3Client, command: GetBucketPolicyStatusCommand, scope: 'bucket',
+    params: bucketParams,
+    single: [{ PolicyStatus: ['IsPublic'] }],
+    absentOn: { NoSuchBucketPolicy: 'The bucket has no bucket policy, so no policy makes it public.' },
+  },
+  {
+    service: 'rds', operation: 'DescribeDBInstances', client: RDSClient, command: DescribeDBInstancesCommand, scope: 'regional',
+    params: obj({ DBInstanceIdentifier: str.optional(), Filters: filterList.optional(), MaxRecords: pageSize(20, 100).optional() }),
+    paging: rdsPaging(paginateDescribeDBInstances),
+    list: {
+      items: (p) => p.DBInstances,
+      // MasterUsername is dropped: not needed to answer anything and it is half a credential.
+      item: [
+        'DBInstanceIdentifier', 'DBInstanceClass', 'Engine', 'EngineVersion', 'DBInstanceStatus', 'MultiAZ', 'PubliclyAccessible',
+        'StorageEncrypted', 'AllocatedStorage', 'StorageType', 'AvailabilityZone', 'InstanceCreateTime', 'BackupRetentionPeriod',
+        'DeletionProtection', 'DBClusterIdentifier', { Endpoint: ['Address', 'Port'] },
+      ],
+      groups: { engine: (i: any) => i.Engine, class: (i: any) => i.DBInstanceClass, status: (i: any) => i.DBInstanceStatus },
+      sums: { allocatedStorageGiB: (i: any) => i.AllocatedStorage },
+    },
+  },
+  {
+    service: 'rds', operation: 'DescribeDBClusters', client: RDSClient, command: DescribeDBClustersCommand, scope: 'regional',
+    params: obj({ DBClusterIdentifier: str.optional(), Filters: filterList.optional(), MaxRecords: pageSize(20, 100).optional() }),
+    paging: rdsPaging(paginateDescribeDBClusters),
+    list: {
+      items: (p) => p.DBClusters,
+      item: [
+        'DBClusterIdentifier', 'Engine', 'EngineVersion', 'EngineMode', 'Status', 'MultiAZ', 'StorageEncrypted', 'DeletionProtection',
+        'BackupRetentionPeriod', 'ClusterCreateTime', 'Endpoint', 'ReaderEndpoint', { DBClusterMembers: ['DBInstanceIdentifier', 'IsClusterWriter'] },
+      ],
+      groups: { engine: (i: any) => i.Engine, status: (i: any) => i.Status },
+    },
+  },
+  {
+    service: 'rds', operation: 'DescribeDBSnapshots', client: RDSClient, command: DescribeDBSnapshotsCommand, scope: 'regional',
+    params: obj({
+      DBInstanceIdentifier: str.optional(),
+      DBSnapshotIdentifier: str.optional(),
+      SnapshotType: z.enum(['automated', 'manual', 'shared', 'public', 'awsbackup']).optional(),
+      Filters: filterList.optional(),
+      MaxRecords: pageSize(20, 100).optional(),
+    }),
+    paging: rdsPaging(paginateDescribeDBSnapshots),
+    list: {
+      items: (p) => p.DBSnapshots,
+      item: ['DBSnapshotIdentifier', 'DBInstanceIdentifier', 'SnapshotCreateTime', 'Engine', 'AllocatedStorage', 'Status', 'Encrypted', 'SnapshotType'],
+      groups: { type: (i: any) => i.SnapshotType, encrypted: (i: any) => (i.Encrypted ? 'encrypted' : 'unencrypted') },
+      sums: { allocatedStorageGiB: (i: any) => i.AllocatedStorage },
+    },
+  },
+]);

@@ -1,0 +1,61 @@
+/**
+ * What hawk needs to know to run one allowlisted operation. One `OperationSpec` per allowlist entry;
+ * the per-service files in `./ops/` define them and `registry.ts` indexes them.
+ */
+import type { z } from 'zod';
+import type { ListShape } from './collector.js';
+import type { FieldSpec } from './shape.js';
+
+/** Any AWS SDK v3 client class; typed loosely because 23 clients share no useful common type. */
+export type SdkClient = { send(command: any, options?: any): Promise<any>; destroy(): void; middlewareStack: any };
+export type ClientClass = new (config: any) => SdkClient;
+export type CommandClass = new (input: any) => any;
+/** An SDK `paginateX` function (created by smithy's createPaginator). */
+export type Paginator = (config: { client: any; pageSize?: number }, input: any, ...extra: any[]) => AsyncIterable<any>;
+
+/**
+ * - `global`: one endpoint, called in us-east-1 (ce, budgets, iam, organizations, health, support,
+ *   sts, s3 ListBuckets, ec2 DescribeRegions).
+ * - `regional`: called in `input.region`, or fanned out over the account's regions.
+ * - `bucket`: S3 bucket configuration: called once (in `input.region` or us-east-1) with the client
+ *   following the redirect to the bucket's own region.
+ */
+export type Scope = 'global' | 'regional' | 'bucket';
+
+export interface Paging {
+  /** Request member carrying the token (`NextToken`, `Marker`, `NextPageToken` …). */
+  input: string;
+  /** Response member carrying the next token; its presence after the page cap means "truncated". */
+  output: string;
+  /** Request member setting the page size, if the API has one. */
+  sizeParam?: string;
+  /** Page size hawk asks for (the API's maximum, so the page cap covers as much as possible). */
+  pageSize?: number;
+  /** The SDK paginator, where the SDK has one; otherwise hawk loops on the token itself. */
+  paginator?: Paginator;
+}
+
+export interface OperationSpec {
+  service: string;
+  operation: string;
+  client: ClientClass;
+  command: CommandClass;
+  scope: Scope;
+  /** Validates the model's params and turns them into SDK input. Strict: unknown members are refused. */
+  params: z.ZodType<Record<string, unknown>>;
+  /** Input hawk adds itself (e.g. Budgets' AccountId from the role ARN, EC2 snapshots `OwnerIds: ['self']`). */
+  fixedInput?: (params: Record<string, unknown>, accountId: string) => Record<string, unknown>;
+  paging?: Paging;
+  /** Set for list-like operations: summarised page by page. */
+  list?: ListShape;
+  /** Set for single-object operations. Exactly one of `list` / `single`. */
+  single?: FieldSpec | ((output: any) => unknown);
+  /**
+   * Error codes that are an answer, not a failure ("this bucket has no encryption configuration").
+   * They become `{ absent: true, code, note }` results.
+   */
+  absentOn?: Record<string, string>;
+}
+
+/** Helper so per-service files get type checking without repeating the interface name. */
+export const defineOps = (ops: OperationSpec[]): OperationSpec[] => ops;

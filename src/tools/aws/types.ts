@@ -1,0 +1,62 @@
+/**
+ * Public types of hawk's AWS layer. Kept apart from the implementation so the sentinel and the bot
+ * can import shapes without pulling in every AWS SDK client.
+ */
+
+/** One customer account hawk may read, as stored by `plainfra accounts add`. */
+export interface AccountTarget {
+  accountName: string;
+  roleArn: string;
+  externalId: string;
+  /** Regions to fan out to when the model omits `region` for a regional operation. */
+  regions: string[];
+}
+
+/** Who asked: used for the STS session name/source identity, so CloudTrail in the customer account shows it. */
+export interface QueryContext {
+  conversationId: string;
+  teamId: string;
+  userId: string;
+}
+
+/** What the model asked for through the `aws_query` tool. */
+export interface AwsQueryInput {
+  region?: string;
+  service: string;
+  operation: string;
+  params?: Record<string, unknown>;
+}
+
+export type AwsQueryOutcome =
+  | { status: 'ok'; result: unknown; cache: 'hit' | 'miss' | 'none'; pages: number; truncated: boolean; redactions: number }
+  /** Not on the allowlist or bad params: `reason` is written for the model to read and correct itself. */
+  | { status: 'refused'; reason: string }
+  /** `message` is written for a human (Slack admin) or the model; never contains credentials. */
+  | { status: 'error'; kind: 'trust' | 'throttled' | 'aws' | 'timeout'; message: string; retryable: boolean };
+
+export interface Limits {
+  /** Pages followed per region before stopping (the rest is reported as truncated). */
+  maxPages: number;
+  /** List items kept verbatim in a result (top-N); the rest only count towards the summary. */
+  maxItems: number;
+  /** Upper bound of the result's JSON size: the model's context is the scarce resource. */
+  maxResultChars: number;
+  /** Regions queried at once when fanning out. */
+  regionConcurrency: number;
+  /** Wall-clock budget of one `run`, all regions and pages included. */
+  timeoutMs: number;
+  /** SDK attempts per request (adaptive retry mode); throttling beyond this becomes `kind: 'throttled'`. */
+  maxAttempts: number;
+  /** Security Hub request rate per account+region (its GetFindings quota is 3 req/s). */
+  securityHubRps: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxPages: 15,
+  maxItems: 25,
+  maxResultChars: 12_000,
+  regionConcurrency: 4,
+  timeoutMs: 60_000,
+  maxAttempts: 4,
+  securityHubRps: 3,
+};

@@ -1,0 +1,130 @@
+import { eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { conversations, type Db } from '../db/index.js';
+import { findByStepKey, readTrail, recordAudit } from '../audit/index.js';
+import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
+import { awsQueryInput, type Enqueuer, type HawkJob } from '../queues/index.js';
+import { refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
+
+export interface HawkDeps {
+  db: Db;
+  enqueuer: Enqueuer;
+  runner: AwsQueryRunner;
+  logger: Logger;
+}
+
+/** A transient AWS failure; BullMQ retries the job and finished calls are skipped on the retry. */
+export class RetryableAwsError extends Error {
+  override readonly name = 'RetryableAwsError';
+}
+
+/**
+ * Runs the aws_query calls of one agent step, then enqueues the sentinel's next step. The account
+ * comes from the signed Slack team and the channel's bindings, never from the model: the model may
+ * only name one of the bound accounts.
+ */
+export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFinal: boolean }): Promise<void> {
+  const { db } = deps;
+  const [conv] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId));
+  if (!conv) throw new Error(`conversation ${job.conversationId} not found`);
+  const accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
+  const asker = await askerOf(db, job);
+  const ctx = { conversationId: job.conversationId, teamId: conv.teamId, userId: asker };
+
+  let retryLater: string | undefined;
+  for (const call of job.calls) {
+    const resultKey = `result:${job.turnId}:${call.toolUseId}`;
+    if (await findByStepKey(db, job.conversationId, resultKey)) continue; // done by an earlier attempt
+    const base = { turnId: job.turnId, step: job.step, toolUseId: call.toolUseId, tool: 'aws_query' };
+    const write = (kind: 'tool_result' | 'refused', payload: Record<string, unknown>) =>
+      recordAudit(db, { conversationId: job.conversationId, actor: 'hawk', kind, stepKey: resultKey, payload: { ...base, ...payload } });
+
+    const parsed = awsQueryInput.safeParse(call.input);
+    if (!parsed.success) {
+      await write('refused', { input: call.input, reason: 'invalid input', forModel: `Refused: aws_query input is invalid (${parsed.error.message})` });
+      continue;
+    }
+    const input = parsed.data;
+    const picked = pickAccount(accounts, input.account);
+    const refusal = refusalFor(input) ?? picked.refusal;
+    if (refusal) {
+      // Refused before any AWS request: audited and explained to the model.
+      await write('refused', { input, reason: refusal, forModel: `Refused: ${refusal}` });
+      continue;
+    }
+    const account = picked.account!;
+    // No audit row, no action: the AWS call happens only after this insert succeeded.
+    await recordAudit(db, {
+      conversationId: job.conversationId,
+      actor: 'hawk',
+      kind: 'tool_call',
+      stepKey: `call:${job.turnId}:${call.toolUseId}`,
+      payload: { ...base, input, account: account.name, roleArn: account.roleArn },
+    });
+    const outcome = await deps.runner.run(
+      { accountName: account.name, roleArn: account.roleArn, externalId: account.externalId, regions: account.regions },
+      ctx,
+      input,
+    );
+    if (outcome.status === 'error' && outcome.retryable && !attempt.isFinal) {
+      await recordAudit(db, {
+        conversationId: job.conversationId,
+        actor: 'hawk',
+        kind: 'error',
+        payload: { ...base, kind: outcome.kind, message: outcome.message, willRetry: true },
+      });
+      retryLater = outcome.message;
+      continue;
+    }
+    await write(outcome.status === 'refused' ? 'refused' : 'tool_result', outcomePayload(outcome, account.name));
+  }
+  if (retryLater) throw new RetryableAwsError(retryLater);
+  await deps.enqueuer.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
+}
+
+function outcomePayload(outcome: AwsQueryOutcome, account: string): Record<string, unknown> {
+  switch (outcome.status) {
+    case 'ok':
+      return {
+        account,
+        status: 'ok',
+        cache: outcome.cache,
+        pages: outcome.pages,
+        truncated: outcome.truncated,
+        redactions: outcome.redactions,
+        result: outcome.result,
+        forModel: JSON.stringify(outcome.result),
+      };
+    case 'refused':
+      return { account, reason: outcome.reason, forModel: `Refused: ${outcome.reason}` };
+    case 'error':
+      return {
+        account,
+        status: 'error',
+        kind: outcome.kind,
+        message: outcome.message,
+        isError: true,
+        forModel:
+          outcome.kind === 'trust'
+            ? `AWS refused to let plainfra assume the account's role. Relay these instructions to the user for their AWS admin:\n${outcome.message}`
+            : `AWS error (${outcome.kind}): ${outcome.message}`,
+      };
+  }
+}
+
+function pickAccount(accounts: BoundAccount[], requested: string | undefined): { account?: BoundAccount; refusal?: string } {
+  const names = accounts.map((a) => a.name).join(', ');
+  if (accounts.length === 0) return { refusal: 'no AWS account is bound to this Slack channel; an admin must run plainfra channels bind' };
+  if (requested) {
+    const match = accounts.find((a) => a.name.toLowerCase() === requested.toLowerCase());
+    return match ? { account: match } : { refusal: `account "${requested}" is not bound to this channel (bound: ${names})` };
+  }
+  if (accounts.length > 1) return { refusal: `several accounts are bound to this channel (${names}); pass "account" to pick one` };
+  return { account: accounts[0] };
+}
+
+async function askerOf(db: Db, job: HawkJob): Promise<string> {
+  const trail = await readTrail(db, job.conversationId);
+  const message = trail.find((r) => r.kind === 'message_in' && String(r.id) === job.turnId);
+  return String((message?.payload as { user?: string } | undefined)?.user ?? 'unknown');
+}
