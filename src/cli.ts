@@ -16,7 +16,7 @@ const USAGE = `usage: plainfra <command>
   accounts verify --team T --name NAME      check the role trust, ExternalId and denials
   channels bind --team T --channel C --account NAME [--digest CRON --tz TZ]
   audit --thread CHANNEL:THREAD_TS [--json] print one conversation's audit trail
-  policy check FILE                         lint an IAM policy or CloudFormation template`;
+  policy check FILE [--strict] [--json]     lint an IAM policy or CloudFormation template`;
 
 class UsageError extends Error {}
 
@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'policy': {
-      if (sub !== 'check' || rest.length !== 1) throw new UsageError('policy check FILE');
+      if (sub !== 'check') throw new UsageError('policy check FILE [--strict] [--json]');
       const { policyCheckCommand } = await import('./policy/index.js');
       return policyCheckCommand(rest);
     }

@@ -102,6 +102,13 @@ class Collector {
   }
 }
 
+/** `{ "Fn::If": … }`, `{ "Ref": … }`: CloudFormation decides the value at deploy time. */
+function isIntrinsic(v: unknown): boolean {
+  if (!isRecord(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && /^(Fn::|Ref$|Condition$)/.test(keys[0]);
+}
+
 function statementName(s: unknown, index: number): string {
   return isRecord(s) && typeof s.Sid === 'string' && s.Sid !== '' ? `Sid "${s.Sid}"` : `Statement[${index}]`;
 }
@@ -136,18 +143,18 @@ async function checkIdentityAllow(
   dataPlane: ReadonlyMap<string, DataPlaneAction>,
 ): Promise<void> {
   if ('NotAction' in s) {
-    out.add('error', 'not-action-allow', `${at.statement} allows NotAction ${JSON.stringify(s.NotAction)}: that grants every action except those listed, including all future ones; list the allowed actions instead.`, at);
+    out.add('error', 'not-action-allow', `Allow with NotAction ${JSON.stringify(s.NotAction)} grants every action except those listed, including all future ones; list the allowed actions instead.`, at);
   }
   if ('NotResource' in s) {
-    out.add('error', 'not-resource-allow', `${at.statement} allows with NotResource: name the resources (or "*") instead.`, at);
+    out.add('error', 'not-resource-allow', `Allow with NotResource ${JSON.stringify(s.NotResource)}: name the resources (or "*") instead.`, at);
   }
   if (!('Action' in s)) {
-    if (!('NotAction' in s)) out.add('error', 'invalid-statement', `${at.statement} has no Action.`, at);
+    if (!('NotAction' in s)) out.add('error', 'invalid-statement', `Allow statement has no Action.`, at);
     return;
   }
   const { strings, opaque } = stringList(s.Action);
   for (const o of opaque) {
-    out.add('error', 'unverifiable', `${at.statement} has an Action that is not a literal string (${JSON.stringify(o)}); it cannot be checked.`, at);
+    out.add('error', 'unverifiable', `Action ${JSON.stringify(o)} is not a literal string; it cannot be checked.`, at);
   }
   for (const raw of strings) {
     const pattern = raw.trim();
@@ -171,7 +178,7 @@ async function checkIdentityAllow(
       }
       if (dataPlaneHits.length > 0) {
         const reason = dataPlane.get(info.action.toLowerCase())?.reason ?? 'data-plane read';
-        out.add('error', 'data-plane-allowed', `${info.action} is a data-plane read (${reason}) and must not be allowed.`, at, info.action);
+        out.add('error', 'data-plane-allowed', `${info.action} is a data-plane or credential read (${reason}) and must not be allowed.`, at, info.action);
       }
       continue;
     }
@@ -180,7 +187,7 @@ async function checkIdentityAllow(
       out.add('error', 'access-level', `${pattern} allows ${notReadOnly.length} action(s) that are not Read or List: ${named}.`, at, pattern);
     }
     if (dataPlaneHits.length > 0) {
-      out.add('error', 'data-plane-allowed', `${pattern} allows data-plane reads: ${nameSome(dataPlaneHits.map((i) => i.action))}.`, at, pattern);
+      out.add('error', 'data-plane-allowed', `${pattern} allows data-plane or credential reads: ${nameSome(dataPlaneHits.map((i) => i.action))}.`, at, pattern);
     }
     if (notReadOnly.length === 0 && dataPlaneHits.length === 0) {
       out.add(
@@ -196,7 +203,8 @@ async function checkIdentityAllow(
 
 function principalValues(principal: unknown): { any: boolean; aws: string[]; opaque: boolean } {
   if (principal === '*') return { any: true, aws: [], opaque: false };
-  if (!isRecord(principal)) return { any: false, aws: [], opaque: principal !== undefined };
+  // A principal CloudFormation computes (`!If`, `!Ref`) may be an AWS principal: grade it as one.
+  if (!isRecord(principal) || isIntrinsic(principal)) return { any: false, aws: [], opaque: principal !== undefined };
   const { strings, opaque } = stringList(principal.AWS ?? []);
   const hasAwsKey = 'AWS' in principal;
   return { any: strings.includes('*'), aws: strings, opaque: hasAwsKey && opaque.length > 0 };
@@ -214,18 +222,18 @@ function conditionValue(condition: unknown, operator: string, key: string): unkn
 function checkTrustStatement(s: Record<string, unknown>, at: StatementContext, out: Collector): void {
   if (s.Effect !== 'Allow') return;
   if ('NotPrincipal' in s) {
-    out.add('error', 'trust-open-principal', `${at.statement} uses NotPrincipal in an Allow: it trusts everyone except those listed.`, at);
+    out.add('error', 'trust-open-principal', `Allow with NotPrincipal: it trusts everyone except those listed.`, at);
   }
   if ('NotAction' in s) {
-    out.add('error', 'not-action-allow', `${at.statement} allows NotAction in a trust policy; list the sts actions instead.`, at);
+    out.add('error', 'not-action-allow', `Allow with NotAction in a trust policy; list the sts actions instead.`, at);
   }
   const principal = principalValues(s.Principal);
   if (principal.any) {
-    out.add('error', 'trust-open-principal', `${at.statement} trusts any AWS principal ("*"); name the hawk role ARN.`, at);
+    out.add('error', 'trust-open-principal', `Principal "*" trusts every AWS principal; name the hawk role ARN.`, at);
   }
   for (const arn of principal.aws) {
     if (/^\d{12}$/.test(arn) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(arn)) {
-      out.add('warning', 'trust-account-principal', `${at.statement} trusts every principal of account ${arn.match(/\d{12}/)?.[0]}; name the hawk role ARN instead.`, at, arn);
+      out.add('warning', 'trust-account-principal', `Principal ${arn} trusts every principal of account ${arn.match(/\d{12}/)?.[0]}; name the hawk role ARN instead.`, at, arn);
     }
   }
   const { strings } = stringList(s.Action ?? []);
@@ -237,7 +245,7 @@ function checkTrustStatement(s: Record<string, unknown>, at: StatementContext, o
       out.add(
         'error',
         'trust-external-id',
-        `${at.statement} lets an AWS principal call sts:AssumeRole without a StringEquals sts:ExternalId condition (confused-deputy protection).`,
+        `an AWS principal may call sts:AssumeRole without a StringEquals sts:ExternalId condition (confused-deputy protection).`,
         at,
         'sts:AssumeRole',
       );
@@ -258,8 +266,8 @@ export async function checkPolicyDocuments(docs: readonly PolicyDocumentInput[],
   for (const input of docs) {
     const doc = input.document;
     if (!isRecord(doc) || !('Statement' in doc)) {
-      const what = isRecord(doc) && Object.keys(doc).length === 1 && /^(Fn::|Ref$)/.test(Object.keys(doc)[0]) ? 'an intrinsic function, which cannot be checked' : 'not a policy document with a Statement';
-      out.add('error', 'invalid-document', `${input.label} is ${what}.`, { document: input.label });
+      const what = isIntrinsic(doc) ? 'an intrinsic function, which cannot be checked' : 'not a policy document with a Statement';
+      out.add('error', 'invalid-document', `document is ${what}.`, { document: input.label });
       documents.push({ label: input.label, kind: input.kind, statementCount: 0 });
       continue;
     }
@@ -267,12 +275,13 @@ export async function checkPolicyDocuments(docs: readonly PolicyDocumentInput[],
     documents.push({ label: input.label, kind: input.kind, statementCount: statements.length });
     for (const [index, s] of statements.entries()) {
       const at: StatementContext = { document: input.label, statement: statementName(s, index) };
-      if (!isRecord(s)) {
-        out.add('error', 'unverifiable', `${at.statement} is not a statement object (${JSON.stringify(s)}); it cannot be checked.`, at);
+      if (!isRecord(s) || isIntrinsic(s)) {
+        const what = isRecord(s) ? `an intrinsic function (${Object.keys(s)[0]})` : `not a statement object (${JSON.stringify(s)})`;
+        out.add('error', 'unverifiable', `statement is ${what}; it cannot be checked.`, at);
         continue;
       }
       if (s.Effect !== 'Allow' && s.Effect !== 'Deny') {
-        out.add('error', 'invalid-statement', `${at.statement} has Effect ${JSON.stringify(s.Effect)}; expected "Allow" or "Deny".`, at);
+        out.add('error', 'invalid-statement', `Effect is ${JSON.stringify(s.Effect)}; expected "Allow" or "Deny".`, at);
         continue;
       }
       if (input.kind === 'trust') {
@@ -299,7 +308,7 @@ export async function checkPolicyDocuments(docs: readonly PolicyDocumentInput[],
         out.add(
           'error',
           'data-plane-not-denied',
-          `${d.action} is a data-plane read (${d.reason}) and no unconditional Deny covers it; add it to a Deny statement with Resource "*" and no Condition.`,
+          `${d.action} is a data-plane read and no unconditional Deny covers it (${d.reason}); add it to a Deny statement with Resource "*" and no Condition.`,
           undefined,
           d.action,
         );

@@ -124,6 +124,14 @@ export const DATA_PLANE_ACTIONS: readonly DataPlaneAction[] = [
     'rds-data:ExecuteStatement',
   ]),
   ...group('queue and stream messages', ['sqs:ReceiveMessage', 'kinesis:GetRecords']),
+  ...group('other data stores (search, graph, time series, Kafka, Cassandra, archives)', [
+    'es:ESHttpGet',
+    'neptune-db:ReadDataViaQuery',
+    'timestream:Select',
+    'kafka-cluster:ReadData',
+    'cassandra:Select',
+    'glacier:GetJobOutput',
+  ]),
   ...group('new credentials (no session tokens, no role chaining)', [
     'sts:GetSessionToken',
     'sts:GetFederationToken',

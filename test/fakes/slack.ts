@@ -274,7 +274,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const messages: FakeSlackMessage[] = [];
   const reactions = new Map<string, { name: string; user: string }[]>();
   const uploads: FakeSlackUpload[] = [];
-  const waiters = new Set<(call: SlackCall) => void>();
+  const waiters = new Map<(call: SlackCall) => void, NodeJS.Timeout>();
   let tsCounter = 0;
   let fileCounter = 0;
   let origin = '';
@@ -500,7 +500,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
 
   const notify = (call: SlackCall) => {
-    for (const w of [...waiters]) w(call);
+    for (const w of [...waiters.keys()]) w(call);
   };
 
   const record = (call: Omit<SlackCall, 'seq' | 'ok'>): SlackCall => {
@@ -649,7 +649,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
           const seen = calls.map((c) => `${c.method}${c.ok ? '' : `(${String(c.response.error)})`}`).join(', ');
           reject(new Error(`fake slack: no matching ${method} call within ${timeoutMs}ms; received: [${seen}]`));
         }, timeoutMs);
-        waiters.add(waiter);
+        waiters.set(waiter, timer);
       });
     },
     failNext(method, failure) {
@@ -674,7 +674,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     close() {
       return new Promise<void>((resolve) => {
-        for (const w of [...waiters]) waiters.delete(w);
+        // pending waitFor promises are left unsettled (no spurious rejections after teardown)
+        for (const timer of waiters.values()) clearTimeout(timer);
+        waiters.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       });

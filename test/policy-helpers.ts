@@ -1,0 +1,59 @@
+/** Shared helpers of the test/policy-*.test.ts files. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dataPlaneActionNames, policyCheckCommand } from '../src/policy/index.js';
+
+export const repoPath = (relative: string): string => fileURLToPath(new URL(`../${relative}`, import.meta.url));
+
+export const ROLE_TEMPLATE = repoPath('deploy/aws/plainfra-readonly-role.yaml');
+export const HAWK_TEMPLATE = repoPath('deploy/aws/plainfra-hawk.yaml');
+export const SNAPSHOT = repoPath('deploy/aws/allowed-actions.snapshot.txt');
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `plainfra policy check ARGS` in-process and captures its output. */
+export async function runPolicyCheck(...args: string[]): Promise<CommandResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await policyCheckCommand(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+let dir: string | undefined;
+
+/** Writes a file into a per-run temp directory and returns its path. */
+export async function writeTempFile(name: string, content: string | object): Promise<string> {
+  dir ??= await mkdtemp(join(tmpdir(), 'plainfra-policy-'));
+  const path = join(dir, name);
+  await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return path;
+}
+
+/** The unconditional data-plane Deny statement, optionally with some actions left out. */
+export function dataPlaneDeny(without: readonly string[] = []): Record<string, unknown> {
+  return {
+    Sid: 'DenyDataPlane',
+    Effect: 'Deny',
+    Action: dataPlaneActionNames().filter((a) => !without.includes(a)),
+    Resource: '*',
+  };
+}
+
+/** A policy document: the given Allow statement(s) plus the full data-plane Deny unless replaced. */
+export function policyWith(allow: Record<string, unknown> | Record<string, unknown>[], deny = dataPlaneDeny()): Record<string, unknown> {
+  return { Version: '2012-10-17', Statement: [...(Array.isArray(allow) ? allow : [allow]), deny] };
+}
+
+export const allow = (action: string | string[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  Sid: 'UnderTest',
+  Effect: 'Allow',
+  Action: action,
+  Resource: '*',
+  ...extra,
+});
