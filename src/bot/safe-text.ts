@@ -94,7 +94,7 @@ export function splitMessage(text: string, max = MAX_MESSAGE_CHARS): string[] {
   let rest = text;
   let reopen = false;
   while (rest.length > 0) {
-    const prefix = reopen ? `${fence}\n` : '';
+    const prefix: string = reopen ? `${fence}\n` : '';
     if (prefix.length + rest.length <= max) {
       out.push(prefix + rest);
       break;
@@ -102,7 +102,7 @@ export function splitMessage(text: string, max = MAX_MESSAGE_CHARS): string[] {
     const cut = cutPoint(rest, budget);
     let chunk = rest.slice(0, cut).replace(/\s+$/, '');
     rest = rest.slice(cut).replace(/^\n+/, '');
-    const open = (countFences(prefix + chunk) % 2 === 1);
+    const open: boolean = countFences(prefix + chunk) % 2 === 1;
     if (open) chunk += `\n${fence}`;
     out.push(prefix + chunk);
     reopen = open;

@@ -1,0 +1,24 @@
+/**
+ * The Slack bot: intake of mentions and slash commands, the replies consumer, untrusted-text
+ * handling, and the HTTP front door (events, health, metrics). `runBot` (src/workers/bot.ts)
+ * assembles these into the process.
+ */
+export { createSlackApp, webClientOptions, type SlackApp } from './app.js';
+export { createBotServer, probe, EVENTS_PATH, MAX_CLOCK_SKEW_SEC, type BotServerDeps, type HealthReport } from './http.js';
+export {
+  acceptQuestion,
+  resolveScope,
+  deliveryKey,
+  PENDING_THREAD_PREFIX,
+  type IncomingQuestion,
+  type IntakeResult,
+  type IntakeDeps,
+  type QuestionSource,
+  type RefusalReason,
+} from './intake.js';
+export { registerListeners, stripMention, REPORT_COMMAND, DEFAULT_REPORT_QUESTION, type ListenerDeps } from './listeners/index.js';
+export { BotMetrics } from './metrics.js';
+export { showProgress, clearProgress, PROGRESS_REACTION } from './progress.js';
+export { deliverReply, type ReplyDeps, type ReplyOutcome } from './replies.js';
+export { safeSlackText, escapeSlack, markdownToMrkdwn, splitMessage, MAX_MESSAGE_CHARS } from './safe-text.js';
+export { slackLogger } from './slack-logger.js';

@@ -1,0 +1,58 @@
+import type { App } from '@slack/bolt';
+import { acceptQuestion } from '../intake.js';
+import { safeSlackText } from '../safe-text.js';
+import type { ListenerDeps } from './context.js';
+import { makeSharedChannelCheck } from './shared-channel.js';
+
+export const REPORT_COMMAND = '/plainfra-report';
+export const DEFAULT_REPORT_QUESTION = 'Give me a short cost and security summary for this week.';
+
+/**
+ * `/plainfra-report [question]`: for now the same intake as a mention; the answer is posted in the
+ * channel and starts its own thread. The ephemeral ack tells the user it was taken (or why not).
+ */
+export function registerCommands(app: App, deps: ListenerDeps): void {
+  const isShared = makeSharedChannelCheck(deps.fastClient, deps.logger);
+  app.command(REPORT_COMMAND, async ({ command, ack }) => {
+    deps.metrics.eventsReceived.inc({ type: 'slash_command' });
+    const log = deps.logger.child({ triggerId: command.trigger_id, team: command.team_id, channel: command.channel_id });
+    let result;
+    let channel = { shared: true, known: false };
+    try {
+      channel = await isShared(command.channel_id);
+      result = await acceptQuestion(deps, {
+        source: 'slash_command',
+        deliveryId: command.trigger_id,
+        teamId: command.team_id,
+        channelId: command.channel_id,
+        userId: command.user_id,
+        text: command.text.trim() || DEFAULT_REPORT_QUESTION,
+        externallyShared: channel.shared,
+        command: command.command,
+      });
+    } catch (err) {
+      // Slack does not retry slash commands: tell the user rather than fail silently.
+      deps.metrics.intakeErrors.inc();
+      log.error({ err: (err as Error).message }, 'command intake failed');
+      await ack({ response_type: 'ephemeral', text: "Sorry, I couldn't take that request just now. Please try again in a minute." });
+      return;
+    }
+    if (result.duplicate) {
+      deps.metrics.duplicatesDropped.inc({ type: 'slash_command' });
+      await ack({ response_type: 'ephemeral', text: 'Already on it — the answer will appear in this channel.' });
+      return;
+    }
+    if (result.status === 'refused') {
+      deps.metrics.questionsRefused.inc({ reason: result.reason });
+      log.info({ turnId: result.turnId, reason: result.reason }, 'command refused');
+      const unsure = channel.known
+        ? ''
+        : "\n(I couldn't check whether this channel is shared with another organisation, so only bindings made for this exact channel count. " +
+          'Does the app have the channels:read and groups:read scopes?)';
+      await ack({ response_type: 'ephemeral', text: safeSlackText(result.message + unsure) });
+      return;
+    }
+    log.info({ conversationId: result.conversationId, turnId: result.turnId }, 'command accepted');
+    await ack({ response_type: 'ephemeral', text: "Working on it — I'll post the answer in this channel." });
+  });
+}

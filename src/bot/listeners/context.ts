@@ -1,0 +1,18 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/index.js';
+import type { Enqueuer } from '../../queues/index.js';
+import type { BotMetrics } from '../metrics.js';
+
+/** What every listener needs; built once in runBot. */
+export interface ListenerDeps {
+  db: Db;
+  enqueuer: Enqueuer;
+  metrics: BotMetrics;
+  logger: Logger;
+  /**
+   * A WebClient for calls made while Slack waits for the ack (conversations.info): no retries and a
+   * short timeout, so a slow Slack API cannot push the ack past Slack's 3-second deadline.
+   */
+  fastClient: WebClient;
+}

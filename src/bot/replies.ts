@@ -1,0 +1,139 @@
+import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
+import { UnrecoverableError } from 'bullmq';
+import { eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { findByStepKey, recordAudit } from '../audit/index.js';
+import { auditEvents, conversations, type Db } from '../db/index.js';
+import type { ReplyJob } from '../queues/index.js';
+import { PENDING_THREAD_PREFIX } from './intake.js';
+import type { BotMetrics } from './metrics.js';
+import { clearProgress } from './progress.js';
+import { safeSlackText, splitMessage } from './safe-text.js';
+
+/**
+ * The replies consumer: posts a turn's final answer in its thread, exactly once as far as Slack
+ * allows. The `message_out` row (step key `out:<turnId>`) is the record that the answer went out;
+ * it is checked before posting and written after, so a retried job after success posts nothing.
+ * The window left is a crash between chat.postMessage and the audit write (a second post) — Slack
+ * has no idempotency key for chat.postMessage, so that window cannot be closed entirely.
+ */
+
+export interface ReplyDeps {
+  db: Db;
+  client: WebClient;
+  logger: Logger;
+  metrics: BotMetrics;
+}
+
+/** Slack errors that no retry will fix: the job fails for good and the failure is audited. */
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'no_permission',
+  'missing_scope',
+  'restricted_action',
+  'restricted_action_read_only_channel',
+  'restricted_action_thread_only_channel',
+  'restricted_action_non_threadable_channel',
+  'team_access_not_granted',
+  'ekm_access_denied',
+  'msg_too_long',
+  'no_text',
+  'invalid_arguments',
+  'thread_not_found',
+]);
+
+const EMPTY_ANSWER = "I couldn't put an answer together this time. Please try asking again.";
+
+export type ReplyOutcome = 'posted' | 'already_posted';
+
+export async function deliverReply(deps: ReplyDeps, job: ReplyJob): Promise<ReplyOutcome> {
+  const { db, client, logger } = deps;
+  const stepKey = `out:${job.turnId}`;
+  const [conversation] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId)).limit(1);
+  if (!conversation) throw new UnrecoverableError(`reply for unknown conversation ${job.conversationId}`);
+  if (await findByStepKey(db, conversation.id, stepKey)) {
+    logger.info({ conversationId: conversation.id, turnId: job.turnId }, 'answer already posted; skipping');
+    return 'already_posted';
+  }
+
+  const pending = conversation.threadTs.startsWith(PENDING_THREAD_PREFIX);
+  let threadTs: string | undefined = pending ? undefined : conversation.threadTs;
+  const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER);
+  const posted: string[] = [];
+  try {
+    for (const chunk of splitMessage(text)) {
+      const res = await client.chat.postMessage({
+        channel: conversation.channelId,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        text: chunk,
+        mrkdwn: true,
+        unfurl_links: false,
+        unfurl_media: false,
+        // Belt and braces: the text is escaped already; never let Slack resolve @names in it.
+        link_names: false,
+      });
+      posted.push(res.ts!);
+      // A slash-command answer is posted in the channel; its first message starts the thread.
+      threadTs ??= res.ts!;
+    }
+  } catch (err) {
+    const code = err instanceof WebAPIPlatformError ? err.data.error : undefined;
+    if (code && PERMANENT.has(code)) {
+      await recordAudit(db, {
+        conversationId: conversation.id,
+        actor: 'bot',
+        kind: 'error',
+        stepKey: `out-error:${job.turnId}`,
+        payload: { stage: 'post_reply', slack_error: code, channel: conversation.channelId, thread_ts: threadTs ?? null, posted },
+      });
+      throw new UnrecoverableError(`chat.postMessage failed: ${code}`);
+    }
+    throw err;
+  }
+
+  if (pending && threadTs) await adoptThread(deps, conversation.id, threadTs);
+  await recordAudit(db, {
+    conversationId: conversation.id,
+    actor: 'bot',
+    kind: 'message_out',
+    stepKey,
+    payload: { channel: conversation.channelId, thread_ts: threadTs ?? null, ts: posted[0] ?? null, ts_all: posted, text, outcome: job.outcome },
+  });
+  deps.metrics.repliesPosted.inc({ outcome: job.outcome });
+
+  const mentionTs = await questionTs(db, job.turnId);
+  if (mentionTs && job.outcome !== 'refused') await clearProgress(client, logger, { channel: conversation.channelId, ts: mentionTs });
+  return 'posted';
+}
+
+/**
+ * Points a slash-command conversation at the thread its answer started, so mentions in that thread
+ * continue it and `plainfra audit --thread CHANNEL:TS` finds it. If a mention in the new thread
+ * already opened its own conversation (a race of seconds), that one keeps the thread.
+ */
+async function adoptThread(deps: ReplyDeps, conversationId: string, threadTs: string): Promise<void> {
+  try {
+    await deps.db.update(conversations).set({ threadTs }).where(eq(conversations.id, conversationId));
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      deps.logger.warn({ conversationId, threadTs }, 'thread already has a conversation; keeping the placeholder');
+      return;
+    }
+    throw err;
+  }
+}
+
+/** The mention's ts from the turn's message_in row (commands have none). */
+async function questionTs(db: Db, turnId: string): Promise<string | undefined> {
+  if (!/^\d+$/.test(turnId)) return undefined;
+  const [row] = await db.select({ payload: auditEvents.payload }).from(auditEvents).where(eq(auditEvents.id, Number(turnId))).limit(1);
+  const ts = (row?.payload as { ts?: unknown } | undefined)?.ts;
+  return typeof ts === 'string' ? ts : undefined;
+}

@@ -1,0 +1,112 @@
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import {
+  BotMetrics,
+  createBotServer,
+  createSlackApp,
+  deliverReply,
+  probe,
+  registerListeners,
+} from '../bot/index.js';
+import type { BotConfig } from '../config/index.js';
+import { closeDb, connectDb } from '../db/index.js';
+import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../queues/index.js';
+
+/** Parallel replies per process: Slack allows ~1 message/s per channel, so a few are plenty. */
+const REPLIES_CONCURRENCY = 4;
+/** How long close() lets in-flight Slack requests finish before cutting connections. */
+const HTTP_GRACE_MS = 5_000;
+
+export interface RunningBot {
+  /** Graceful: stop taking requests, finish replies in hand, then release Redis and Postgres. */
+  close(): Promise<void>;
+  /** The bound HTTP port (health, metrics and, unless in Socket Mode, Slack events). */
+  port?: number;
+}
+
+/**
+ * The bot process: the only one holding Slack tokens. It takes Slack events and commands
+ * (verify, dedupe, audit, enqueue, ack), consumes the `replies` queue and posts answers, and serves
+ * /healthz and /metrics. It never waits on AWS or the LLM.
+ */
+export async function runBot(config: BotConfig, logger: Logger): Promise<RunningBot> {
+  const db = connectDb(config.DATABASE_URL);
+  const producer = createRedis(config.REDIS_URL, 'producer');
+  producer.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  const cleanup: Array<() => Promise<unknown>> = [async () => producer.disconnect(), () => closeDb(db)];
+  let closing: Promise<void> | undefined;
+  // Undo in reverse order of set-up; a second close() waits for the first.
+  const closeAll = () =>
+    (closing ??= (async () => {
+      for (const step of [...cleanup].reverse()) {
+        await step().catch((err: Error) => logger.warn({ err: err.message }, 'error while closing'));
+      }
+      logger.info('bot closed');
+    })());
+
+  try {
+    await waitReady(producer);
+    await db.execute(sql`select 1`);
+    const enqueuer = new Enqueuer(producer, config.PLAINFRA_QUEUE_PREFIX);
+    cleanup.push(() => enqueuer.close());
+    const metrics = new BotMetrics();
+    const slack = await createSlackApp(config, logger);
+    registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient });
+
+    const worker = startWorker('replies', async (payload) => void (await deliverReply({ db, client: slack.app.client, logger, metrics }, payload)), {
+      redisUrl: config.REDIS_URL,
+      prefix: config.PLAINFRA_QUEUE_PREFIX,
+      concurrency: REPLIES_CONCURRENCY,
+      lockDurationMs: config.PLAINFRA_JOB_LOCK_MS,
+      logger,
+    });
+    cleanup.push(() => closeWorker(worker));
+    await worker.waitUntilReady();
+
+    const server = createBotServer({
+      receiver: slack.receiver,
+      metrics,
+      logger,
+      health: async () => {
+        const checks = {
+          postgres: await probe(() => db.execute(sql`select 1`)),
+          redis: await probe(() => producer.ping()),
+        };
+        return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    cleanup.push(() => stopServer(server));
+    const port = (server.address() as AddressInfo).port;
+
+    if (slack.socketMode) {
+      await slack.app.start();
+      cleanup.push(() => slack.app.stop());
+    }
+    logger.info(
+      { port, mode: slack.socketMode ? 'socket' : 'http', botUserId: slack.botUserId, queuePrefix: config.PLAINFRA_QUEUE_PREFIX },
+      'bot ready',
+    );
+    return { close: closeAll, port };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+/** Stops accepting connections, lets in-flight requests finish, then cuts what is left. */
+async function stopServer(server: import('node:http').Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), HTTP_GRACE_MS);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { escapeSlack, markdownToMrkdwn, safeSlackText, splitMessage } from '../src/bot/index.js';
+
+const ZWSP = '\u200B';
+
+/** Every control sequence Slack would parse starts with a literal '<'. */
+function hasSlackControl(text: string): boolean {
+  return /<[!@#a-z]/i.test(text) || /<[^>]*\|/.test(text);
+}
+
+describe('bot › safe text', () => {
+  it('escapes &, < and > the way Slack documents', () => {
+    expect(escapeSlack('a & b < c > d')).toBe('a &amp; b &lt; c &gt; d');
+  });
+
+  it.each([
+    ['<!channel>', '&lt;!channel&gt;'],
+    ['<!here>', '&lt;!here&gt;'],
+    ['<!everyone>', '&lt;!everyone&gt;'],
+    ['<!subteam^S123>', '&lt;!subteam^S123&gt;'],
+    ['<#C123>', '&lt;#C123&gt;'],
+    ['<!date^1392734382^{date}|x>', '&lt;!date^1392734382^{date}|x&gt;'],
+  ])('neutralises the special mention %s', (input, expected) => {
+    const out = safeSlackText(`hey ${input} look`);
+    expect(out).toBe(`hey ${expected} look`);
+    expect(hasSlackControl(out)).toBe(false);
+  });
+
+  it('neutralises user mentions and breaks the @ so no parse mode can resolve them', () => {
+    const out = safeSlackText('ping <@U123> and <@W0ABC|alice>');
+    expect(hasSlackControl(out)).toBe(false);
+    expect(out).toContain(`&lt;@${ZWSP}U123&gt;`);
+  });
+
+  it('does not let model links become clickable disguised links or mentions', () => {
+    const out = safeSlackText('Details: <https://evil.example/steal|AWS console> and <mailto:x@evil.example|support>');
+    expect(hasSlackControl(out)).toBe(false);
+    expect(out).toContain('&lt;https://evil.example/steal|AWS console&gt;');
+  });
+
+  it('turns markdown links into visible "label (url)" text, never <url|label>', () => {
+    const out = safeSlackText('See [the bill](https://evil.example/x) now');
+    expect(out).toBe('See the bill (https://evil.example/x) now');
+    expect(out).not.toContain('<');
+  });
+
+  it('keeps already-escaped forms inert (no double-decoding into a mention)', () => {
+    const out = safeSlackText('&lt;!channel&gt; &#60;!here&#62; &amp;lt;@U1&amp;gt;');
+    expect(out).toBe(`&amp;lt;!channel&amp;gt; &amp;#60;!here&amp;#62; &amp;amp;lt;@${ZWSP}U1&amp;amp;gt;`);
+    expect(hasSlackControl(out)).toBe(false);
+  });
+
+  it('defuses plain @channel, @here and @everyone words with a zero-width space', () => {
+    const out = safeSlackText('@channel heads up, @here too; (@everyone) *@here*');
+    expect(out).toBe(`@${ZWSP}channel heads up, @${ZWSP}here too; (@${ZWSP}everyone) *@${ZWSP}here*`);
+  });
+
+  it('leaves e-mail addresses alone', () => {
+    expect(safeSlackText('write to ops@example.com')).toBe('write to ops@example.com');
+  });
+
+  it('drops bidi overrides and invisible characters that could disguise text', () => {
+    expect(safeSlackText('cost\u202E$5\u202C ok\u2066x\u2069\u200Dy')).toBe('cost$5 okxy');
+  });
+
+  it('keeps *bold*, _italic_, `code` and bullet lists working', () => {
+    const text = '*Top costs*\n• EC2: $1,234\n- S3: $56\n_estimated_ and `aws ce get-cost-and-usage`';
+    expect(safeSlackText(text)).toBe(text);
+  });
+
+  it('maps CommonMark bold, headings and * bullets to Slack mrkdwn, but not inside code', () => {
+    expect(markdownToMrkdwn('## Summary\n**EC2** costs rose\n* item\n`**raw**`')).toBe('*Summary*\n*EC2* costs rose\n• item\n`**raw**`');
+    expect(markdownToMrkdwn('```\n# not a heading\n**x**\n```')).toBe('```\n# not a heading\n**x**\n```');
+  });
+
+  it('escapes inside code blocks too (Slack shows &lt; there as <)', () => {
+    expect(safeSlackText('```\nif a < b && c > d\n```')).toBe('```\nif a &lt; b &amp;&amp; c &gt; d\n```');
+  });
+
+  it('neutralises mentions hidden in AWS data (tag values, resource names)', () => {
+    const aws = JSON.stringify({ Tags: [{ Key: 'Owner', Value: '<!channel> <@U0ADMIN>' }] });
+    expect(hasSlackControl(safeSlackText(aws))).toBe(false);
+  });
+});
+
+describe('bot › message splitting', () => {
+  it('keeps a short message whole', () => {
+    expect(splitMessage('hello')).toEqual(['hello']);
+  });
+
+  it('splits long text at line boundaries into messages of at most 3 500 characters', () => {
+    const lines = Array.from({ length: 400 }, (_, i) => `line ${i} ${'x'.repeat(20)}`);
+    const parts = splitMessage(lines.join('\n'));
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(3500);
+    expect(parts.join('\n').split('\n')).toEqual(lines);
+  });
+
+  it('hard-splits a single huge line without cutting an escape entity', () => {
+    const text = safeSlackText('<'.repeat(5000));
+    const parts = splitMessage(text, 100);
+    for (const p of parts) {
+      expect(p.length).toBeLessThanOrEqual(100);
+      expect(p).toMatch(/^(&lt;)+$/);
+    }
+    expect(parts.join('')).toBe(text);
+  });
+
+  it('closes a code block at a cut and reopens it in the next message', () => {
+    const body = Array.from({ length: 50 }, (_, i) => `row ${i}`).join('\n');
+    const parts = splitMessage('Intro\n```\n' + body + '\n```\nDone', 120);
+    for (const p of parts) {
+      expect(p.length).toBeLessThanOrEqual(120);
+      expect((p.match(/```/g) ?? []).length % 2).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { closeDb, connectDb, runMigrations, type Db } from '../../src/db/index.js';
+
+/**
+ * A fresh, migrated Postgres database per test file: `plainfra_t_<random>`, created through the
+ * admin URL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test) and dropped after.
+ */
+export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  /** Connection URL of the new database (what a spawned process gets as DATABASE_URL). */
+  url: string;
+  db: Db;
+  /** Closes `db` and drops the database (terminating any connection still open to it). */
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `plainfra_t_${randomBytes(6).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const db = connectDb(url.toString());
+  try {
+    await runMigrations(db);
+  } catch (err) {
+    await closeDb(db).catch(() => undefined);
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+    throw err;
+  }
+  let dropped = false;
+  return {
+    url: url.toString(),
+    db,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await closeDb(db).catch(() => undefined);
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
