@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
         const { values } = flags(rest, { team: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } }, ['team', 'name']);
         loadConfig('hawk'); // verify runs as hawk: AWS credentials only
         return withAdminDb(async (db) => {
-          const { verifyAccountCommand } = await import('./tools/aws/verify-command.js');
+          const { verifyAccountCommand } = await import('./workers/accounts-verify.js');
           return verifyAccountCommand(db, { teamId: String(values.team), name: String(values.name), json: values.json === true });
         });
       }

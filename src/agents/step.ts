@@ -8,6 +8,7 @@ import { AWS_DOCS, AWS_QUERY, fetchAwsDoc, toolDefinitions } from '../tools/inde
 import { buildTranscript, toolResultOf, type ContentBlock } from './transcript.js';
 import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
 import { LlmError, type Llm, type LlmResponse } from './llm.js';
+import { unsupportedNumbers } from './numbers.js';
 
 export interface SentinelDeps {
   db: Db;
@@ -149,7 +150,29 @@ async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow
     .map((b) => String(b.text))
     .join('\n')
     .trim();
-  await finish(deps, job, payload.stopReason ?? 'answer', answerText(text, payload.stopReason));
+  const answer = answerText(text, payload.stopReason);
+  const unsupported = await checkNumbers(deps, job, answer);
+  await finish(deps, job, payload.stopReason === 'end_turn' || !payload.stopReason ? 'answer' : payload.stopReason, answer + unsupportedNote(unsupported), {
+    unsupportedNumbers: unsupported,
+  });
+}
+
+/** Sources an answer's numbers may come from: this conversation's tool results and questions. */
+async function checkNumbers(deps: SentinelDeps, job: SentinelJob, answer: string): Promise<string[]> {
+  const trail = await readTrail(deps.db, job.conversationId);
+  const sources = trail.flatMap((r) => {
+    if (r.kind === 'message_in') return [String((r.payload as { text?: string }).text ?? '')];
+    const res = toolResultOf(r);
+    return res && !res.isError ? [res.content] : [];
+  });
+  sources.push(new Date().toISOString().slice(0, 10));
+  return unsupportedNumbers(answer, sources);
+}
+
+function unsupportedNote(numbers: string[]): string {
+  if (numbers.length === 0) return '';
+  const list = numbers.slice(0, 8).join(', ');
+  return `\n\n_Note: ${list} ${numbers.length === 1 ? 'does' : 'do'} not appear in the AWS data I retrieved (it may be derived or mistaken); check before relying on ${numbers.length === 1 ? 'it' : 'them'}._`;
 }
 
 function answerText(text: string, stopReason: string | null): string {
@@ -207,7 +230,7 @@ async function runDocs(deps: SentinelDeps, job: SentinelJob, toolUseId: string, 
   });
 }
 
-async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, text: string): Promise<void> {
+async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, text: string, extra: Record<string, unknown> = {}): Promise<void> {
   if (outcome === 'step_cap' || outcome === 'error') {
     await recordAudit(deps.db, {
       conversationId: job.conversationId,
@@ -216,6 +239,9 @@ async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, tex
       stepKey: `end:${job.turnId}`,
       payload: { turnId: job.turnId, step: job.step, outcome, message: text },
     });
+  }
+  if (Array.isArray(extra.unsupportedNumbers) && extra.unsupportedNumbers.length > 0) {
+    deps.logger.warn({ conversationId: job.conversationId, turnId: job.turnId, unsupported: extra.unsupportedNumbers }, 'answer has numbers no tool result supports');
   }
   await deps.enqueuer.add('replies', { conversationId: job.conversationId, turnId: job.turnId, text, outcome });
 }

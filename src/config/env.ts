@@ -21,8 +21,7 @@ const common = {
   PLAINFRA_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
 };
 
-export const botEnv = z
-  .object({
+export const botEnv = z.object({
     ...common,
     SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'SLACK_BOT_TOKEN must be the bot token (xoxb-…) from the Slack app page'),
     SLACK_SIGNING_SECRET: z.string().min(8).optional(),
@@ -32,10 +31,6 @@ export const botEnv = z
     SLACK_BOT_USER_ID: z.string().optional(),
     SLACK_BOT_ID: z.string().optional(),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  })
-  .refine((e) => e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET, {
-    message: 'set SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode)',
-    path: ['SLACK_SIGNING_SECRET'],
   });
 
 export const hawkEnv = z.object({

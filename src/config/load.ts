@@ -23,6 +23,9 @@ export function loadConfig<R extends Role>(role: R, env: NodeJS.ProcessEnv = pro
       );
     }
   }
+  if (role === 'bot' && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    problems.push('set SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode).');
+  }
   const parsed = schemas[role].safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -7,8 +7,10 @@
 
 /**
  * A field allow-list. A string copies a scalar (or an array of scalars); `{ Key: spec }` descends into
- * an object or an array of objects; `'*'` as a string copies every scalar of the object (used for
- * tag maps); `{ '*': spec }` applies `spec` to every value of a map with dynamic keys (CE metrics).
+ * an object or an array of objects; `'*'` as a string copies every scalar of the object (only for
+ * maps whose keys are data, like tag maps); `'#'` copies only its numbers and booleans (counter
+ * maps like IAM's SummaryMap); `{ '*': spec }` applies `spec` to every value of a map with dynamic
+ * keys (CE metrics).
  */
 export type FieldSpec = readonly (string | { readonly [key: string]: FieldSpec })[];
 
@@ -52,8 +54,9 @@ export function pick(value: unknown, spec: FieldSpec): Json | undefined {
   const out: Record<string, Json> = {};
   for (const entry of spec) {
     if (typeof entry === 'string') {
-      if (entry === '*') {
+      if (entry === '*' || entry === '#') {
         for (const [k, v] of Object.entries(value)) {
+          if (entry === '#' && typeof v !== 'number' && typeof v !== 'boolean') continue;
           const s = scalar(v);
           if (s !== undefined) out[k] = s;
         }

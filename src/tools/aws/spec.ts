@@ -31,6 +31,8 @@ export interface Paging {
   sizeParam?: string;
   /** Page size hawk asks for (the API's maximum, so the page cap covers as much as possible). */
   pageSize?: number;
+  /** Params that the API refuses to combine with a page size (EC2: `InstanceIds` with `MaxResults`). */
+  noSizeWith?: string[];
   /** The SDK paginator, where the SDK has one; otherwise hawk loops on the token itself. */
   paginator?: Paginator;
 }

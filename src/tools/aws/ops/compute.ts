@@ -33,8 +33,8 @@ const lambdaConfig: FieldSpec = [
   'PackageType', 'Architectures', 'State', 'LastUpdateStatus', 'Description', { VpcConfig: ['VpcId', 'SubnetIds', 'SecurityGroupIds'] },
   { Layers: ['Arn'] }, { EphemeralStorage: ['Size'] }, { TracingConfig: ['Mode'] },
 ];
-const tagName = (i: any) => i.Tags?.find((t: any) => t.Key === 'Name')?.Value;
-const ec2Paging = (paginator: any, max: number) => ({ input: 'NextToken', output: 'NextToken', sizeParam: 'MaxResults', pageSize: max, paginator });
+/** EC2 refuses MaxResults together with an explicit id list, so the page size is left out then. */
+const ec2Paging = (paginator: any, max: number, ids: string[]) => ({ input: 'NextToken', output: 'NextToken', sizeParam: 'MaxResults', pageSize: max, paginator, noSizeWith: ids });
 const openToWorld = (i: any) =>
   (i.IpPermissions ?? []).some((r: any) => (r.IpRanges ?? []).some((x: any) => x.CidrIp === '0.0.0.0/0') || (r.Ipv6Ranges ?? []).some((x: any) => x.CidrIpv6 === '::/0'))
     ? 'open to the internet'
@@ -44,7 +44,7 @@ export const computeOps = defineOps([
   {
     service: 'ec2', operation: 'DescribeInstances', client: EC2Client, command: DescribeInstancesCommand, scope: 'regional',
     params: obj({ InstanceIds: strs(1000).optional(), Filters: ec2Filters.optional(), MaxResults: pageSize(5, 1000).optional() }),
-    paging: ec2Paging(paginateDescribeInstances, 1000),
+    paging: ec2Paging(paginateDescribeInstances, 1000, ['InstanceIds']),
     list: {
       // Instances come wrapped in reservations; the reservation itself carries nothing the model needs.
       items: (p) => (p.Reservations ?? []).flatMap((r: any) => r.Instances ?? []),
@@ -61,7 +61,7 @@ export const computeOps = defineOps([
   {
     service: 'ec2', operation: 'DescribeVolumes', client: EC2Client, command: DescribeVolumesCommand, scope: 'regional',
     params: obj({ VolumeIds: strs(500).optional(), Filters: ec2Filters.optional(), MaxResults: pageSize(5, 500).optional() }),
-    paging: ec2Paging(paginateDescribeVolumes, 500),
+    paging: ec2Paging(paginateDescribeVolumes, 500, ['VolumeIds']),
     list: {
       items: (p) => p.Volumes,
       item: ['VolumeId', 'Size', 'VolumeType', 'State', 'Encrypted', 'Iops', 'Throughput', 'AvailabilityZone', 'CreateTime', 'SnapshotId', { Attachments: ['InstanceId', 'State', 'Device'] }, ...tags],
@@ -80,7 +80,7 @@ export const computeOps = defineOps([
       MaxResults: pageSize(5, 1000).optional(),
     }),
     fixedInput: (p) => ({ OwnerIds: p.OwnerIds ?? ['self'] }),
-    paging: ec2Paging(paginateDescribeSnapshots, 1000),
+    paging: ec2Paging(paginateDescribeSnapshots, 1000, ['SnapshotIds']),
     list: {
       items: (p) => p.Snapshots,
       item: ['SnapshotId', 'VolumeId', 'VolumeSize', 'State', 'StartTime', 'Encrypted', 'Description', 'StorageTier', ...tags],
@@ -91,7 +91,7 @@ export const computeOps = defineOps([
   {
     service: 'ec2', operation: 'DescribeSecurityGroups', client: EC2Client, command: DescribeSecurityGroupsCommand, scope: 'regional',
     params: obj({ GroupIds: strs(500).optional(), GroupNames: strs(500).optional(), Filters: ec2Filters.optional(), MaxResults: pageSize(5, 1000).optional() }),
-    paging: ec2Paging(paginateDescribeSecurityGroups, 1000),
+    paging: ec2Paging(paginateDescribeSecurityGroups, 1000, ['GroupIds', 'GroupNames']),
     list: {
       items: (p) => p.SecurityGroups,
       item: ['GroupId', 'GroupName', 'Description', 'VpcId', { IpPermissions: sgRule }, { IpPermissionsEgress: sgRule }, ...tags],
@@ -102,13 +102,13 @@ export const computeOps = defineOps([
   {
     service: 'ec2', operation: 'DescribeVpcs', client: EC2Client, command: DescribeVpcsCommand, scope: 'regional',
     params: obj({ VpcIds: strs(200).optional(), Filters: ec2Filters.optional(), MaxResults: pageSize(5, 1000).optional() }),
-    paging: ec2Paging(paginateDescribeVpcs, 1000),
+    paging: ec2Paging(paginateDescribeVpcs, 1000, ['VpcIds']),
     list: { items: (p) => p.Vpcs, item: ['VpcId', 'CidrBlock', 'IsDefault', 'State', 'OwnerId', ...tags], groups: { default: (i: any) => (i.IsDefault ? 'default' : 'custom') } },
   },
   {
     service: 'ec2', operation: 'DescribeSubnets', client: EC2Client, command: DescribeSubnetsCommand, scope: 'regional',
     params: obj({ SubnetIds: strs(500).optional(), Filters: ec2Filters.optional(), MaxResults: pageSize(5, 1000).optional() }),
-    paging: ec2Paging(paginateDescribeSubnets, 1000),
+    paging: ec2Paging(paginateDescribeSubnets, 1000, ['SubnetIds']),
     list: {
       items: (p) => p.Subnets,
       item: ['SubnetId', 'VpcId', 'CidrBlock', 'AvailabilityZone', 'AvailableIpAddressCount', 'MapPublicIpOnLaunch', 'DefaultForAz', 'State', ...tags],
@@ -245,5 +245,3 @@ export const computeOps = defineOps([
     absentOn: { OptInRequiredException: 'Compute Optimizer is not enabled (opted in) for this account.' },
   },
 ]);
-
-export { tagName };

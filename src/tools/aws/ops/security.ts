@@ -116,8 +116,8 @@ export const securityOps = defineOps([
     }),
     single: [{
       FindingStatistics: [
-        { CountBySeverity: ['*'] },
-        { GroupedByAccount: ['AccountId', 'TotalFindings', 'LastGeneratedAt', { MostSevereFinding: ['Severity', 'FindingType'] }] },
+        { CountBySeverity: ['#'] },
+        { GroupedByAccount: ['AccountId', 'TotalFindings', 'LastGeneratedAt'] },
         { GroupedByDate: ['Date', 'TotalFindings', 'Severity', 'LastGeneratedAt'] },
         { GroupedByFindingType: ['FindingType', 'TotalFindings', 'LastGeneratedAt'] },
         { GroupedByResource: ['Resource', 'ResourceType', 'AccountId', 'TotalFindings', 'LastGeneratedAt'] },

@@ -1,0 +1,189 @@
+/**
+ * The AWS query runner: refuse → (cache) → assume role → call and page → shape → redact → fit.
+ * It never throws for AWS problems: each becomes an outcome the agent can relay.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { CostExplorerCache, ttlSeconds } from './ce-cache.js';
+import { clientFor } from './clients.js';
+import { ListCollector } from './collector.js';
+import { assumeRoleError, errorCode, operationError } from './errors.js';
+import { fitToBudget } from './fit.js';
+import { followPages } from './pages.js';
+import { TokenBucket, mapLimit } from './rate-limit.js';
+import { redact } from './redact.js';
+import { prepare } from './refusal.js';
+import { iamActionsOfService } from './registry.js';
+import { SessionStore, accountIdOf, createStsClient, sessionPolicy, type Session } from './session.js';
+import { jsonSafe, pick, type Json } from './shape.js';
+import type { OperationSpec } from './spec.js';
+import { DEFAULT_LIMITS, type AccountTarget, type AwsQueryInput, type AwsQueryOutcome, type Limits, type QueryContext } from './types.js';
+
+export interface AwsQueryRunner {
+  run(account: AccountTarget, ctx: QueryContext, input: AwsQueryInput): Promise<AwsQueryOutcome>;
+  /** Drops the conversation's cached credentials (and their SDK clients). */
+  forgetConversation(conversationId: string): void;
+  /** Destroys every SDK client. */
+  close(): Promise<void>;
+}
+
+export interface AwsQueryRunnerOptions {
+  redis: Redis;
+  logger: Logger;
+  /** Prefix of hawk's Redis keys (Cost Explorer cache). */
+  cacheKeyPrefix: string;
+  limits?: Partial<Limits>;
+}
+
+type ErrorOutcome = Extract<AwsQueryOutcome, { status: 'error' }>;
+type RegionResult = { region: string; pages: number; truncated: boolean; single?: Json } | { region: string; error: ErrorOutcome };
+
+function absentResult(spec: OperationSpec, err: unknown): Json | undefined {
+  if (!spec.absentOn) return undefined;
+  const e = err as { name?: string; Code?: string };
+  for (const code of [e?.name, e?.Code, errorCode(err)]) {
+    if (code && spec.absentOn[code]) return { absent: true, code, note: spec.absentOn[code] };
+  }
+  return undefined;
+}
+
+function regionsFor(spec: OperationSpec, account: AccountTarget, region: string | undefined): string[] {
+  if (spec.scope === 'global') return ['us-east-1'];
+  if (spec.scope === 'bucket') return [region ?? 'us-east-1'];
+  return region ? [region] : [...new Set(account.regions)];
+}
+
+export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunner {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const logger = opts.logger.child({ component: 'hawk-aws' });
+  const cache = new CostExplorerCache(opts.redis, opts.cacheKeyPrefix, logger);
+  let sts: STSClient | undefined;
+  const policies = new Map<string, string>();
+  const policyFor = (service: string) => {
+    let p = policies.get(service);
+    if (!p) policies.set(service, (p = sessionPolicy(iamActionsOfService(service))));
+    return p;
+  };
+  const sessions = new SessionStore(() => (sts ??= createStsClient(limits.maxAttempts)), policyFor, logger);
+  const buckets = new Map<string, TokenBucket>();
+  const bucketFor = (account: AccountTarget, region: string) => {
+    const key = `${account.roleArn}|${region}`;
+    let b = buckets.get(key);
+    if (!b) buckets.set(key, (b = new TokenBucket(limits.securityHubRps)));
+    return b;
+  };
+
+  async function run(account: AccountTarget, ctx: QueryContext, input: AwsQueryInput): Promise<AwsQueryOutcome> {
+    const started = Date.now();
+    const prepared = prepare(input);
+    const log = logger.child({ account: account.accountName, conversationId: ctx.conversationId, op: `${input?.service}:${input?.operation}` });
+    if (!prepared.ok) {
+      log.info({ reason: prepared.reason }, 'hawk refused aws_query');
+      return { status: 'refused', reason: prepared.reason };
+    }
+    const { spec, allowed, params } = prepared;
+    const regions = regionsFor(spec, account, input.region);
+    if (regions.length === 0) {
+      return { status: 'refused', reason: `No regions are configured for account "${account.accountName}"; pass a region for ${allowed.service}:${allowed.operation}.` };
+    }
+    const sdkInput = { ...params, ...spec.fixedInput?.(params, accountIdOf(account.roleArn)) };
+
+    const cacheKey = spec.service === 'ce' ? cache.key(account.roleArn, spec.operation, sdkInput) : undefined;
+    if (cacheKey) {
+      const hit = await cache.get(cacheKey);
+      if (hit) {
+        log.info({ cache: 'hit' }, 'hawk answered from the Cost Explorer cache');
+        return { status: 'ok', result: hit.result, cache: 'hit', pages: hit.pages, truncated: hit.truncated, redactions: hit.redactions };
+      }
+    }
+
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), limits.timeoutMs);
+    try {
+      let session: Session;
+      try {
+        session = await sessions.get(account, ctx, spec.service, abort.signal);
+      } catch (err) {
+        const outcome = assumeRoleError(err, { account: account.accountName, roleArn: account.roleArn });
+        log.warn({ kind: outcome.kind, code: errorCode(err) }, 'hawk could not assume role');
+        return outcome;
+      }
+
+      const fanOut = regions.length > 1;
+      const collector = spec.list ? new ListCollector(spec.list, limits.maxItems) : undefined;
+      const perRegion = await mapLimit(regions, limits.regionConcurrency, async (region): Promise<RegionResult> => {
+        const client = clientFor(session, spec, region, {
+          maxAttempts: limits.maxAttempts,
+          rateLimiter: spec.service === 'securityhub' ? bucketFor(account, region) : undefined,
+        });
+        let single: Json | undefined;
+        try {
+          const r = await followPages(spec, client, sdkInput, limits.maxPages, abort.signal, (page) => {
+            if (collector) collector.addPage(page, fanOut ? region : undefined);
+            else single = typeof spec.single === 'function' ? jsonSafe(spec.single(page)) : pick(page, spec.single!) ?? {};
+          });
+          return { region, ...r, single };
+        } catch (err) {
+          const absent = absentResult(spec, err);
+          if (absent) return { region, pages: 1, truncated: false, single: absent };
+          const e = abort.signal.aborted
+            ? ({ status: 'error', kind: 'timeout', retryable: true, message: `${allowed.service}:${allowed.operation} did not finish within ${limits.timeoutMs / 1000} s; ask about fewer regions or add filters.` } as const)
+            : operationError(err, { ...allowed, account: account.accountName, region });
+          log.warn({ region, code: errorCode(err), kind: e.kind }, 'hawk aws call failed');
+          return { region, error: e };
+        }
+      });
+
+      const failed = perRegion.filter((r): r is Extract<RegionResult, { error: ErrorOutcome }> => 'error' in r);
+      const done = perRegion.filter((r): r is Exclude<RegionResult, { error: ErrorOutcome }> => !('error' in r));
+      if (done.length === 0) return failed[0].error;
+
+      const pages = done.reduce((s, r) => s + r.pages, 0);
+      const truncatedRegions = done.filter((r) => r.truncated).map((r) => r.region);
+      let result: Record<string, Json>;
+      if (collector) {
+        result = collector.result();
+        // An absent-style answer in some region (e.g. Security Hub off) is worth saying.
+        const absent = done.filter((r) => r.single !== undefined);
+        if (absent.length > 0) result.notAvailable = Object.fromEntries(absent.map((r) => [r.region, r.single!]));
+      } else {
+        result = done.length === 1 && !fanOut ? asObject(done[0].single) : { byRegion: Object.fromEntries(done.map((r) => [r.region, r.single ?? null])) };
+      }
+      if (truncatedRegions.length > 0) {
+        result.note = `Stopped after ${limits.maxPages} pages${fanOut ? ` in ${truncatedRegions.join(', ')}` : ''}: counts cover only what was read. Add filters to narrow the question.`;
+      }
+      if (failed.length > 0) result.regionErrors = Object.fromEntries(failed.map((f) => [f.region, f.error.message]));
+      if (fanOut) result.regions = regions;
+
+      const red = redact(result);
+      const fitted = fitToBudget(red.value as Json, limits.maxResultChars);
+      const truncated = truncatedRegions.length > 0;
+      const outcome: AwsQueryOutcome = { status: 'ok', result: fitted.value, cache: cacheKey ? 'miss' : 'none', pages, truncated, redactions: red.count };
+      if (cacheKey && failed.length === 0) {
+        await cache.set(cacheKey, { result: fitted.value, pages, truncated, redactions: red.count }, ttlSeconds(spec.operation, sdkInput));
+      }
+      log.info(
+        { regions: regions.length, pages, truncated, redactions: red.count, redactionKinds: red.kinds, trimmed: fitted.trimmed, failedRegions: failed.length, ms: Date.now() - started, paramKeys: Object.keys(params) },
+        'hawk aws_query done',
+      );
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    run,
+    forgetConversation: (conversationId) => sessions.forgetConversation(conversationId),
+    async close() {
+      sessions.closeAll();
+      sts?.destroy();
+      sts = undefined;
+    },
+  };
+}
+
+function asObject(v: Json | undefined): Record<string, Json> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? { ...v } : { value: v ?? null };
+}

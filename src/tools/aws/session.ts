@@ -1,0 +1,167 @@
+/**
+ * STS sessions in the customer's account. One AssumeRole per (conversation, account, service):
+ *
+ * - per conversation, so the customer's CloudTrail shows which Slack conversation and user caused
+ *   each call (RoleSessionName `hawk-<conversation>`, SourceIdentity `slack-<team>-<user>`);
+ * - per service, because the session carries an inline session policy that allows exactly the
+ *   allowlisted IAM actions of that service. Session policies are limited to 2 048 characters and the
+ *   whole allowlist does not fit, so one policy per service it is. The effective permissions of a
+ *   session are the intersection of the role's policy and the session policy: even if the customer's
+ *   role were broader than the template, a session for `ec2` can only call the ec2 read actions.
+ *
+ * Credentials live in memory only, are never logged, and are dropped a minute before they expire.
+ */
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Logger } from 'pino';
+import type { AccountTarget, QueryContext } from './types.js';
+import type { SdkClient } from './spec.js';
+
+/** AWS's limit on the packed inline session policy; we check the plain-text length, which is stricter. */
+export const SESSION_POLICY_MAX_CHARS = 2048;
+export const SESSION_DURATION_SECONDS = 900;
+/** Credentials are treated as expired this long before AWS says, so no request races the expiry. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+export interface SessionCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+}
+
+/** Replaces what STS refuses in session names/source identities (`[\w+=,.@-]`), and fits 2–64 chars. */
+export function stsName(raw: string): string {
+  let s = raw.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  while (s.length < 2) s += '-';
+  return s;
+}
+
+/** An IAM policy document allowing exactly `actions` on any resource. Throws if it cannot fit. */
+export function sessionPolicy(actions: string[]): string {
+  if (actions.length === 0) throw new Error('a session policy needs at least one action');
+  const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: [...actions].sort(), Resource: '*' }] });
+  if (doc.length > SESSION_POLICY_MAX_CHARS) {
+    throw new Error(`session policy for ${actions.length} actions is ${doc.length} chars, over the ${SESSION_POLICY_MAX_CHARS} STS limit`);
+  }
+  return doc;
+}
+
+/** The account id in a role ARN (`arn:aws:iam::123456789012:role/x`). */
+export function accountIdOf(roleArn: string): string {
+  return roleArn.split(':')[4] ?? '';
+}
+
+export interface AssumeRoleRequest {
+  roleArn: string;
+  externalId?: string;
+  sessionName: string;
+  sourceIdentity?: string;
+  policy?: string;
+  abortSignal?: AbortSignal;
+}
+
+/** One STS AssumeRole call. Shared with `verify.ts`, which also calls it *without* the ExternalId on purpose. */
+export async function assumeRole(sts: STSClient, req: AssumeRoleRequest): Promise<SessionCredentials> {
+  const out = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: req.roleArn,
+      RoleSessionName: req.sessionName,
+      DurationSeconds: SESSION_DURATION_SECONDS,
+      ...(req.externalId !== undefined && { ExternalId: req.externalId }),
+      ...(req.sourceIdentity !== undefined && { SourceIdentity: req.sourceIdentity }),
+      ...(req.policy !== undefined && { Policy: req.policy }),
+    }),
+    { abortSignal: req.abortSignal },
+  );
+  const c = out.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+    throw new Error('STS AssumeRole returned no credentials');
+  }
+  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(c.Expiration) };
+}
+
+/** Hawk's own STS client: default credential chain (hawk's identity), region AWS_REGION or us-east-1. */
+export function createStsClient(maxAttempts: number): STSClient {
+  return new STSClient({ region: process.env.AWS_REGION || 'us-east-1', maxAttempts, retryMode: 'adaptive' });
+}
+
+export interface Session {
+  readonly credentials: SessionCredentials;
+  /** SDK clients built on these credentials, by region; destroyed with the session. */
+  readonly clients: Map<string, SdkClient>;
+  readonly usableUntil: number;
+}
+
+export class SessionStore {
+  private readonly sessions = new Map<string, Session>();
+  private readonly pending = new Map<string, Promise<Session>>();
+
+  constructor(
+    private readonly sts: () => STSClient,
+    private readonly policyFor: (service: string) => string,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private static key(conversationId: string, account: AccountTarget, service: string): string {
+    return `${conversationId}\u0000${account.roleArn}\u0000${service}`;
+  }
+
+  /** The live session for this conversation/account/service, assuming the role if there is none. */
+  async get(account: AccountTarget, ctx: QueryContext, service: string, abortSignal?: AbortSignal): Promise<Session> {
+    this.sweep();
+    const key = SessionStore.key(ctx.conversationId, account, service);
+    const live = this.sessions.get(key);
+    if (live && live.usableUntil > this.now()) return live;
+    // Parallel region fan-out asks at the same time: share one AssumeRole.
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const p = (async () => {
+      const credentials = await assumeRole(this.sts(), {
+        roleArn: account.roleArn,
+        externalId: account.externalId,
+        sessionName: stsName(`hawk-${ctx.conversationId}`),
+        sourceIdentity: stsName(`slack-${ctx.teamId}-${ctx.userId}`),
+        policy: this.policyFor(service),
+        abortSignal,
+      });
+      const session: Session = { credentials, clients: new Map(), usableUntil: credentials.expiration.getTime() - EXPIRY_MARGIN_MS };
+      this.drop(key);
+      this.sessions.set(key, session);
+      // Never log credentials: only who/what/until when.
+      this.logger.debug({ account: account.accountName, service, conversationId: ctx.conversationId, until: credentials.expiration.toISOString() }, 'hawk assumed role');
+      return session;
+    })();
+    this.pending.set(key, p);
+    try {
+      return await p;
+    } finally {
+      this.pending.delete(key);
+    }
+  }
+
+  forgetConversation(conversationId: string): void {
+    for (const key of [...this.sessions.keys()]) if (key.startsWith(`${conversationId}\u0000`)) this.drop(key);
+  }
+
+  closeAll(): void {
+    for (const key of [...this.sessions.keys()]) this.drop(key);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  private drop(key: string): void {
+    const s = this.sessions.get(key);
+    if (!s) return;
+    for (const c of s.clients.values()) c.destroy();
+    this.sessions.delete(key);
+  }
+
+  /** Expired sessions are dropped lazily, so an idle hawk keeps no stale credentials or sockets around. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, s] of this.sessions) if (s.usableUntil <= now) this.drop(key);
+  }
+}

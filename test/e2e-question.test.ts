@@ -1,0 +1,230 @@
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
+import { appMentionEnvelope, postSignedEvent } from './fakes/slack-signing.js';
+import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { assumeRoleHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { createTestDatabase } from './helpers/db.js';
+import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { freePort, runPlainfra, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
+
+/**
+ * The question path end to end: three real `plainfra` processes (bot, hawk, sentinel), each with only
+ * its own secrets, against local servers that speak Slack's, Anthropic's and AWS's wire protocols.
+ */
+
+const TEAM = 'T0E2E0001';
+const CHANNEL = 'C0E2E0001';
+const BOT_USER = 'U0PLAINFRA';
+const SIGNING_SECRET = 'e2e-signing-secret';
+const BOT_TOKEN = 'xoxb-e2e-token';
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/plainfra-readonly';
+
+/** What the model does, by question: a scripted LLM that reads the tool results it is given. */
+function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assistantTurns: number }): Turn {
+  const question = firstUserText(request.body);
+  const step = request.assistantTurns;
+  if (/terminate/i.test(question)) {
+    if (step === 0)
+      return {
+        toolUse: [
+          { name: 'aws_query', input: { service: 'ec2', operation: 'TerminateInstances', params: { InstanceIds: ['i-0abc'] } } },
+          { name: 'aws_query', input: { service: 's3', operation: 'GetObject', params: { Bucket: 'payroll', Key: 'salaries.csv' } } },
+        ],
+      };
+    const results = lastToolResults(request.body).map((r) => String(r.content)).join(' | ');
+    return { text: `I can't do that. ${results.includes('Refused') ? 'Both calls were refused: plainfra is read-only.' : 'UNEXPECTED'}` };
+  }
+  if (/shout/i.test(question)) return { text: 'Heads up <!channel> and <!here>, ping <@U123> — see <https://evil.example|this>.' };
+  // Cost questions: "slow" ones ask for another month so the hawk-kill test never hits the cache.
+  if (step === 0) {
+    const month = /slow/i.test(question) ? { Start: '2026-10-01', End: '2026-11-01' } : { Start: '2026-11-01', End: '2026-11-25' };
+    return {
+      toolUse: [
+        {
+          name: 'aws_query',
+          input: { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: month, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } },
+        },
+      ],
+    };
+  }
+  const result = String(lastToolResults(request.body)[0]?.content ?? '');
+  const amount = /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(result)?.[1] ?? 'NO-NUMBER';
+  return { text: `Your unblended cost for the period is *$${amount}*.` };
+}
+
+describe('plainfra end to end', () => {
+  let slack: FakeSlack;
+  let llm: FakeAnthropic;
+  let aws: FakeAws;
+  let dbh: Awaited<ReturnType<typeof createTestDatabase>>;
+  let prefix: string;
+  let port: number;
+  let base: Record<string, string>;
+  let hawkEnv: Record<string, string>;
+  let bot: RoleProcess, hawk: RoleProcess, sentinel: RoleProcess;
+  let sentinelQueue: Queue;
+  let ceDelayMs = 0;
+  let externalId = '';
+  let tsCounter = 100;
+
+  const nextTs = () => `1764070000.${String(++tsCounter).padStart(6, '0')}`;
+  const url = () => `http://127.0.0.1:${port}/slack/events`;
+  const mention = (text: string, ts: string, eventId: string) =>
+    JSON.stringify(appMentionEnvelope({ teamId: TEAM, channel: CHANNEL, user: 'U0ALICE', text, ts, eventId, botUserId: BOT_USER }));
+  const repliesIn = (threadTs: string) => slack.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts === threadTs);
+  const auditKinds = (threadTs: string) => {
+    const r = runPlainfra(['audit', '--thread', `${CHANNEL}:${threadTs}`, '--json'], base);
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { kind: string; actor: string; payload: Record<string, unknown> }[];
+  };
+
+  beforeAll(async () => {
+    dbh = await createTestDatabase();
+    prefix = uniquePrefix();
+    port = await freePort();
+    slack = await startFakeSlack({ token: BOT_TOKEN, teamId: TEAM, botUserId: BOT_USER });
+    llm = await startFakeAnthropic({ script: (req) => modelScript(req), apiKey: 'sk-e2e' });
+    aws = await startFakeAws({
+      handlers: {
+        'ce:GetCostAndUsage': async () => {
+          if (ceDelayMs) await new Promise((r) => setTimeout(r, ceDelayMs));
+          return {
+            result: {
+              ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Total: { UnblendedCost: { Amount: '1234.56', Unit: 'USD' } }, Groups: [], Estimated: true }],
+              DimensionValueAttributes: [],
+            },
+          };
+        },
+      },
+    });
+    base = { DATABASE_URL: dbh.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix, PLAINFRA_JOB_LOCK_MS: '3000', LOG_LEVEL: 'info' };
+    expect(runPlainfra(['migrate'], base).status).toBe(0); // idempotent on a migrated database
+    const added = runPlainfra(['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'], base);
+    expect(added.status, added.stderr).toBe(0);
+    externalId = /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!;
+    aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId, roleArn: ROLE_ARN }));
+    expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status).toBe(0);
+
+    hawkEnv = { ...base, AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE', AWS_SECRET_ACCESS_KEY: 'hawk-secret', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: aws.url };
+    bot = spawnPlainfra(['bot'], {
+      ...base,
+      PORT: String(port),
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.url,
+      SLACK_BOT_USER_ID: BOT_USER,
+      SLACK_BOT_ID: 'B0PLAINFRA',
+    });
+    hawk = spawnPlainfra(['hawk'], hawkEnv);
+    sentinel = spawnPlainfra(['sentinel'], { ...base, ANTHROPIC_API_KEY: 'sk-e2e', ANTHROPIC_BASE_URL: llm.url, PLAINFRA_MODEL: 'claude-test' });
+    await Promise.all([bot.waitForOutput(/bot ready|listening/i), hawk.waitForOutput(/hawk ready/), sentinel.waitForOutput(/sentinel ready/)]);
+    sentinelQueue = new Queue('sentinel', { connection: { url: REDIS_URL }, prefix });
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([bot, hawk, sentinel].filter(Boolean).map((p) => p.stop()));
+    await sentinelQueue?.close();
+    await Promise.all([slack?.close(), llm?.close(), aws?.close()]);
+    await dbh?.drop();
+  });
+
+  it('answers a mention in its thread with the number from the AWS response, and audits every step in order', async () => {
+    const ts = nextTs();
+    const started = Date.now();
+    const res = await postSignedEvent(url(), SIGNING_SECRET, mention('what did we spend this month?', ts, 'Ev0E2E0001'));
+    expect(res.status).toBe(200);
+    const reply = await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts, 30_000);
+    console.log(`[figures] mention → answer: ${Date.now() - started} ms`);
+    expect(String(reply.args.text)).toContain('1234.56');
+    expect(reply.args.unfurl_links).toBe('false');
+    expect(reply.args.unfurl_media).toBe('false');
+    expect(repliesIn(ts)).toHaveLength(1);
+
+    const trail = auditKinds(ts);
+    const core = trail.map((e) => e.kind).filter((k) => ['message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'message_out'].includes(k));
+    expect(core).toEqual(['message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'llm_request', 'llm_response', 'message_out']);
+    expect(trail.find((e) => e.kind === 'tool_call')?.actor).toBe('hawk');
+
+    const assume = aws.requests.find((r) => r.action === 'AssumeRole');
+    expect(assume, 'hawk assumed the role').toBeDefined();
+    expect(assume!.form?.ExternalId).toBe(externalId);
+    expect(assume!.form?.RoleArn).toBe(ROLE_ARN);
+    expect(aws.requests.filter((r) => r.action === 'GetCostAndUsage')).toHaveLength(1);
+  });
+
+  it('answers an event delivered three times (Slack retries) exactly once', async () => {
+    const ts = nextTs();
+    const body = mention('what did we spend this month, again?', ts, 'Ev0E2E0002');
+    const deliveries = await Promise.all([
+      postSignedEvent(url(), SIGNING_SECRET, body),
+      postSignedEvent(url(), SIGNING_SECRET, body, { retryNum: 1, retryReason: 'http_timeout' }),
+      postSignedEvent(url(), SIGNING_SECRET, body, { retryNum: 2, retryReason: 'http_timeout' }),
+    ]);
+    expect(deliveries.map((d) => d.status)).toEqual([200, 200, 200]);
+    await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts, 30_000);
+    await new Promise((r) => setTimeout(r, 1500)); // room for a wrong second answer to show up
+    expect(repliesIn(ts)).toHaveLength(1);
+    expect(auditKinds(ts).filter((e) => e.kind === 'message_in')).toHaveLength(1);
+  });
+
+  it('rejects a bad signature and a stale timestamp with 401 and enqueues nothing', async () => {
+    const before = await sentinelQueue.getJobCounts();
+    const ts = nextTs();
+    const forged = await postSignedEvent(url(), SIGNING_SECRET, mention('forged', ts, 'Ev0E2E0003'), { badSignature: true });
+    const stale = await postSignedEvent(url(), SIGNING_SECRET, mention('replayed', nextTs(), 'Ev0E2E0004'), {
+      timestampSec: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
+    expect(forged.status).toBe(401);
+    expect(stale.status).toBe(401);
+    const after = await sentinelQueue.getJobCounts();
+    const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    expect(total(after)).toBe(total(before));
+    expect(runPlainfra(['audit', '--thread', `${CHANNEL}:${ts}`], base).status).toBe(1);
+  });
+
+  it('refuses ec2:TerminateInstances and s3:GetObject before any AWS request, audits them, and tells the model why', async () => {
+    const ts = nextTs();
+    const awsBefore = aws.requests.length;
+    await postSignedEvent(url(), SIGNING_SECRET, mention('please terminate i-0abc and read payroll/salaries.csv', ts, 'Ev0E2E0005'));
+    const reply = await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts, 30_000);
+    expect(String(reply.args.text)).toContain('Both calls were refused');
+    const newRequests = aws.requests.slice(awsBefore);
+    expect(newRequests.filter((r) => /TerminateInstances|GetObject/.test(r.action ?? ''))).toEqual([]);
+    expect(newRequests.filter((r) => r.action === 'AssumeRole')).toEqual([]);
+    const refused = auditKinds(ts).filter((e) => e.kind === 'refused');
+    expect(refused).toHaveLength(2);
+    expect(refused.map((e) => String(e.payload.reason)).join(' ')).toMatch(/TerminateInstances[\s\S]*GetObject|GetObject[\s\S]*TerminateInstances/);
+    const modelSaw = llm.requests.find((r) => firstUserText(r.body).includes('terminate') && r.assistantTurns === 1);
+    expect(JSON.stringify(modelSaw?.body.messages)).toContain('Refused');
+  });
+
+  it('neutralises <!channel> and user mentions from the model before they reach Slack', async () => {
+    const ts = nextTs();
+    await postSignedEvent(url(), SIGNING_SECRET, mention('shout something', ts, 'Ev0E2E0006'));
+    const reply = await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts, 30_000);
+    const text = String(reply.args.text);
+    expect(text).not.toMatch(/<!channel>|<!here>|<@U123>|<https?:/);
+    expect(text).toContain('&lt;!channel&gt;');
+  });
+
+  it('finishes the question once when hawk is SIGKILLed while holding the job', async () => {
+    const ts = nextTs();
+    ceDelayMs = 4000;
+    const ceBefore = aws.requests.filter((r) => r.action === 'GetCostAndUsage').length;
+    await postSignedEvent(url(), SIGNING_SECRET, mention('what did we spend last month? (slow)', ts, 'Ev0E2E0007'));
+    await waitFor(() => aws.requests.filter((r) => r.action === 'GetCostAndUsage').length > ceBefore || undefined, 30_000, 'hawk to call Cost Explorer');
+    hawk.proc.kill('SIGKILL');
+    await hawk.stop();
+    ceDelayMs = 0;
+    hawk = spawnPlainfra(['hawk'], hawkEnv);
+    await hawk.waitForOutput(/hawk ready/);
+    const reply = await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts, 45_000);
+    expect(String(reply.args.text)).toContain('1234.56');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(repliesIn(ts)).toHaveLength(1);
+    const kinds = auditKinds(ts).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'tool_result')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'message_out')).toHaveLength(1);
+  }, 90_000);
+});
