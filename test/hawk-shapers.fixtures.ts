@@ -67,6 +67,10 @@ export const SHAPER_FIXTURES: Record<string, { page: Record<string, unknown>; ex
   'iam:ListAccessKeys': { page: { AccessKeyMetadata: [{ UserName: 'alice', AccessKeyId: 'AKIAI44QH8DHBEXAMPLE', Status: 'Active', CreateDate: d }] }, expect: ['alice', 'AKIA…MPLE', 'Active'] },
   'iam:GetAccessKeyLastUsed': { page: { UserName: 'alice', AccessKeyLastUsed: { LastUsedDate: d, ServiceName: 's3', Region: 'us-east-1' } }, expect: ['alice', 's3'] },
   'iam:ListMFADevices': { page: { MFADevices: [{ UserName: 'alice', SerialNumber: 'arn:aws:iam::123456789012:mfa/alice', EnableDate: d }] }, expect: ['mfa/alice'] },
+  'iam:SimulatePrincipalPolicy': {
+    page: { EvaluationResults: [{ EvalActionName: 's3:DeleteBucket', EvalResourceName: '*', EvalDecision: 'explicitDeny', MatchedStatements: [{ SourcePolicyId: 'plainfra-deny-data-plane', SourcePolicyType: 'IAM Policy', StartPosition: { Line: 1, Column: 1 } }], EvalDecisionDetails: { x: 'y' } }], IsTruncated: false },
+    expect: ['s3:DeleteBucket', 'explicitDeny', 'plainfra-deny-data-plane'],
+  },
   'iam:GenerateCredentialReport': { page: { State: 'STARTED', Description: 'No report exists. Starting a new report generation task' }, expect: ['STARTED'] },
   'iam:GetCredentialReport': {
     page: { GeneratedTime: d, ReportFormat: 'text/csv', Content: new TextEncoder().encode('user,arn,user_creation_time,password_enabled,password_last_used,mfa_active,access_key_1_active\n<root_account>,arn:aws:iam::123456789012:root,2020-01-01,not_supported,2024-01-01,true,false\n"bob,ops",arn:aws:iam::123456789012:user/bob,2021-01-01,true,2024-02-01,false,true\n') },

@@ -78,6 +78,7 @@ export const ALLOWED_OPERATIONS: readonly AllowedOperation[] = [
   op('iam', 'ListMFADevices', 'MFA devices of a user'),
   op('iam', 'GenerateCredentialReport', 'start generating the credential report'),
   op('iam', 'GetCredentialReport', 'the credential report (parsed; no secrets)'),
+  op('iam', 'SimulatePrincipalPolicy', 'whether a role or user in the account is allowed specific actions'),
   // RDS
   op('rds', 'DescribeDBInstances', 'RDS database instances'),
   op('rds', 'DescribeDBClusters', 'Aurora/RDS clusters'),

@@ -29,8 +29,16 @@ export function fitToBudget(result: Json, maxChars: number): { value: Json; trim
   if (value && typeof value === 'object' && !Array.isArray(value) && Array.isArray(value.items)) {
     const obj = { ...value } as Record<string, Json>;
     const count = typeof obj.count === 'number' ? obj.count : (obj.items as Json[]).length;
-    let items = obj.items as Json[];
-    while (items.length > 0 && size({ ...obj, items }) > maxChars) items = items.slice(0, Math.floor(items.length / 2));
+    const all = obj.items as Json[];
+    // Largest prefix of the top-N that fits (binary search: items differ in size).
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (size({ ...obj, items: all.slice(0, mid), moreNotShown: count }) <= maxChars) lo = mid;
+      else hi = mid - 1;
+    }
+    const items = all.slice(0, lo);
     obj.items = items;
     if (count > items.length) obj.moreNotShown = count - items.length;
     value = obj;

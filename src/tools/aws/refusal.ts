@@ -12,7 +12,7 @@ import type { AwsQueryInput } from './types.js';
 /** Params are data for one read call; anything this big is a mistake or an attempt to smuggle something. */
 const MAX_PARAMS_JSON = 8_000;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const WRITE_VERB = /^(Create|Delete|Put|Update|Modify|Terminate|Stop|Start|Reboot|Run|Attach|Detach|Associate|Disassociate|Set|Add|Remove|Invoke|Tag|Untag|Enable|Disable|Register|Deregister|Authorize|Revoke|Copy|Import|Export|Restore|Reset|Send|Publish|Cancel|Accept|Reject|Release|Allocate|Purchase|Upload|Replace|Assume|Change|Attach|Apply|Execute|Rotate|Restart)/;
+const WRITE_VERB = /^(Create|Delete|Put|Update|Modify|Terminate|Stop|Start|Reboot|Run|Attach|Detach|Associate|Disassociate|Set|Add|Remove|Invoke|Tag|Untag|Enable|Disable|Register|Deregister|Authorize|Revoke|Copy|Import|Export|Restore|Reset|Send|Publish|Cancel|Accept|Reject|Release|Allocate|Purchase|Upload|Replace|Assume|Change|Apply|Execute|Rotate|Restart)/;
 
 /** Services left out on purpose, with the reason the model should hear. */
 const EXCLUDED_SERVICES: Record<string, string> = {

@@ -89,7 +89,7 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
     }
     const sdkInput = { ...params, ...spec.fixedInput?.(params, accountIdOf(account.roleArn)) };
 
-    const cacheKey = spec.service === 'ce' ? cache.key(account.roleArn, spec.operation, sdkInput) : undefined;
+    const cacheKey = spec.service === 'ce' ? cache.key(cacheScope(account), spec.operation, sdkInput) : undefined;
     if (cacheKey) {
       const hit = await cache.get(cacheKey);
       if (hit) {
@@ -186,4 +186,13 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
 
 function asObject(v: Json | undefined): Record<string, Json> {
   return v && typeof v === 'object' && !Array.isArray(v) ? { ...v } : { value: v ?? null };
+}
+
+/**
+ * Cost Explorer cache scope. A cache hit skips AssumeRole, so the key must include the ExternalId:
+ * otherwise a workspace that registered someone else's role ARN (and so can never assume it) would
+ * be served that account's cached costs.
+ */
+function cacheScope(account: AccountTarget): string {
+  return `${account.roleArn}\n${account.externalId}`;
 }

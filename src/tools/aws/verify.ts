@@ -54,14 +54,16 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
   const checks: VerifyCheck[] = [];
   const decisions: Record<string, string> = {};
   let identity: VerifyReport['identity'];
-  const sessionName = stsName(`plainfra-verify-${Date.now()}`);
+  const sessionName = stsName(`hawk-verify-${Date.now()}`);
+  // The role denies every call from a session without a SourceIdentity, and its trust policy wants `slack-*`.
+  const sourceIdentity = stsName('slack-cli-verify');
   // The verify session may only simulate policies; GetCallerIdentity needs no permission.
   const policy = sessionPolicy(['iam:SimulatePrincipalPolicy']);
 
   try {
     let session: SessionCredentials | undefined;
     try {
-      session = await assumeRole(sts, { roleArn: account.roleArn, externalId: account.externalId, sessionName, policy });
+      session = await assumeRole(sts, { roleArn: account.roleArn, externalId: account.externalId, sessionName, sourceIdentity, policy });
       checks.push({ name: 'assume role with ExternalId', status: 'pass', detail: `session valid until ${session.expiration.toISOString()}` });
     } catch (err) {
       checks.push({ name: 'assume role with ExternalId', status: 'fail', detail: trustErrorMessage({ account: account.accountName, roleArn: account.roleArn }, errorCode(err)) });
@@ -72,7 +74,7 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
       ['assume role with a wrong ExternalId is refused', `wrong-${randomBytes(8).toString('hex')}`],
     ] as const) {
       try {
-        await assumeRole(sts, { roleArn: account.roleArn, externalId, sessionName, policy });
+        await assumeRole(sts, { roleArn: account.roleArn, externalId, sessionName, sourceIdentity, policy });
         checks.push({
           name, status: 'fail',
           detail: `MISCONFIGURED: AWS let hawk assume ${account.roleArn} ${externalId === undefined ? 'without an ExternalId' : 'with a wrong ExternalId'}. Anyone hawk's principal acts for could reach this account. Redeploy deploy/aws/plainfra-readonly-role.yaml so the trust policy requires sts:ExternalId.`,

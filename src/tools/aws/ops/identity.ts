@@ -1,7 +1,7 @@
 /** IAM (read), STS and Organizations: global services called in us-east-1. */
 import {
   GenerateCredentialReportCommand, GetAccessKeyLastUsedCommand, GetAccountPasswordPolicyCommand, GetAccountSummaryCommand,
-  GetCredentialReportCommand, IAMClient, ListAccessKeysCommand, ListMFADevicesCommand, ListRolesCommand, ListUsersCommand,
+  GetCredentialReportCommand, IAMClient, SimulatePrincipalPolicyCommand, paginateSimulatePrincipalPolicy, ListAccessKeysCommand, ListMFADevicesCommand, ListRolesCommand, ListUsersCommand,
   paginateListAccessKeys, paginateListMFADevices, paginateListRoles, paginateListUsers,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -175,6 +175,28 @@ export const identityOps = defineOps([
     params: obj({ UserName: userName.optional(), MaxItems: pageSize(1, 1000).optional() }),
     paging: iamPaging(paginateListMFADevices),
     list: { items: (p) => p.MFADevices, item: ['UserName', 'SerialNumber', 'EnableDate'] },
+  },
+  {
+    // "Can this role delete buckets?" — and what `plainfra accounts verify` uses to show the role's
+    // denials. Only the decision and which policy matched leave hawk, never policy text.
+    service: 'iam', operation: 'SimulatePrincipalPolicy', client: IAMClient, command: SimulatePrincipalPolicyCommand, scope: 'global',
+    params: obj({
+      PolicySourceArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|group)\/[\w+=,.@\/-]{1,512}$/, 'expected the ARN of an IAM role, user or group'),
+      ActionNames: z.array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*?]+$/, 'expected service:Action')).min(1).max(50),
+      ResourceArns: z.array(z.string().min(1).max(2048)).max(20).optional(),
+      MaxItems: pageSize(1, 1000).optional(),
+    }),
+    paging: iamPaging(paginateSimulatePrincipalPolicy),
+    list: {
+      items: (p) => p.EvaluationResults,
+      item: (r: any) => ({
+        EvalActionName: r.EvalActionName,
+        EvalResourceName: r.EvalResourceName,
+        EvalDecision: r.EvalDecision,
+        MatchedPolicies: (r.MatchedStatements ?? []).map((m: any) => m.SourcePolicyId).filter(Boolean),
+      }),
+      groups: { decision: (i: any) => i.EvalDecision },
+    },
   },
   {
     service: 'iam', operation: 'GenerateCredentialReport', client: IAMClient, command: GenerateCredentialReportCommand, scope: 'global',
