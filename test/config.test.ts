@@ -28,6 +28,12 @@ describe('configuration per process role', () => {
     expect(() => loadConfig(role, env)).toThrow(new RegExp(`${variable} is set, but the ${role} process must not hold it`));
   });
 
+  it('treats empty variables as unset (docker compose passes ${VAR:-} as "")', () => {
+    const config = loadConfig('bot', { ...bot, SLACK_APP_TOKEN: '', PORT: '', AWS_ACCESS_KEY_ID: '' });
+    expect(config.SLACK_APP_TOKEN).toBeUndefined();
+    expect(config.PORT).toBe(3000);
+  });
+
   it('names every missing or malformed variable at once', () => {
     let message = '';
     try {

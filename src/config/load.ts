@@ -26,7 +26,9 @@ export function loadConfig<R extends Role>(role: R, env: NodeJS.ProcessEnv = pro
   if (role === 'bot' && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     problems.push('set SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode).');
   }
-  const parsed = schemas[role].safeParse(env);
+  // docker compose passes `VAR: ${VAR:-}` as an empty string; empty means "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schemas[role].safeParse(present);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const variable = issue.path.join('.') || '(environment)';

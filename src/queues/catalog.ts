@@ -39,7 +39,11 @@ export const replyJob = z.object({
   outcome: z.string().default('answer'),
 });
 
+/** Housekeeping run by the bot on a BullMQ Job Scheduler (one scheduler, upserted by the bot only). */
+export const maintenanceJob = z.object({ task: z.literal('retention') });
+
 export type SentinelJob = z.infer<typeof sentinelJob>;
+export type MaintenanceJob = z.infer<typeof maintenanceJob>;
 export type HawkJob = z.infer<typeof hawkJob>;
 export type ReplyJob = z.infer<typeof replyJob>;
 
@@ -69,6 +73,17 @@ export const QUEUES = {
     jobId: (j: ReplyJob) => `r-${j.turnId}`,
     options: { ...common, attempts: 6, backoff: { type: 'exponential', delay: 1_000 } } satisfies JobsOptions,
   },
+  maintenance: {
+    name: 'maintenance',
+    schema: maintenanceJob,
+    jobId: (j: MaintenanceJob) => `m-${j.task}`,
+    options: { ...common, attempts: 3, backoff: { type: 'exponential', delay: 60_000 } } satisfies JobsOptions,
+  },
+} as const;
+
+/** Cron patterns (UTC) of the scheduled maintenance tasks. */
+export const SCHEDULES = {
+  retention: { pattern: '17 3 * * *', data: { task: 'retention' } satisfies MaintenanceJob },
 } as const;
 
 export type QueueName = keyof typeof QUEUES;

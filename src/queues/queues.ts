@@ -1,10 +1,16 @@
 import { Queue, Worker, UnrecoverableError, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUES, type QueueName, type HawkJob, type ReplyJob, type SentinelJob } from './catalog.js';
+import { QUEUES, SCHEDULES, type QueueName, type HawkJob, type MaintenanceJob, type ReplyJob, type SentinelJob } from './catalog.js';
 import { createRedis } from './connection.js';
 
-type PayloadOf<N extends QueueName> = N extends 'sentinel' ? SentinelJob : N extends 'hawk' ? HawkJob : ReplyJob;
+type PayloadOf<N extends QueueName> = N extends 'sentinel'
+  ? SentinelJob
+  : N extends 'hawk'
+    ? HawkJob
+    : N extends 'maintenance'
+      ? MaintenanceJob
+      : ReplyJob;
 
 /** Producer side: validated payloads, deterministic job ids. */
 export class Enqueuer {
@@ -30,6 +36,17 @@ export class Enqueuer {
     const jobId = (def.jobId as (p: PayloadOf<N>) => string)(data as PayloadOf<N>);
     await this.queue(name).add(name, data, { ...def.options, jobId });
     return jobId;
+  }
+
+  /**
+   * Creates or updates the maintenance Job Schedulers. Called from one place only (the bot), so
+   * there is exactly one schedule however many processes run.
+   */
+  async upsertSchedules(): Promise<void> {
+    const q = this.queue('maintenance');
+    for (const [id, s] of Object.entries(SCHEDULES)) {
+      await q.upsertJobScheduler(id, { pattern: s.pattern, tz: 'UTC' }, { name: id, data: s.data, opts: { removeOnComplete: { count: 30 }, removeOnFail: { count: 30 } } });
+    }
   }
 
   async close(): Promise<void> {

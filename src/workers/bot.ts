@@ -11,6 +11,7 @@ import {
 } from '../bot/index.js';
 import type { BotConfig } from '../config/index.js';
 import { closeDb, connectDb } from '../db/index.js';
+import { pruneExpired } from '../audit/index.js';
 import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../queues/index.js';
 
 /** Parallel replies per process: Slack allows ~1 message/s per channel, so a few are plenty. */
@@ -63,6 +64,15 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     });
     cleanup.push(() => closeWorker(worker));
     await worker.waitUntilReady();
+
+    // Retention (GUIDE: conversation audit 90 days) runs daily on a BullMQ Job Scheduler.
+    const maintenance = startWorker(
+      'maintenance',
+      async () => logger.info(await pruneExpired(db), 'retention applied'),
+      { redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, concurrency: 1, lockDurationMs: config.PLAINFRA_JOB_LOCK_MS, logger },
+    );
+    cleanup.push(() => closeWorker(maintenance));
+    await enqueuer.upsertSchedules();
 
     const server = createBotServer({
       receiver: slack.receiver,

@@ -1,0 +1,38 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/index.js';
+
+export interface RetentionPolicy {
+  /** Conversation audit rows are kept this long (GUIDE: 90 days). */
+  conversationDays: number;
+  /** Slack event ids only need to outlive Slack's retries (minutes); a day is generous. */
+  slackEventDays: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { conversationDays: 90, slackEventDays: 1 };
+
+export interface RetentionResult {
+  auditRows: number;
+  conversations: number;
+  slackEvents: number;
+}
+
+/**
+ * Deletes what is past retention. The append-only trigger refuses DELETE on audit_events unless
+ * the transaction sets plainfra.retention, so this is the only code path that can remove audit rows.
+ */
+export async function pruneExpired(db: Db, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<RetentionResult> {
+  const conversationDays = Math.max(1, Math.floor(policy.conversationDays));
+  const slackEventDays = Math.max(1, Math.floor(policy.slackEventDays));
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL plainfra.retention = 'on'`);
+    const audit = await tx.execute(
+      sql`DELETE FROM audit_events WHERE created_at < now() - make_interval(days => ${conversationDays})`,
+    );
+    const convs = await tx.execute(sql`
+      DELETE FROM conversations c
+      WHERE c.created_at < now() - make_interval(days => ${conversationDays})
+        AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.conversation_id = c.id)`);
+    const events = await tx.execute(sql`DELETE FROM slack_events WHERE received_at < now() - make_interval(days => ${slackEventDays})`);
+    return { auditRows: audit.rowCount ?? 0, conversations: convs.rowCount ?? 0, slackEvents: events.rowCount ?? 0 };
+  });
+}
