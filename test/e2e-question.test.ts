@@ -15,6 +15,7 @@ import { freePort, runPlainfra, spawnPlainfra, waitFor, type RoleProcess } from 
 
 const TEAM = 'T0E2E0001';
 const CHANNEL = 'C0E2E0001';
+const OTHER_CHANNEL = 'C0E2E0002';
 const BOT_USER = 'U0PLAINFRA';
 const SIGNING_SECRET = 'e2e-signing-secret';
 const BOT_TOKEN = 'xoxb-e2e-token';
@@ -49,6 +50,7 @@ function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assis
     };
   }
   const result = String(lastToolResults(request.body)[0]?.content ?? '');
+  if (/could not assume the role/.test(result)) return { text: "I couldn't get into that AWS account." };
   const amount = /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(result)?.[1] ?? 'NO-NUMBER';
   return { text: `Your unblended cost for the period is *$${amount}*.` };
 }
@@ -70,8 +72,8 @@ describe('plainfra end to end', () => {
 
   const nextTs = () => `1764070000.${String(++tsCounter).padStart(6, '0')}`;
   const url = () => `http://127.0.0.1:${port}/slack/events`;
-  const mention = (text: string, ts: string, eventId: string) =>
-    JSON.stringify(appMentionEnvelope({ teamId: TEAM, channel: CHANNEL, user: 'U0ALICE', text, ts, eventId, botUserId: BOT_USER }));
+  const mention = (text: string, ts: string, eventId: string, channel = CHANNEL) =>
+    JSON.stringify(appMentionEnvelope({ teamId: TEAM, channel, user: 'U0ALICE', text, ts, eventId, botUserId: BOT_USER }));
   const repliesIn = (threadTs: string) => slack.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts === threadTs);
   const auditKinds = (threadTs: string) => {
     const r = runPlainfra(['audit', '--thread', `${CHANNEL}:${threadTs}`, '--json'], base);
@@ -104,6 +106,9 @@ describe('plainfra end to end', () => {
     expect(added.status, added.stderr).toBe(0);
     externalId = /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!;
     aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId, roleArn: ROLE_ARN }));
+    // A second account whose role was never deployed with its ExternalId: every AssumeRole is denied.
+    expect(runPlainfra(['accounts', 'add', '--team', TEAM, '--name', 'staging', '--role-arn', 'arn:aws:iam::210987654321:role/plainfra-readonly'], base).status).toBe(0);
+    expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', OTHER_CHANNEL, '--account', 'staging'], base).status).toBe(0);
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status).toBe(0);
 
     hawkEnv = { ...base, AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE', AWS_SECRET_ACCESS_KEY: 'hawk-secret', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: aws.url };
@@ -206,6 +211,23 @@ describe('plainfra end to end', () => {
     const text = String(reply.args.text);
     expect(text).not.toMatch(/<!channel>|<!here>|<@U123>|<https?:/);
     expect(text).toContain('&lt;!channel&gt;');
+  });
+
+  it('tells the admin exactly what to fix when AWS refuses the role (AccessDenied on AssumeRole)', async () => {
+    const ts = nextTs();
+    await postSignedEvent(url(), SIGNING_SECRET, mention('what did staging spend this month?', ts, 'Ev0E2E0008', OTHER_CHANNEL));
+    const reply = await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts && c.args.channel === OTHER_CHANNEL, 30_000);
+    const text = String(reply.args.text);
+    expect(text).toContain('Setup problem for your AWS admin');
+    expect(text).toContain('arn:aws:iam::210987654321:role/plainfra-readonly');
+    expect(text).toMatch(/ExternalId/);
+    expect(text).toContain('aws cloudformation deploy --template-file deploy/aws/plainfra-readonly-role.yaml');
+    // The staging channel can only reach staging: the model was offered staging and nothing else.
+    const asked = llm.requests.find((r) => firstUserText(r.body).includes('staging spend'));
+    expect(JSON.stringify(asked?.body.system)).toContain('staging (regions');
+    expect(JSON.stringify(asked?.body.system)).not.toContain('prod (regions');
+    const denied = aws.requests.filter((r) => r.action === 'AssumeRole' && r.form?.RoleArn?.includes('210987654321'));
+    expect(denied.length).toBeGreaterThan(0);
   });
 
   it('finishes the question once when hawk is SIGKILLed while holding the job', async () => {

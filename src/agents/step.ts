@@ -151,19 +151,37 @@ async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow
     .join('\n')
     .trim();
   const answer = answerText(text, payload.stopReason);
-  const unsupported = await checkNumbers(deps, job, answer);
-  await finish(deps, job, payload.stopReason === 'end_turn' || !payload.stopReason ? 'answer' : payload.stopReason, answer + unsupportedNote(unsupported), {
-    unsupportedNumbers: unsupported,
-  });
+  const trail = await readTrail(deps.db, job.conversationId);
+  const unsupported = checkNumbers(trail, answer);
+  await finish(
+    deps,
+    job,
+    payload.stopReason === 'end_turn' || !payload.stopReason ? 'answer' : payload.stopReason,
+    answer + unsupportedNote(unsupported) + setupProblemNote(trail, job.turnId),
+    { unsupportedNumbers: unsupported },
+  );
+}
+
+/**
+ * A role that cannot be assumed is an admin's problem the model may paraphrase away; hawk's
+ * checklist (role, trust principal, ExternalId, deploy command) is appended to the reply verbatim.
+ */
+function setupProblemNote(trail: AuditRow[], turnId: string): string {
+  const messages = new Set(
+    trail
+      .filter((r) => r.kind === 'tool_result' && r.payload.turnId === turnId && r.payload.kind === 'trust')
+      .map((r) => String(r.payload.message)),
+  );
+  if (messages.size === 0) return '';
+  return `\n\n*Setup problem for your AWS admin:*\n${[...messages].join('\n\n')}`;
 }
 
 /** Sources an answer's numbers may come from: this conversation's tool results and questions. */
-async function checkNumbers(deps: SentinelDeps, job: SentinelJob, answer: string): Promise<string[]> {
-  const trail = await readTrail(deps.db, job.conversationId);
+function checkNumbers(trail: AuditRow[], answer: string): string[] {
   const sources = trail.flatMap((r) => {
     if (r.kind === 'message_in') return [String((r.payload as { text?: string }).text ?? '')];
     const res = toolResultOf(r);
-    return res && !res.isError ? [res.content] : [];
+    return res ? [res.content] : [];
   });
   sources.push(new Date().toISOString().slice(0, 10));
   return unsupportedNumbers(answer, sources);
