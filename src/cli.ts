@@ -39,19 +39,22 @@ async function withAdminDb<T>(fn: (db: import('./db/index.js').Db) => Promise<T>
 }
 
 async function runRole(role: Exclude<Role, 'admin'>): Promise<void> {
-  const logger = createLogger(role);
   const { onShutdown } = await import('./workers/lifecycle.js');
   let handle: { close(): Promise<void> };
+  let logger: ReturnType<typeof createLogger>;
   if (role === 'bot') {
     const config = loadConfig('bot');
+    logger = createLogger(role, config.LOG_LEVEL);
     const { runBot } = await import('./workers/bot.js');
     handle = await runBot(config, logger);
   } else if (role === 'hawk') {
     const config = loadConfig('hawk');
+    logger = createLogger(role, config.LOG_LEVEL);
     const { runHawk } = await import('./workers/hawk.js');
     handle = await runHawk(config, logger);
   } else {
     const config = loadConfig('sentinel');
+    logger = createLogger(role, config.LOG_LEVEL);
     const { runSentinel } = await import('./workers/sentinel.js');
     handle = await runSentinel(config, logger);
   }

@@ -316,6 +316,9 @@ describe('bot › app_mention intake', () => {
     const [messageIn] = await auditOf(ev!.conversationId, 'message_in');
     expect(messageIn!.payload).toMatchObject({ externally_shared: true, accounts: ['prod'] });
     expect(await auditOf(ev!.conversationId, 'refused')).toHaveLength(0);
+    // hawk and the sentinel scope the conversation from this flag: it must be stored.
+    const [conv] = await db.select().from(conversations).where(eq(conversations.id, ev!.conversationId));
+    expect(conv!.externallyShared).toBe(true);
     expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
   });
 

@@ -8,7 +8,7 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { createAnthropicLlm, LlmError, runSentinelStep, type Llm, type LlmRequest, type LlmResponse } from '../src/agents/index.js';
+import { abandonTurn, createAnthropicLlm, LlmError, runSentinelStep, TurnWaiting, type Llm, type LlmRequest, type LlmResponse } from '../src/agents/index.js';
 import { startFakeAnthropic } from './fakes/anthropic.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -246,5 +246,34 @@ describe('sentinel agent loop', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  it('answers questions of one thread one after the other, each seeing the earlier answer', async () => {
+    const a = await ask('what did EC2 cost?');
+    const [conv] = await t.db.select().from(conversations).where(sql`id = ${a.conversationId}`);
+    // A follow-up arrives in the same thread before the first question is answered.
+    const { row: bRow } = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'and S3?', user: 'U0ASKER' } });
+    const b = { conversationId: conv!.id, turnId: String(bRow.id) };
+    const llm = new ScriptedLlm((req) => text(req.messages.length === 1 ? 'EC2: $5.' : 'S3: $3.'));
+    await expect(runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(TurnWaiting);
+    await runSentinelStep(deps(llm), { ...a, step: 0 }, { number: 1, isFinal: false });
+    await recordAudit(t.db, { conversationId: a.conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${a.turnId}`, payload: { turnId: a.turnId } });
+    await runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false });
+    // B's transcript: A's question, A's answer, then B — even though B's row was written before A's answer.
+    const second = llm.calls[1]!;
+    expect(second.messages.map((m) => [m.role, JSON.stringify(m.content)])).toEqual([
+      ['user', expect.stringContaining('what did EC2 cost?')],
+      ['assistant', expect.stringContaining('EC2: $5.')],
+      ['user', expect.stringContaining('and S3?')],
+    ]);
+  });
+
+  it('apologises in the thread when a step fails for good', async () => {
+    const q = await ask('anything');
+    await abandonTurn(deps(new ScriptedLlm(() => text('x'))), { ...q, step: 3 }, new Error('database unavailable'));
+    const reply = await job('replies', `r-${q.turnId}`);
+    expect(reply?.data).toMatchObject({ outcome: 'error' });
+    expect(reply?.data.text).toMatch(/something went wrong on my side/);
+    expect((await readTrail(t.db, q.conversationId)).find((r) => r.kind === 'error')?.payload.message).toBe('database unavailable');
   });
 });

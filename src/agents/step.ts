@@ -26,6 +26,18 @@ export class StepNotReady extends Error {
   override readonly name = 'StepNotReady';
 }
 
+/**
+ * Thrown when an earlier question in the same thread is still being answered: turns of one
+ * conversation run one after the other, so a follow-up sees the earlier answer and the two
+ * transcripts never interleave. The worker delays the job without spending an attempt.
+ */
+export class TurnWaiting extends Error {
+  override readonly name = 'TurnWaiting';
+}
+
+/** An earlier turn that never finished stops blocking the thread after this long. */
+const MAX_TURN_WAIT_MS = 10 * 60_000;
+
 const MAX_DOC_CHARS_FOR_MODEL = 12_000;
 
 /**
@@ -41,6 +53,10 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
   const log = logger.child({ conversationId: job.conversationId, turnId: job.turnId, step: job.step });
 
   let response = await storedResponse(db, job);
+  if (!response && job.step === 0) {
+    const earlier = unfinishedEarlierTurn(await readTrail(db, job.conversationId), turn);
+    if (earlier) throw new TurnWaiting(`waiting for turn ${earlier} of this thread to be answered`);
+  }
   if (!response) {
     if (job.step >= deps.maxSteps) {
       await finish(deps, job, 'step_cap', `I stopped after ${deps.maxSteps} steps without a complete answer. Try a narrower question (one account, one service, one time period).`);
@@ -65,7 +81,7 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
       conversationId: job.conversationId,
       actor: 'sentinel',
       kind: 'llm_request',
-      stepKey: `llmreq:${job.turnId}:${job.step}:${attempt.number}`,
+      // No step key: every call the model receives gets its own row, retries and re-runs included.
       payload: {
         turnId: job.turnId,
         step: job.step,
@@ -111,6 +127,34 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
     ).row;
   }
   await actOnResponse(deps, job, response, log);
+}
+
+function unfinishedEarlierTurn(rows: AuditRow[], turn: number): number | undefined {
+  const answered = new Set(rows.filter((r) => r.kind === 'message_out').map((r) => r.stepKey));
+  const earlier = rows.find(
+    (r) => r.kind === 'message_in' && r.id < turn && !answered.has(`out:${r.id}`) && Date.now() - r.createdAt.getTime() < MAX_TURN_WAIT_MS,
+  );
+  return earlier?.id;
+}
+
+/**
+ * The last resort when a step keeps failing (database down, a bug): record why, if we still can,
+ * and tell the asker in the thread, so no question is left hanging.
+ */
+export async function abandonTurn(deps: SentinelDeps, job: SentinelJob, err: Error): Promise<void> {
+  await recordAudit(deps.db, {
+    conversationId: job.conversationId,
+    actor: 'sentinel',
+    kind: 'error',
+    stepKey: `end:${job.turnId}`,
+    payload: { turnId: job.turnId, step: job.step, outcome: 'error', message: err.message },
+  }).catch((auditErr: Error) => deps.logger.error({ err: auditErr.message }, 'could not audit the abandoned turn'));
+  await deps.enqueuer.add('replies', {
+    conversationId: job.conversationId,
+    turnId: job.turnId,
+    text: 'Sorry — something went wrong on my side while answering, and I had to stop. Please ask again in a few minutes; the plainfra admins can see what happened with `plainfra audit`.',
+    outcome: 'error',
+  });
 }
 
 async function storedResponse(db: Db, job: SentinelJob): Promise<AuditRow | undefined> {

@@ -21,9 +21,11 @@ export interface ToolResultRecord {
 /** Rows that carry the result of one tool_use: a tool_result, or a refusal the model must read. */
 export function toolResultOf(row: AuditRow): ToolResultRecord | undefined {
   if (row.kind !== 'tool_result' && row.kind !== 'refused') return undefined;
-  const p = row.payload as { toolUseId?: string; forModel?: string; isError?: boolean };
-  if (!p.toolUseId || typeof p.forModel !== 'string') return undefined;
-  return { toolUseId: p.toolUseId, content: p.forModel, isError: row.kind === 'refused' || p.isError === true };
+  const p = row.payload as { toolUseId?: string; forModel?: string; result?: unknown; isError?: boolean };
+  // hawk stores a successful result once, as JSON (`result`); other rows carry the text to show.
+  const content = typeof p.forModel === 'string' ? p.forModel : p.result !== undefined ? JSON.stringify(p.result) : undefined;
+  if (!p.toolUseId || content === undefined) return undefined;
+  return { toolUseId: p.toolUseId, content, isError: row.kind === 'refused' || p.isError === true };
 }
 
 export function turnOf(row: AuditRow): number {
@@ -52,9 +54,13 @@ export function buildTranscript(rows: AuditRow[], turnId: number): Transcript {
     else messages.push(m);
   };
   let pending: string[] = [];
-  for (const row of rows) {
-    const turn = turnOf(row);
-    if (!(turn <= turnId)) continue;
+  // Group rows by turn (then write order): a turn's rows may have been written after a later
+  // question arrived, and each turn must read as one exchange.
+  const ordered = rows
+    .map((row) => ({ row, turn: turnOf(row) }))
+    .filter((r) => r.turn <= turnId)
+    .sort((a, b) => a.turn - b.turn || a.row.id - b.row.id);
+  for (const { row } of ordered) {
     if (row.kind === 'message_in') {
       const p = row.payload as { text?: string; user?: string };
       closePending(pending, results, push, 'not run: the turn ended before this call completed');

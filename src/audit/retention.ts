@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 
 export interface RetentionPolicy {
-  /** Conversation audit rows are kept this long (GUIDE: 90 days). */
+  /** A conversation's audit is kept this long after its last activity (GUIDE: 90 days). */
   conversationDays: number;
   /** Slack event ids only need to outlive Slack's retries (minutes); a day is generous. */
   slackEventDays: number;
@@ -25,9 +25,12 @@ export async function pruneExpired(db: Db, policy: RetentionPolicy = DEFAULT_RET
   const slackEventDays = Math.max(1, Math.floor(policy.slackEventDays));
   return db.transaction(async (tx) => {
     await tx.execute(sql`SET LOCAL plainfra.retention = 'on'`);
-    const audit = await tx.execute(
-      sql`DELETE FROM audit_events WHERE created_at < now() - make_interval(days => ${conversationDays})`,
-    );
+    // Whole conversations go, by their last activity: pruning row by row could cut a turn in half
+    // and leave a thread whose transcript no longer makes sense to the model.
+    const audit = await tx.execute(sql`
+      DELETE FROM audit_events WHERE conversation_id IN (
+        SELECT conversation_id FROM audit_events GROUP BY conversation_id
+        HAVING max(created_at) < now() - make_interval(days => ${conversationDays}))`);
     const convs = await tx.execute(sql`
       DELETE FROM conversations c
       WHERE c.created_at < now() - make_interval(days => ${conversationDays})

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
 import { findByStepKey, recordAudit } from '../audit/index.js';
 import { conversations, slackEvents, workspaces, type Db } from '../db/index.js';
@@ -77,8 +77,13 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
     const txDb = tx as unknown as Db;
     await tx
       .insert(conversations)
-      .values({ teamId: q.teamId, channelId: q.channelId, threadTs: threadKey, startedBy: q.userId })
-      .onConflictDoNothing();
+      .values({ teamId: q.teamId, channelId: q.channelId, threadTs: threadKey, startedBy: q.userId, externallyShared: q.externallyShared })
+      // Sticky: once a thread is seen as shared with another organisation, hawk and the sentinel
+      // only ever use that channel's explicit bindings for it.
+      .onConflictDoUpdate({
+        target: [conversations.teamId, conversations.channelId, conversations.threadTs],
+        set: { externallyShared: sql`${conversations.externallyShared} OR excluded.externally_shared` },
+      });
     const [conversation] = await tx
       .select({ id: conversations.id })
       .from(conversations)

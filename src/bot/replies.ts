@@ -53,7 +53,16 @@ const EMPTY_ANSWER = "I couldn't put an answer together this time. Please try as
 
 export type ReplyOutcome = 'posted' | 'already_posted';
 
-export async function deliverReply(deps: ReplyDeps, job: ReplyJob): Promise<ReplyOutcome> {
+/**
+ * Parts of a long answer already posted by an earlier attempt of the same job (kept in the BullMQ
+ * job's progress), so a retry after a rate limit on part 2 does not post part 1 again.
+ */
+export interface ReplyProgress {
+  posted: string[];
+  save(posted: string[]): Promise<void>;
+}
+
+export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: ReplyProgress): Promise<ReplyOutcome> {
   const { db, client, logger } = deps;
   const stepKey = `out:${job.turnId}`;
   const [conversation] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId)).limit(1);
@@ -68,7 +77,13 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob): Promise<Repl
   const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER);
   const posted: string[] = [];
   try {
-    for (const chunk of splitMessage(text)) {
+    const done = progress?.posted ?? [];
+    for (const [i, chunk] of splitMessage(text).entries()) {
+      if (i < done.length) {
+        posted.push(done[i]!);
+        threadTs ??= done[i]!;
+        continue;
+      }
       const res = await client.chat.postMessage({
         channel: conversation.channelId,
         ...(threadTs ? { thread_ts: threadTs } : {}),
@@ -82,6 +97,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob): Promise<Repl
       posted.push(res.ts!);
       // A slash-command answer is posted in the channel; its first message starts the thread.
       threadTs ??= res.ts!;
+      await progress?.save([...posted]);
     }
   } catch (err) {
     const code = err instanceof WebAPIPlatformError ? err.data.error : undefined;
@@ -104,7 +120,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob): Promise<Repl
     actor: 'bot',
     kind: 'message_out',
     stepKey,
-    payload: { channel: conversation.channelId, thread_ts: threadTs ?? null, ts: posted[0] ?? null, ts_all: posted, text, outcome: job.outcome },
+    payload: { turnId: job.turnId, channel: conversation.channelId, thread_ts: threadTs ?? null, ts: posted[0] ?? null, ts_all: posted, text, outcome: job.outcome },
   });
   deps.metrics.repliesPosted.inc({ outcome: job.outcome });
 

@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
  * One JSON logger per process. Secrets are redacted by path as a second line of defence; the first
  * is never passing them to a log call.
  */
-export function createLogger(role: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(role: string, level: string = 'info'): Logger {
   return pino({
     name: `plainfra-${role}`,
     level,

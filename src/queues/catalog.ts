@@ -59,13 +59,15 @@ export const QUEUES = {
     name: 'sentinel',
     schema: sentinelJob,
     jobId: (j: SentinelJob) => `s-${j.turnId}-${j.step}`,
-    options: { ...common, attempts: 4, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
+    // 2+4+8+16+32 s: rides out a Postgres failover or an LLM outage of about a minute, then the
+    // final attempt apologises in the thread instead of leaving the question unanswered.
+    options: { ...common, attempts: 6, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
   },
   hawk: {
     name: 'hawk',
     schema: hawkJob,
     jobId: (j: HawkJob) => `h-${j.turnId}-${j.step}`,
-    options: { ...common, attempts: 4, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
+    options: { ...common, attempts: 6, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
   },
   replies: {
     name: 'replies',

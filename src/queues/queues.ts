@@ -69,14 +69,14 @@ export interface WorkerOptions {
  */
 export function startWorker<N extends QueueName>(
   name: N,
-  handler: (payload: PayloadOf<N>, job: Job) => Promise<void>,
+  handler: (payload: PayloadOf<N>, job: Job, token?: string) => Promise<void>,
   opts: WorkerOptions,
 ): Worker {
   const def = QUEUES[name];
-  const processor: Processor = async (job) => {
+  const processor: Processor = async (job, token) => {
     const parsed = def.schema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid ${name} job ${job.id}: ${parsed.error.message}`);
-    await handler(parsed.data as PayloadOf<N>, job);
+    await handler(parsed.data as PayloadOf<N>, job, token);
   };
   const worker = new Worker(def.name, processor, {
     connection: createRedis(opts.redisUrl, 'worker'),

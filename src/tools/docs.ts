@@ -28,6 +28,15 @@ export function docsUrlRefusal(raw: unknown, docsBaseUrl: string): string | unde
 }
 
 export async function fetchAwsDoc(rawUrl: unknown, opts: DocsOptions): Promise<DocsOutcome> {
+  // A page or a redirect the parser chokes on is a tool error the model can read, never a crash.
+  try {
+    return await fetchDoc(rawUrl, opts);
+  } catch (err) {
+    return { status: 'error', message: `could not read ${String(rawUrl).slice(0, 200)}: ${(err as Error).message}` };
+  }
+}
+
+async function fetchDoc(rawUrl: unknown, opts: DocsOptions): Promise<DocsOutcome> {
   const maxChars = opts.maxChars ?? 20_000;
   let current = String(rawUrl);
   for (let hop = 0; hop <= (opts.maxRedirects ?? 3); hop++) {
@@ -78,7 +87,10 @@ export function htmlToText(html: string): string {
     .replace(/<(br|\/p|\/div|\/h\d|\/li|\/tr)[^>]*>/gi, '\n')
     .replace(/<[^>]+>/g, ' ')
     .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') return String.fromCodePoint(e[1]?.toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+      if (e[0] === '#') {
+        const code = e[1]?.toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
+      }
       return ENTITIES[e.toLowerCase()] ?? m;
     })
     .replace(/[ \t]+/g, ' ')

@@ -55,13 +55,20 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     const slack = await createSlackApp(config, logger);
     registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient });
 
-    const worker = startWorker('replies', async (payload) => void (await deliverReply({ db, client: slack.app.client, logger, metrics }, payload)), {
-      redisUrl: config.REDIS_URL,
-      prefix: config.PLAINFRA_QUEUE_PREFIX,
-      concurrency: REPLIES_CONCURRENCY,
-      lockDurationMs: config.PLAINFRA_JOB_LOCK_MS,
-      logger,
-    });
+    const worker = startWorker(
+      'replies',
+      async (payload, job) => {
+        const posted = (job.progress as { posted?: string[] } | undefined)?.posted ?? [];
+        await deliverReply({ db, client: slack.app.client, logger, metrics }, payload, { posted, save: (p) => job.updateProgress({ posted: p }) });
+      },
+      {
+        redisUrl: config.REDIS_URL,
+        prefix: config.PLAINFRA_QUEUE_PREFIX,
+        concurrency: REPLIES_CONCURRENCY,
+        lockDurationMs: config.PLAINFRA_JOB_LOCK_MS,
+        logger,
+      },
+    );
     cleanup.push(() => closeWorker(worker));
     await worker.waitUntilReady();
 

@@ -29,7 +29,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
   if (!conv) throw new Error(`conversation ${job.conversationId} not found`);
   const accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
   const asker = await askerOf(db, job);
-  const ctx = { conversationId: job.conversationId, teamId: conv.teamId, userId: asker };
+  const ctx = { conversationId: job.conversationId, turnId: job.turnId, teamId: conv.teamId, userId: asker };
 
   let retryLater: string | undefined;
   for (const call of job.calls) {
@@ -82,6 +82,33 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
   await deps.enqueuer.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
 }
 
+/**
+ * The last resort when a hawk job keeps failing (database or Redis trouble, a bug): close each
+ * unanswered call with an error result the model can read, and hand the turn back to the sentinel
+ * so the asker gets an answer instead of silence.
+ */
+export async function abandonHawkJob(deps: HawkDeps, job: HawkJob, err: Error): Promise<void> {
+  for (const call of job.calls) {
+    await recordAudit(deps.db, {
+      conversationId: job.conversationId,
+      actor: 'hawk',
+      kind: 'tool_result',
+      stepKey: `result:${job.turnId}:${call.toolUseId}`,
+      payload: {
+        turnId: job.turnId,
+        step: job.step,
+        toolUseId: call.toolUseId,
+        tool: 'aws_query',
+        status: 'error',
+        isError: true,
+        message: err.message,
+        forModel: 'hawk could not complete this AWS call after several attempts (an internal error on plainfra\'s side). Tell the user the data is unavailable right now.',
+      },
+    }).catch((auditErr: Error) => deps.logger.error({ err: auditErr.message }, 'could not record the failed call'));
+  }
+  await deps.enqueuer.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
+}
+
 function outcomePayload(outcome: AwsQueryOutcome, account: string): Record<string, unknown> {
   switch (outcome.status) {
     case 'ok':
@@ -93,7 +120,6 @@ function outcomePayload(outcome: AwsQueryOutcome, account: string): Record<strin
         truncated: outcome.truncated,
         redactions: outcome.redactions,
         result: outcome.result,
-        forModel: JSON.stringify(outcome.result),
       };
     case 'refused':
       return { account, reason: outcome.reason, forModel: `Refused: ${outcome.reason}` };

@@ -3,7 +3,7 @@ import type { HawkConfig } from '../config/index.js';
 import { closeDb, connectDb } from '../db/index.js';
 import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../queues/index.js';
 import { createAwsQueryRunner } from '../tools/aws/index.js';
-import { runHawkJob } from './hawk-job.js';
+import { abandonHawkJob, runHawkJob } from './hawk-job.js';
 
 /**
  * The hawk process: holds AWS credentials (its own identity may only sts:AssumeRole) and nothing
@@ -19,7 +19,17 @@ export async function runHawk(config: HawkConfig, logger: Logger) {
   const runner = createAwsQueryRunner({ redis: cacheRedis, logger, cacheKeyPrefix: `${config.PLAINFRA_QUEUE_PREFIX}:ce-cache` });
   const worker = startWorker(
     'hawk',
-    (payload, job) => runHawkJob({ db, enqueuer, runner, logger }, payload, { isFinal: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) }),
+    async (payload, job) => {
+      const deps = { db, enqueuer, runner, logger };
+      const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      try {
+        await runHawkJob(deps, payload, { isFinal });
+      } catch (err) {
+        if (!isFinal) throw err;
+        logger.error({ jobId: job.id, err: (err as Error).message }, 'hawk job failed for good; handing the turn back to the sentinel');
+        await abandonHawkJob(deps, payload, err as Error);
+      }
+    },
     {
       redisUrl: config.REDIS_URL,
       prefix: config.PLAINFRA_QUEUE_PREFIX,

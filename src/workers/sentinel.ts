@@ -2,7 +2,10 @@ import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
 import { closeDb, connectDb } from '../db/index.js';
 import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../queues/index.js';
-import { createAnthropicLlm, runSentinelStep, StepNotReady, type Llm } from '../agents/index.js';
+import { DelayedError } from 'bullmq';
+import { abandonTurn, createAnthropicLlm, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
+
+const TURN_WAIT_POLL_MS = 1_500;
 
 /**
  * The sentinel process: holds the LLM key and nothing that reaches AWS or Slack. It consumes the
@@ -25,13 +28,20 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
   };
   const worker = startWorker(
     'sentinel',
-    async (payload, job) => {
-      const attempts = job.opts.attempts ?? 1;
+    async (payload, job, token) => {
+      const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       try {
-        await runSentinelStep(deps, payload, { number: job.attemptsMade + 1, isFinal: job.attemptsMade + 1 >= attempts });
+        await runSentinelStep(deps, payload, { number: job.attemptsMade + 1, isFinal });
       } catch (err) {
+        if (err instanceof TurnWaiting) {
+          // Not a failure: try again shortly without spending one of the job's attempts.
+          await job.moveToDelayed(Date.now() + TURN_WAIT_POLL_MS, token);
+          throw new DelayedError();
+        }
         if (err instanceof StepNotReady) logger.info({ jobId: job.id, reason: err.message }, 'step not ready; will retry');
-        throw err;
+        if (!isFinal) throw err;
+        logger.error({ jobId: job.id, err: (err as Error).message }, 'sentinel step failed for good; apologising in the thread');
+        await abandonTurn(deps, payload, err as Error);
       }
     },
     {

@@ -12,7 +12,7 @@ import { assumeRoleError, errorCode, operationError } from './errors.js';
 import { fitToBudget } from './fit.js';
 import { followPages } from './pages.js';
 import { TokenBucket, mapLimit } from './rate-limit.js';
-import { redact } from './redact.js';
+import { redact, redactString } from './redact.js';
 import { prepare } from './refusal.js';
 import { iamActionsOfService } from './registry.js';
 import { SessionStore, accountIdOf, createStsClient, sessionPolicy, type Session } from './session.js';
@@ -174,7 +174,9 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
   }
 
   return {
-    run,
+    // Error and refusal texts can quote what AWS echoed back (e.g. a ValidationException repeating a
+    // parameter): they get the same secret scan as results before reaching the audit log or model.
+    run: async (account, ctx, input) => scrubbed(await run(account, ctx, input)),
     forgetConversation: (conversationId) => sessions.forgetConversation(conversationId),
     async close() {
       sessions.closeAll();
@@ -195,4 +197,10 @@ function asObject(v: Json | undefined): Record<string, Json> {
  */
 function cacheScope(account: AccountTarget): string {
   return `${account.roleArn}\n${account.externalId}`;
+}
+
+function scrubbed(outcome: AwsQueryOutcome): AwsQueryOutcome {
+  if (outcome.status === 'error') return { ...outcome, message: redactString(outcome.message, new Map()) };
+  if (outcome.status === 'refused') return { ...outcome, reason: redactString(outcome.reason, new Map()) };
+  return outcome;
 }

@@ -103,14 +103,14 @@ export class SessionStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private static key(conversationId: string, account: AccountTarget, service: string): string {
-    return `${conversationId}\u0000${account.roleArn}\u0000${service}`;
+  private static key(ctx: QueryContext, account: AccountTarget, service: string): string {
+    return [ctx.conversationId, ctx.turnId ?? '', ctx.userId, account.roleArn, account.externalId, service].join('\u0000');
   }
 
   /** The live session for this conversation/account/service, assuming the role if there is none. */
   async get(account: AccountTarget, ctx: QueryContext, service: string, abortSignal?: AbortSignal): Promise<Session> {
     this.sweep();
-    const key = SessionStore.key(ctx.conversationId, account, service);
+    const key = SessionStore.key(ctx, account, service);
     const live = this.sessions.get(key);
     if (live && live.usableUntil > this.now()) return live;
     // Parallel region fan-out asks at the same time: share one AssumeRole.

@@ -17,6 +17,11 @@ export interface QueryContext {
   conversationId: string;
   teamId: string;
   userId: string;
+  /**
+   * The question (turn) within the conversation. Sessions are per question: a follow-up by another
+   * user gets its own AssumeRole, so CloudTrail's SourceIdentity names who asked.
+   */
+  turnId?: string;
 }
 
 /** What the model asked for through the `aws_query` tool. */
