@@ -1,4 +1,4 @@
-import { Queue, Worker, UnrecoverableError, type Job, type Processor } from 'bullmq';
+import { DelayedError, Queue, Worker, UnrecoverableError, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { QUEUES, SCHEDULES, type QueueName, type HawkJob, type MaintenanceJob, type ReplyJob, type SentinelJob } from './catalog.js';
@@ -54,12 +54,21 @@ export class Enqueuer {
   }
 }
 
-export interface WorkerOptions {
+export interface WorkerOptions<P = unknown> {
   redisUrl: string;
   prefix: string;
   concurrency: number;
   lockDurationMs: number;
   logger: Logger;
+  /**
+   * Called instead of failing when the job's last attempt throws, so the work can still end in
+   * something a person sees (an apology, an error result) rather than a silently failed job.
+   */
+  onFinalFailure?: (payload: P, err: Error, job: Job) => Promise<void>;
+}
+
+export function isFinalAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 /**
@@ -70,13 +79,19 @@ export interface WorkerOptions {
 export function startWorker<N extends QueueName>(
   name: N,
   handler: (payload: PayloadOf<N>, job: Job, token?: string) => Promise<void>,
-  opts: WorkerOptions,
+  opts: WorkerOptions<PayloadOf<N>>,
 ): Worker {
   const def = QUEUES[name];
   const processor: Processor = async (job, token) => {
     const parsed = def.schema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid ${name} job ${job.id}: ${parsed.error.message}`);
-    await handler(parsed.data as PayloadOf<N>, job, token);
+    try {
+      await handler(parsed.data as PayloadOf<N>, job, token);
+    } catch (err) {
+      if (err instanceof DelayedError || !opts.onFinalFailure || !isFinalAttempt(job)) throw err;
+      opts.logger.error({ queue: name, jobId: job.id, err: (err as Error).message }, 'job failed for good; running its fallback');
+      await opts.onFinalFailure(parsed.data as PayloadOf<N>, err as Error, job);
+    }
   };
   const worker = new Worker(def.name, processor, {
     connection: createRedis(opts.redisUrl, 'worker'),

@@ -1,10 +1,11 @@
+import { DelayedError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
-import { closeDb, connectDb } from '../db/index.js';
-import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../queues/index.js';
-import { DelayedError } from 'bullmq';
+import { closeWorker, isFinalAttempt, startWorker } from '../queues/index.js';
 import { abandonTurn, createAnthropicLlm, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
+import { openConnections } from './connections.js';
 
+/** How often a follow-up checks whether the earlier question of its thread has been answered. */
 const TURN_WAIT_POLL_MS = 1_500;
 
 /**
@@ -13,10 +14,7 @@ const TURN_WAIT_POLL_MS = 1_500;
  * through their queues.
  */
 export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: Llm) {
-  const db = connectDb(config.DATABASE_URL);
-  const producer = createRedis(config.REDIS_URL, 'producer');
-  await waitReady(producer);
-  const enqueuer = new Enqueuer(producer, config.PLAINFRA_QUEUE_PREFIX);
+  const { db, enqueuer, close } = await openConnections(config);
   const deps = {
     db,
     enqueuer,
@@ -29,19 +27,16 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
   const worker = startWorker(
     'sentinel',
     async (payload, job, token) => {
-      const isFinal = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       try {
-        await runSentinelStep(deps, payload, { number: job.attemptsMade + 1, isFinal });
+        await runSentinelStep(deps, payload, { number: job.attemptsMade + 1, isFinal: isFinalAttempt(job) });
       } catch (err) {
         if (err instanceof TurnWaiting) {
-          // Not a failure: try again shortly without spending one of the job's attempts.
+          // Not a failure: look again shortly without spending one of the job's attempts.
           await job.moveToDelayed(Date.now() + TURN_WAIT_POLL_MS, token);
           throw new DelayedError();
         }
         if (err instanceof StepNotReady) logger.info({ jobId: job.id, reason: err.message }, 'step not ready; will retry');
-        if (!isFinal) throw err;
-        logger.error({ jobId: job.id, err: (err as Error).message }, 'sentinel step failed for good; apologising in the thread');
-        await abandonTurn(deps, payload, err as Error);
+        throw err;
       }
     },
     {
@@ -50,6 +45,8 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
       concurrency: config.PLAINFRA_SENTINEL_CONCURRENCY,
       lockDurationMs: config.PLAINFRA_JOB_LOCK_MS,
       logger,
+      // A step that keeps failing still ends the turn: with an apology in the thread.
+      onFinalFailure: (payload, err) => abandonTurn(deps, payload, err),
     },
   );
   await worker.waitUntilReady();
@@ -57,9 +54,7 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
   return {
     async close() {
       await closeWorker(worker);
-      await enqueuer.close();
-      producer.disconnect();
-      await closeDb(db);
+      await close();
     },
   };
 }
