@@ -6,7 +6,7 @@ import { pruneExpired, readTrail, recordAudit } from '../src/audit/index.js';
 import { conversations, slackEvents } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { runPlainfra } from './helpers/processes.js';
 
 describe('audit trail', () => {
@@ -73,6 +73,7 @@ describe('audit trail', () => {
       await queue.close();
       await enqueuer.close();
       redis.disconnect();
+      await dropPrefix(prefix);
     }
   });
 });

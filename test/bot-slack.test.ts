@@ -12,7 +12,7 @@ import { runBot, type RunningBot } from '../src/workers/bot.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent, slashCommandBody } from './fakes/slack-signing.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 /**
  * The bot in-process against a fake Slack Web API, a fresh Postgres database and real Redis, driven
@@ -156,6 +156,7 @@ afterAll(async () => {
   redis?.disconnect();
   await slack?.close();
   await tdb?.drop();
+  if (prefix) await dropPrefix(prefix);
 });
 
 describe('bot › app_mention intake', () => {

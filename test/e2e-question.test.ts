@@ -5,7 +5,7 @@ import { appMentionEnvelope, postSignedEvent } from './fakes/slack-signing.js';
 import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { assumeRoleHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { createTestDatabase } from './helpers/db.js';
-import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { freePort, runPlainfra, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
 
 /**
@@ -132,6 +132,7 @@ describe('plainfra end to end', () => {
     await sentinelQueue?.close();
     await Promise.all([slack?.close(), llm?.close(), aws?.close()]);
     await dbh?.drop();
+    if (prefix) await dropPrefix(prefix);
   });
 
   it('answers a mention in its thread with the number from the AWS response, and audits every step in order', async () => {

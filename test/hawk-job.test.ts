@@ -10,7 +10,7 @@ import { Enqueuer } from '../src/queues/index.js';
 import type { AccountTarget, AwsQueryInput, AwsQueryOutcome, AwsQueryRunner, QueryContext } from '../src/tools/aws/index.js';
 import { abandonHawkJob, runHawkJob } from '../src/workers/hawk-job.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 /** hawk's job handler: which account, what gets audited when, and what happens on failure. */
 
@@ -68,6 +68,7 @@ describe('hawk job', () => {
     await enqueuer.close();
     redis.disconnect();
     await t.drop();
+    await dropPrefix(prefix);
   });
 
   it('runs the call on the bound account, audits tool_call before it and tool_result after, then hands back to the sentinel', async () => {

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeWorker, Enqueuer, startWorker } from '../src/queues/index.js';
-import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 /** The job catalogue and workers, against real Redis. */
 describe('queues', () => {
@@ -22,6 +22,7 @@ describe('queues', () => {
     await queue.obliterate({ force: true });
     await queue.close();
     redis.disconnect();
+    await dropPrefix(prefix);
   });
 
   it('gives one job per conversation step, however often it is enqueued', async () => {

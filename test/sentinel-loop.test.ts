@@ -11,7 +11,7 @@ import { Enqueuer } from '../src/queues/index.js';
 import { abandonTurn, createAnthropicLlm, LlmError, runSentinelStep, TurnWaiting, type Llm, type LlmRequest, type LlmResponse } from '../src/agents/index.js';
 import { startFakeAnthropic } from './fakes/anthropic.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 /** The agent loop, one durable step at a time, with a scripted model in-process. */
 
@@ -99,6 +99,7 @@ describe('sentinel agent loop', () => {
     redis.disconnect();
     docs.close();
     await t.drop();
+    await dropPrefix(prefix);
   });
 
   beforeEach(() => undefined);
