@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { FORBIDDEN } from '../src/config/index.js';
+
+/**
+ * What operators deploy must keep the process split too: no Docker engine runs in CI, so these
+ * read the files and hold them to the same rules the processes enforce at start-up.
+ */
+
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
+};
+
+describe('docker-compose.yml', () => {
+  it.each(['bot', 'hawk', 'sentinel'] as const)('gives the %s service none of the secrets it must refuse', (role) => {
+    const service = compose.services[role]!;
+    expect(service.command).toEqual([role]);
+    const names = Object.keys(service.environment ?? {});
+    expect(names.filter((n) => FORBIDDEN[role].includes(n))).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'PLAINFRA_QUEUE_PREFIX']));
+  });
+
+  it('gives each secret to exactly the role that needs it', () => {
+    const holders = (variable: string) => Object.entries(compose.services).filter(([, s]) => variable in (s.environment ?? {})).map(([n]) => n);
+    expect(holders('SLACK_BOT_TOKEN')).toEqual(['bot']);
+    expect(holders('ANTHROPIC_API_KEY')).toEqual(['sentinel']);
+    expect(holders('AWS_SECRET_ACCESS_KEY')).toEqual(['hawk']);
+    expect(Object.keys(compose.services.migrate!.environment ?? {}).some((n) => /TOKEN|SECRET|KEY/.test(n))).toBe(false);
+  });
+
+  it('runs Redis with noeviction, as BullMQ requires', () => {
+    expect((compose.services.redis as { command?: string[] }).command?.join(' ')).toContain('--maxmemory-policy noeviction');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+  it('is multi-stage and ships on Node 24 LTS without dev dependencies', () => {
+    const froms = dockerfile.match(/^FROM .+$/gm) ?? [];
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    expect(froms[froms.length - 1]).toMatch(/^FROM node:24/);
+    expect(dockerfile).toContain('--omit=dev');
+    expect(dockerfile).toMatch(/COPY migrations/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+});
+
+describe('Slack app manifest', () => {
+  const manifest = parse(readFileSync('deploy/slack-app-manifest.yaml', 'utf8')) as {
+    features: { slash_commands: { command: string }[] };
+    oauth_config: { scopes: { bot: string[] } };
+    settings: { event_subscriptions: { bot_events: string[] }; socket_mode_enabled: boolean };
+  };
+  it('subscribes to app_mention only (message.channels would deliver each mention twice)', () => {
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_mention']);
+  });
+  it('declares /plainfra-report and the scopes the bot uses', () => {
+    expect(manifest.features.slash_commands.map((c) => c.command)).toEqual(['/plainfra-report']);
+    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['app_mentions:read', 'chat:write', 'commands', 'reactions:write']));
+  });
+});
