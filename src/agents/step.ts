@@ -4,11 +4,12 @@ import { conversations, type Db } from '../db/index.js';
 import { findByStepKey, readTrail, recordAudit, type AuditRow } from '../audit/index.js';
 import { accountsForChannel } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type SentinelJob } from '../queues/index.js';
-import { AWS_DOCS, AWS_QUERY, fetchAwsDoc, toolDefinitions } from '../tools/index.js';
+import { AWS_DOCS, AWS_QUERY, toolDefinitions } from '../tools/index.js';
 import { buildTranscript, toolResultOf, type ContentBlock } from './transcript.js';
 import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
 import { LlmError, type Llm, type LlmResponse } from './llm.js';
-import { unsupportedNumbers } from './numbers.js';
+import { answerText, checkNumbers, llmFailureText, setupProblemNote, unsupportedNote } from './answer.js';
+import { refuse, runDocs } from './tool-calls.js';
 
 export interface SentinelDeps {
   db: Db;
@@ -37,8 +38,6 @@ export class TurnWaiting extends Error {
 
 /** An earlier turn that never finished stops blocking the thread after this long. */
 const MAX_TURN_WAIT_MS = 10 * 60_000;
-
-const MAX_DOC_CHARS_FOR_MODEL = 12_000;
 
 /**
  * One durable step of the agent loop: rebuild the transcript from the audit log, make (or reuse)
@@ -204,92 +203,6 @@ async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow
     answer + unsupportedNote(unsupported) + setupProblemNote(trail, job.turnId),
     { unsupportedNumbers: unsupported },
   );
-}
-
-/**
- * A role that cannot be assumed is an admin's problem the model may paraphrase away; hawk's
- * checklist (role, trust principal, ExternalId, deploy command) is appended to the reply verbatim.
- */
-function setupProblemNote(trail: AuditRow[], turnId: string): string {
-  const messages = new Set(
-    trail
-      .filter((r) => r.kind === 'tool_result' && r.payload.turnId === turnId && r.payload.kind === 'trust')
-      .map((r) => String(r.payload.message)),
-  );
-  if (messages.size === 0) return '';
-  return `\n\n*Setup problem for your AWS admin:*\n${[...messages].join('\n\n')}`;
-}
-
-/** Sources an answer's numbers may come from: this conversation's tool results and questions. */
-function checkNumbers(trail: AuditRow[], answer: string): string[] {
-  const sources = trail.flatMap((r) => {
-    if (r.kind === 'message_in') return [String((r.payload as { text?: string }).text ?? '')];
-    const res = toolResultOf(r);
-    return res ? [res.content] : [];
-  });
-  sources.push(new Date().toISOString().slice(0, 10));
-  return unsupportedNumbers(answer, sources);
-}
-
-function unsupportedNote(numbers: string[]): string {
-  if (numbers.length === 0) return '';
-  const list = numbers.slice(0, 8).join(', ');
-  return `\n\n_Note: ${list} ${numbers.length === 1 ? 'does' : 'do'} not appear in the AWS data I retrieved (it may be derived or mistaken); check before relying on ${numbers.length === 1 ? 'it' : 'them'}._`;
-}
-
-function answerText(text: string, stopReason: string | null): string {
-  switch (stopReason) {
-    case 'max_tokens':
-      return `${text}\n\n_(The answer was cut short at the length limit; ask a narrower follow-up for the rest.)_`;
-    case 'refusal':
-      return text || 'The model declined to answer this question.';
-    case 'model_context_window_exceeded':
-      return `${text}\n\n_(This thread has grown too long for the model; start a new thread for a fresh question.)_`;
-    default:
-      return text || 'I have no answer to give for that question.';
-  }
-}
-
-function llmFailureText(e: LlmError): string {
-  if (e.status === 401 || e.status === 403) return 'Sorry — the language model rejected plainfra\'s API key. An admin should check ANTHROPIC_API_KEY on the sentinel.';
-  if (e.status === 429 || e.status === 529 || (e.status ?? 0) >= 500)
-    return `Sorry — the language model is overloaded or rate-limited right now (HTTP ${e.status}). Please ask again in a few minutes.`;
-  if (e.status === 400) return 'Sorry — the language model refused the request as invalid; this was logged for the plainfra admins.';
-  return 'Sorry — I could not reach the language model. Please ask again in a few minutes.';
-}
-
-async function refuse(deps: SentinelDeps, job: SentinelJob, toolUseId: string, block: ContentBlock, reason: string): Promise<void> {
-  await recordAudit(deps.db, {
-    conversationId: job.conversationId,
-    actor: 'sentinel',
-    kind: 'refused',
-    stepKey: `result:${job.turnId}:${toolUseId}`,
-    payload: { turnId: job.turnId, step: job.step, toolUseId, tool: block.name, input: block.input, reason, forModel: `Refused: ${reason}` },
-  });
-}
-
-async function runDocs(deps: SentinelDeps, job: SentinelJob, toolUseId: string, block: ContentBlock): Promise<void> {
-  const url = (block.input as { url?: unknown } | undefined)?.url;
-  const base = { turnId: job.turnId, step: job.step, toolUseId, tool: AWS_DOCS };
-  await recordAudit(deps.db, {
-    conversationId: job.conversationId,
-    actor: 'sentinel',
-    kind: 'tool_call',
-    stepKey: `call:${job.turnId}:${toolUseId}`,
-    payload: { ...base, input: block.input },
-  });
-  const out = await fetchAwsDoc(url, { docsBaseUrl: deps.docsBaseUrl, maxChars: MAX_DOC_CHARS_FOR_MODEL });
-  const refused = out.status === 'refused';
-  await recordAudit(deps.db, {
-    conversationId: job.conversationId,
-    actor: 'sentinel',
-    kind: refused ? 'refused' : 'tool_result',
-    stepKey: `result:${job.turnId}:${toolUseId}`,
-    payload:
-      out.status === 'ok'
-        ? { ...base, status: 'ok', url: out.url, chars: out.text.length, truncated: out.truncated, forModel: out.text }
-        : { ...base, status: out.status, reason: out.message, isError: true, forModel: `${refused ? 'Refused' : 'Error'}: ${out.message}` },
-  });
 }
 
 async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, text: string, extra: Record<string, unknown> = {}): Promise<void> {

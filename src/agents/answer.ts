@@ -1,0 +1,58 @@
+import type { AuditRow } from '../audit/index.js';
+import { toolResultOf } from './transcript.js';
+import type { LlmError } from './llm.js';
+import { unsupportedNumbers } from './numbers.js';
+
+/** The words around a turn's answer: notes the reply must carry whatever the model wrote. */
+
+/**
+ * A role that cannot be assumed is an admin's problem the model may paraphrase away; hawk's
+ * checklist (role, trust principal, ExternalId, deploy command) is appended to the reply verbatim.
+ */
+export function setupProblemNote(trail: AuditRow[], turnId: string): string {
+  const messages = new Set(
+    trail
+      .filter((r) => r.kind === 'tool_result' && r.payload.turnId === turnId && r.payload.kind === 'trust')
+      .map((r) => String(r.payload.message)),
+  );
+  if (messages.size === 0) return '';
+  return `\n\n*Setup problem for your AWS admin:*\n${[...messages].join('\n\n')}`;
+}
+
+/** Sources an answer's numbers may come from: this conversation's tool results and questions. */
+export function checkNumbers(trail: AuditRow[], answer: string): string[] {
+  const sources = trail.flatMap((r) => {
+    if (r.kind === 'message_in') return [String((r.payload as { text?: string }).text ?? '')];
+    const res = toolResultOf(r);
+    return res ? [res.content] : [];
+  });
+  sources.push(new Date().toISOString().slice(0, 10));
+  return unsupportedNumbers(answer, sources);
+}
+
+export function unsupportedNote(numbers: string[]): string {
+  if (numbers.length === 0) return '';
+  const list = numbers.slice(0, 8).join(', ');
+  return `\n\n_Note: ${list} ${numbers.length === 1 ? 'does' : 'do'} not appear in the AWS data I retrieved (it may be derived or mistaken); check before relying on ${numbers.length === 1 ? 'it' : 'them'}._`;
+}
+
+export function answerText(text: string, stopReason: string | null): string {
+  switch (stopReason) {
+    case 'max_tokens':
+      return `${text}\n\n_(The answer was cut short at the length limit; ask a narrower follow-up for the rest.)_`;
+    case 'refusal':
+      return text || 'The model declined to answer this question.';
+    case 'model_context_window_exceeded':
+      return `${text}\n\n_(This thread has grown too long for the model; start a new thread for a fresh question.)_`;
+    default:
+      return text || 'I have no answer to give for that question.';
+  }
+}
+
+export function llmFailureText(e: LlmError): string {
+  if (e.status === 401 || e.status === 403) return 'Sorry — the language model rejected plainfra\'s API key. An admin should check ANTHROPIC_API_KEY on the sentinel.';
+  if (e.status === 429 || e.status === 529 || (e.status ?? 0) >= 500)
+    return `Sorry — the language model is overloaded or rate-limited right now (HTTP ${e.status}). Please ask again in a few minutes.`;
+  if (e.status === 400) return 'Sorry — the language model refused the request as invalid; this was logged for the plainfra admins.';
+  return 'Sorry — I could not reach the language model. Please ask again in a few minutes.';
+}
