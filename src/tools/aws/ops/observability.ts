@@ -12,7 +12,7 @@ import { DescribeEventsCommand, HealthClient, paginateDescribeEvents } from '@aw
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient, paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DescribeTrustedAdvisorCheckResultCommand, DescribeTrustedAdvisorChecksCommand, SupportClient } from '@aws-sdk/client-support';
 import { z } from 'zod';
-import { bool, filterDoc, obj, pageSize, str, strs, timestamp } from '../params.js';
+import { bool, obj, pageSize, str, strs, timestamp } from '../params.js';
 import { defineOps } from '../spec.js';
 
 const dimensions = z.array(z.strictObject({ Name: str, Value: str.optional() })).max(30);
