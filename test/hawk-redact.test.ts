@@ -54,3 +54,21 @@ describe('hawk redaction', () => {
     expect(out.count).toBe(3);
   });
 });
+
+describe('hawk redaction of secrets named in camelCase', () => {
+  it('redacts tag values whose key names a secret in any casing, and keeps ordinary ones', () => {
+    const tags = [
+      { Key: 'DatabasePassword', Value: 'hunter2hunter2' },
+      { Key: 'dbPassword', Value: 'correct-horse' },
+      { Key: 'githubToken', Value: 'abc123abc123' },
+      { Key: 'db_pass', Value: 'p4ss' },
+      { Key: 'PasswordLastUsed', Value: '2026-11-01' },
+      { Key: 'NextToken', Value: 'page-2' },
+      { Key: 'Team', Value: 'payments' },
+    ];
+    const out = JSON.stringify(redact({ Tags: tags }).value);
+    for (const secret of ['hunter2hunter2', 'correct-horse', 'abc123abc123', 'p4ss']) expect(out).not.toContain(secret);
+    for (const kept of ['2026-11-01', 'page-2', 'payments']) expect(out).toContain(kept);
+  });
+});
+

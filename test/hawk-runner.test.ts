@@ -290,6 +290,10 @@ describe('hawk verifyAccount', () => {
     const sim = fake.requestsFor('iam:SimulatePrincipalPolicy')[0];
     expect(sim.form!.PolicySourceArn).toBe(SAMPLE_ACCOUNT.roleArn);
     expect(sim.accessKeyId).toMatch(/^ASIA/);
+    // Simulated as hawk calls: with a SourceIdentity, so the role's deny-all-without-it doesn't mask an over-broad role.
+    expect(sim.form!['ContextEntries.member.1.ContextKeyName']).toBe('aws:SourceIdentity');
+    expect(sim.form!['ContextEntries.member.1.ContextKeyValues.member.1']).toMatch(/^slack-/);
+    expect(assumes[0].SourceIdentity).toMatch(/^slack-/);
   });
 
   it('fails loudly when the role can be assumed without the ExternalId, or allows a write', async () => {

@@ -33,6 +33,58 @@ export function webClientOptions(config: BotConfig, logger: Logger): WebClientOp
 }
 
 /**
+ * Options for Socket Mode's own WebClient, which only calls `apps.connections.open` with the app-level
+ * token (at start and on every reconnect) to get the WebSocket URL. Honours SLACK_API_URL like the bot's
+ * client. No `retryConfig`: the SocketModeClient then uses its reconnect-friendly default. No `headers`:
+ * the client puts the app token in its own `Authorization` header, and any `headers` here would replace
+ * it. A fresh object each call, because the SocketModeClient mutates what it is given. The token never
+ * reaches our logger: the WebClient redacts `Authorization` from its debug lines.
+ */
+export function socketModeClientOptions(config: BotConfig, logger: Logger): WebClientOptions {
+  return {
+    slackApiUrl: config.SLACK_API_URL,
+    timeout: 15_000,
+    logger: slackLogger(logger, 'slack-socket-mode'),
+    logLevel: LogLevel.WARN,
+  };
+}
+
+/** Longest `stop()` waits for the WebSocket close handshake before giving up on it. */
+const SOCKET_CLOSE_WAIT_MS = 5_000;
+
+/**
+ * Bolt's SocketModeReceiver with two changes. start(): a rejected app token (or an unreachable
+ * SLACK_API_URL) fails with a message naming what to check. stop(): Bolt's starts the WebSocket close
+ * handshake and resolves at once, so `close()` would release Postgres and Redis while the socket is
+ * still open; this one resolves once the client reports `disconnected` (close frame answered, or the
+ * socket already gone), or after SOCKET_CLOSE_WAIT_MS.
+ */
+class BotSocketModeReceiver extends SocketModeReceiver {
+  override async start(): ReturnType<SocketModeReceiver['start']> {
+    try {
+      return await super.start();
+    } catch (err) {
+      const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
+      throw new Error(`Slack Socket Mode could not connect (${code}): check SLACK_APP_TOKEN (connections:write) and SLACK_API_URL`);
+    }
+  }
+
+  override async stop(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const disconnected = new Promise<void>((resolve) => {
+      this.client.once('disconnected', () => resolve());
+      timer = setTimeout(resolve, SOCKET_CLOSE_WAIT_MS);
+      timer.unref();
+    });
+    try {
+      await super.stop();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
  * The Bolt app: HTTP receiver (POST /slack/events, served by our own server, see http.ts) or Socket
  * Mode when SLACK_APP_TOKEN is set. `processBeforeResponse` holds Slack's 200 until intake has
  * committed and enqueued, so a failed intake answers 500 and Slack redelivers instead of the
@@ -64,7 +116,15 @@ export async function createSlackApp(config: BotConfig, logger: Logger): Promise
     ignoreSelf: true,
     ...(receiver
       ? { receiver }
-      : { receiver: new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN!, logger: boltLogger }) }),
+      : {
+          receiver: new BotSocketModeReceiver({
+            appToken: config.SLACK_APP_TOKEN!,
+            logger: boltLogger,
+            // Bolt hands `installerOptions.clientOptions` to the SocketModeClient's own WebClient (the
+            // one that calls apps.connections.open); no OAuth installer is created without a client id.
+            installerOptions: { clientOptions: socketModeClientOptions(config, logger) },
+          }),
+        }),
   });
   return { app, receiver, socketMode, fastClient, ...ids };
 }

@@ -66,6 +66,12 @@ export interface FakeSlackOptions {
    * token gets `invalid_auth` (both HTTP 200, as Slack does). When unset any token is accepted.
    */
   token?: string | string[];
+  /**
+   * Accepted app-level token(s) (`xapp-…`) for `apps.connections.open`, which is checked apart from
+   * `token`: a bot token there gets `not_allowed_token_type`, an unknown `xapp-` token `invalid_auth`.
+   * When unset any `xapp-` token is accepted.
+   */
+  appToken?: string | string[];
   teamId?: string;
   teamName?: string;
   /** Bot *user* id (`U…`), returned by `auth.test` as `user_id` and used as `user` of bot messages. */
@@ -153,6 +159,12 @@ export interface FakeSlack {
   setUser(id: string, info: Partial<FakeSlackUser>): void;
   /** Forget recorded calls (state such as messages and reactions is kept). */
   clearCalls(): void;
+  /**
+   * Where `apps.connections.open` sends Socket Mode clients: `issueUrl` is called once per successful
+   * call and returns the WebSocket URL to answer with (test/fakes/slack-socket.ts attaches itself here).
+   * Until something is attached the method answers `{ok:false, error:'fake_socket_mode_not_attached'}`.
+   */
+  attachSocketMode(issueUrl: (() => string) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -168,6 +180,9 @@ export const JSON_ARGS = new Set([
   'unfurls',
   'chunks',
 ]);
+
+/** Methods that skip the bot-token check: `api.test` needs none, `apps.connections.open` checks the app token. */
+const OWN_AUTH = new Set(['api.test', 'apps.connections.open']);
 
 type Handler = (args: Record<string, unknown>, token: string | undefined) => Record<string, unknown>;
 
@@ -265,6 +280,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const botName = opts.botName ?? 'plainfra';
   const appId = opts.appId ?? 'A0FAKEAPP1';
   const tokens = opts.token === undefined ? undefined : Array.isArray(opts.token) ? opts.token : [opts.token];
+  const appTokens = opts.appToken === undefined ? undefined : Array.isArray(opts.appToken) ? opts.appToken : [opts.appToken];
+  let socketModeUrl: (() => string) | undefined;
   const tsBase = opts.tsBaseSec ?? 1_700_000_000;
 
   const channels = new Map<string, Partial<FakeSlackChannel>>(Object.entries(opts.channels ?? {}));
@@ -374,6 +391,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       bot_id: botId,
       is_enterprise_install: false,
     }),
+    'apps.connections.open': (_args, token) => {
+      if (token === undefined) throw new SlackApiError('not_authed');
+      if (!token.startsWith('xapp-')) throw new SlackApiError('not_allowed_token_type');
+      if (appTokens && !appTokens.includes(token)) throw new SlackApiError('invalid_auth');
+      if (!socketModeUrl) throw new SlackApiError('fake_socket_mode_not_attached');
+      return { url: socketModeUrl() };
+    },
     'chat.postMessage': (args) => {
       const channel = required(args, 'channel', 'channel_not_found');
       if (opts.strict && !channels.has(channel)) throw new SlackApiError('channel_not_found');
@@ -546,9 +570,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         rawBody = 'body' in failure ? failure.body : undefined;
         response = { ok: false, error: `http_${failure.status}` };
       }
-    } else if (method !== 'api.test' && tokens && token === undefined) {
+    } else if (!OWN_AUTH.has(method) && tokens && token === undefined) {
       response = { ok: false, error: 'not_authed' };
-    } else if (method !== 'api.test' && tokens && !tokens.includes(token as string)) {
+    } else if (!OWN_AUTH.has(method) && tokens && !tokens.includes(token as string)) {
       response = { ok: false, error: 'invalid_auth' };
     } else {
       const handler = handlers[method];
@@ -671,6 +695,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     clearCalls() {
       calls.length = 0;
+    },
+    attachSocketMode(issueUrl) {
+      socketModeUrl = issueUrl;
     },
     close() {
       return new Promise<void>((resolve) => {

@@ -48,10 +48,18 @@ const MARKER = /^\[REDACTED:[a-z-]+\]$/;
  * `API_TOKEN: '…'`) is redacted whatever it looks like. Anchored at the end so `PasswordLastUsed`
  * or `password_enabled` (report columns) are not caught.
  */
-const SECRET_NAME = /(?:^|[_\-.\s])(?:password|passwd|secret|secret[_-]?key|api[_-]?key|apikey|token|access[_-]?token|auth[_-]?token|private[_-]?key|credentials?)$|^(?:password|secret|token|apikey)$/i;
+const SECRET_NAME = /(?:^|[_\-.\s])(?:password|passwd|pass|pwd|secret|secret[_-]?key|api[_-]?key|apikey|token|access[_-]?token|auth[_-]?token|private[_-]?key|credentials?)$|^(?:password|secret|token|apikey)$/i;
+/** Names that end like a secret but are pagination cursors. */
+const NOT_SECRET_NAME = /(?:next|pagination|continuation)[_-]?token$/i;
+
+/** `dbPassword` and `GithubToken` name secrets as much as `db_password`: split camelCase first. */
+function looksLikeSecretName(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2');
+  return SECRET_NAME.test(words) && !NOT_SECRET_NAME.test(name);
+}
 
 function namedSecret(name: string, value: string, counts: Map<string, number>): string {
-  if (!SECRET_NAME.test(name) || value.length === 0 || MARKER.test(value)) return value;
+  if (!looksLikeSecretName(name) || value.length === 0 || MARKER.test(value)) return value;
   counts.set('named-secret', (counts.get('named-secret') ?? 0) + 1);
   return '[REDACTED:named-secret]';
 }

@@ -101,7 +101,7 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
       } finally {
         sessionSts.destroy();
       }
-      await simulate(account, session, maxAttempts, checks, decisions);
+      await simulate(account, session, maxAttempts, checks, decisions, sourceIdentity);
     }
   } finally {
     if (!opts.sts) sts.destroy();
@@ -114,14 +114,30 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
   return report;
 }
 
-async function simulate(account: AccountTarget, session: SessionCredentials, maxAttempts: number, checks: VerifyCheck[], decisions: Record<string, string>) {
+async function simulate(
+  account: AccountTarget,
+  session: SessionCredentials,
+  maxAttempts: number,
+  checks: VerifyCheck[],
+  decisions: Record<string, string>,
+  sourceIdentity: string,
+) {
   const iam = new IAMClient({ region: 'us-east-1', credentials: creds(session), maxAttempts });
   const reads = allowedIamActions();
   try {
     const results: EvaluationResult[] = [];
     let marker: string | undefined;
     do {
-      const out = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: account.roleArn, ActionNames: [...MUST_BE_DENIED, ...reads], Marker: marker }));
+      const out = await iam.send(
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: account.roleArn,
+          ActionNames: [...MUST_BE_DENIED, ...reads],
+          // Simulate a request as hawk makes it. Without a SourceIdentity the role's deny-all
+          // (no SourceIdentity → deny) would match everything, and an over-broad role would pass.
+          ContextEntries: [{ ContextKeyName: 'aws:SourceIdentity', ContextKeyType: 'string', ContextKeyValues: [sourceIdentity] }],
+          Marker: marker,
+        }),
+      );
       results.push(...(out.EvaluationResults ?? []));
       marker = out.IsTruncated ? out.Marker : undefined;
     } while (marker);
