@@ -272,6 +272,17 @@ describe('bot › Socket Mode', () => {
     expect(all).not.toContain(TOKEN);
   });
 
+  it('app.stop() resolves only after the WebSocket close handshake (Bolt alone resolves before it)', async () => {
+    const { createSlackApp } = await import('../src/bot/index.js');
+    const slackApp = await createSlackApp(config, pino({ level: 'silent' }));
+    const before = socket.connections.length;
+    await slackApp.app.start();
+    const conn = await socket.waitForConnection(before + 1);
+    expect(conn.open).toBe(true);
+    await slackApp.app.stop();
+    expect(conn.closed).toEqual({ code: 1000, reason: '', by: 'client' });
+  });
+
   it('refuses to start with an app token Slack rejects, saying what to check', async () => {
     const wrong = { ...config, SLACK_APP_TOKEN: 'xapp-1-wrong' };
     await expect(runBot(wrong, pino({ level: 'silent' }))).rejects.toThrow(

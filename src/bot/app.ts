@@ -78,6 +78,7 @@ class BotSocketModeReceiver extends SocketModeReceiver {
     });
     try {
       await super.stop();
+      await disconnected;
     } finally {
       clearTimeout(timer);
     }

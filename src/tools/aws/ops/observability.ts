@@ -121,7 +121,11 @@ export const observabilityOps = defineOps([
   {
     service: 'cloudwatch', operation: 'GetMetricData', client: CloudWatchClient, command: GetMetricDataCommand, scope: 'regional',
     params: obj({
-      MetricDataQueries: z.array(z.record(z.string(), z.unknown())).min(1).max(50),
+      // No AccountId: in a cross-account monitoring setup it would read accounts not bound here.
+      MetricDataQueries: z
+        .array(z.record(z.string(), z.unknown()).refine((q) => !('AccountId' in q), 'AccountId is not allowed: plainfra reads only the bound account'))
+        .min(1)
+        .max(50),
       StartTime: timestamp,
       EndTime: timestamp,
       ScanBy: z.enum(['TimestampDescending', 'TimestampAscending']).optional(),

@@ -13,7 +13,12 @@ import { defineOps } from '../spec.js';
 
 /** S3 bucket names: also stops the model from passing a key or a path where a bucket is expected. */
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name');
-const bucketParams = obj({ Bucket: bucket, ExpectedBucketOwner: z.string().regex(/^\d{12}$/).optional() });
+const bucketParams = obj({ Bucket: bucket });
+/**
+ * Bucket calls always name the bound account as the expected owner: S3 then refuses a bucket of
+ * another account instead of sending it a signed request that reveals who is asking.
+ */
+const ownBucketsOnly = (_params: Record<string, unknown>, accountId: string) => ({ ExpectedBucketOwner: accountId });
 const rdsPaging = (paginator: any) => ({ input: 'Marker', output: 'Marker', sizeParam: 'MaxRecords', pageSize: 100, paginator });
 
 export const storageOps = defineOps([
@@ -26,29 +31,34 @@ export const storageOps = defineOps([
   {
     service: 's3', operation: 'GetBucketLocation', client: S3Client, command: GetBucketLocationCommand, scope: 'bucket',
     params: bucketParams,
+    fixedInput: ownBucketsOnly,
     // S3 reports us-east-1 as an empty LocationConstraint, which models misread as "no region".
     single: (o: any) => ({ LocationConstraint: o.LocationConstraint || 'us-east-1' }),
   },
   {
     service: 's3', operation: 'GetBucketEncryption', client: S3Client, command: GetBucketEncryptionCommand, scope: 'bucket',
     params: bucketParams,
+    fixedInput: ownBucketsOnly,
     single: [{ ServerSideEncryptionConfiguration: [{ Rules: [{ ApplyServerSideEncryptionByDefault: ['SSEAlgorithm', 'KMSMasterKeyID'] }, 'BucketKeyEnabled'] }] }],
     absentOn: { ServerSideEncryptionConfigurationNotFoundError: 'The bucket has no default encryption configuration.' },
   },
   {
     service: 's3', operation: 'GetBucketVersioning', client: S3Client, command: GetBucketVersioningCommand, scope: 'bucket',
     params: bucketParams,
+    fixedInput: ownBucketsOnly,
     single: (o: any) => ({ Status: o.Status ?? 'Never enabled', MFADelete: o.MFADelete ?? 'Disabled' }),
   },
   {
     service: 's3', operation: 'GetPublicAccessBlock', client: S3Client, command: GetPublicAccessBlockCommand, scope: 'bucket',
     params: bucketParams,
+    fixedInput: ownBucketsOnly,
     single: [{ PublicAccessBlockConfiguration: ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] }],
     absentOn: { NoSuchPublicAccessBlockConfiguration: 'The bucket has no public access block of its own (the account-level setting may still apply).' },
   },
   {
     service: 's3', operation: 'GetBucketPolicyStatus', client: S3Client, command: GetBucketPolicyStatusCommand, scope: 'bucket',
     params: bucketParams,
+    fixedInput: ownBucketsOnly,
     single: [{ PolicyStatus: ['IsPublic'] }],
     absentOn: { NoSuchBucketPolicy: 'The bucket has no bucket policy, so no policy makes it public.' },
   },
