@@ -21,10 +21,13 @@ export function escapeSlack(text: string): string {
 const ZWSP = '\u200B';
 
 /**
- * Bidi overrides/isolates, zero-width joiners and similar invisible formatting characters
- * (Unicode "Cf" minus the soft hyphen), which could reorder or hide text. Newlines and tabs stay.
+ * Every invisible formatting character (Unicode "Cf": bidi overrides, zero-width joiners, the tag
+ * block that can smuggle hidden text to other bots reading the channel) and the blank "filler"
+ * letters, which could reorder or hide text. Newlines and tabs stay.
  */
-const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u3164\uFFA0]/gu;
+/** Line and paragraph separators render as breaks in some clients and not others: make them plain. */
+const SEPARATORS = /[\u2028\u2029]/g;
 /** C0/C1 control characters except tab and newline. */
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
@@ -33,7 +36,7 @@ const AT_WORD = /(^|[^\p{L}\p{N}_.+-])@(?=[\p{L}\p{N}_])/gu;
 
 /** Makes untrusted text safe to post as Slack mrkdwn. Idempotence is not a goal: call it once, at posting time. */
 export function safeSlackText(untrusted: string): string {
-  const cleaned = untrusted.replace(/\r\n?/g, '\n').replace(CONTROL, '').replace(INVISIBLE, '');
+  const cleaned = untrusted.replace(/\r\n?/g, '\n').replace(SEPARATORS, '\n').replace(CONTROL, '').replace(INVISIBLE, '');
   const mrkdwn = markdownToMrkdwn(cleaned);
   return escapeSlack(mrkdwn).replace(AT_WORD, `$1@${ZWSP}`);
 }
@@ -61,10 +64,27 @@ export function markdownToMrkdwn(text: string): string {
           .replace(/!?\[([^\]\n]*)\]\(\s*([^)\s]+)\s*\)/g, (_m, label: string, url: string) =>
             label.trim() && label.trim() !== url ? `${label} (${url})` : url,
           )
-          .replace(/^(\s*)[*+] (?=\S)/, '$1• '),
+          .replace(/^(\s*)[*+] (?=\S)/, '$1• ')
+          .replace(BARE_URL, (url) => (isTrustedLinkHost(url) ? url : `\`${url}\``)),
       );
     })
     .join('\n');
+}
+
+/**
+ * Slack turns bare URLs into links. A link the model (or an AWS resource it quotes) chose is a
+ * phishing vector, so only AWS's own hosts stay clickable; other URLs are shown as code, readable
+ * and copyable but not one click away.
+ */
+const BARE_URL = /\bhttps?:\/\/[^\s()<>`|]+/gi;
+const TRUSTED_LINK_HOST = /(^|\.)(aws\.amazon\.com|amazonaws\.com|awsstatic\.com)$/i;
+
+function isTrustedLinkHost(url: string): boolean {
+  try {
+    return TRUSTED_LINK_HOST.test(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }
 
 function stripBold(s: string): string {
