@@ -572,7 +572,7 @@ describe('bot › start-up modes', () => {
       const { port } = server.address() as import('node:net').AddressInfo;
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ ok: false, checks: { redis: 'Connection is closed.' } });
+      expect(await res.json()).toMatchObject({ ok: false, checks: { postgres: 'ok', redis: 'fail' } });
     } finally {
       await new Promise((r) => server.close(r));
     }

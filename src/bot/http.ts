@@ -76,8 +76,11 @@ async function health(deps: BotServerDeps, res: ServerResponse) {
   } catch (err) {
     report = { ok: false, checks: { health: (err as Error).message } };
   }
+  // The port is Slack-facing: say what is down, keep why (hosts, auth errors) in the log.
+  if (!report.ok) deps.logger.warn({ checks: report.checks }, 'health check failed');
+  const checks = Object.fromEntries(Object.entries(report.checks).map(([name, state]) => [name, state === 'ok' ? 'ok' : 'fail']));
   res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(report));
+  res.end(JSON.stringify({ ok: report.ok, checks }));
 }
 
 /** Runs `check` with a deadline; resolves to 'ok' or the failure's message. */
