@@ -277,4 +277,14 @@ describe('sentinel agent loop', () => {
     expect(reply?.data.text).toMatch(/something went wrong on my side/);
     expect((await readTrail(t.db, q.conversationId)).find((r) => r.kind === 'error')?.payload.message).toBe('database unavailable');
   });
+
+  it('runs at most six aws_query calls per step and tells the model about the rest', async () => {
+    const q = await ask('everything, everywhere');
+    const calls = Array.from({ length: 9 }, (_, i) => ({ id: `toolu_many_${i}`, name: 'aws_query', input: { service: 'ec2', operation: 'DescribeRegions' } }));
+    await runSentinelStep(deps(new ScriptedLlm(() => toolUse(...calls))), { ...q, step: 0 }, { number: 1, isFinal: false });
+    expect((await job('hawk', `h-${q.turnId}-0`))?.data.calls).toHaveLength(6);
+    const refused = (await readTrail(t.db, q.conversationId)).filter((r) => r.kind === 'refused');
+    expect(refused.map((r) => r.payload.toolUseId)).toEqual(['toolu_many_6', 'toolu_many_7', 'toolu_many_8']);
+    expect(String(refused[0]!.payload.forModel)).toMatch(/at most 6 aws_query calls run per step/);
+  });
 });

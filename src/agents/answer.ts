@@ -9,13 +9,16 @@ import { unsupportedNumbers } from './numbers.js';
  * A role that cannot be assumed is an admin's problem the model may paraphrase away; hawk's
  * checklist (role, trust principal, ExternalId, deploy command) is appended to the reply verbatim.
  */
-export function setupProblemNote(trail: AuditRow[], turnId: string): string {
+export function setupProblemNote(trail: AuditRow[], turnId: string, externallyShared = false): string {
   const messages = new Set(
     trail
       .filter((r) => r.kind === 'tool_result' && r.payload.turnId === turnId && r.payload.kind === 'trust')
       .map((r) => String(r.payload.message)),
   );
   if (messages.size === 0) return '';
+  // A Slack Connect channel includes another organisation: no role ARNs or account ids for them.
+  if (externallyShared)
+    return '\n\n*Setup problem:* plainfra could not access the AWS account bound to this channel. A plainfra admin can see what to fix with `plainfra audit` or `plainfra accounts verify`.';
   return `\n\n*Setup problem for your AWS admin:*\n${[...messages].join('\n\n')}`;
 }
 

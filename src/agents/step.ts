@@ -36,6 +36,12 @@ export class TurnWaiting extends Error {
   override readonly name = 'TurnWaiting';
 }
 
+/**
+ * AWS calls one model response may ask for. With the step cap this bounds what one question can
+ * cost (Cost Explorer bills per request) even if a tool result talks the model into a spree.
+ */
+export const MAX_AWS_CALLS_PER_STEP = 6;
+
 /** An earlier turn that never finished stops blocking the thread after this long. */
 const MAX_TURN_WAIT_MS = 10 * 60_000;
 
@@ -125,7 +131,7 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
       })
     ).row;
   }
-  await actOnResponse(deps, job, response, log);
+  await actOnResponse(deps, job, response, log, conv.externallyShared);
 }
 
 function unfinishedEarlierTurn(rows: AuditRow[], turn: number): number | undefined {
@@ -160,7 +166,7 @@ async function storedResponse(db: Db, job: SentinelJob): Promise<AuditRow | unde
   return findByStepKey(db, job.conversationId, `llm:${job.turnId}:${job.step}`);
 }
 
-async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow, log: Logger): Promise<void> {
+async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow, log: Logger, externallyShared: boolean): Promise<void> {
   const payload = row.payload as { stopReason: string | null; content: ContentBlock[] };
   const toolUses = payload.content.filter((b) => b.type === 'tool_use');
   if (payload.stopReason === 'tool_use' && toolUses.length > 0) {
@@ -171,8 +177,11 @@ async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow
       const toolUseId = String(block.id);
       if (block.name === AWS_QUERY) {
         const parsed = awsQueryInput.safeParse(block.input);
-        if (parsed.success) awsCalls.push({ toolUseId, input: parsed.data });
-        else if (!done.has(toolUseId)) await refuse(deps, job, toolUseId, block, `aws_query input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        if (parsed.success && awsCalls.length < MAX_AWS_CALLS_PER_STEP) awsCalls.push({ toolUseId, input: parsed.data });
+        else if (parsed.success) {
+          if (!done.has(toolUseId))
+            await refuse(deps, job, toolUseId, block, `at most ${MAX_AWS_CALLS_PER_STEP} aws_query calls run per step; ask for the most useful ones first, then continue`);
+        } else if (!done.has(toolUseId)) await refuse(deps, job, toolUseId, block, `aws_query input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       } else if (block.name === AWS_DOCS) {
         if (!done.has(toolUseId)) await runDocs(deps, job, toolUseId, block);
       } else if (!done.has(toolUseId)) {
@@ -200,7 +209,7 @@ async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow
     deps,
     job,
     payload.stopReason === 'end_turn' || !payload.stopReason ? 'answer' : payload.stopReason,
-    answer + unsupportedNote(unsupported) + setupProblemNote(trail, job.turnId),
+    answer + unsupportedNote(unsupported) + setupProblemNote(trail, job.turnId, externallyShared),
     { unsupportedNumbers: unsupported },
   );
 }

@@ -1,7 +1,12 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 
-const TTL_MS = 10 * 60 * 1000;
+/**
+ * A channel becoming shared must take effect quickly (it narrows what may be queried); one going
+ * back to internal can wait. So "shared" is cached for 10 minutes, "not shared" for 30 seconds.
+ */
+const SHARED_TTL_MS = 10 * 60 * 1000;
+const NOT_SHARED_TTL_MS = 30 * 1000;
 const MAX_ENTRIES = 5_000;
 
 /**
@@ -20,7 +25,7 @@ export function makeSharedChannelCheck(client: WebClient, logger: Logger): (chan
   const cache = new Map<string, { shared: boolean; at: number }>();
   return async (channelId) => {
     const hit = cache.get(channelId);
-    if (hit && Date.now() - hit.at < TTL_MS) return { shared: hit.shared, known: true };
+    if (hit && Date.now() - hit.at < (hit.shared ? SHARED_TTL_MS : NOT_SHARED_TTL_MS)) return { shared: hit.shared, known: true };
     try {
       const res = await client.conversations.info({ channel: channelId });
       const ch = res.channel as { is_ext_shared?: boolean; is_shared?: boolean; is_pending_ext_shared?: boolean } | undefined;
