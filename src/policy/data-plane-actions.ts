@@ -165,6 +165,20 @@ export const DATA_PLANE_ACTIONS: readonly DataPlaneAction[] = [
     'invoicing:GetInvoicePDF',
     'invoicing:BatchGetInvoiceProfile',
   ]),
+  ...group('configuration that carries secrets or payloads (user data, plaintext environments, API keys, client secrets, execution data)', [
+    'autoscaling:DescribeLaunchConfigurations',
+    'codebuild:BatchGetProjects',
+    'apigateway:GET',
+    'cognito-idp:DescribeUserPoolClient',
+    'states:GetExecutionHistory',
+    'states:DescribeExecution',
+    'xray:BatchGetTraces',
+    's3-object-lambda:GetObject',
+    'redshift-data:GetStatementResult',
+    'elasticbeanstalk:DescribeConfigurationSettings',
+    'amplify:GetApp',
+    'amplify:GetBranch',
+  ]),
 ];
 
 /** The denied action names, in list order. */
