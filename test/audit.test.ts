@@ -29,6 +29,11 @@ describe('audit trail', () => {
     expect(b.row.payload).toEqual({ n: 1 });
   });
 
+  it('accepts only the documented actors and kinds', async () => {
+    await expect(t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind) VALUES (${conversationId}, 'bot', 'whatever')`)).rejects.toThrow();
+    await expect(t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind) VALUES (${conversationId}, 'root', 'error')`)).rejects.toThrow();
+  });
+
   it('is append-only: UPDATE, DELETE and TRUNCATE are refused', async () => {
     await recordAudit(t.db, { conversationId, actor: 'bot', kind: 'message_in', payload: { text: 'hi' } });
     await expect(t.db.execute(sql`UPDATE audit_events SET payload = '{}'::jsonb`)).rejects.toThrow();
@@ -117,7 +122,9 @@ describe('admin CLI', () => {
     await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_in', payload: { text: 'first' } });
     await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_out', payload: { text: 'second' } });
     const json = runPlainfra(['audit', '--thread', 'C0AUD1:1764000000.000100', '--json'], env);
-    expect(JSON.parse(json.stdout).map((e: { kind: string }) => e.kind)).toEqual(['message_in', 'message_out']);
+    const events = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(events.map((e) => e.kind)).toEqual(['message_in', 'message_out']);
+    expect(Object.keys(events[0]!)).toEqual(['id', 'created_at', 'conversation_id', 'actor', 'kind', 'step_key', 'payload']);
     const text = runPlainfra(['audit', '--thread', 'C0AUD1:1764000000.000100'], env);
     expect(text.stdout).toMatch(/message_in[\s\S]*first[\s\S]*message_out[\s\S]*second/);
   });

@@ -19,6 +19,8 @@ describe('configuration per process role', () => {
     ['bot', { ...bot, AWS_SECRET_ACCESS_KEY: 'x' }, 'AWS_SECRET_ACCESS_KEY'],
     ['hawk', { ...hawk, ANTHROPIC_API_KEY: 'sk' }, 'ANTHROPIC_API_KEY'],
     ['hawk', { ...hawk, SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_BOT_TOKEN'],
+    ['hawk', { ...hawk, ANTHROPIC_AUTH_TOKEN: 'tok' }, 'ANTHROPIC_AUTH_TOKEN'],
+    ['bot', { ...bot, AWS_SHARED_CREDENTIALS_FILE: '/root/.aws/credentials' }, 'AWS_SHARED_CREDENTIALS_FILE'],
     ['sentinel', { ...sentinel, AWS_ACCESS_KEY_ID: 'AKID' }, 'AWS_ACCESS_KEY_ID'],
     ['sentinel', { ...sentinel, AWS_PROFILE: 'prod' }, 'AWS_PROFILE'],
     ['sentinel', { ...sentinel, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/creds' }, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'],

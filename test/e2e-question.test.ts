@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent } from './fakes/slack-signing.js';
 import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
-import { assumeRoleHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { assumeRoleHandler, callerIdentityHandler, describeInstancesXml, sampleInstances, sampleLambdaFunctions, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { allowedIamActions } from '../src/tools/index.js';
 import { createTestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
-import { freePort, runPlainfra, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
+import { freePort, runPlainfra, runPlainfraAsync, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
 
 /**
  * The question path end to end: three real `plainfra` processes (bot, hawk, sentinel), each with only
@@ -35,6 +36,16 @@ function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assis
       };
     const results = lastToolResults(request.body).map((r) => String(r.content)).join(' | ');
     return { text: `I can't do that. ${results.includes('Refused') ? 'Both calls were refused: plainfra is read-only.' : 'UNEXPECTED'}` };
+  }
+  if (/lambda/i.test(question)) {
+    if (step === 0)
+      return {
+        toolUse: [
+          { name: 'aws_query', input: { service: 'lambda', operation: 'ListFunctions', region: 'us-east-1' } },
+          { name: 'aws_query', input: { service: 'ec2', operation: 'DescribeInstances', region: 'us-east-1' } },
+        ],
+      };
+    return { text: 'You have 2 functions and 1 instance.' };
   }
   if (/shout/i.test(question)) return { text: 'Heads up <!channel> and <!here>, ping <@U123> — see <https://evil.example|this>.' };
   // Cost questions: "slow" ones ask for another month so the hawk-kill test never hits the cache.
@@ -99,6 +110,17 @@ describe('plainfra end to end', () => {
           };
         },
       },
+    });
+    // Secrets where AWS really puts them: Lambda environments, and an access key someone left in a tag.
+    const leaky = sampleInstances(1).map((i) => ({ ...i, Tags: [...i.Tags, { Key: 'deploy', Value: 'key=AKIAIOSFODNN7EXAMPLE' }] }));
+    aws.handle('lambda:ListFunctions', () => ({ result: { Functions: sampleLambdaFunctions(2) } }));
+    aws.handle('ec2:DescribeInstances', () => ({ xml: describeInstancesXml(leaky) }));
+    aws.handle('sts:GetCallerIdentity', callerIdentityHandler());
+    aws.handle('iam:SimulatePrincipalPolicy', (req) => {
+      const names = Object.entries(req.form ?? {}).filter(([k]) => k.startsWith('ActionNames.member.')).map(([, v]) => v);
+      // A correctly deployed role: the allowlisted reads are allowed, everything else is denied.
+      const decision = (a: string) => (allowedIamActions().includes(a) ? 'allowed' : 'explicitDeny');
+      return { result: { EvaluationResults: names.map((a) => ({ EvalActionName: a, EvalResourceName: '*', EvalDecision: decision(a) })), IsTruncated: false } };
     });
     base = { DATABASE_URL: dbh.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix, PLAINFRA_JOB_LOCK_MS: '3000', LOG_LEVEL: 'info' };
     expect(runPlainfra(['migrate'], base).status).toBe(0); // idempotent on a migrated database
@@ -171,7 +193,11 @@ describe('plainfra end to end', () => {
     await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts, 30_000);
     await new Promise((r) => setTimeout(r, 1500)); // room for a wrong second answer to show up
     expect(repliesIn(ts)).toHaveLength(1);
-    expect(auditKinds(ts).filter((e) => e.kind === 'message_in')).toHaveLength(1);
+    const trail = auditKinds(ts);
+    expect(trail.filter((e) => e.kind === 'message_in')).toHaveLength(1);
+    // Same Cost Explorer request as the first question: served from the cache, and audited as such.
+    expect(trail.find((e) => e.kind === 'tool_result')?.payload.cache).toBe('hit');
+    expect(aws.requests.filter((r) => r.action === 'GetCostAndUsage')).toHaveLength(1);
   });
 
   it('rejects a bad signature and a stale timestamp with 401 and enqueues nothing', async () => {
@@ -203,6 +229,36 @@ describe('plainfra end to end', () => {
     expect(refused.map((e) => String(e.payload.reason)).join(' ')).toMatch(/TerminateInstances[\s\S]*GetObject|GetObject[\s\S]*TerminateInstances/);
     const modelSaw = llm.requests.find((r) => firstUserText(r.body).includes('terminate') && r.assistantTurns === 1);
     expect(JSON.stringify(modelSaw?.body.messages)).toContain('Refused');
+  });
+
+  it('keeps Lambda environments and keys in tags out of the audit log and away from the model', async () => {
+    const ts = nextTs();
+    await postSignedEvent(url(), SIGNING_SECRET, mention('what lambdas and instances do we run?', ts, 'Ev0E2E0009'));
+    await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === ts, 30_000);
+    const trail = auditKinds(ts);
+    const results = trail.filter((e) => e.kind === 'tool_result');
+    expect(results).toHaveLength(2);
+    expect(JSON.stringify(results)).toContain('orders-1'); // the data did arrive…
+    const toModel = llm.requests.filter((r) => firstUserText(r.body).includes('lambdas')).map((r) => JSON.stringify(r.body));
+    for (const secret of ['hunter2-super-secret', 'sk_live_51HxYzSECRET', 'AKIAIOSFODNN7EXAMPLE', 'DB_PASSWORD']) {
+      expect(JSON.stringify(trail)).not.toContain(secret); // …without its secrets, in every audit row
+      for (const body of toModel) expect(body).not.toContain(secret);
+    }
+    expect(results.some((e) => Number(e.payload.redactions) > 0)).toBe(true);
+  });
+
+  it('verifies an account from the CLI with hawk\'s identity: ExternalId required, writes denied', async () => {
+    const { AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION } = hawkEnv;
+    const env = { DATABASE_URL: dbh.url, AWS_ENDPOINT_URL: AWS_ENDPOINT_URL!, AWS_ACCESS_KEY_ID: AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: AWS_SECRET_ACCESS_KEY!, AWS_REGION: AWS_REGION! };
+    const ok = await runPlainfraAsync(['accounts', 'verify', '--team', TEAM, '--name', 'prod'], env);
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/\[PASS\] assume role without ExternalId is refused/);
+    expect(ok.stdout).toMatch(/ec2:TerminateInstances/);
+    const broken = await runPlainfraAsync(['accounts', 'verify', '--team', TEAM, '--name', 'staging'], env);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/ExternalId/);
+    const llmKey = await runPlainfraAsync(['accounts', 'verify', '--team', TEAM, '--name', 'prod'], { ...env, ANTHROPIC_API_KEY: 'sk' });
+    expect(llmKey.status).toBe(2);
   });
 
   it('neutralises <!channel> and user mentions from the model before they reach Slack', async () => {

@@ -14,10 +14,18 @@ export function formatTrail(rows: AuditRow[]): string {
     .join('\n');
 }
 
-/** JSON lines are easier to diff and to feed to jq than one big array. */
+/** The trail as JSON, keyed by the `audit_events` column names operators query with SQL. */
 export function trailToJson(rows: AuditRow[]): string {
   return JSON.stringify(
-    rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
+    rows.map((r) => ({
+      id: r.id,
+      created_at: r.createdAt.toISOString(),
+      conversation_id: r.conversationId,
+      actor: r.actor,
+      kind: r.kind,
+      step_key: r.stepKey,
+      payload: r.payload,
+    })),
     null,
     2,
   );

@@ -70,9 +70,13 @@ const AWS_CREDENTIAL_VARS = [
   'AWS_CONTAINER_CREDENTIALS_FULL_URI',
   'AWS_CONTAINER_AUTHORIZATION_TOKEN',
   'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  // Files the default chain reads credentials from: as good as the keys themselves.
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
 ];
 const SLACK_SECRET_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'];
-const LLM_SECRET_VARS = ['ANTHROPIC_API_KEY'];
+/** The Anthropic SDK authenticates with either. */
+const LLM_SECRET_VARS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'];
 
 /** Variables each role must NOT be given (the GUIDE's "refuses" column). */
 export const FORBIDDEN: Record<Role, readonly string[]> = {

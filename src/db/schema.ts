@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  check,
   index,
   jsonb,
   pgTable,
@@ -107,6 +108,11 @@ export const auditEvents = pgTable(
     index('audit_events_conversation').on(t.conversationId, t.id),
     index('audit_events_created_at').on(t.createdAt),
     uniqueIndex('audit_events_step_key').on(t.conversationId, t.stepKey),
+    check('audit_events_actor', sql`${t.actor} IN ('bot', 'hawk', 'sentinel')`),
+    check(
+      'audit_events_kind',
+      sql`${t.kind} IN ('message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'refused', 'message_out', 'error')`,
+    ),
   ],
 );
 

@@ -70,3 +70,19 @@ export async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Like runPlainfra, without blocking this process: needed when the command talks to a fake server
+ * that runs inside the test process (spawnSync would freeze the fake and deadlock).
+ */
+export async function runPlainfraAsync(args: string[], env: Record<string, string>, timeoutMs = 30_000) {
+  const p = spawnPlainfra(args, env);
+  const timer = setTimeout(() => p.proc.kill('SIGKILL'), timeoutMs);
+  let stdout = '';
+  let stderr = '';
+  p.proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  p.proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const status = await new Promise<number | null>((resolve) => p.proc.on('close', (code) => resolve(code)));
+  clearTimeout(timer);
+  return { status, stdout, stderr };
+}

@@ -1,0 +1,2 @@
+ALTER TABLE "audit_events" ADD CONSTRAINT "audit_events_actor" CHECK ("audit_events"."actor" IN ('bot', 'hawk', 'sentinel'));--> statement-breakpoint
+ALTER TABLE "audit_events" ADD CONSTRAINT "audit_events_kind" CHECK ("audit_events"."kind" IN ('message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'refused', 'message_out', 'error'));
