@@ -58,16 +58,17 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
   const log = logger.child({ conversationId: job.conversationId, turnId: job.turnId, step: job.step });
 
   let response = await storedResponse(db, job);
-  if (!response && job.step === 0) {
-    const earlier = unfinishedEarlierTurn(await readTrail(db, job.conversationId), turn);
-    if (earlier) throw new TurnWaiting(`waiting for turn ${earlier} of this thread to be answered`);
-  }
+  // The trail as read before this step's LLM call: every tool result the step can need is in it.
+  let trailBefore: AuditRow[] | undefined;
   if (!response) {
     if (job.step >= deps.maxSteps) {
       await finish(deps, job, 'step_cap', `I stopped after ${deps.maxSteps} steps without a complete answer. Try a narrower question (one account, one service, one time period).`);
       return;
     }
     const rows = await readTrail(db, job.conversationId);
+    trailBefore = rows;
+    const earlier = job.step === 0 ? unfinishedEarlierTurn(rows, turn) : undefined;
+    if (earlier) throw new TurnWaiting(`waiting for turn ${earlier} of this thread to be answered`);
     const transcript = buildTranscript(rows, turn);
     if (transcript.pendingToolUses.length > 0) throw new StepNotReady(`waiting for ${transcript.pendingToolUses.length} tool result(s)`);
     const accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
@@ -131,7 +132,7 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
       })
     ).row;
   }
-  await actOnResponse(deps, job, response, log, conv.externallyShared);
+  await actOnResponse(deps, job, response, log, conv.externallyShared, trailBefore);
 }
 
 function unfinishedEarlierTurn(rows: AuditRow[], turn: number): number | undefined {
@@ -166,12 +167,19 @@ async function storedResponse(db: Db, job: SentinelJob): Promise<AuditRow | unde
   return findByStepKey(db, job.conversationId, `llm:${job.turnId}:${job.step}`);
 }
 
-async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow, log: Logger, externallyShared: boolean): Promise<void> {
+async function actOnResponse(
+  deps: SentinelDeps,
+  job: SentinelJob,
+  row: AuditRow,
+  log: Logger,
+  externallyShared: boolean,
+  trailBefore?: AuditRow[],
+): Promise<void> {
   const payload = row.payload as { stopReason: string | null; content: ContentBlock[] };
   const toolUses = payload.content.filter((b) => b.type === 'tool_use');
   if (payload.stopReason === 'tool_use' && toolUses.length > 0) {
     const awsCalls: { toolUseId: string; input: unknown }[] = [];
-    const trail = await readTrail(deps.db, job.conversationId);
+    const trail = trailBefore ?? (await readTrail(deps.db, job.conversationId));
     const done = new Set(trail.map(toolResultOf).filter((r) => r !== undefined).map((r) => r.toolUseId));
     for (const block of toolUses) {
       const toolUseId = String(block.id);
@@ -203,7 +211,7 @@ async function actOnResponse(deps: SentinelDeps, job: SentinelJob, row: AuditRow
     .join('\n')
     .trim();
   const answer = answerText(text, payload.stopReason);
-  const trail = await readTrail(deps.db, job.conversationId);
+  const trail = trailBefore ?? (await readTrail(deps.db, job.conversationId));
   const unsupported = checkNumbers(trail, answer);
   await finish(
     deps,
