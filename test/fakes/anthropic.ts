@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { headerRecord, readBody } from './http-util.js';
 
 export interface ToolUseSpec {
   name: string;
@@ -196,20 +197,7 @@ export function byToolResults(turns: Array<Turn | Turn[]>): (request: ReceivedRe
   };
 }
 
-function headerRecord(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 function hash(s: string, len: number): string {
   return createHash('sha256').update(s).digest('base64url').replace(/[-_]/g, 'x').slice(0, len);
