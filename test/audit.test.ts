@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneExpired, readTrail, recordAudit } from '../src/audit/index.js';
+import { resumeStrandedTurns } from '../src/workers/maintenance.js';
+import pino from 'pino';
 import { conversations, slackEvents } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -63,6 +65,40 @@ describe('audit trail', () => {
     await expect(t.db.execute(sql`DELETE FROM audit_events`)).rejects.toThrow();
   });
 
+  it('finds questions whose queued step was lost and resumes each at its last step', async () => {
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const prefix = uniquePrefix();
+    const enqueuer = new Enqueuer(redis, prefix);
+    const sentinel = new Queue('sentinel', { connection: redis, prefix });
+    const [c] = await t.db.insert(conversations).values({ teamId: 'T1', channelId: 'C1', threadTs: '9.000001', startedBy: 'U1' }).returning();
+    const at = (minutesAgo: number) => sql`now() - make_interval(mins => ${minutesAgo})`;
+    const insert = async (kind: string, minutesAgo: number, payload: object, stepKey: string | null = null) =>
+      (await t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind, payload, step_key, created_at)
+        VALUES (${c!.id}, 'bot', ${kind}, ${JSON.stringify(payload)}::jsonb, ${stepKey}, ${at(minutesAgo)}) RETURNING id`)).rows[0] as { id: string };
+    try {
+      const lost = await insert('message_in', 10, { text: 'lost before any step' });
+      const midway = await insert('message_in', 9, { text: 'lost after two steps' });
+      await insert('llm_response', 9, { turnId: String(midway.id), step: 0 });
+      await insert('llm_response', 8, { turnId: String(midway.id), step: 1 });
+      const answered = await insert('message_in', 9, { text: 'answered' });
+      await insert('message_out', 8, { turnId: String(answered.id) }, `out:${answered.id}`);
+      const refused = await insert('message_in', 9, { text: 'unbound channel' });
+      await insert('refused', 9, {}, `refused:${refused.id}`);
+      await insert('message_in', 1, { text: 'still being answered' });
+      await insert('message_in', 60 * 25, { text: 'too old to answer now' });
+
+      expect(await resumeStrandedTurns(t.db, enqueuer, pino({ level: 'silent' }))).toBe(2);
+      expect((await sentinel.getJob(`s-${lost.id}-0`))?.data.step).toBe(0);
+      expect((await sentinel.getJob(`s-${midway.id}-1`))?.data.step).toBe(1);
+      expect(await sentinel.getJobCountByTypes('waiting')).toBe(2);
+    } finally {
+      await sentinel.close();
+      await enqueuer.close();
+      redis.disconnect();
+      await dropPrefix(prefix);
+    }
+  });
+
   it('schedules retention once, however many times the bot starts', async () => {
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const prefix = uniquePrefix();
@@ -72,7 +108,10 @@ describe('audit trail', () => {
       await enqueuer.upsertSchedules();
       await enqueuer.upsertSchedules();
       const schedulers = await queue.getJobSchedulers();
-      expect(schedulers.map((s) => [s.key, s.pattern])).toEqual([['retention', '17 3 * * *']]);
+      expect(schedulers.map((s) => [s.key, s.pattern]).sort()).toEqual([
+        ['retention', '17 3 * * *'],
+        ['sweep', '*/5 * * * *'],
+      ]);
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();

@@ -2,3 +2,4 @@
 export { recordAudit, readTrail, findByStepKey, findThreadConversations, type AuditInput, type AuditRow } from './record.js';
 export { formatTrail, trailToJson } from './format.js';
 export { pruneExpired, DEFAULT_RETENTION, type RetentionPolicy, type RetentionResult } from './retention.js';
+export { findStrandedTurns, type StrandedTurn } from './stranded.js';

@@ -40,7 +40,7 @@ export const replyJob = z.object({
 });
 
 /** Housekeeping run by the bot on a BullMQ Job Scheduler (one scheduler, upserted by the bot only). */
-export const maintenanceJob = z.object({ task: z.literal('retention') });
+export const maintenanceJob = z.object({ task: z.enum(['retention', 'sweep']) });
 
 export type SentinelJob = z.infer<typeof sentinelJob>;
 export type MaintenanceJob = z.infer<typeof maintenanceJob>;
@@ -86,6 +86,8 @@ export const QUEUES = {
 /** Cron patterns (UTC) of the scheduled maintenance tasks. */
 export const SCHEDULES = {
   retention: { pattern: '17 3 * * *', data: { task: 'retention' } satisfies MaintenanceJob },
+  /** Re-enqueues questions whose queued step was lost (see findStrandedTurns). */
+  sweep: { pattern: '*/5 * * * *', data: { task: 'sweep' } satisfies MaintenanceJob },
 } as const;
 
 export type QueueName = keyof typeof QUEUES;

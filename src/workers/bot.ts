@@ -11,7 +11,7 @@ import {
 } from '../bot/index.js';
 import type { BotConfig } from '../config/index.js';
 import { closeDb, connectDb } from '../db/index.js';
-import { pruneExpired } from '../audit/index.js';
+import { runMaintenance } from './maintenance.js';
 import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../queues/index.js';
 
 /** Parallel replies per process: Slack allows ~1 message/s per channel, so a few are plenty. */
@@ -72,10 +72,10 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     cleanup.push(() => closeWorker(worker));
     await worker.waitUntilReady();
 
-    // Retention (GUIDE: conversation audit 90 days) runs daily on a BullMQ Job Scheduler.
+    // Housekeeping on BullMQ Job Schedulers: retention (daily) and resuming lost questions (5 min).
     const maintenance = startWorker(
       'maintenance',
-      async () => logger.info(await pruneExpired(db), 'retention applied'),
+      (payload) => runMaintenance(payload, { db, enqueuer, logger }),
       { redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, concurrency: 1, lockDurationMs: config.PLAINFRA_JOB_LOCK_MS, logger },
     );
     cleanup.push(() => closeWorker(maintenance));
