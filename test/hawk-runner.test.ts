@@ -172,6 +172,25 @@ describe('hawk', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1200);
   });
 
+  it('shares the Security Hub quota between hawk processes through Redis', async () => {
+    const seen: number[] = [];
+    const pages = pagedJson(sampleFindings(400), 100, { listKey: 'Findings' });
+    fake.handle('securityhub:GetFindings', (req) => {
+      seen.push(Date.now());
+      return pages(req);
+    });
+    // Two runners stand for two hawk processes: separate local buckets, one Redis.
+    const [a, b] = [newRunner({ securityHubRps: 3 }), newRunner({ securityHubRps: 3 })];
+    const query = { service: 'securityhub', operation: 'GetFindings', region: 'eu-central-1' };
+    const started = Date.now();
+    const outs = await Promise.all([a.run(account, freshCtx(), query), b.run(account, freshCtx(), query)]);
+    expect(outs.map((o) => o.status)).toEqual(['ok', 'ok']);
+    expect(seen).toHaveLength(8);
+    // 8 requests at 3 per one-second window need three windows, so the last starts >= 1 s after the
+    // first. Two independent local buckets (burst 3 each) would finish in about a third of that.
+    expect(Math.max(...seen) - started).toBeGreaterThanOrEqual(1000);
+  });
+
   it('retries throttling (429 then 200) and succeeds', async () => {
     let calls = 0;
     fake.handle('securityhub:GetFindings', (req) => (++calls === 1 ? throttled() : pagedJson(sampleFindings(3), 100, { listKey: 'Findings' })(req)));

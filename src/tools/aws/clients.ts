@@ -6,12 +6,12 @@
  */
 import type { Session } from './session.js';
 import type { OperationSpec, SdkClient } from './spec.js';
-import type { TokenBucket } from './rate-limit.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface ClientOptions {
   maxAttempts: number;
   /** Per-attempt wait, applied to services with a tight request quota (Security Hub). */
-  rateLimiter?: TokenBucket;
+  rateLimiter?: RateLimiter;
 }
 
 /** Per-request socket limits; the run as a whole is bounded by Limits.timeoutMs through an AbortSignal. */

@@ -1,8 +1,14 @@
+import type { Redis } from 'ioredis';
+
+export interface RateLimiter {
+  take(): Promise<void>;
+}
+
 /**
  * A token bucket that callers wait on. Tokens may go negative: each waiter reserves the next free
  * slot, so concurrent callers queue fairly without a timer per waiter.
  */
-export class TokenBucket {
+export class TokenBucket implements RateLimiter {
   private tokens: number;
   private last: number;
 
@@ -23,6 +29,37 @@ export class TokenBucket {
     if (this.tokens >= 0) return;
     const waitMs = (-this.tokens / this.ratePerSecond) * 1000;
     await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+}
+
+/**
+ * A per-second window shared by every hawk process through Redis: Security Hub's quota (3 req/s per
+ * account and region) is AWS's, not one process's. The local bucket smooths this process's calls
+ * first; if Redis does not answer, the local bucket alone keeps hawk going.
+ */
+export class SharedRateLimiter implements RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private readonly ratePerSecond: number,
+    private readonly local: RateLimiter = new TokenBucket(ratePerSecond),
+  ) {}
+
+  async take(): Promise<void> {
+    await this.local.take();
+    for (let tries = 0; tries < 50; tries++) {
+      const now = Date.now();
+      const window = `${this.key}:${Math.floor(now / 1000)}`;
+      let used: number;
+      try {
+        used = await this.redis.incr(window);
+        if (used === 1) await this.redis.pexpire(window, 2_000);
+      } catch {
+        return;
+      }
+      if (used <= this.ratePerSecond) return;
+      await new Promise((resolve) => setTimeout(resolve, 1_000 - (now % 1_000) + Math.floor(Math.random() * 25)));
+    }
   }
 }
 

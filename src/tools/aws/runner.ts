@@ -11,7 +11,7 @@ import { ListCollector } from './collector.js';
 import { assumeRoleError, errorCode, operationError } from './errors.js';
 import { fitToBudget } from './fit.js';
 import { followPages } from './pages.js';
-import { TokenBucket, mapLimit } from './rate-limit.js';
+import { SharedRateLimiter, mapLimit, type RateLimiter } from './rate-limit.js';
 import { redact, redactString } from './redact.js';
 import { prepare } from './refusal.js';
 import { iamActionsOfService } from './registry.js';
@@ -66,11 +66,11 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
     return p;
   };
   const sessions = new SessionStore(() => (sts ??= createStsClient(limits.maxAttempts)), policyFor, logger);
-  const buckets = new Map<string, TokenBucket>();
+  const buckets = new Map<string, RateLimiter>();
   const bucketFor = (account: AccountTarget, region: string) => {
-    const key = `${account.roleArn}|${region}`;
+    const key = `${accountIdOf(account.roleArn)}:${region}`;
     let b = buckets.get(key);
-    if (!b) buckets.set(key, (b = new TokenBucket(limits.securityHubRps)));
+    if (!b) buckets.set(key, (b = new SharedRateLimiter(opts.redis, `${opts.cacheKeyPrefix}:rate:securityhub:${key}`, limits.securityHubRps)));
     return b;
   };
 
