@@ -16,6 +16,7 @@ const USAGE = `usage: plainfra <command>
   accounts verify --team T --name NAME      check the role trust, ExternalId and denials
   channels bind --team T --channel C --account NAME [--digest CRON --tz TZ]
   audit --thread CHANNEL:THREAD_TS [--json] print one conversation's audit trail
+  digest --team T --channel C --now         post that channel's cost + security digest now
   policy check FILE [--strict] [--json]     lint an IAM policy or CloudFormation template`;
 
 class UsageError extends Error {}
@@ -133,6 +134,32 @@ async function main(argv: string[]): Promise<number> {
         console.log(values.json ? trailToJson(rows) : formatTrail(rows));
         return 0;
       });
+    }
+    case 'digest': {
+      const { values } = flags([sub, ...rest].filter((a): a is string => a !== undefined), { team: { type: 'string' }, channel: { type: 'string' }, now: { type: 'boolean' } }, ['team', 'channel']);
+      if (!values.now) throw new UsageError('digest needs --now (scheduled digests come from: plainfra channels bind … --digest CRON --tz TZ)');
+      const config = loadConfig('admin');
+      const { randomUUID } = await import('node:crypto');
+      const { createRedis, Enqueuer, waitReady } = await import('./queues/index.js');
+      const { startDigest } = await import('./workers/maintenance.js');
+      const producer = createRedis(config.REDIS_URL, 'producer');
+      try {
+        await waitReady(producer);
+        const enqueuer = new Enqueuer(producer, config.PLAINFRA_QUEUE_PREFIX);
+        return await withAdminDb(async (db) => {
+          const logger = createLogger('cli', 'silent');
+          const result = await startDigest({ db, enqueuer, logger }, String(values.team), String(values.channel), `now-${randomUUID()}`);
+          await enqueuer.close();
+          if (result.status === 'refused') {
+            console.error(`plainfra: ${result.message}`);
+            return 1;
+          }
+          console.log(`digest queued for channel ${String(values.channel)} (conversation ${result.conversationId}); the bot posts it there when hawk and the sentinel are done`);
+          return 0;
+        });
+      } finally {
+        producer.disconnect();
+      }
     }
     case 'policy': {
       if (sub !== 'check') throw new UsageError('policy check FILE [--strict] [--json]');

@@ -375,7 +375,8 @@ describe('bot › /plainfra-report', () => {
       source: 'slash_command',
       trigger_id: triggerId,
       command: '/plainfra-report',
-      text: 'Give me a short cost and security summary for this week.',
+      text: 'Weekly cost and security digest',
+      report: true, // the sentinel computes the digest rather than answering a question
     });
     expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
   });

@@ -218,7 +218,7 @@ describe('bot › Socket Mode', () => {
     const ack = await socket.waitForAck(envelopeId);
     expect(ack.raw).toEqual({
       envelope_id: envelopeId,
-      payload: { response_type: 'ephemeral', text: "Working on it — I'll post the answer in this channel." },
+      payload: { response_type: 'ephemeral', text: "Working on it — I'll post the digest in this channel." },
     });
     const ev = await eventRow(`trigger:${triggerId}`);
     expect(ev).toBeDefined();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent } from './fakes/slack-signing.js';
 import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
-import { assumeRoleHandler, callerIdentityHandler, describeInstancesXml, sampleInstances, sampleLambdaFunctions, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { assumeRoleHandler, callerIdentityHandler, describeInstancesXml, pagedJson, sampleFindings, sampleInstances, sampleLambdaFunctions, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { allowedIamActions } from '../src/tools/index.js';
 import { createTestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -24,6 +24,8 @@ const ROLE_ARN = 'arn:aws:iam::123456789012:role/plainfra-readonly';
 
 /** What the model does, by question: a scripted LLM that reads the tool results it is given. */
 function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assistantTurns: number }): Turn {
+  // The digest narrative: no tools offered, tables in the prompt. Words only, no new numbers.
+  if (!request.body.tools?.length) return { text: 'Spend moved mostly in EC2 this week; review the critical findings listed below.' };
   const question = firstUserText(request.body);
   const step = request.assistantTurns;
   if (/terminate/i.test(question)) {
@@ -100,8 +102,20 @@ describe('plainfra end to end', () => {
     llm = await startFakeAnthropic({ script: (req) => modelScript(req), apiKey: 'sk-e2e' });
     aws = await startFakeAws({
       handlers: {
-        'ce:GetCostAndUsage': async () => {
+        'ce:GetCostAndUsage': async (req) => {
           if (ceDelayMs) await new Promise((r) => setTimeout(r, ceDelayMs));
+          if (req.json?.GroupBy) {
+            // The digest's by-service calls: last week cheaper than this week, per service.
+            const thisWeek = req.json.TimePeriod.End >= new Date().toISOString().slice(0, 10);
+            const costs: [string, number][] = [['Amazon Elastic Compute Cloud - Compute', thisWeek ? 700 : 500], ['Amazon Simple Storage Service', thisWeek ? 120.5 : 120.5]];
+            return {
+              result: {
+                GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+                ResultsByTime: [{ TimePeriod: req.json.TimePeriod, Total: {}, Estimated: true, Groups: costs.map(([k, v]) => ({ Keys: [k], Metrics: { UnblendedCost: { Amount: String(v), Unit: 'USD' } } })) }],
+                DimensionValueAttributes: [],
+              },
+            };
+          }
           return {
             result: {
               ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Total: { UnblendedCost: { Amount: '1234.56', Unit: 'USD' } }, Groups: [], Estimated: true }],
@@ -116,6 +130,9 @@ describe('plainfra end to end', () => {
     aws.handle('lambda:ListFunctions', () => ({ result: { Functions: sampleLambdaFunctions(2) } }));
     aws.handle('ec2:DescribeInstances', () => ({ xml: describeInstancesXml(leaky) }));
     aws.handle('sts:GetCallerIdentity', callerIdentityHandler());
+    aws.handle('ce:GetCostForecast', () => ({ result: { Total: { Amount: '2950.00', Unit: 'USD' }, ForecastResultsByTime: [] } }));
+    aws.handle('ce:GetAnomalies', () => ({ result: { Anomalies: [] } }));
+    aws.handle('securityhub:GetFindings', pagedJson(sampleFindings(25), 100, { listKey: 'Findings' }));
     aws.handle('iam:SimulatePrincipalPolicy', (req) => {
       const names = Object.entries(req.form ?? {}).filter(([k]) => k.startsWith('ActionNames.member.')).map(([, v]) => v);
       // A correctly deployed role: the allowlisted reads are allowed, everything else is denied.
@@ -259,6 +276,27 @@ describe('plainfra end to end', () => {
     expect(broken.stdout).toMatch(/ExternalId/);
     const llmKey = await runPlainfraAsync(['accounts', 'verify', '--team', TEAM, '--name', 'prod'], { ...env, ANTHROPIC_API_KEY: 'sk' });
     expect(llmKey.status).toBe(2);
+  });
+
+  it('posts a channel digest on `plainfra digest --now`: tables computed in code, narrative from the model, chart attached', async () => {
+    const before = slack.callsTo('chat.postMessage').length;
+    const queued = await runPlainfraAsync(['digest', '--team', TEAM, '--channel', CHANNEL, '--now'], base);
+    expect(queued.status, queued.stderr).toBe(0);
+    const post = await slack.waitFor('chat.postMessage', (c) => Array.isArray(c.args.blocks) && slack.callsTo('chat.postMessage').indexOf(c) >= before, 30_000);
+    expect(post.args.thread_ts).toBeUndefined(); // the digest starts its own thread
+    const blocks = JSON.stringify(post.args.blocks);
+    expect(blocks).toContain('Weekly AWS digest');
+    expect(blocks).toContain('Spend moved mostly in EC2 this week');
+    // Totals and deltas computed by plainfra from the two weeks' Cost Explorer answers.
+    expect(blocks).toMatch(/Total\s+620\.50\s+820\.50\s+\+200\.00\s+\+32\.2%/);
+    expect(blocks).toContain('$2,950.00'); // the forecast
+    await waitFor(() => (slack.uploads.length > 0 ? true : undefined), 10_000, 'the chart upload');
+    const ts = String(post.response.ts);
+    const trail = auditKinds(ts);
+    expect(trail.filter((e) => e.kind === 'tool_call')).toHaveLength(6);
+    expect(trail.filter((e) => e.kind === 'tool_result')).toHaveLength(6);
+    expect(trail.filter((e) => e.kind === 'llm_response')).toHaveLength(1);
+    expect(trail[trail.length - 1]!.kind).toBe('message_out');
   });
 
   it('neutralises <!channel> and user mentions from the model before they reach Slack', async () => {

@@ -59,6 +59,8 @@ export interface BindInput {
 export async function bindChannel(db: Db, input: BindInput) {
   if (!/^([CGD][A-Z0-9]{2,}|\*)$/.test(input.channelId))
     throw new AccountsError(`--channel "${input.channelId}" is not a Slack channel id (like C0123ABCD), or * for the workspace default`);
+  if (input.channelId === '*' && input.digestCron)
+    throw new AccountsError('a digest is posted in a channel: use --digest with a real channel id, not the workspace default *');
   if (input.digestTz && !isValidTimeZone(input.digestTz)) throw new AccountsError(`--tz "${input.digestTz}" is not an IANA time zone (e.g. Europe/Berlin)`);
   if (input.digestCron && input.digestCron.trim().split(/\s+/).length !== 5)
     throw new AccountsError(`--digest "${input.digestCron}" must be a 5-field cron expression, e.g. "0 9 * * 1"`);

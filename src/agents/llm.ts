@@ -54,8 +54,8 @@ export function createAnthropicLlm(opts: { apiKey: string; baseURL?: string; max
           model: req.model,
           max_tokens: req.maxTokens,
           system: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }],
-          tools: tools as Anthropic.Tool[],
-          tool_choice: { type: req.toolChoice },
+          // A call without tools (the digest narrative) sends neither tools nor tool_choice.
+          ...(tools.length > 0 && { tools: tools as Anthropic.Tool[], tool_choice: { type: req.toolChoice } }),
           messages: req.messages as unknown as Anthropic.MessageParam[],
         });
         return {

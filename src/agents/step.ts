@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
-import { findByStepKey, readTrail, recordAudit, type AuditRow } from '../audit/index.js';
+import { readTrail, recordAudit, type AuditRow } from '../audit/index.js';
 import { accountsForChannel } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type SentinelJob } from '../queues/index.js';
 import { AWS_DOCS, AWS_QUERY, toolDefinitions } from '../tools/index.js';
@@ -10,6 +10,10 @@ import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
 import { LlmError, type Llm, type LlmResponse } from './llm.js';
 import { answerText, checkNumbers, llmFailureText, setupProblemNote, unsupportedNote } from './answer.js';
 import { refuse, runDocs } from './tool-calls.js';
+import { StepNotReady, TurnWaiting } from './errors.js';
+import { runReportStep } from './report-step.js';
+
+export { StepNotReady, TurnWaiting };
 
 export interface SentinelDeps {
   db: Db;
@@ -20,20 +24,6 @@ export interface SentinelDeps {
   maxSteps: number;
   docsBaseUrl: string;
   maxTokens?: number;
-}
-
-/** Thrown when the step must wait (e.g. tool results still missing); BullMQ retries it later. */
-export class StepNotReady extends Error {
-  override readonly name = 'StepNotReady';
-}
-
-/**
- * Thrown when an earlier question in the same thread is still being answered: turns of one
- * conversation run one after the other, so a follow-up sees the earlier answer and the two
- * transcripts never interleave. The worker delays the job without spending an attempt.
- */
-export class TurnWaiting extends Error {
-  override readonly name = 'TurnWaiting';
 }
 
 /**
@@ -57,16 +47,20 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
   if (!conv) throw new Error(`conversation ${job.conversationId} not found`);
   const log = logger.child({ conversationId: job.conversationId, turnId: job.turnId, step: job.step });
 
-  let response = await storedResponse(db, job);
   // The trail as read before this step's LLM call: every tool result the step can need is in it.
-  let trailBefore: AuditRow[] | undefined;
+  const rows = await readTrail(db, job.conversationId);
+  const trailBefore = rows;
+  const messageIn = rows.find((r) => r.kind === 'message_in' && r.id === turn);
+  if (messageIn?.payload.report === true) {
+    await runReportStep(deps, job, conv, attempt);
+    return;
+  }
+  let response = rows.find((r) => r.stepKey === `llm:${job.turnId}:${job.step}`);
   if (!response) {
     if (job.step >= deps.maxSteps) {
       await finish(deps, job, 'step_cap', `I stopped after ${deps.maxSteps} steps without a complete answer. Try a narrower question (one account, one service, one time period).`);
       return;
     }
-    const rows = await readTrail(db, job.conversationId);
-    trailBefore = rows;
     const earlier = job.step === 0 ? unfinishedEarlierTurn(rows, turn) : undefined;
     if (earlier) throw new TurnWaiting(`waiting for turn ${earlier} of this thread to be answered`);
     const transcript = buildTranscript(rows, turn);
@@ -161,10 +155,6 @@ export async function abandonTurn(deps: SentinelDeps, job: SentinelJob, err: Err
     text: 'Sorry — something went wrong on my side while answering, and I had to stop. Please ask again in a few minutes; the plainfra admins can see what happened with `plainfra audit`.',
     outcome: 'error',
   });
-}
-
-async function storedResponse(db: Db, job: SentinelJob): Promise<AuditRow | undefined> {
-  return findByStepKey(db, job.conversationId, `llm:${job.turnId}:${job.step}`);
 }
 
 async function actOnResponse(

@@ -16,7 +16,8 @@ import type { Enqueuer } from '../queues/index.js';
  *   3. enqueue: the sentinel's first step, or (mention refused) the help reply for the replies queue.
  */
 
-export type QuestionSource = 'app_mention' | 'slash_command';
+/** `digest`: a scheduled or `plainfra digest --now` report, started without a Slack request. */
+export type QuestionSource = 'app_mention' | 'slash_command' | 'digest';
 
 export interface IncomingQuestion {
   source: QuestionSource;
@@ -36,6 +37,8 @@ export interface IncomingQuestion {
   externallyShared: boolean;
   /** Slash command name, e.g. `/plainfra-report`. */
   command?: string;
+  /** The weekly cost + security report rather than a free question (the sentinel computes it). */
+  report?: boolean;
 }
 
 export type RefusalReason = 'no_accounts' | 'channel_not_bound' | 'slack_connect_not_bound';
@@ -59,7 +62,9 @@ export interface IntakeDeps {
 }
 
 export function deliveryKey(q: Pick<IncomingQuestion, 'source' | 'deliveryId'>): string {
-  return q.source === 'slash_command' ? `trigger:${q.deliveryId}` : q.deliveryId;
+  if (q.source === 'slash_command') return `trigger:${q.deliveryId}`;
+  if (q.source === 'digest') return `digest:${q.deliveryId}`;
+  return q.deliveryId;
 }
 
 export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Promise<IntakeResult> {
@@ -70,7 +75,8 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
   if (seen) return redeliver(deps, q, seen);
 
   const scope = await resolveScope(db, q);
-  const threadKey = q.source === 'slash_command' ? `${PENDING_THREAD_PREFIX}${q.deliveryId}` : (q.threadTs ?? q.ts)!;
+  // Commands and digests start a new thread with their answer; until then the key is a placeholder.
+  const threadKey = q.source === 'app_mention' ? (q.threadTs ?? q.ts)! : `${PENDING_THREAD_PREFIX}${key}`;
 
   const stored = await db.transaction(async (tx) => {
     // recordAudit takes a Db; a transaction has the same query builder (only $client differs).
@@ -107,6 +113,7 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
         trigger_id: q.source === 'slash_command' ? q.deliveryId : null,
         source: q.source,
         command: q.command ?? null,
+        report: q.report === true,
         externally_shared: q.externallyShared,
         // The accounts this channel may query, as resolved now from the signed team and channel.
         accounts: scope.accounts.map((a) => a.name),

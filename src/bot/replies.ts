@@ -6,6 +6,8 @@ import { findByStepKey, recordAudit } from '../audit/index.js';
 import { auditEvents, conversations, type Db } from '../db/index.js';
 import type { ReplyJob } from '../queues/index.js';
 import { PENDING_THREAD_PREFIX } from './intake.js';
+import { reportMessage } from './report-message.js';
+import { costChartPng, type Report } from '../reports/index.js';
 import type { BotMetrics } from './metrics.js';
 import { clearProgress } from './progress.js';
 import { safeSlackText, splitMessage } from './safe-text.js';
@@ -75,28 +77,36 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   const pending = conversation.threadTs.startsWith(PENDING_THREAD_PREFIX);
   let threadTs: string | undefined = pending ? undefined : conversation.threadTs;
   const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER);
+  const parts = replyParts(job, text);
   const posted: string[] = [];
   try {
     const done = progress?.posted ?? [];
-    for (const [i, chunk] of splitMessage(text).entries()) {
+    for (const [i, part] of parts.entries()) {
       if (i < done.length) {
         posted.push(done[i]!);
-        threadTs ??= done[i]!;
+        if (part.kind === 'message') threadTs ??= done[i]!;
         continue;
       }
-      const res = await client.chat.postMessage({
-        channel: conversation.channelId,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-        text: chunk,
-        mrkdwn: true,
-        unfurl_links: false,
-        unfurl_media: false,
-        // Belt and braces: the text is escaped already; never let Slack resolve @names in it.
-        link_names: false,
-      });
-      posted.push(res.ts!);
-      // A slash-command answer is posted in the channel; its first message starts the thread.
-      threadTs ??= res.ts!;
+      if (part.kind === 'chart') {
+        // Charts go into the thread the first message started; a failed upload is not worth a re-post.
+        await uploadChart(deps, conversation.channelId, threadTs, part);
+        posted.push(`chart:${i}`);
+      } else {
+        const res = await client.chat.postMessage({
+          channel: conversation.channelId,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          text: part.text,
+          ...(part.blocks && { blocks: part.blocks as never }),
+          mrkdwn: true,
+          unfurl_links: false,
+          unfurl_media: false,
+          // Belt and braces: the text is escaped already; never let Slack resolve @names in it.
+          link_names: false,
+        });
+        posted.push(res.ts!);
+        // A slash-command answer is posted in the channel; its first message starts the thread.
+        threadTs ??= res.ts!;
+      }
       await progress?.save([...posted]);
     }
   } catch (err) {
@@ -152,4 +162,31 @@ async function questionTs(db: Db, turnId: string): Promise<string | undefined> {
   const [row] = await db.select({ payload: auditEvents.payload }).from(auditEvents).where(eq(auditEvents.id, Number(turnId))).limit(1);
   const ts = (row?.payload as { ts?: unknown } | undefined)?.ts;
   return typeof ts === 'string' ? ts : undefined;
+}
+
+type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 'chart'; png: Buffer; title: string };
+
+/**
+ * What one reply posts, in order. A plain answer is its text split into messages; a digest is, per
+ * account, a Block Kit message (the model's narrative on the first) followed by its cost chart.
+ */
+function replyParts(job: ReplyJob, safeText: string): ReplyPart[] {
+  if (!job.reports?.length) return splitMessage(safeText).map((chunk) => ({ kind: 'message' as const, text: chunk }));
+  return (job.reports as unknown as Report[]).flatMap((report, i): ReplyPart[] => {
+    const message = reportMessage(report, i === 0 ? job.text : '');
+    const parts: ReplyPart[] = [{ kind: 'message', text: message.text, blocks: message.blocks }];
+    if (report.cost && report.cost.rows.length > 0) {
+      parts.push({ kind: 'chart', png: costChartPng(report), title: `Cost by service, last week vs this week (${report.account})` });
+    }
+    return parts;
+  });
+}
+
+async function uploadChart(deps: ReplyDeps, channel: string, threadTs: string | undefined, part: Extract<ReplyPart, { kind: 'chart' }>) {
+  try {
+    const file = { file: part.png, filename: 'plainfra-cost-by-service.png', title: safeSlackText(part.title) };
+    await deps.client.files.uploadV2(threadTs ? { ...file, channel_id: channel, thread_ts: threadTs } : { ...file, channel_id: channel });
+  } catch (err) {
+    deps.logger.warn({ err: (err as Error).message }, 'chart upload failed; the digest tables were posted');
+  }
 }

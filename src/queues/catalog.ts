@@ -35,12 +35,22 @@ export const replyJob = z.object({
   conversationId: z.string().uuid(),
   turnId: z.string().min(1),
   text: z.string(),
+  /**
+   * A digest: the computed reports (plain data from src/reports) the bot renders as Block Kit and
+   * a chart; `text` is then the model's narrative around them.
+   */
+  reports: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
   /** Why the turn ended: 'answer', 'step_cap', 'error' … (shown in the audit row). */
   outcome: z.string().default('answer'),
 });
 
 /** Housekeeping run by the bot on a BullMQ Job Scheduler (one scheduler, upserted by the bot only). */
-export const maintenanceJob = z.object({ task: z.enum(['retention', 'sweep']) });
+export const maintenanceJob = z.discriminatedUnion('task', [
+  z.object({ task: z.literal('retention') }),
+  z.object({ task: z.literal('sweep') }),
+  /** A channel's scheduled digest (channels bind --digest CRON --tz TZ). */
+  z.object({ task: z.literal('digest'), teamId: z.string().min(1), channelId: z.string().min(1) }),
+]);
 
 export type SentinelJob = z.infer<typeof sentinelJob>;
 export type MaintenanceJob = z.infer<typeof maintenanceJob>;
@@ -78,7 +88,7 @@ export const QUEUES = {
   maintenance: {
     name: 'maintenance',
     schema: maintenanceJob,
-    jobId: (j: MaintenanceJob) => `m-${j.task}`,
+    jobId: (j: MaintenanceJob) => (j.task === 'digest' ? `m-digest-${j.teamId}-${j.channelId}` : `m-${j.task}`),
     options: { ...common, attempts: 3, backoff: { type: 'exponential', delay: 60_000 } } satisfies JobsOptions,
   },
 } as const;

@@ -49,6 +49,35 @@ export class Enqueuer {
     }
   }
 
+  /**
+   * Makes the per-channel digest schedulers match the bindings: one Job Scheduler per channel with
+   * a digest schedule, removed when its binding is. Runs in the bot only (one place), at start and
+   * on every sweep, so a `channels bind --digest` takes effect without a restart.
+   */
+  async syncDigestSchedules(wanted: { teamId: string; channelId: string; cron: string; tz: string }[]): Promise<string[]> {
+    const q = this.queue('maintenance');
+    const ids = new Set<string>();
+    const problems: string[] = [];
+    for (const w of wanted) {
+      const id = `digest:${w.teamId}:${w.channelId}`;
+      ids.add(id);
+      try {
+        await q.upsertJobScheduler(
+          id,
+          { pattern: w.cron, tz: w.tz },
+          { name: 'digest', data: { task: 'digest', teamId: w.teamId, channelId: w.channelId }, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 10 } } },
+        );
+      } catch (err) {
+        // One bad schedule must not stop the bot or the other channels' digests.
+        problems.push(`${id}: ${(err as Error).message}`);
+      }
+    }
+    for (const s of await q.getJobSchedulers(0, -1)) {
+      if (s.key.startsWith('digest:') && !ids.has(s.key)) await q.removeJobScheduler(s.key);
+    }
+    return problems;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

@@ -11,7 +11,7 @@ import {
 } from '../bot/index.js';
 import type { BotConfig } from '../config/index.js';
 import { closeDb, connectDb } from '../db/index.js';
-import { runMaintenance } from './maintenance.js';
+import { runMaintenance, syncDigestSchedules } from './maintenance.js';
 import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../queues/index.js';
 
 /** Parallel replies per process: Slack allows ~1 message/s per channel, so a few are plenty. */
@@ -75,11 +75,12 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     // Housekeeping on BullMQ Job Schedulers: retention (daily) and resuming lost questions (5 min).
     const maintenance = startWorker(
       'maintenance',
-      (payload) => runMaintenance(payload, { db, enqueuer, logger }),
+      (payload, job) => runMaintenance(payload, { db, enqueuer, logger }, String(job.id)),
       { redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, concurrency: 1, lockDurationMs: config.PLAINFRA_JOB_LOCK_MS, logger },
     );
     cleanup.push(() => closeWorker(maintenance));
     await enqueuer.upsertSchedules();
+    await syncDigestSchedules({ db, enqueuer, logger });
 
     const server = createBotServer({
       receiver: slack.receiver,

@@ -1,12 +1,20 @@
+import { isNotNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { findStrandedTurns, pruneExpired } from '../audit/index.js';
-import type { Db } from '../db/index.js';
+import { acceptQuestion, DEFAULT_REPORT_QUESTION } from '../bot/index.js';
+import { channelBindings, type Db } from '../db/index.js';
 import type { Enqueuer, MaintenanceJob } from '../queues/index.js';
 
 /** A question unanswered this long is presumed lost, not slow (jobs retry for about a minute). */
 const STRANDED_AFTER_MS = 5 * 60_000;
 /** Older than this, a late answer would confuse more than help. */
 const GIVE_UP_AFTER_MS = 24 * 3600_000;
+
+export interface MaintenanceDeps {
+  db: Db;
+  enqueuer: Enqueuer;
+  logger: Logger;
+}
 
 /**
  * Re-enqueues the sentinel step each stranded question stopped at. Every step is idempotent
@@ -20,13 +28,48 @@ export async function resumeStrandedTurns(db: Db, enqueuer: Enqueuer, logger: Lo
   return stranded.length;
 }
 
-export async function runMaintenance(job: MaintenanceJob, deps: { db: Db; enqueuer: Enqueuer; logger: Logger }): Promise<void> {
+/** The channels with a digest schedule, as `channels bind --digest CRON --tz TZ` stored them. */
+export async function syncDigestSchedules(deps: MaintenanceDeps): Promise<void> {
+  const rows = await deps.db
+    .selectDistinct({ teamId: channelBindings.teamId, channelId: channelBindings.channelId, cron: channelBindings.digestCron, tz: channelBindings.digestTz })
+    .from(channelBindings)
+    .where(isNotNull(channelBindings.digestCron));
+  const problems = await deps.enqueuer.syncDigestSchedules(rows.map((r) => ({ teamId: r.teamId, channelId: r.channelId, cron: r.cron!, tz: r.tz ?? 'UTC' })));
+  if (problems.length > 0) deps.logger.error({ problems }, 'some digest schedules are invalid; fix them with plainfra channels bind --digest');
+}
+
+/**
+ * Starts a digest turn for a channel. `runId` identifies this run (the scheduler's job id, or a
+ * fresh id for `plainfra digest --now`), so a retried run never posts a second digest. Digests
+ * cover the accounts bound to that channel explicitly: no Slack request tells us here whether the
+ * channel is shared with another organisation, so the workspace default never applies.
+ */
+export async function startDigest(deps: MaintenanceDeps, teamId: string, channelId: string, runId: string) {
+  return acceptQuestion(deps, {
+    source: 'digest',
+    deliveryId: `${teamId}:${channelId}:${runId}`,
+    teamId,
+    channelId,
+    userId: 'plainfra',
+    text: DEFAULT_REPORT_QUESTION,
+    externallyShared: true,
+    report: true,
+  });
+}
+
+export async function runMaintenance(job: MaintenanceJob, deps: MaintenanceDeps, runId: string): Promise<void> {
   switch (job.task) {
     case 'retention':
       deps.logger.info(await pruneExpired(deps.db), 'retention applied');
       return;
     case 'sweep':
       await resumeStrandedTurns(deps.db, deps.enqueuer, deps.logger);
+      await syncDigestSchedules(deps);
       return;
+    case 'digest': {
+      const result = await startDigest(deps, job.teamId, job.channelId, runId);
+      if (result.status === 'refused') deps.logger.warn({ channel: job.channelId, reason: result.reason }, 'scheduled digest refused');
+      return;
+    }
   }
 }

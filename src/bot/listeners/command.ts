@@ -5,11 +5,12 @@ import type { ListenerDeps } from './context.js';
 import { makeSharedChannelCheck } from './shared-channel.js';
 
 export const REPORT_COMMAND = '/plainfra-report';
-export const DEFAULT_REPORT_QUESTION = 'Give me a short cost and security summary for this week.';
+export const DEFAULT_REPORT_QUESTION = 'Weekly cost and security digest';
 
 /**
- * `/plainfra-report [question]`: for now the same intake as a mention; the answer is posted in the
- * channel and starts its own thread. The ephemeral ack tells the user it was taken (or why not).
+ * `/plainfra-report`: the weekly cost + security digest for this channel's accounts, now. Same
+ * intake as a mention (dedupe, scope, audit), flagged as a report: the sentinel computes the tables
+ * and the bot posts them in the channel, starting a thread. The ephemeral ack says it was taken.
  */
 export function registerCommands(app: App, deps: ListenerDeps): void {
   const isShared = makeSharedChannelCheck(deps.fastClient, deps.logger);
@@ -29,6 +30,7 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
         text: command.text.trim() || DEFAULT_REPORT_QUESTION,
         externallyShared: channel.shared,
         command: command.command,
+        report: true,
       });
     } catch (err) {
       // Slack does not retry slash commands: tell the user rather than fail silently.
@@ -53,6 +55,6 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
       return;
     }
     log.info({ conversationId: result.conversationId, turnId: result.turnId }, 'command accepted');
-    await ack({ response_type: 'ephemeral', text: "Working on it — I'll post the answer in this channel." });
+    await ack({ response_type: 'ephemeral', text: "Working on it — I'll post the digest in this channel." });
   });
 }

@@ -1,0 +1,134 @@
+import type { AuditRow } from '../audit/index.js';
+import { findByStepKey, readTrail, recordAudit } from '../audit/index.js';
+import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
+import type { SentinelJob } from '../queues/index.js';
+import {
+  computeReport,
+  reportBundle,
+  reportForModel,
+  REPORT_NARRATIVE_INSTRUCTIONS,
+  type BundleResult,
+  type Report,
+} from '../reports/index.js';
+import { unsupportedNote } from './answer.js';
+import { unsupportedNumbers } from './numbers.js';
+import { LlmError } from './llm.js';
+import type { SentinelDeps } from './step.js';
+import { StepNotReady } from './errors.js';
+
+/**
+ * The weekly digest as a turn: step 0 hands hawk the fixed bundle of reads for every account bound
+ * to the channel (no model involved in choosing them); step 1 computes the tables in code and asks
+ * the model only for a few sentences around them. Numbers in the reply come from the tables.
+ */
+export async function runReportStep(
+  deps: SentinelDeps,
+  job: SentinelJob,
+  conv: { teamId: string; channelId: string; externallyShared: boolean },
+  attempt: { number: number; isFinal: boolean },
+): Promise<void> {
+  const accounts = await accountsForChannel(deps.db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
+  const today = dayOf(await turnStartedAt(deps, job));
+  if (accounts.length === 0) {
+    await deps.enqueuer.add('replies', { ...ids(job), text: 'No AWS account is bound to this channel any more, so there is no digest to post.', outcome: 'error' });
+    return;
+  }
+  if (job.step === 0) {
+    const calls = accounts.flatMap((a) => reportBundle(a.name, today).map((c) => ({ toolUseId: callId(a, c.key), input: c.input })));
+    await deps.enqueuer.add('hawk', { ...ids(job), step: 0, calls });
+    return;
+  }
+
+  const trail = await readTrail(deps.db, job.conversationId);
+  const reports = accounts.map((a) => computeReport(a.name, today, bundleResults(trail, job.turnId, a, today)));
+  const forModel = reports.map(reportForModel).join('\n\n');
+  const narrative = await narrate(deps, job, forModel, attempt);
+  const note = narrative === undefined ? '' : unsupportedNote(unsupportedNumbers(narrative, [forModel, today.toISOString().slice(0, 10)]));
+  await deps.enqueuer.add('replies', {
+    ...ids(job),
+    text: (narrative ?? 'Here is this week\'s digest (the summary could not be written: the language model was unavailable).') + note,
+    reports: reports as unknown as Record<string, unknown>[],
+    outcome: 'report',
+  });
+}
+
+function ids(job: SentinelJob) {
+  return { conversationId: job.conversationId, turnId: job.turnId };
+}
+
+function callId(account: BoundAccount, key: string): string {
+  return `report-${account.id}-${key}`;
+}
+
+async function turnStartedAt(deps: SentinelDeps, job: SentinelJob): Promise<Date> {
+  const rows = await readTrail(deps.db, job.conversationId);
+  return rows.find((r) => r.kind === 'message_in' && String(r.id) === job.turnId)?.createdAt ?? new Date();
+}
+
+function dayOf(d: Date): Date {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+}
+
+/** The bundle's results for one account; a missing one means hawk has not finished (retry later). */
+function bundleResults(trail: AuditRow[], turnId: string, account: BoundAccount, today: Date): Record<string, BundleResult> {
+  const out: Record<string, BundleResult> = {};
+  for (const { key } of reportBundle(account.name, today)) {
+    const id = callId(account, key);
+    const row = trail.find((r) => (r.kind === 'tool_result' || r.kind === 'refused') && r.payload.turnId === turnId && r.payload.toolUseId === id);
+    if (!row) throw new StepNotReady(`digest result ${id} not recorded yet`);
+    const p = row.payload as { status?: string; result?: unknown; message?: string; reason?: string };
+    out[key] = row.kind === 'tool_result' && p.status === 'ok' ? { ok: true, result: p.result } : { ok: false, message: String(p.message ?? p.reason ?? 'not available') };
+  }
+  return out;
+}
+
+/** One LLM call, audited like any other; the digest still goes out if the model is unavailable. */
+async function narrate(deps: SentinelDeps, job: SentinelJob, tables: string, attempt: { number: number; isFinal: boolean }): Promise<string | undefined> {
+  const stored = await findByStepKey(deps.db, job.conversationId, `llm:${job.turnId}:${job.step}`);
+  if (stored) return textOf(stored.payload.content);
+  const request = {
+    model: deps.model,
+    maxTokens: 600,
+    system: REPORT_NARRATIVE_INSTRUCTIONS,
+    tools: [],
+    messages: [{ role: 'user' as const, content: [{ type: 'text', text: tables }] }],
+    toolChoice: 'none' as const,
+  };
+  await recordAudit(deps.db, {
+    conversationId: job.conversationId,
+    actor: 'sentinel',
+    kind: 'llm_request',
+    payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, model: request.model, purpose: 'digest narrative', lastMessage: request.messages[0] },
+  });
+  try {
+    const response = await deps.llm.create(request);
+    await recordAudit(deps.db, {
+      conversationId: job.conversationId,
+      actor: 'sentinel',
+      kind: 'llm_response',
+      stepKey: `llm:${job.turnId}:${job.step}`,
+      payload: { turnId: job.turnId, step: job.step, id: response.id, model: response.model, stopReason: response.stopReason, usage: response.usage, content: response.content },
+    });
+    return textOf(response.content);
+  } catch (err) {
+    const e = err instanceof LlmError ? err : new LlmError((err as Error).message, undefined, true);
+    await recordAudit(deps.db, {
+      conversationId: job.conversationId,
+      actor: 'sentinel',
+      kind: 'error',
+      payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
+    });
+    if (e.retryable && !attempt.isFinal) throw e;
+    return undefined;
+  }
+}
+
+function textOf(content: unknown): string {
+  return (Array.isArray(content) ? content : [])
+    .filter((b: { type?: string }) => b.type === 'text')
+    .map((b: { text?: string }) => String(b.text ?? ''))
+    .join('\n')
+    .trim();
+}
+
+export type { Report };

@@ -1,0 +1,133 @@
+/**
+ * The weekly digest as a Slack message: Block Kit plus a plain fallback. Every figure comes from
+ * the computed report (formatted exactly as the model saw it); every piece of text from AWS or the
+ * model passes through escapeSlack/safeSlackText here, at posting time.
+ */
+import {
+  COST_ROWS_SHOWN, SEVERITIES, costTableLines, formatDelta, formatMoney, formatPct, formatSpan, type Report,
+} from '../reports/index.js';
+import { escapeSlack, safeSlackText } from './safe-text.js';
+
+/** Slack's limits: 50 blocks a message, 3 000 characters a section, 150 a header. */
+export const MAX_BLOCKS = 50;
+export const MAX_SECTION_CHARS = 3000;
+const MAX_HEADER_CHARS = 150;
+const MAX_CONTEXT_CHARS = 2000;
+const NEW_CRITICAL_SHOWN = 5;
+const ANOMALIES_SHOWN = 3;
+const SEVERITY_NAMES: Record<(typeof SEVERITIES)[number], string> = {
+  CRITICAL: 'Critical', HIGH: 'High', MEDIUM: 'Medium', LOW: 'Low', INFORMATIONAL: 'Informational',
+};
+
+/** One line of untrusted text, cut, made safe for mrkdwn. */
+function safeLine(s: string, max = 200): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return safeSlackText(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
+}
+
+/** Untrusted text shown as inline code (no backticks can close it early). */
+function safeCode(s: string, max = 160): string {
+  const flat = s.replace(/[`\s]+/g, ' ').trim();
+  return `\`${escapeSlack(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat)}\``;
+}
+
+/**
+ * Cuts already-safe text to `max` characters: never inside an `&amp;`-style entity, and a ``` fence
+ * left open by the cut is closed.
+ */
+export function clip(text: string, max = MAX_SECTION_CHARS): string {
+  if (text.length <= max) return text;
+  const room = max - 5; // "…" + "\n```"
+  let cut = room;
+  const amp = text.lastIndexOf('&', cut - 1);
+  if (amp >= 0 && cut - amp < 6 && !text.slice(amp, cut).includes(';')) cut = amp;
+  let out = `${text.slice(0, cut)}…`;
+  if ((out.match(/```/g) ?? []).length % 2 === 1) out += '\n```';
+  return out;
+}
+
+const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
+const context = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, MAX_CONTEXT_CHARS) }] });
+const divider = () => ({ type: 'divider' });
+
+function costBlocks(report: Report): object[] {
+  const cost = report.cost;
+  if (!cost) return [section('*Cost by service*: not available this week (see below).')];
+  // Columns are aligned on the raw text, then each line is escaped: Slack shows `&amp;` as one character.
+  const lines = costTableLines(report, (s) => (s.length > 40 ? `${s.slice(0, 39)}…` : s)).map(escapeSlack);
+  const head = `*Cost by service* (${escapeSlack(report.currency)}, unblended): *${formatMoney(cost.totalThis, report.currency)}* this week, ${formatDelta(cost.delta)} (${formatPct(cost.deltaPct)}) vs last week`;
+  return [
+    section(`${head}\n\`\`\`\n${lines.join('\n')}\n\`\`\``),
+    context(`Chart: one pair of bars per table row, in table order (top ${COST_ROWS_SHOWN} services, then the rest) — light: last week, dark: this week.`),
+  ];
+}
+
+function forecastBlock(report: Report): object {
+  const f = report.forecast;
+  if (!f) return section('*Forecast*: not available.');
+  return section(`*Forecast* for the rest of the month (${formatSpan(f)}): ${formatMoney(f.amount, report.currency)}`);
+}
+
+function anomalyBlock(report: Report): object {
+  const a = report.anomalies;
+  if (!a) return section('*Cost anomalies*: not available.');
+  if (a.count === 0) return section('*Cost anomalies* this week: none detected.');
+  const lines = a.top.slice(0, ANOMALIES_SHOWN).map((x) => `• ${safeLine(x.description)} — impact ${formatMoney(x.impact, report.currency)}`);
+  const more = a.count - Math.min(ANOMALIES_SHOWN, a.top.length);
+  if (more > 0) lines.push(`_…and ${more} more_`);
+  return section([`*Cost anomalies* this week: ${a.count}`, ...lines].join('\n'));
+}
+
+function findingsBlock(report: Report): object {
+  const f = report.findings;
+  if (!f) return section('*Security Hub*: not available.');
+  const counts = SEVERITIES.map((s) => `${SEVERITY_NAMES[s]} ${f.bySeverity[s]}`).join(' · ');
+  return section(`*Security Hub* open findings (new or notified): ${f.total}\n${counts}`);
+}
+
+function newCriticalBlock(report: Report): object {
+  const list = report.newCritical;
+  if (!list) return section('*New critical findings*: not available.');
+  const count = Math.max(report.newCriticalCount ?? 0, list.length);
+  if (count === 0) return section('*New critical findings* this week: none.');
+  const lines = list.slice(0, NEW_CRITICAL_SHOWN).map((f) => `• ${safeLine(f.title)}${f.resource ? ` — ${safeCode(f.resource)}` : ''}`);
+  const shown = Math.min(NEW_CRITICAL_SHOWN, list.length);
+  if (count > shown) lines.push(`_…and ${count - shown} more_`);
+  return section([`:rotating_light: *New critical findings* this week: ${count}`, ...lines].join('\n'));
+}
+
+function problemsBlock(report: Report): object | undefined {
+  if (report.problems.length === 0) return undefined;
+  const lines = report.problems.slice(0, 10).map((p) => `• ${safeLine(p, 300)}`);
+  if (report.problems.length > 10) lines.push(`_…and ${report.problems.length - 10} more_`);
+  return section([':warning: *Some data is missing or incomplete*', ...lines].join('\n'));
+}
+
+function fallbackText(report: Report): string {
+  const parts: string[] = [];
+  if (report.cost) {
+    parts.push(`cost ${formatMoney(report.cost.totalThis, report.currency)} this week (${formatPct(report.cost.deltaPct)} vs last week)`);
+  }
+  if (report.findings) parts.push(`${report.findings.bySeverity.CRITICAL} critical / ${report.findings.total} open Security Hub findings`);
+  if (report.newCritical) parts.push(`${Math.max(report.newCriticalCount ?? 0, report.newCritical.length)} new critical`);
+  if (report.problems.length > 0) parts.push('some data missing');
+  const head = `Weekly AWS digest — ${report.account}`;
+  return escapeSlack(parts.length > 0 ? `${head}: ${parts.join('; ')}.` : `${head}.`);
+}
+
+export function reportMessage(report: Report, narrative: string): { text: string; blocks: object[] } {
+  const headerText = `Weekly AWS digest — ${report.account.replace(/\s+/g, ' ')}`;
+  const blocks: object[] = [
+    { type: 'header', text: { type: 'plain_text', text: escapeSlack(headerText.length > MAX_HEADER_CHARS ? `${headerText.slice(0, MAX_HEADER_CHARS - 1)}…` : headerText), emoji: false } },
+  ];
+  const story = narrative.trim();
+  if (story) blocks.push(section(safeSlackText(story)));
+  blocks.push(divider(), ...costBlocks(report), forecastBlock(report), anomalyBlock(report), divider(), findingsBlock(report), newCriticalBlock(report));
+  const problems = problemsBlock(report);
+  if (problems) blocks.push(problems);
+  const { thisWeek, lastWeek } = report.period;
+  blocks.push(
+    context(`This week ${formatSpan(thisWeek)} · last week ${formatSpan(lastWeek)} (UTC) · numbers computed by plainfra from AWS Cost Explorer and Security Hub`),
+  );
+  return { text: fallbackText(report), blocks: blocks.slice(0, MAX_BLOCKS) };
+}
