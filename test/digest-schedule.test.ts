@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addAccount, bindChannel } from '../src/accounts/index.js';
+import { readTrail, recordAudit } from '../src/audit/index.js';
+import { Enqueuer } from '../src/queues/index.js';
+import type { Llm, LlmRequest, LlmResponse } from '../src/agents/index.js';
+import { runSentinelStep, LlmError } from '../src/agents/index.js';
+import { startDigest, syncDigestSchedules } from '../src/workers/maintenance.js';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { runPlainfra } from './helpers/processes.js';
+
+/** Digests: when they run, what they cover, and what happens when the model is away. */
+describe('digest', () => {
+  const logger = pino({ level: 'silent' });
+  let t: TestDatabase;
+  let redis: Redis;
+  let prefix: string;
+  let enqueuer: Enqueuer;
+  let maintenance: Queue;
+  let sentinel: Queue;
+  let hawk: Queue;
+  let replies: Queue;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    prefix = uniquePrefix();
+    enqueuer = new Enqueuer(redis, prefix);
+    [maintenance, sentinel, hawk, replies] = ['maintenance', 'sentinel', 'hawk', 'replies'].map((n) => new Queue(n, { connection: redis, prefix }));
+    await addAccount(t.db, { teamId: 'T0D', name: 'prod', roleArn: 'arn:aws:iam::111111111111:role/plainfra-readonly' });
+    await addAccount(t.db, { teamId: 'T0D', name: 'dev', roleArn: 'arn:aws:iam::222222222222:role/plainfra-readonly' });
+  });
+  afterAll(async () => {
+    await Promise.all([maintenance, sentinel, hawk, replies].map((q) => q.close()));
+    await enqueuer.close();
+    redis.disconnect();
+    await t.drop();
+    await dropPrefix(prefix);
+  });
+
+  it('keeps one scheduler per channel with a digest, in its time zone, and drops it when the schedule goes', async () => {
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0OPS', accountName: 'prod', digestCron: '0 9 * * 1', digestTz: 'Europe/Berlin' });
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0OPS', accountName: 'dev', digestCron: '0 9 * * 1', digestTz: 'Europe/Berlin' });
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0QUIET', accountName: 'dev' });
+    await syncDigestSchedules({ db: t.db, enqueuer, logger });
+    await syncDigestSchedules({ db: t.db, enqueuer, logger });
+    let schedulers = await maintenance.getJobSchedulers();
+    expect(schedulers.map((s) => [s.key, s.pattern, s.tz])).toEqual([['digest:T0D:C0OPS', '0 9 * * 1', 'Europe/Berlin']]);
+
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0OPS', accountName: 'prod' });
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0OPS', accountName: 'dev' });
+    await syncDigestSchedules({ db: t.db, enqueuer, logger });
+    schedulers = await maintenance.getJobSchedulers();
+    expect(schedulers).toEqual([]);
+  });
+
+  it('refuses a digest schedule on the workspace default binding', async () => {
+    const r = runPlainfra(['channels', 'bind', '--team', 'T0D', '--channel', '*', '--account', 'prod', '--digest', '0 9 * * 1'], { DATABASE_URL: t.url });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/use --digest with a real channel id/);
+  });
+
+  it('posts one digest per scheduled run, however often the run is retried', async () => {
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0RUN', accountName: 'prod' });
+    const deps = { db: t.db, enqueuer, logger };
+    const first = await startDigest(deps, 'T0D', 'C0RUN', 'repeat:digest:T0D:C0RUN:1764000000000');
+    const again = await startDigest(deps, 'T0D', 'C0RUN', 'repeat:digest:T0D:C0RUN:1764000000000');
+    expect(first.status).toBe('accepted');
+    expect(again).toMatchObject({ duplicate: true, turnId: first.turnId });
+    const unbound = await startDigest(deps, 'T0D', 'C0NOTHING', randomUUID());
+    expect(unbound.status).toBe('refused');
+  });
+
+  it('asks hawk for the fixed bundle without the model, then posts the tables even when the model is down', async () => {
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0LLM', accountName: 'dev' });
+    const started = await startDigest({ db: t.db, enqueuer, logger }, 'T0D', 'C0LLM', randomUUID());
+    const job = { conversationId: started.conversationId, turnId: started.turnId };
+    const calls: LlmRequest[] = [];
+    const llm: Llm = {
+      async create(req: LlmRequest): Promise<LlmResponse> {
+        calls.push(req);
+        throw new LlmError('language model API error (HTTP 529): Overloaded', 529, true);
+      },
+    };
+    const deps = { db: t.db, enqueuer, llm, logger, model: 'claude-test', maxSteps: 8, docsBaseUrl: 'https://docs.aws.amazon.com' };
+    await runSentinelStep(deps, { ...job, step: 0 }, { number: 1, isFinal: false });
+    expect(calls).toHaveLength(0);
+    const bundle = (await hawk.getJob(`h-${job.turnId}-0`))!.data.calls as { toolUseId: string; input: { account: string; service: string; operation: string } }[];
+    expect(bundle.map((c) => `${c.input.service}:${c.input.operation}`).sort()).toEqual(
+      ['ce:GetAnomalies', 'ce:GetCostAndUsage', 'ce:GetCostAndUsage', 'ce:GetCostForecast', 'securityhub:GetFindings', 'securityhub:GetFindings'],
+    );
+    expect(new Set(bundle.map((c) => c.input.account))).toEqual(new Set(['dev']));
+
+    // hawk's results, as the hawk worker records them (a Cost Explorer answer and some failures).
+    for (const c of bundle) {
+      const ok = c.input.operation === 'GetCostAndUsage';
+      await recordAudit(t.db, {
+        conversationId: job.conversationId,
+        actor: 'hawk',
+        kind: 'tool_result',
+        stepKey: `result:${job.turnId}:${c.toolUseId}`,
+        payload: ok
+          ? { turnId: job.turnId, step: 0, toolUseId: c.toolUseId, status: 'ok', result: { grandTotal: { UnblendedCost: { Amount: 42, Unit: 'USD' } }, totalsByGroup: [{ group: 'AWS Lambda', UnblendedCost: 42 }] } }
+          : { turnId: job.turnId, step: 0, toolUseId: c.toolUseId, status: 'error', isError: true, message: 'Security Hub is not enabled' },
+      });
+    }
+    await expect(runSentinelStep(deps, { ...job, step: 1 }, { number: 1, isFinal: false })).rejects.toThrow(/529/);
+    await runSentinelStep(deps, { ...job, step: 1 }, { number: 2, isFinal: true });
+    const reply = (await replies.getJob(`r-${job.turnId}`))!.data;
+    expect(reply.outcome).toBe('report');
+    expect(reply.text).toMatch(/the summary could not be written/);
+    expect(reply.reports).toHaveLength(1);
+    expect(reply.reports[0]).toMatchObject({ account: 'dev', cost: { totalThis: 42 } });
+    expect((await readTrail(t.db, job.conversationId)).filter((r) => r.kind === 'llm_request')).toHaveLength(2);
+  });
+});
