@@ -56,9 +56,18 @@ describe('audit trail', () => {
       { eventId: 'EvOLD', conversationId: old!.id, turnId: '1', receivedAt: new Date(Date.now() - 2 * 86_400_000) },
       { eventId: 'EvNEW', conversationId, turnId: '2' },
     ]);
+    // A digest from 100 days ago is kept: reports are retained for 365 days.
+    const [digest] = await t.db
+      .insert(conversations)
+      .values({ teamId: 'T1', channelId: 'C1', threadTs: '3.000001', startedBy: 'plainfra', createdAt: new Date(Date.now() - 100 * 86_400_000) })
+      .returning();
+    await t.db.execute(
+      sql`INSERT INTO audit_events (conversation_id, actor, kind, payload, created_at) VALUES (${digest!.id}, 'bot', 'message_in', '{"report": true}'::jsonb, now() - interval '100 days')`,
+    );
     const before = (await readTrail(t.db, conversationId)).length;
     const result = await pruneExpired(t.db);
     expect(result).toEqual({ auditRows: 1, conversations: 1, slackEvents: 1 });
+    expect(await readTrail(t.db, digest!.id)).toHaveLength(1);
     expect(await readTrail(t.db, old!.id)).toEqual([]);
     expect((await readTrail(t.db, conversationId)).length).toBe(before);
     // And outside the retention job, DELETE is still refused.

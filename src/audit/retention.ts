@@ -4,11 +4,13 @@ import type { Db } from '../db/index.js';
 export interface RetentionPolicy {
   /** A conversation's audit is kept this long after its last activity (GUIDE: 90 days). */
   conversationDays: number;
+  /** Digests (report turns) are kept longer: they are the record of spend and posture (GUIDE: 365 days). */
+  reportDays: number;
   /** Slack event ids only need to outlive Slack's retries (minutes); a day is generous. */
   slackEventDays: number;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = { conversationDays: 90, slackEventDays: 1 };
+export const DEFAULT_RETENTION: RetentionPolicy = { conversationDays: 90, reportDays: 365, slackEventDays: 1 };
 
 export interface RetentionResult {
   auditRows: number;
@@ -23,6 +25,7 @@ export interface RetentionResult {
 export async function pruneExpired(db: Db, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<RetentionResult> {
   const conversationDays = Math.max(1, Math.floor(policy.conversationDays));
   const slackEventDays = Math.max(1, Math.floor(policy.slackEventDays));
+  const reportDays = Math.max(conversationDays, Math.floor(policy.reportDays));
   return db.transaction(async (tx) => {
     await tx.execute(sql`SET LOCAL plainfra.retention = 'on'`);
     // Whole conversations go, by their last activity: pruning row by row could cut a turn in half
@@ -30,7 +33,9 @@ export async function pruneExpired(db: Db, policy: RetentionPolicy = DEFAULT_RET
     const audit = await tx.execute(sql`
       DELETE FROM audit_events WHERE conversation_id IN (
         SELECT conversation_id FROM audit_events GROUP BY conversation_id
-        HAVING max(created_at) < now() - make_interval(days => ${conversationDays}))`);
+        HAVING max(created_at) < now() - make_interval(days => CASE
+          WHEN bool_or(kind = 'message_in' AND payload->>'report' = 'true') THEN ${reportDays}::int
+          ELSE ${conversationDays}::int END))`);
     const convs = await tx.execute(sql`
       DELETE FROM conversations c
       WHERE c.created_at < now() - make_interval(days => ${conversationDays})
