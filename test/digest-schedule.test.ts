@@ -64,6 +64,15 @@ describe('digest', () => {
     expect(r.stderr).toMatch(/use --digest with a real channel id/);
   });
 
+  it('explains the digest command instead of guessing: --now is required, an unbound channel is refused', async () => {
+    const usage = runPlainfra(['digest', '--team', 'T0D', '--channel', 'C0RUN'], { DATABASE_URL: t.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/digest needs --now/);
+    const unbound = runPlainfra(['digest', '--team', 'T0D', '--channel', 'C0NOBIND', '--now'], { DATABASE_URL: t.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix });
+    expect(unbound.status).toBe(1);
+    expect(unbound.stderr).toMatch(/plainfra channels bind/);
+  });
+
   it('posts one digest per scheduled run, however often the run is retried', async () => {
     await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0RUN', accountName: 'prod' });
     const deps = { db: t.db, enqueuer, logger };
