@@ -58,6 +58,28 @@ describe('digest', () => {
     expect(schedulers).toEqual([]);
   });
 
+  it('leaves a due digest alone when the schedules are synced again, and keeps one schedule per channel', async () => {
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0DUE', accountName: 'prod', digestCron: '0 9 * * 1', digestTz: 'UTC' });
+    await syncDigestSchedules({ db: t.db, enqueuer, logger });
+    const due = (await maintenance.getDelayed()).find((j) => j.data.channelId === 'C0DUE');
+    expect(due).toBeDefined();
+    expect(due!.opts.attempts).toBe(3); // a failed run is retried, not lost for a week
+    // The digest falls due while the worker is busy with a sweep: it waits in the queue. The sweep's
+    // re-sync must not drop it (BullMQ's upsert of an unchanged scheduler would).
+    await due!.promote();
+    await syncDigestSchedules({ db: t.db, enqueuer, logger });
+    expect((await maintenance.getWaiting()).filter((j) => j.data.channelId === 'C0DUE').map((j) => j.id)).toEqual([due!.id]);
+
+    // A second account bound with another schedule moves the whole channel to it: one digest, one time.
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0DUE', accountName: 'dev', digestCron: '30 8 * * 5', digestTz: 'Asia/Tokyo' });
+    await syncDigestSchedules({ db: t.db, enqueuer, logger });
+    const mine = (await maintenance.getJobSchedulers()).filter((x) => x.key === 'digest:T0D:C0DUE');
+    expect(mine.map((x) => [x.pattern, x.tz])).toEqual([['30 8 * * 5', 'Asia/Tokyo']]);
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0DUE', accountName: 'prod' });
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0DUE', accountName: 'dev' });
+    await syncDigestSchedules({ db: t.db, enqueuer, logger });
+  });
+
   it('refuses a digest schedule on the workspace default binding', async () => {
     const r = runPlainfra(['channels', 'bind', '--team', 'T0D', '--channel', '*', '--account', 'prod', '--digest', '0 9 * * 1'], { DATABASE_URL: t.url });
     expect(r.status).toBe(1);

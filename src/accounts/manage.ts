@@ -83,6 +83,14 @@ export async function bindChannel(db: Db, input: BindInput) {
       set: { digestCron: input.digestCron ?? null, digestTz: input.digestTz ?? null },
     })
     .returning();
+  if (input.digestCron) {
+    // A digest is per channel: every binding of the channel carries the same schedule, so the bot
+    // never has two schedules to choose between.
+    await db
+      .update(channelBindings)
+      .set({ digestCron: input.digestCron, digestTz: input.digestTz ?? null })
+      .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, input.channelId)));
+  }
   return { binding: row!, account };
 }
 

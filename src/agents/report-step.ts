@@ -1,6 +1,6 @@
 import type { AuditRow } from '../audit/index.js';
 import { findByStepKey, readTrail, recordAudit } from '../audit/index.js';
-import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
+import { accountsForChannel } from '../accounts/index.js';
 import type { SentinelJob } from '../queues/index.js';
 import {
   computeReport,
@@ -16,6 +16,9 @@ import { LlmError } from './llm.js';
 import type { SentinelDeps } from './step.js';
 import { StepNotReady } from './errors.js';
 
+/** One Block Kit message and one chart per account; past this a digest says how many it left out. */
+const MAX_ACCOUNTS_PER_DIGEST = 20;
+
 /**
  * The weekly digest as a turn: step 0 hands hawk the fixed bundle of reads for every account bound
  * to the channel (no model involved in choosing them); step 1 computes the tables in code and asks
@@ -27,26 +30,37 @@ export async function runReportStep(
   conv: { teamId: string; channelId: string; externallyShared: boolean },
   attempt: { number: number; isFinal: boolean },
 ): Promise<void> {
-  const accounts = await accountsForChannel(deps.db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
-  const today = dayOf(await turnStartedAt(deps, job));
+  const trail = await readTrail(deps.db, job.conversationId);
+  const messageIn = trail.find((r) => r.kind === 'message_in' && String(r.id) === job.turnId);
+  const today = dayOf(messageIn?.createdAt ?? new Date());
+  // The accounts are fixed when the digest is taken (intake records them), so a binding changed
+  // between steps, or a sweep resuming the turn later, cannot make step 1 wait for calls never made.
+  const recorded = (messageIn?.payload as { accounts?: unknown } | undefined)?.accounts;
+  const names = Array.isArray(recorded)
+    ? recorded.map(String)
+    : (await accountsForChannel(deps.db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared })).map((a) => a.name);
+  const accounts = names.slice(0, MAX_ACCOUNTS_PER_DIGEST);
+  const left = names.length - accounts.length;
   if (accounts.length === 0) {
     await deps.enqueuer.add('replies', { ...ids(job), text: 'No AWS account is bound to this channel any more, so there is no digest to post.', outcome: 'error' });
     return;
   }
   if (job.step === 0) {
-    const calls = accounts.flatMap((a) => reportBundle(a.name, today).map((c) => ({ toolUseId: callId(a, c.key), input: c.input })));
+    const calls = accounts.flatMap((a) => reportBundle(a, today).map((c) => ({ toolUseId: callId(a, c.key), input: c.input })));
     await deps.enqueuer.add('hawk', { ...ids(job), step: 0, calls });
     return;
   }
 
-  const trail = await readTrail(deps.db, job.conversationId);
-  const reports = accounts.map((a) => computeReport(a.name, today, bundleResults(trail, job.turnId, a, today)));
+  const reports = accounts.map((a) => computeReport(a, today, bundleResults(trail, job.turnId, a, today)));
   const forModel = reports.map(reportForModel).join('\n\n');
   const narrative = await narrate(deps, job, forModel, attempt);
   const note = narrative === undefined ? '' : unsupportedNote(unsupportedNumbers(narrative, [forModel, today.toISOString().slice(0, 10)]));
   await deps.enqueuer.add('replies', {
     ...ids(job),
-    text: (narrative ?? 'Here is this week\'s digest (the summary could not be written: the language model was unavailable).') + note,
+    text:
+      (narrative ?? "Here is this week's digest (the summary could not be written: the language model was unavailable).") +
+      note +
+      (left > 0 ? `\n\n_${left} more bound account(s) are not included: a digest covers at most ${MAX_ACCOUNTS_PER_DIGEST}._` : ''),
     reports: reports as unknown as Record<string, unknown>[],
     outcome: 'report',
   });
@@ -56,13 +70,9 @@ function ids(job: SentinelJob) {
   return { conversationId: job.conversationId, turnId: job.turnId };
 }
 
-function callId(account: BoundAccount, key: string): string {
-  return `report-${account.id}-${key}`;
-}
-
-async function turnStartedAt(deps: SentinelDeps, job: SentinelJob): Promise<Date> {
-  const rows = await readTrail(deps.db, job.conversationId);
-  return rows.find((r) => r.kind === 'message_in' && String(r.id) === job.turnId)?.createdAt ?? new Date();
+/** Account names are `[A-Za-z0-9_.-]` (accounts add), so they fit a tool-use id as they are. */
+function callId(account: string, key: string): string {
+  return `report-${account}-${key}`;
 }
 
 function dayOf(d: Date): Date {
@@ -70,9 +80,9 @@ function dayOf(d: Date): Date {
 }
 
 /** The bundle's results for one account; a missing one means hawk has not finished (retry later). */
-function bundleResults(trail: AuditRow[], turnId: string, account: BoundAccount, today: Date): Record<string, BundleResult> {
+function bundleResults(trail: AuditRow[], turnId: string, account: string, today: Date): Record<string, BundleResult> {
   const out: Record<string, BundleResult> = {};
-  for (const { key } of reportBundle(account.name, today)) {
+  for (const { key } of reportBundle(account, today)) {
     const id = callId(account, key);
     const row = trail.find((r) => (r.kind === 'tool_result' || r.kind === 'refused') && r.payload.turnId === turnId && r.payload.toolUseId === id);
     if (!row) throw new StepNotReady(`digest result ${id} not recorded yet`);

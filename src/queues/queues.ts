@@ -43,10 +43,28 @@ export class Enqueuer {
    * there is exactly one schedule however many processes run.
    */
   async upsertSchedules(): Promise<void> {
+    for (const [id, s] of Object.entries(SCHEDULES)) await this.ensureSchedule(id, s.pattern, 'UTC', s.data);
+  }
+
+  /**
+   * Creates or changes a maintenance Job Scheduler only when it is missing or different. Upserting
+   * an unchanged scheduler is not a no-op in BullMQ: it drops the run that is due and reschedules
+   * from now, so a sweep re-upserting a digest due at the same minute would skip that digest.
+   */
+  private async ensureSchedule(id: string, pattern: string, tz: string, data: MaintenanceJob): Promise<void> {
     const q = this.queue('maintenance');
-    for (const [id, s] of Object.entries(SCHEDULES)) {
-      await q.upsertJobScheduler(id, { pattern: s.pattern, tz: 'UTC' }, { name: id, data: s.data, opts: { removeOnComplete: { count: 30 }, removeOnFail: { count: 30 } } });
-    }
+    const existing = await q.getJobScheduler(id);
+    if (existing && existing.pattern === pattern && (existing.tz ?? 'UTC') === tz) return;
+    await q.upsertJobScheduler(
+      id,
+      { pattern, tz },
+      {
+        name: data.task,
+        data,
+        // A digest that fails at 09:00 because Postgres blinked should still go out.
+        opts: { attempts: 3, backoff: { type: 'exponential', delay: 30_000 }, removeOnComplete: { count: 30 }, removeOnFail: { count: 30 } },
+      },
+    );
   }
 
   /**
@@ -62,11 +80,7 @@ export class Enqueuer {
       const id = `digest:${w.teamId}:${w.channelId}`;
       ids.add(id);
       try {
-        await q.upsertJobScheduler(
-          id,
-          { pattern: w.cron, tz: w.tz },
-          { name: 'digest', data: { task: 'digest', teamId: w.teamId, channelId: w.channelId }, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 10 } } },
-        );
+        await this.ensureSchedule(id, w.cron, w.tz, { task: 'digest', teamId: w.teamId, channelId: w.channelId });
       } catch (err) {
         // One bad schedule must not stop the bot or the other channels' digests.
         problems.push(`${id}: ${(err as Error).message}`);

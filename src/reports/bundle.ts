@@ -72,9 +72,9 @@ export function reportBundle(accountName: string, today: Date): BundleCall[] {
           Filters: {
             ...OPEN_FINDINGS,
             SeverityLabel: [eq('CRITICAL')],
-            // From the start of this week up to now (End is the end of today), so a critical finding
-            // raised this morning is not left for next week's digest.
-            CreatedAt: [{ Start: `${thisWeek.start}T00:00:00.000Z`, End: `${dayAfter(thisWeek.end)}T23:59:59.999Z` }],
+            // Exactly the reported week (its last day included, today excluded), so consecutive weekly
+            // digests neither overlap nor leave a gap.
+            CreatedAt: [{ Start: `${thisWeek.start}T00:00:00.000Z`, End: `${dayAfter(thisWeek.end)}T00:00:00.000Z` }],
           },
           SortCriteria: [{ Field: 'CreatedAt', SortOrder: 'desc' }],
         },
