@@ -37,13 +37,13 @@ describe('reportBundle', () => {
     expect(byKey(new Date('2025-03-01T00:00:00Z')).cost_this!.params!.TimePeriod).toEqual({ Start: '2025-02-22', End: '2025-03-01' });
   });
 
-  it('asks Security Hub for open findings, and for critical ones created since the start of the week', () => {
+  it('asks Security Hub for open findings, and for critical ones created during the reported week', () => {
     const calls = byKey(new Date('2024-06-04T09:30:00Z'));
     const open = { RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }], WorkflowStatus: [{ Value: 'NEW', Comparison: 'EQUALS' }, { Value: 'NOTIFIED', Comparison: 'EQUALS' }] };
     expect(calls.findings).toEqual({ account: 'acme-prod', service: 'securityhub', operation: 'GetFindings', params: { Filters: open } });
     expect(calls.findings!.region).toBeUndefined(); // hawk fans out over the account's regions
     expect(calls.new_critical!.params).toEqual({
-      Filters: { ...open, SeverityLabel: [{ Value: 'CRITICAL', Comparison: 'EQUALS' }], CreatedAt: [{ Start: '2024-05-28T00:00:00.000Z', End: '2024-06-04T23:59:59.999Z' }] },
+      Filters: { ...open, SeverityLabel: [{ Value: 'CRITICAL', Comparison: 'EQUALS' }], CreatedAt: [{ Start: '2024-05-28T00:00:00.000Z', End: '2024-06-04T00:00:00.000Z' }] },
       SortCriteria: [{ Field: 'CreatedAt', SortOrder: 'desc' }],
     });
   });

@@ -135,7 +135,7 @@ describe('computeReport on real shaped results (fake AWS → createAwsQueryRunne
     expect(new Set(hub.map((r) => r.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
     expect(hub[0]!.json.Filters.WorkflowStatus).toEqual([{ Value: 'NEW', Comparison: 'EQUALS' }, { Value: 'NOTIFIED', Comparison: 'EQUALS' }]);
     const crit = hub.find((r) => r.json.Filters.SeverityLabel)!;
-    expect(crit.json.Filters.CreatedAt).toEqual([{ Start: '2024-05-28T00:00:00.000Z', End: '2024-06-04T23:59:59.999Z' }]);
+    expect(crit.json.Filters.CreatedAt).toEqual([{ Start: '2024-05-28T00:00:00.000Z', End: '2024-06-04T00:00:00.000Z' }]);
   });
 
   it('computes per-service deltas, the top-8 + Other rows, totals, forecast, anomalies and finding counts', async () => {
