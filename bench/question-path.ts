@@ -32,7 +32,7 @@ import { assumeRoleHandler, startFakeAws, type FakeAws, type FakeHandler } from 
 import { appMentionEnvelope, postSignedEvent } from '../test/fakes/slack-signing.js';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
-import { freePort, runPlainfra, spawnPlainfra, type RoleProcess } from '../test/helpers/processes.js';
+import { freePort, roleEnvironments, runPlainfra, spawnPlainfra, type RoleProcess } from '../test/helpers/processes.js';
 import { REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
 
 const TEAM = 'T0BENCH001';
@@ -179,18 +179,21 @@ async function startStack(): Promise<Stack> {
   cli(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base);
 
   // Per-role environment exactly as in the e2e test: each process gets only its own secrets.
+  const env = roleEnvironments({
+    base,
+    port,
+    slackUrl: slack.url,
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    botUserId: BOT_USER,
+    anthropicUrl: llm.url,
+    anthropicKey: ANTHROPIC_KEY,
+    awsUrl: aws.url,
+  });
   const procs = {
-    bot: spawnPlainfra(['bot'], {
-      ...base,
-      PORT: String(port),
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.url,
-      SLACK_BOT_USER_ID: BOT_USER,
-      SLACK_BOT_ID: 'B0PLAINFRA',
-    }),
-    hawk: spawnPlainfra(['hawk'], { ...base, AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE', AWS_SECRET_ACCESS_KEY: 'hawk-secret', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: aws.url }),
-    sentinel: spawnPlainfra(['sentinel'], { ...base, ANTHROPIC_API_KEY: ANTHROPIC_KEY, ANTHROPIC_BASE_URL: llm.url, PLAINFRA_MODEL: 'claude-test' }),
+    bot: spawnPlainfra(['bot'], env.bot),
+    hawk: spawnPlainfra(['hawk'], env.hawk),
+    sentinel: spawnPlainfra(['sentinel'], env.sentinel),
   };
   // Stopped before the fakes close and the keys are deleted (teardown runs in reverse).
   teardown.push(() => Promise.all(Object.values(procs).map((p) => p.stop())));

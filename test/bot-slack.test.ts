@@ -1,18 +1,18 @@
 import { Queue, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail } from '../src/audit/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { auditEvents, conversations, slackEvents, type Db } from '../src/db/index.js';
 import { createLogger } from '../src/log/index.js';
-import { createRedis, Enqueuer, type ReplyJob, type SentinelJob } from '../src/queues/index.js';
+import { type Enqueuer, type ReplyJob, type SentinelJob } from '../src/queues/index.js';
 import { runBot, type RunningBot } from '../src/workers/bot.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent, slashCommandBody } from './fakes/slack-signing.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { openQueueProbes, type QueueProbes } from './helpers/queue-probes.js';
 
 /**
  * The bot in-process against a fake Slack Web API, a fresh Postgres database and real Redis, driven
@@ -38,11 +38,10 @@ let bot: RunningBot;
 let eventsUrl: string;
 let baseUrl: string;
 let prefix: string;
-let redis: Redis;
+let probes: QueueProbes;
 let sentinelQueue: Queue;
 let repliesQueue: Queue;
 let enqueuer: Enqueuer;
-let producer: Redis;
 
 let seq = 0;
 /** Unique ts / event ids per test so tests do not see each other's rows. */
@@ -138,22 +137,13 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${bot.port}`;
   eventsUrl = `${baseUrl}/slack/events`;
 
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  sentinelQueue = new Queue('sentinel', { connection: redis, prefix });
-  repliesQueue = new Queue('replies', { connection: redis, prefix });
-  producer = createRedis(REDIS_URL, 'producer');
-  enqueuer = new Enqueuer(producer, prefix);
+  probes = openQueueProbes(prefix);
+  ({ sentinelQueue, repliesQueue, enqueuer } = probes);
 });
 
 afterAll(async () => {
   await bot?.close();
-  await enqueuer?.close();
-  producer?.disconnect();
-  await sentinelQueue?.obliterate({ force: true }).catch(() => undefined);
-  await repliesQueue?.obliterate({ force: true }).catch(() => undefined);
-  await sentinelQueue?.close();
-  await repliesQueue?.close();
-  redis?.disconnect();
+  await probes?.close();
   await slack?.close();
   await tdb?.drop();
   if (prefix) await dropPrefix(prefix);

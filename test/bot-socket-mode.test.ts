@@ -1,19 +1,19 @@
 import { Queue, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail } from '../src/audit/index.js';
 import { loadConfig, type BotConfig } from '../src/config/index.js';
 import { auditEvents, slackEvents, type Db } from '../src/db/index.js';
-import { createRedis, Enqueuer, type SentinelJob } from '../src/queues/index.js';
+import { type Enqueuer, type SentinelJob } from '../src/queues/index.js';
 import { runBot, type RunningBot } from '../src/workers/bot.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { appMentionEnvelope, slashCommandBody } from './fakes/slack-signing.js';
 import { startFakeSocketMode, type FakeSocketConnection, type FakeSocketMode } from './fakes/slack-socket.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { openQueueProbes, type QueueProbes } from './helpers/queue-probes.js';
 
 /**
  * The bot in Socket Mode, end to end without Slack: SLACK_APP_TOKEN and no signing secret, the fake
@@ -37,11 +37,9 @@ let bot: RunningBot | undefined;
 let baseUrl: string;
 let prefix: string;
 let config: BotConfig;
-let redis: Redis;
+let probes: QueueProbes;
 let sentinelQueue: Queue;
-let repliesQueue: Queue;
 let enqueuer: Enqueuer;
-let producer: Redis;
 /** Every line the bot logged, at debug level (Bolt, socket-mode and web-api lines included). */
 const logLines: string[] = [];
 
@@ -114,22 +112,13 @@ beforeAll(async () => {
   bot = await runBot(config, captureLogger());
   baseUrl = `http://127.0.0.1:${bot.port}`;
 
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  sentinelQueue = new Queue('sentinel', { connection: redis, prefix });
-  repliesQueue = new Queue('replies', { connection: redis, prefix });
-  producer = createRedis(REDIS_URL, 'producer');
-  enqueuer = new Enqueuer(producer, prefix);
+  probes = openQueueProbes(prefix);
+  ({ sentinelQueue, enqueuer } = probes);
 });
 
 afterAll(async () => {
   await bot?.close();
-  await enqueuer?.close();
-  producer?.disconnect();
-  await sentinelQueue?.obliterate({ force: true }).catch(() => undefined);
-  await repliesQueue?.obliterate({ force: true }).catch(() => undefined);
-  await sentinelQueue?.close();
-  await repliesQueue?.close();
-  redis?.disconnect();
+  await probes?.close();
   await socket?.close();
   await slack?.close();
   await tdb?.drop();

@@ -7,7 +7,7 @@ import { assumeRoleHandler, callerIdentityHandler, describeInstancesXml, pagedJs
 import { allowedIamActions } from '../src/tools/index.js';
 import { createTestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
-import { freePort, runPlainfra, runPlainfraAsync, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
+import { freePort, roleEnvironments, runPlainfra, runPlainfraAsync, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
 
 /**
  * The question path end to end: three real `plainfra` processes (bot, hawk, sentinel), each with only
@@ -150,18 +150,21 @@ describe('plainfra end to end', () => {
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', OTHER_CHANNEL, '--account', 'staging'], base).status).toBe(0);
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status).toBe(0);
 
-    hawkEnv = { ...base, AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE', AWS_SECRET_ACCESS_KEY: 'hawk-secret', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: aws.url };
-    bot = spawnPlainfra(['bot'], {
-      ...base,
-      PORT: String(port),
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.url,
-      SLACK_BOT_USER_ID: BOT_USER,
-      SLACK_BOT_ID: 'B0PLAINFRA',
+    const env = roleEnvironments({
+      base,
+      port,
+      slackUrl: slack.url,
+      botToken: BOT_TOKEN,
+      signingSecret: SIGNING_SECRET,
+      botUserId: BOT_USER,
+      anthropicUrl: llm.url,
+      anthropicKey: 'sk-e2e',
+      awsUrl: aws.url,
     });
+    hawkEnv = env.hawk;
+    bot = spawnPlainfra(['bot'], env.bot);
     hawk = spawnPlainfra(['hawk'], hawkEnv);
-    sentinel = spawnPlainfra(['sentinel'], { ...base, ANTHROPIC_API_KEY: 'sk-e2e', ANTHROPIC_BASE_URL: llm.url, PLAINFRA_MODEL: 'claude-test' });
+    sentinel = spawnPlainfra(['sentinel'], env.sentinel);
     await Promise.all([bot.waitForOutput(/bot ready|listening/i), hawk.waitForOutput(/hawk ready/), sentinel.waitForOutput(/sentinel ready/)]);
     sentinelQueue = new Queue('sentinel', { connection: { url: REDIS_URL }, prefix });
   }, 90_000);

@@ -1,5 +1,5 @@
 /** The audit trail: every message, LLM call and tool call, append-only, keyed by conversation. */
-export { recordAudit, readTrail, findByStepKey, findThreadConversations, type AuditInput, type AuditRow } from './record.js';
+export { recordAudit, readTrail, findByStepKey, findAuditRow, findThreadConversations, type AuditInput, type AuditRow } from './record.js';
 export { formatTrail, trailToJson } from './format.js';
 export { pruneExpired, DEFAULT_RETENTION, type RetentionPolicy, type RetentionResult } from './retention.js';
 export { findStrandedTurns, type StrandedTurn } from './stranded.js';

@@ -52,6 +52,16 @@ export async function findByStepKey(db: Db, conversationId: string, stepKey: str
   return rows[0] as AuditRow | undefined;
 }
 
+/** One row by id, within its conversation (e.g. a turn's message_in, whose id is the turnId). */
+export async function findAuditRow(db: Db, conversationId: string, id: number): Promise<AuditRow | undefined> {
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.conversationId, conversationId), eq(auditEvents.id, id)))
+    .limit(1);
+  return rows[0] as AuditRow | undefined;
+}
+
 /** The whole trail of one conversation, oldest first. */
 export async function readTrail(db: Db, conversationId: string): Promise<AuditRow[]> {
   const rows = await db

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
-import { findByStepKey, readTrail, recordAudit } from '../audit/index.js';
+import { findAuditRow, findByStepKey, recordAudit } from '../audit/index.js';
 import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type HawkJob } from '../queues/index.js';
 import { refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
@@ -149,8 +149,8 @@ function pickAccount(accounts: BoundAccount[], requested: string | undefined): {
   return { account: accounts[0] };
 }
 
+/** Who asked this turn's question: its message_in row, read by id rather than the whole trail. */
 async function askerOf(db: Db, job: HawkJob): Promise<string> {
-  const trail = await readTrail(db, job.conversationId);
-  const message = trail.find((r) => r.kind === 'message_in' && String(r.id) === job.turnId);
+  const message = await findAuditRow(db, job.conversationId, Number(job.turnId));
   return String((message?.payload as { user?: string } | undefined)?.user ?? 'unknown');
 }

@@ -86,3 +86,36 @@ export async function runPlainfraAsync(args: string[], env: Record<string, strin
   clearTimeout(timer);
   return { status, stdout, stderr };
 }
+
+export interface StackEndpoints {
+  /** DATABASE_URL, REDIS_URL, PLAINFRA_QUEUE_PREFIX … shared by every role. */
+  base: Record<string, string>;
+  port: number;
+  slackUrl: string;
+  botToken: string;
+  signingSecret: string;
+  botUserId: string;
+  anthropicUrl: string;
+  anthropicKey: string;
+  awsUrl: string;
+}
+
+/**
+ * The environment of each role when the stack runs against the local fakes: each process gets only
+ * its own secrets, exactly as in production (the end-to-end test and the benchmark both use this).
+ */
+export function roleEnvironments(e: StackEndpoints): Record<'bot' | 'hawk' | 'sentinel', Record<string, string>> {
+  return {
+    bot: {
+      ...e.base,
+      PORT: String(e.port),
+      SLACK_BOT_TOKEN: e.botToken,
+      SLACK_SIGNING_SECRET: e.signingSecret,
+      SLACK_API_URL: e.slackUrl,
+      SLACK_BOT_USER_ID: e.botUserId,
+      SLACK_BOT_ID: 'B0PLAINFRA',
+    },
+    hawk: { ...e.base, AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE', AWS_SECRET_ACCESS_KEY: 'hawk-secret', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: e.awsUrl },
+    sentinel: { ...e.base, ANTHROPIC_API_KEY: e.anthropicKey, ANTHROPIC_BASE_URL: e.anthropicUrl, PLAINFRA_MODEL: 'claude-test' },
+  };
+}
