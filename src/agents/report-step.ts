@@ -1,5 +1,5 @@
 import type { AuditRow } from '../audit/index.js';
-import { findByStepKey, readTrail, recordAudit } from '../audit/index.js';
+import { recordAudit } from '../audit/index.js';
 import { accountsForChannel } from '../accounts/index.js';
 import type { SentinelJob } from '../queues/index.js';
 import {
@@ -29,8 +29,9 @@ export async function runReportStep(
   job: SentinelJob,
   conv: { teamId: string; channelId: string; externallyShared: boolean },
   attempt: { number: number; isFinal: boolean },
+  /** The conversation's trail, as the caller just read it. */
+  trail: AuditRow[],
 ): Promise<void> {
-  const trail = await readTrail(deps.db, job.conversationId);
   const messageIn = trail.find((r) => r.kind === 'message_in' && String(r.id) === job.turnId);
   const today = dayOf(messageIn?.createdAt ?? new Date());
   // The accounts are fixed when the digest is taken (intake records them), so a binding changed
@@ -53,7 +54,7 @@ export async function runReportStep(
 
   const reports = accounts.map((a) => computeReport(a, today, bundleResults(trail, job.turnId, a, today)));
   const forModel = reports.map(reportForModel).join('\n\n');
-  const narrative = await narrate(deps, job, forModel, attempt);
+  const narrative = await narrate(deps, job, forModel, attempt, trail);
   const note = narrative === undefined ? '' : unsupportedNote(unsupportedNumbers(narrative, [forModel, today.toISOString().slice(0, 10)]));
   await deps.enqueuer.add('replies', {
     ...ids(job),
@@ -93,8 +94,14 @@ function bundleResults(trail: AuditRow[], turnId: string, account: string, today
 }
 
 /** One LLM call, audited like any other; the digest still goes out if the model is unavailable. */
-async function narrate(deps: SentinelDeps, job: SentinelJob, tables: string, attempt: { number: number; isFinal: boolean }): Promise<string | undefined> {
-  const stored = await findByStepKey(deps.db, job.conversationId, `llm:${job.turnId}:${job.step}`);
+async function narrate(
+  deps: SentinelDeps,
+  job: SentinelJob,
+  tables: string,
+  attempt: { number: number; isFinal: boolean },
+  trail: AuditRow[],
+): Promise<string | undefined> {
+  const stored = trail.find((r) => r.stepKey === `llm:${job.turnId}:${job.step}`);
   if (stored) return textOf(stored.payload.content);
   const request = {
     model: deps.model,

@@ -52,7 +52,7 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
   const trailBefore = rows;
   const messageIn = rows.find((r) => r.kind === 'message_in' && r.id === turn);
   if (messageIn?.payload.report === true) {
-    await runReportStep(deps, job, conv, attempt);
+    await runReportStep(deps, job, conv, attempt, rows);
     return;
   }
   let response = rows.find((r) => r.stepKey === `llm:${job.turnId}:${job.step}`);
