@@ -44,7 +44,7 @@ export const sentinelEnv = z.object({
   ...common,
   ANTHROPIC_API_KEY: z.string().min(1, 'ANTHROPIC_API_KEY is required for the sentinel'),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
-  PLAINFRA_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  PLAINFRA_MODEL: z.string().min(1).default('claude-sonnet-5-5'),
   PLAINFRA_DOCS_URL: z.string().url().default('https://docs.aws.amazon.com'),
   /** LLM calls per question before the loop stops with an explanation. */
   PLAINFRA_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
