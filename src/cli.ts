@@ -17,6 +17,9 @@ const USAGE = `usage: plainfra <command>
   channels bind --team T --channel C --account NAME [--digest CRON --tz TZ]
   audit --thread CHANNEL:THREAD_TS [--json] print one conversation's audit trail
   digest --team T --channel C --now         post that channel's cost + security digest now
+  ask --team T --channel C "question" [--json] [--timeout SECONDS]
+                                            ask like a mention; the answer is printed, not posted
+  doctor [--role bot|hawk|sentinel] [--json] check a role's dependencies; the fix for each ✘
   policy check FILE [--strict] [--json]     lint an IAM policy or CloudFormation template`;
 
 class UsageError extends Error {}
@@ -160,6 +163,34 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         producer.disconnect();
       }
+    }
+    case 'ask': {
+      const { values, positionals } = flags(
+        [sub, ...rest].filter((a): a is string => a !== undefined),
+        { team: { type: 'string' }, channel: { type: 'string' }, json: { type: 'boolean' }, timeout: { type: 'string' }, user: { type: 'string' } },
+        ['team', 'channel'],
+      );
+      const question = positionals.join(' ').trim();
+      if (!question) throw new UsageError('ask needs the question, e.g. plainfra ask --team T --channel C "what did EC2 cost last week?"');
+      const timeoutSec = values.timeout === undefined ? 300 : Number(values.timeout);
+      if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError('--timeout must be a positive number of seconds');
+      const config = loadConfig('admin');
+      const { askCommand } = await import('./cli/ask.js');
+      return askCommand(config, {
+        teamId: String(values.team),
+        channelId: String(values.channel),
+        question,
+        json: values.json === true,
+        timeoutMs: timeoutSec * 1000,
+        user: values.user as string | undefined,
+      });
+    }
+    case 'doctor': {
+      const { values } = flags([sub, ...rest].filter((a): a is string => a !== undefined), { role: { type: 'string' }, json: { type: 'boolean' } });
+      const role = values.role ?? 'all';
+      if (!['bot', 'hawk', 'sentinel', 'all'].includes(String(role))) throw new UsageError('--role must be bot, hawk or sentinel');
+      const { doctorCommand } = await import('./cli/doctor.js');
+      return doctorCommand(role as 'bot' | 'hawk' | 'sentinel' | 'all', { json: values.json === true });
     }
     case 'policy': {
       if (sub !== 'check') throw new UsageError('policy check FILE [--strict] [--json]');

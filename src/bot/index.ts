@@ -10,6 +10,7 @@ export {
   resolveScope,
   deliveryKey,
   PENDING_THREAD_PREFIX,
+  CLI_THREAD_PREFIX,
   type IncomingQuestion,
   type IntakeResult,
   type IntakeDeps,
@@ -20,5 +21,6 @@ export { registerListeners, stripMention, REPORT_COMMAND, DEFAULT_REPORT_QUESTIO
 export { BotMetrics } from './metrics.js';
 export { showProgress, clearProgress, PROGRESS_REACTION } from './progress.js';
 export { deliverReply, type ReplyDeps, type ReplyOutcome } from './replies.js';
+export { recordTerminalAnswer } from './terminal-reply.js';
 export { safeSlackText, escapeSlack, markdownToMrkdwn, splitMessage, MAX_MESSAGE_CHARS } from './safe-text.js';
 export { slackLogger } from './slack-logger.js';

@@ -16,8 +16,11 @@ import type { Enqueuer } from '../queues/index.js';
  *   3. enqueue: the sentinel's first step, or (mention refused) the help reply for the replies queue.
  */
 
-/** `digest`: a scheduled or `plainfra digest --now` report, started without a Slack request. */
-export type QuestionSource = 'app_mention' | 'slash_command' | 'digest';
+/**
+ * `digest`: a scheduled or `plainfra digest --now` report, started without a Slack request.
+ * `cli`: `plainfra ask` — the answer goes to the operator's terminal, never to Slack.
+ */
+export type QuestionSource = 'app_mention' | 'slash_command' | 'digest' | 'cli';
 
 export interface IncomingQuestion {
   source: QuestionSource;
@@ -53,6 +56,13 @@ export type IntakeResult =
  */
 export const PENDING_THREAD_PREFIX = 'cmd:';
 
+/**
+ * Conversations started by `plainfra ask` live under this thread key. It is what tells the replies
+ * consumer to record the answer (message_out) without posting it: the asker reads it from the audit
+ * trail in the terminal, and the channel never sees a question nobody asked there.
+ */
+export const CLI_THREAD_PREFIX = 'cli:';
+
 /** Slack retries within minutes; BullMQ keeps finished job ids for an hour (catalogue). */
 const REENQUEUE_WINDOW_MS = 55 * 60 * 1000;
 
@@ -64,6 +74,7 @@ export interface IntakeDeps {
 export function deliveryKey(q: Pick<IncomingQuestion, 'source' | 'deliveryId'>): string {
   if (q.source === 'slash_command') return `trigger:${q.deliveryId}`;
   if (q.source === 'digest') return `digest:${q.deliveryId}`;
+  if (q.source === 'cli') return `${CLI_THREAD_PREFIX}${q.deliveryId}`;
   return q.deliveryId;
 }
 
@@ -76,7 +87,9 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
 
   const scope = await resolveScope(db, q);
   // Commands and digests start a new thread with their answer; until then the key is a placeholder.
-  const threadKey = q.source === 'app_mention' ? (q.threadTs ?? q.ts)! : `${PENDING_THREAD_PREFIX}${key}`;
+  // A CLI question never gets a Slack thread: its key says so for good.
+  const threadKey =
+    q.source === 'app_mention' ? (q.threadTs ?? q.ts)! : q.source === 'cli' ? key : `${PENDING_THREAD_PREFIX}${key}`;
 
   const stored = await db.transaction(async (tx) => {
     // recordAudit takes a Db; a transaction has the same query builder (only $client differs).

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { findByStepKey, recordAudit } from '../audit/index.js';
 import { auditEvents, conversations, type Db } from '../db/index.js';
 import type { ReplyJob } from '../queues/index.js';
-import { PENDING_THREAD_PREFIX } from './intake.js';
+import { CLI_THREAD_PREFIX, PENDING_THREAD_PREFIX } from './intake.js';
+import { recordTerminalAnswer } from './terminal-reply.js';
 import { reportMessage } from './report-message.js';
 import { costChartPng, type Report } from '../reports/index.js';
 import type { BotMetrics } from './metrics.js';
@@ -53,7 +54,7 @@ const PERMANENT = new Set([
 
 const EMPTY_ANSWER = "I couldn't put an answer together this time. Please try asking again.";
 
-export type ReplyOutcome = 'posted' | 'already_posted';
+export type ReplyOutcome = 'posted' | 'already_posted' | 'terminal';
 
 /**
  * Parts of a long answer already posted by an earlier attempt of the same job (kept in the BullMQ
@@ -72,6 +73,11 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   if (await findByStepKey(db, conversation.id, stepKey)) {
     logger.info({ conversationId: conversation.id, turnId: job.turnId }, 'answer already posted; skipping');
     return 'already_posted';
+  }
+  if (conversation.threadTs.startsWith(CLI_THREAD_PREFIX)) {
+    // `plainfra ask`: the operator reads the answer in the terminal; the channel never sees it.
+    await recordTerminalAnswer(db, job, 'bot');
+    return 'terminal';
   }
 
   const pending = conversation.threadTs.startsWith(PENDING_THREAD_PREFIX);

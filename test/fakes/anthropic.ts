@@ -114,6 +114,11 @@ export interface FakeAnthropicOptions {
   /** Validate request bodies like the real API (model, max_tokens, messages, tool_use/tool_result pairing). Default true. */
   validate?: boolean;
   port?: number;
+  /**
+   * Models answered by `GET /v1/models/{id}` (the Models API), with their lifecycle; any other id is
+   * a 404 `not_found_error`, as the real API answers an unknown model.
+   */
+  models?: Record<string, { display_name?: string; lifecycle?: 'active' | 'deprecated' | 'retired'; retires_at?: string | null }>;
 }
 
 export interface FakeAnthropic {
@@ -399,6 +404,33 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     const headers = headerRecord(req);
     const raw = await readBody(req);
+    const modelPath = /^\/v1\/models\/([^/]+)$/.exec(u.pathname);
+    if (req.method === 'GET' && modelPath) {
+      const id = decodeURIComponent(modelPath[1]!);
+      const key = headers['x-api-key'] ?? headers['authorization']?.replace(/^Bearer\s+/i, '');
+      if (opts.apiKey && key !== opts.apiKey) {
+        sendError(res, { status: 401, type: 'authentication_error', message: 'invalid x-api-key' }, requestId(-1));
+        return;
+      }
+      const m = opts.models?.[id];
+      if (!m) {
+        sendError(res, { status: 404, type: 'not_found_error', message: `model: ${id}` }, requestId(-1));
+        return;
+      }
+      const lifecycle = m.lifecycle ?? 'active';
+      const body = JSON.stringify({
+        type: 'model',
+        id,
+        display_name: m.display_name ?? id,
+        created_at: '2026-01-01T00:00:00Z',
+        lifecycle,
+        deprecated_at: lifecycle === 'active' ? null : '2026-09-01T00:00:00Z',
+        retires_at: m.retires_at ?? null,
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+      return;
+    }
     if (!(req.method === 'POST' && u.pathname === '/v1/messages')) {
       sendError(res, { status: 404, type: 'not_found_error', message: `fake anthropic: no route for ${req.method} ${u.pathname}` }, requestId(-1));
       return;

@@ -94,6 +94,11 @@ export interface FakeSlackOptions {
   tsBaseSec?: number;
   /** Port to listen on (default: ephemeral). Host is always 127.0.0.1. */
   port?: number;
+  /**
+   * The bot token's scopes, sent as Slack does in the `x-oauth-scopes` header of every bot-token
+   * call (the WebClient exposes them as `response_metadata.scopes`). Default: no header.
+   */
+  scopes?: string[];
 }
 
 /** What `failNext` can inject. */
@@ -575,6 +580,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       }
     }
 
+    if (opts.scopes && token && !token.startsWith('xapp-') && response.ok) extraHeaders['x-oauth-scopes'] = opts.scopes.join(',');
     const call = record({ method, args, token, headers, status, response });
     if (rawBody !== undefined) {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extraHeaders });

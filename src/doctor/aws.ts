@@ -1,0 +1,60 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { awsAccounts, type Db } from '../db/index.js';
+import { assumeRole, createStsClient, sessionPolicy, stsName } from '../tools/aws/session.js';
+import { fail, message, pass, withDeadline, type DoctorCheck } from './types.js';
+
+/**
+ * hawk's identity (STS GetCallerIdentity through the default credential chain) and, for every
+ * registered account, an AssumeRole exactly as hawk makes it: ExternalId, a SourceIdentity the
+ * role's trust policy accepts, and a session policy (here: nothing but GetCallerIdentity).
+ */
+export async function checkAws(db: Db | undefined): Promise<DoctorCheck[]> {
+  const sts = createStsClient(1);
+  const checks: DoctorCheck[] = [];
+  try {
+    const me = await withDeadline('sts', 10_000, () => sts.send(new GetCallerIdentityCommand({})));
+    checks.push(pass('aws identity', `${me.Arn} (account ${me.Account})`));
+  } catch (err) {
+    checks.push(
+      fail(
+        'aws identity',
+        message(err),
+        'hawk finds no usable AWS credentials: give it its task role / instance profile (deploy/aws/plainfra-hawk.yaml), or AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY for a local try',
+      ),
+    );
+    sts.destroy();
+    return checks;
+  }
+  if (!db) return checks;
+  const accounts = await db.select().from(awsAccounts);
+  if (accounts.length === 0) {
+    checks.push(fail('aws accounts', 'no AWS account is registered', 'plainfra accounts add --team T --name NAME --role-arn ARN'));
+  }
+  for (const a of accounts) {
+    const name = `assume ${a.name} (${a.teamId})`;
+    try {
+      await withDeadline('sts', 10_000, () =>
+        assumeRole(sts, {
+          roleArn: a.roleArn,
+          externalId: a.externalId,
+          sessionName: stsName(`hawk-doctor-${Date.now()}`),
+          sourceIdentity: stsName('slack-cli-doctor'),
+          policy: sessionPolicy(['sts:GetCallerIdentity']),
+        }),
+      );
+      checks.push(pass(name, a.roleArn));
+    } catch (err) {
+      // AWS gives the same AccessDenied for every trust problem: list what to check, in order.
+      checks.push(
+        fail(
+          name,
+          `${a.roleArn}: ${message(err)}`,
+          `check that the role exists, that its trust policy names hawk's identity (HawkPrincipalArn) and the ExternalId \`plainfra accounts add\` printed ` +
+            `(deploy/aws/plainfra-readonly-role.yaml), then: plainfra accounts verify --team ${a.teamId} --name ${a.name}`,
+        ),
+      );
+    }
+  }
+  sts.destroy();
+  return checks;
+}
