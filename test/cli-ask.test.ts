@@ -71,7 +71,8 @@ describe('plainfra ask', () => {
     // No bot: the way an operator tries plainfra before the Slack app exists.
     hawk = spawnPlainfra(['hawk'], env.hawk);
     sentinel = spawnPlainfra(['sentinel'], env.sentinel);
-    await Promise.all([hawk.waitForOutput(/hawk ready/), sentinel.waitForOutput(/sentinel ready/)]);
+    // Generous: on a loaded CI machine a cold process start takes a while.
+    await Promise.all([hawk.waitForOutput(/hawk ready/, 60_000), sentinel.waitForOutput(/sentinel ready/, 60_000)]);
   }, 90_000);
 
   afterAll(async () => {
@@ -119,7 +120,7 @@ describe('plainfra ask', () => {
   it('with a bot running, the bot records the answer for the terminal and posts nothing to Slack', async () => {
     const bot = spawnPlainfra(['bot'], env.bot);
     try {
-      await bot.waitForOutput(/bot ready/);
+      await bot.waitForOutput(/bot ready/, 60_000);
       const r = await ask(['--channel', CHANNEL, 'what did we spend, with a bot?']);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain('$4321.09');
