@@ -165,7 +165,8 @@ describe('plainfra end to end', () => {
     bot = spawnPlainfra(['bot'], env.bot);
     hawk = spawnPlainfra(['hawk'], hawkEnv);
     sentinel = spawnPlainfra(['sentinel'], env.sentinel);
-    await Promise.all([bot.waitForOutput(/bot ready|listening/i), hawk.waitForOutput(/hawk ready/), sentinel.waitForOutput(/sentinel ready/)]);
+    // Generous: a cold start of three processes on a loaded 2-core machine takes a while.
+    await Promise.all([bot.waitForOutput(/bot ready|listening/i, 60_000), hawk.waitForOutput(/hawk ready/, 60_000), sentinel.waitForOutput(/sentinel ready/, 60_000)]);
     sentinelQueue = new Queue('sentinel', { connection: { url: REDIS_URL }, prefix });
   }, 90_000);
 

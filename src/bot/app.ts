@@ -1,9 +1,10 @@
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/index.js';
 import { EVENTS_PATH } from './http.js';
 import { slackLogger } from './slack-logger.js';
+import { BotSocketModeReceiver } from './socket-receiver.js';
 
 
 export interface SlackApp {
@@ -49,47 +50,12 @@ export function socketModeClientOptions(config: BotConfig, logger: Logger): WebC
   };
 }
 
-/** Longest `stop()` waits for the WebSocket close handshake before giving up on it. */
-const SOCKET_CLOSE_WAIT_MS = 5_000;
-
-/**
- * Bolt's SocketModeReceiver with two changes. start(): a rejected app token (or an unreachable
- * SLACK_API_URL) fails with a message naming what to check. stop(): Bolt's starts the WebSocket close
- * handshake and resolves at once, so `close()` would release Postgres and Redis while the socket is
- * still open; this one resolves once the client reports `disconnected` (close frame answered, or the
- * socket already gone), or after SOCKET_CLOSE_WAIT_MS.
- */
-class BotSocketModeReceiver extends SocketModeReceiver {
-  override async start(): ReturnType<SocketModeReceiver['start']> {
-    try {
-      return await super.start();
-    } catch (err) {
-      const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
-      throw new Error(`Slack Socket Mode could not connect (${code}): check SLACK_APP_TOKEN (connections:write) and SLACK_API_URL`);
-    }
-  }
-
-  override async stop(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const disconnected = new Promise<void>((resolve) => {
-      this.client.once('disconnected', () => resolve());
-      timer = setTimeout(resolve, SOCKET_CLOSE_WAIT_MS);
-      timer.unref();
-    });
-    try {
-      await super.stop();
-      await disconnected;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
 /**
  * The Bolt app: HTTP receiver (POST /slack/events, served by our own server, see http.ts) or Socket
  * Mode when SLACK_APP_TOKEN is set. `processBeforeResponse` holds Slack's 200 until intake has
  * committed and enqueued, so a failed intake answers 500 and Slack redelivers instead of the
- * question being lost after an early ack. Intake is one transaction and one Redis write: the ack
+ * question being lost after an early ack; in Socket Mode BotSocketModeReceiver does the same for
+ * the envelope ack (and holds and retries a failed intake). Intake is one transaction and one Redis write: the ack
  * still goes out in milliseconds.
  */
 export async function createSlackApp(config: BotConfig, logger: Logger): Promise<SlackApp> {
@@ -118,13 +84,16 @@ export async function createSlackApp(config: BotConfig, logger: Logger): Promise
     ...(receiver
       ? { receiver }
       : {
-          receiver: new BotSocketModeReceiver({
-            appToken: config.SLACK_APP_TOKEN!,
-            logger: boltLogger,
-            // Bolt hands `installerOptions.clientOptions` to the SocketModeClient's own WebClient (the
-            // one that calls apps.connections.open); no OAuth installer is created without a client id.
-            installerOptions: { clientOptions: socketModeClientOptions(config, logger) },
-          }),
+          receiver: new BotSocketModeReceiver(
+            {
+              appToken: config.SLACK_APP_TOKEN!,
+              logger: boltLogger,
+              // Bolt hands `installerOptions.clientOptions` to the SocketModeClient's own WebClient (the
+              // one that calls apps.connections.open); no OAuth installer is created without a client id.
+              installerOptions: { clientOptions: socketModeClientOptions(config, logger) },
+            },
+            logger,
+          ),
         }),
   });
   return { app, receiver, socketMode, fastClient, ...ids };
