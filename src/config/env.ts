@@ -17,6 +17,11 @@ const common = {
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'PLAINFRA_QUEUE_PREFIX: letters, digits, _ or -, at most 64')
     .default('plainfra'),
   LOG_LEVEL: logLevel,
+  /**
+   * Postgres connections per process. Each intake holds one for two short round trips; a burst of
+   * mentions waits on free slots, so the bot needs more than a worker. @defaultValue 10
+   */
+  PLAINFRA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** How long a worker holds a job before another may take it over after a crash (BullMQ lock). */
   PLAINFRA_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
 };

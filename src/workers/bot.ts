@@ -32,7 +32,7 @@ export interface RunningBot {
  * /healthz and /metrics. It never waits on AWS or the LLM.
  */
 export async function runBot(config: BotConfig, logger: Logger): Promise<RunningBot> {
-  const db = connectDb(config.DATABASE_URL);
+  const db = connectDb(config.DATABASE_URL, config.PLAINFRA_DB_POOL_SIZE);
   const producer = createRedis(config.REDIS_URL, 'producer');
   producer.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const cleanup: Array<() => Promise<unknown>> = [async () => producer.disconnect(), () => closeDb(db)];

@@ -10,7 +10,7 @@ export interface Connections {
 
 /** What every worker process needs: Postgres for the audit trail and a producer for the next step. */
 export async function openConnections(config: CommonConfig): Promise<Connections> {
-  const db = connectDb(config.DATABASE_URL);
+  const db = connectDb(config.DATABASE_URL, config.PLAINFRA_DB_POOL_SIZE);
   const producer = createRedis(config.REDIS_URL, 'producer');
   await waitReady(producer);
   const enqueuer = new Enqueuer(producer, config.PLAINFRA_QUEUE_PREFIX);
