@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { assumeRoleHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -19,7 +19,11 @@ const CHANNEL = 'C0ASK0001';
 const UNBOUND = 'C0ASK0002';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/plainfra-readonly';
 
-function script(req: { body: Parameters<typeof lastToolResults>[0]; assistantTurns: number }): Turn {
+function script(req: { body: Parameters<typeof firstUserText>[0]; assistantTurns: number }): Turn {
+  if (/terminate/.test(firstUserText(req.body))) {
+    if (req.assistantTurns === 0) return { toolUse: [{ name: 'aws_query', input: { service: 'ec2', operation: 'TerminateInstances', params: { InstanceIds: ['i-0abc'] } } }] };
+    return { text: 'I can only read: that call was refused.' };
+  }
   if (req.assistantTurns === 0) {
     return {
       toolUse: [{ name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } } }],
@@ -38,6 +42,9 @@ describe('plainfra ask', () => {
   let base: Record<string, string>;
   let env: ReturnType<typeof roleEnvironments>;
   let hawk: RoleProcess, sentinel: RoleProcess;
+  let metricsPorts: { hawk: number; sentinel: number };
+  const scrape = async (role: 'hawk' | 'sentinel') => (await fetch(`http://127.0.0.1:${metricsPorts[role]}/metrics`)).text();
+  const value = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ').pop() ?? NaN);
   const ask = (args: string[], timeoutMs = 60_000) => runPlainfraAsync(['ask', '--team', TEAM, ...args], base, timeoutMs);
 
   beforeAll(async () => {
@@ -69,8 +76,9 @@ describe('plainfra ask', () => {
       awsUrl: aws.url,
     });
     // No bot: the way an operator tries plainfra before the Slack app exists.
-    hawk = spawnPlainfra(['hawk'], env.hawk);
-    sentinel = spawnPlainfra(['sentinel'], env.sentinel);
+    metricsPorts = { hawk: await freePort(), sentinel: await freePort() };
+    hawk = spawnPlainfra(['hawk'], { ...env.hawk, PLAINFRA_METRICS_PORT: String(metricsPorts.hawk) });
+    sentinel = spawnPlainfra(['sentinel'], { ...env.sentinel, PLAINFRA_METRICS_PORT: String(metricsPorts.sentinel) });
     // Generous: on a loaded CI machine a cold process start takes a while.
     await Promise.all([hawk.waitForOutput(/hawk ready/, 60_000), sentinel.waitForOutput(/sentinel ready/, 60_000)]);
   }, 90_000);
@@ -149,6 +157,34 @@ describe('plainfra ask', () => {
     expect(r.stderr).toMatch(/no answer within 1 s\. Are `plainfra sentinel` and `plainfra hawk` running/);
     await dropPrefix(`${prefix}-nobody`);
   });
+
+  it('hawk and the sentinel serve /healthz and Prometheus /metrics on their own port: queue depth, job durations, tokens, CE requests, refusals', async () => {
+    const h = await scrape('hawk');
+    expect(h).toContain('# TYPE plainfra_queue_jobs gauge');
+    expect(value(h, 'plainfra_queue_jobs{queue="hawk",state="waiting"}')).toBe(0);
+    expect(value(h, 'plainfra_hawk_cost_explorer_requests_total')).toBeGreaterThanOrEqual(1);
+    expect(value(h, 'plainfra_hawk_aws_calls_total{service="ce",operation="GetCostAndUsage",status="ok"}')).toBeGreaterThanOrEqual(2);
+    expect(value(h, 'plainfra_job_duration_seconds_count{queue="hawk",outcome="completed"}')).toBeGreaterThanOrEqual(2);
+    expect(h).toMatch(/^plainfra_job_duration_seconds_bucket\{queue="hawk",outcome="completed",le="\+Inf"\} \d+$/m);
+    const s = await scrape('sentinel');
+    expect(value(s, 'plainfra_llm_requests_total{outcome="ok"}')).toBeGreaterThanOrEqual(4);
+    expect(value(s, 'plainfra_llm_tokens_total{type="input"}')).toBeGreaterThan(0);
+    expect(value(s, 'plainfra_llm_tokens_total{type="output"}')).toBeGreaterThan(0);
+    expect(s).not.toContain('plainfra_hawk_'); // each role shows what it does
+    for (const role of ['hawk', 'sentinel'] as const) {
+      const res = await fetch(`http://127.0.0.1:${metricsPorts[role]}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ ok: true, checks: { postgres: 'ok', redis: 'ok' } });
+      expect((await fetch(`http://127.0.0.1:${metricsPorts[role]}/slack/events`, { method: 'POST' })).status).toBe(404);
+    }
+  });
+
+  it('counts a refused aws_query on hawk\'s metrics', async () => {
+    const before = value(await scrape('hawk'), 'plainfra_refusals_total{stage="allowlist"}');
+    const r = await ask(['--channel', CHANNEL, 'please terminate i-0abc']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(value(await scrape('hawk'), 'plainfra_refusals_total{stage="allowlist"}')).toBe((Number.isNaN(before) ? 0 : before) + 1);
+  }, 60_000);
 
   it('usage errors name what is missing', async () => {
     const r = await ask(['--channel', CHANNEL]);

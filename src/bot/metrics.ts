@@ -1,48 +1,9 @@
 /**
  * The bot's Prometheus counters, rendered in the text exposition format (version 0.0.4) at
- * GET /metrics. A handful of monotonic counters do not justify a metrics library.
+ * GET /metrics (the counter type is shared with hawk's and the sentinel's metrics, src/metrics).
  */
 
-type Labels = Record<string, string>;
-
-interface CounterDef {
-  name: string;
-  help: string;
-}
-
-class Counter {
-  private readonly values = new Map<string, { labels: Labels; value: number }>();
-
-  constructor(readonly def: CounterDef) {}
-
-  inc(labels: Labels = {}, by = 1): void {
-    const key = JSON.stringify(Object.entries(labels).sort());
-    const entry = this.values.get(key);
-    if (entry) entry.value += by;
-    else this.values.set(key, { labels, value: by });
-  }
-
-  /** Sum over all label sets (tests and logs). */
-  total(filter: Labels = {}): number {
-    let sum = 0;
-    for (const { labels, value } of this.values.values()) {
-      if (Object.entries(filter).every(([k, v]) => labels[k] === v)) sum += value;
-    }
-    return sum;
-  }
-
-  render(): string {
-    const lines = [`# HELP ${this.def.name} ${this.def.help}`, `# TYPE ${this.def.name} counter`];
-    if (this.values.size === 0) lines.push(`${this.def.name} 0`);
-    for (const { labels, value } of this.values.values()) {
-      const l = Object.entries(labels)
-        .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-        .join(',');
-      lines.push(`${this.def.name}${l ? `{${l}}` : ''} ${value}`);
-    }
-    return lines.join('\n');
-  }
-}
+import { Counter } from '../metrics/registry.js';
 
 export class BotMetrics {
   /** Verified Slack requests handed to a listener, by `type` (app_mention, slash_command). */

@@ -41,6 +41,8 @@ export const botEnv = z.object({
 export const hawkEnv = z.object({
   ...common,
   AWS_REGION: z.string().default('us-east-1'),
+  /** Port for GET /healthz and GET /metrics (Prometheus); unset = no port at all. */
+  PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Parallel hawk jobs per process. */
   PLAINFRA_HAWK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
@@ -54,6 +56,8 @@ export const sentinelEnv = z.object({
   /** LLM calls per question before the loop stops with an explanation. */
   PLAINFRA_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
   PLAINFRA_SENTINEL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Port for GET /healthz and GET /metrics (Prometheus); unset = no port at all. */
+  PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export const adminEnv = z.object({ ...common });

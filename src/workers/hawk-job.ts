@@ -11,6 +11,8 @@ export interface HawkDeps {
   enqueuer: Enqueuer;
   runner: AwsQueryRunner;
   logger: Logger;
+  /** Counts refusals by stage (metrics port); optional so tests need not pass one. */
+  onRefused?: (stage: 'input' | 'allowlist' | 'scope' | 'runner') => void;
 }
 
 /** A transient AWS failure; BullMQ retries the job and finished calls are skipped on the retry. */
@@ -41,6 +43,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
 
     const parsed = awsQueryInput.safeParse(call.input);
     if (!parsed.success) {
+      deps.onRefused?.('input');
       await write('refused', { input: call.input, reason: 'invalid input', forModel: `Refused: aws_query input is invalid (${parsed.error.message})` });
       continue;
     }
@@ -49,6 +52,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     const refusal = refusalFor(input) ?? picked.refusal;
     if (refusal) {
       // Refused before any AWS request: audited and explained to the model.
+      deps.onRefused?.(refusalFor(input) ? 'allowlist' : 'scope');
       await write('refused', { input, reason: refusal, forModel: `Refused: ${refusal}` });
       continue;
     }
@@ -76,6 +80,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
       retryLater = outcome.message;
       continue;
     }
+    if (outcome.status === 'refused') deps.onRefused?.('runner');
     await write(outcome.status === 'refused' ? 'refused' : 'tool_result', outcomePayload(outcome, account.name));
   }
   if (retryLater) throw new RetryableAwsError(retryLater);

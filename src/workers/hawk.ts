@@ -3,6 +3,7 @@ import type { HawkConfig } from '../config/index.js';
 import { closeWorker, createRedis, isFinalAttempt, startWorker, waitReady } from '../queues/index.js';
 import { createAwsQueryRunner } from '../tools/aws/index.js';
 import { openConnections } from './connections.js';
+import { startObservability } from './observability.js';
 import { abandonHawkJob, runHawkJob } from './hawk-job.js';
 
 /**
@@ -14,8 +15,23 @@ export async function runHawk(config: HawkConfig, logger: Logger) {
   // The Cost Explorer cache shares Redis with the queues but not their connection.
   const cacheRedis = createRedis(config.REDIS_URL, 'producer');
   await waitReady(cacheRedis);
-  const runner = createAwsQueryRunner({ redis: cacheRedis, logger, cacheKeyPrefix: `${config.PLAINFRA_QUEUE_PREFIX}:ce-cache` });
-  const deps = { db, enqueuer, runner, logger };
+  const obs = await startObservability({ role: 'hawk', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['hawk'], logger });
+  const { metrics } = obs;
+  const awsRunner = createAwsQueryRunner({ redis: cacheRedis, logger, cacheKeyPrefix: `${config.PLAINFRA_QUEUE_PREFIX}:ce-cache` });
+  // Every aws_query outcome is counted here, on its way back to the job.
+  const runner: typeof awsRunner = {
+    ...awsRunner,
+    async run(account, ctx, input) {
+      const outcome = await awsRunner.run(account, ctx, input);
+      metrics.awsCalls.inc({ service: input.service, operation: input.operation, status: outcome.status });
+      if (input.service === 'ce' && outcome.status === 'ok') {
+        if (outcome.cache === 'hit') metrics.ceCacheHits.inc();
+        else metrics.ceRequests.inc({}, outcome.pages);
+      }
+      return outcome;
+    },
+  };
+  const deps = { db, enqueuer, runner, logger, onRefused: (stage: string) => metrics.refusals.inc({ stage }) };
   const worker = startWorker('hawk', (payload, job) => runHawkJob(deps, payload, { isFinal: isFinalAttempt(job) }), {
     redisUrl: config.REDIS_URL,
     prefix: config.PLAINFRA_QUEUE_PREFIX,
@@ -25,11 +41,14 @@ export async function runHawk(config: HawkConfig, logger: Logger) {
     // Close the calls with error results and hand the turn back, so the asker still gets an answer.
     onFinalFailure: (payload, err) => abandonHawkJob(deps, payload, err),
   });
+  metrics.watch(worker, 'hawk');
   await worker.waitUntilReady();
-  logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX }, 'hawk ready');
+  logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX, metricsPort: obs.port ?? null }, 'hawk ready');
   return {
+    metricsPort: obs.port,
     async close() {
       await closeWorker(worker);
+      await obs.close();
       await runner.close();
       cacheRedis.disconnect();
       await close();

@@ -4,6 +4,7 @@ import type { SentinelConfig } from '../config/index.js';
 import { closeWorker, isFinalAttempt, startWorker } from '../queues/index.js';
 import { abandonTurn, createAnthropicLlm, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
+import { startObservability } from './observability.js';
 
 /** How often a follow-up checks whether the earlier question of its thread has been answered. */
 const TURN_WAIT_POLL_MS = 1_500;
@@ -15,11 +16,26 @@ const TURN_WAIT_POLL_MS = 1_500;
  */
 export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: Llm) {
   const { db, enqueuer, close } = await openConnections(config);
+  const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger });
+  const model = llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL });
   const deps = {
     db,
     enqueuer,
     logger,
-    llm: llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL }),
+    // Every LLM call counted (requests by outcome, tokens by type) on its way back to the step.
+    llm: {
+      async create(req) {
+        try {
+          const res = await model.create(req);
+          obs.metrics.llmRequests.inc({ outcome: 'ok' });
+          obs.metrics.llmUsage(res.usage);
+          return res;
+        } catch (err) {
+          obs.metrics.llmRequests.inc({ outcome: 'error' });
+          throw err;
+        }
+      },
+    } satisfies Llm,
     model: config.PLAINFRA_MODEL,
     maxSteps: config.PLAINFRA_MAX_STEPS,
     docsBaseUrl: config.PLAINFRA_DOCS_URL,
@@ -49,11 +65,14 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
       onFinalFailure: (payload, err) => abandonTurn(deps, payload, err),
     },
   );
+  obs.metrics.watch(worker, 'sentinel');
   await worker.waitUntilReady();
-  logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX, model: config.PLAINFRA_MODEL }, 'sentinel ready');
+  logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX, model: config.PLAINFRA_MODEL, metricsPort: obs.port ?? null }, 'sentinel ready');
   return {
+    metricsPort: obs.port,
     async close() {
       await closeWorker(worker);
+      await obs.close();
       await close();
     },
   };

@@ -1,0 +1,57 @@
+import { Queue } from 'bullmq';
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db } from '../db/index.js';
+import { probe, startMetricsServer, WorkerMetrics } from '../metrics/index.js';
+import { createRedis, QUEUES, waitReady, type QueueName } from '../queues/index.js';
+
+export interface Observability {
+  metrics: WorkerMetrics;
+  /** The bound metrics port, when PLAINFRA_METRICS_PORT is set. */
+  port?: number;
+  close(): Promise<void>;
+}
+
+/**
+ * hawk's and the sentinel's metrics, and (only when `port` is set: off by default, the workers need
+ * no inbound port) their /healthz + /metrics server. Queue depth is read through a connection of
+ * its own, so a scrape never waits behind a worker's blocking Redis call.
+ */
+export async function startObservability(opts: {
+  role: 'hawk' | 'sentinel';
+  port?: number;
+  db: Db;
+  redisUrl: string;
+  prefix: string;
+  queues: QueueName[];
+  logger: Logger;
+}): Promise<Observability> {
+  const redis = createRedis(opts.redisUrl, 'producer');
+  redis.on('error', () => undefined);
+  const queues = opts.queues.map((q) => new Queue(QUEUES[q].name, { connection: redis, prefix: opts.prefix }));
+  const metrics = new WorkerMetrics(opts.role, queues);
+  const closeQueues = async () => {
+    await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
+    redis.disconnect();
+  };
+  if (opts.port === undefined) return { metrics, close: closeQueues };
+  await waitReady(redis);
+  const server = await startMetricsServer({
+    port: opts.port,
+    logger: opts.logger,
+    render: () => metrics.render(),
+    health: async () => {
+      const checks = { postgres: await probe(() => opts.db.execute(sql`select 1`)), redis: await probe(() => redis.ping()) };
+      return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
+    },
+  });
+  opts.logger.info({ port: server.port }, 'metrics and health on their own port');
+  return {
+    metrics,
+    port: server.port,
+    async close() {
+      await server.close();
+      await closeQueues();
+    },
+  };
+}
