@@ -124,13 +124,13 @@ async function main(argv: string[]): Promise<number> {
       const m = /^([A-Z0-9]+):(\d+\.\d+)$/.exec(String(values.thread));
       if (!m) throw new UsageError('--thread must be CHANNEL:THREAD_TS, e.g. C0123ABCD:1732540000.000100');
       return withAdminDb(async (db) => {
-        const { findThreadConversations, readTrail, formatTrail, trailToJson } = await import('./audit/index.js');
+        const { findThreadConversations, readTrailRows, formatTrail, trailToJson } = await import('./audit/index.js');
         const convs = await findThreadConversations(db, m[1]!, m[2]!);
         if (convs.length === 0) {
           console.error(`no conversation for thread ${String(values.thread)}`);
           return 1;
         }
-        const rows = (await Promise.all(convs.map((c) => readTrail(db, c.id)))).flat().sort((a, b) => a.id - b.id);
+        const rows = (await Promise.all(convs.map((c) => readTrailRows(db, c.id)))).flat().sort((a, b) => a.id - b.id);
         console.log(values.json ? trailToJson(rows) : formatTrail(rows));
         return 0;
       });
