@@ -16,6 +16,9 @@ import type { Enqueuer } from '../queues/index.js';
  *   3. enqueue: the sentinel's first step, or (mention refused) the help reply for the replies queue.
  */
 
+/** The question text of a digest asked without words (`/plainfra-report`, a bare mention, a schedule). */
+export const DEFAULT_REPORT_QUESTION = 'Weekly cost and security digest';
+
 /** `digest`: a scheduled or `plainfra digest --now` report, started without a Slack request. */
 export type QuestionSource = 'app_mention' | 'slash_command' | 'digest';
 
