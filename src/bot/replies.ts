@@ -10,7 +10,7 @@ import { reportMessage } from './report-message.js';
 import { costChartPng, type Report } from '../reports/index.js';
 import type { BotMetrics } from './metrics.js';
 import { clearProgress } from './progress.js';
-import { safeSlackText, splitMessage } from './safe-text.js';
+import { AWS_LINKS, safePlainText, safeSlackText, splitMessage, type LinkPolicy } from './safe-text.js';
 
 /**
  * The replies consumer: posts a turn's final answer in its thread, exactly once as far as Slack
@@ -25,6 +25,8 @@ export interface ReplyDeps {
   client: WebClient;
   logger: Logger;
   metrics: BotMetrics;
+  /** Which hosts stay links (AWS's and PLAINFRA_DOCS_URL's); AWS's only when absent. */
+  links?: LinkPolicy;
 }
 
 /** Slack errors that no retry will fix: the job fails for good and the failure is audited. */
@@ -76,8 +78,9 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
 
   const pending = conversation.threadTs.startsWith(PENDING_THREAD_PREFIX);
   let threadTs: string | undefined = pending ? undefined : conversation.threadTs;
-  const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER);
-  const parts = replyParts(job, text);
+  const links = deps.links ?? AWS_LINKS;
+  const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER, links);
+  const parts = replyParts(job, text, links);
   const posted: string[] = [];
   try {
     const done = progress?.posted ?? [];
@@ -173,10 +176,10 @@ type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 
  * What one reply posts, in order. A plain answer is its text split into messages; a digest is, per
  * account, a Block Kit message (the model's narrative on the first) followed by its cost chart.
  */
-function replyParts(job: ReplyJob, safeText: string): ReplyPart[] {
+function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy): ReplyPart[] {
   if (!job.reports?.length) return splitMessage(safeText).map((chunk) => ({ kind: 'message' as const, text: chunk }));
   return (job.reports as unknown as Report[]).flatMap((report, i): ReplyPart[] => {
-    const message = reportMessage(report, i === 0 ? job.text : '');
+    const message = reportMessage(report, i === 0 ? job.text : '', links);
     const parts: ReplyPart[] = [{ kind: 'message', text: message.text, blocks: message.blocks }];
     if (report.cost && report.cost.rows.length > 0) {
       parts.push({ kind: 'chart', png: costChartPng(report), title: `Cost by service, last week vs this week (${report.account})` });
@@ -187,7 +190,7 @@ function replyParts(job: ReplyJob, safeText: string): ReplyPart[] {
 
 async function uploadChart(deps: ReplyDeps, channel: string, threadTs: string | undefined, part: Extract<ReplyPart, { kind: 'chart' }>) {
   try {
-    const file = { file: part.png, filename: 'plainfra-cost-by-service.png', title: safeSlackText(part.title) };
+    const file = { file: part.png, filename: 'plainfra-cost-by-service.png', title: safePlainText(part.title, deps.links) };
     await deps.client.files.uploadV2(threadTs ? { ...file, channel_id: channel, thread_ts: threadTs } : { ...file, channel_id: channel });
   } catch (err) {
     deps.logger.warn({ err: (err as Error).message }, 'chart upload failed; the digest tables were posted');

@@ -51,7 +51,7 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
         ? ''
         : "\n(I couldn't check whether this channel is shared with another organisation, so only bindings made for this exact channel count. " +
           'Does the app have the channels:read and groups:read scopes?)';
-      await ack({ response_type: 'ephemeral', text: safeSlackText(result.message + unsure) });
+      await ack({ response_type: 'ephemeral', text: safeSlackText(result.message + unsure, deps.links) });
       return;
     }
     log.info({ conversationId: result.conversationId, turnId: result.turnId }, 'command accepted');
