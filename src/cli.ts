@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Role } from './config/index.js';
-import { createLogger } from './log/index.js';
+import { reportError } from './cli/errors.js';
+import { dispatch, USAGE } from './cli/registry.js';
 
 /**
- * The `plainfra` command. Role commands import their module lazily so that each process loads only
- * its own code: `plainfra sentinel` never even loads the AWS SDK, `plainfra hawk` never the LLM SDK.
+ * The `plainfra` command (the package's bin). Each command is a module under `cli/commands/` that
+ * imports its role's code lazily, so each process loads only its own code: `plainfra sentinel` never
+ * even loads the AWS SDK, `plainfra hawk` never the LLM SDK.
  */
+<<<<<<< HEAD
 
 const USAGE = `usage: plainfra <command>
 
@@ -209,14 +210,15 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
+=======
+dispatch(process.argv.slice(2)).then(
+>>>>>>> main
   (code) => {
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) console.error(err.message);
-    else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`plainfra: ${(err as Error).message}\n\n${USAGE}`);
-    else if (['AccountsError', 'PolicyInputError'].includes((err as Error).name)) console.error(`plainfra: ${(err as Error).message}`);
-    else console.error(`plainfra: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = err instanceof ConfigError || err instanceof UsageError ? 2 : 1;
+    const { message, exitCode } = reportError(err, USAGE);
+    console.error(message);
+    process.exitCode = exitCode;
   },
 );

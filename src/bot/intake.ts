@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
-import { findByStepKey, recordAudit } from '../audit/index.js';
+import { findByStepKey, recordAudit, stepKey } from '../audit/index.js';
 import { conversations, slackEvents, workspaces, type Db } from '../db/index.js';
 import type { Enqueuer } from '../queues/index.js';
 
@@ -18,11 +18,19 @@ import type { Enqueuer } from '../queues/index.js';
  * The ack goes out after 3, so an acked question is always in Postgres and in the queue.
  */
 
+<<<<<<< HEAD
 /**
  * `digest`: a scheduled or `plainfra digest --now` report, started without a Slack request.
  * `cli`: `plainfra ask` — the answer goes to the operator's terminal, never to Slack.
  */
 export type QuestionSource = 'app_mention' | 'slash_command' | 'digest' | 'cli';
+=======
+/** The question text of a digest asked without words (`/plainfra-report`, a bare mention, a schedule). */
+export const DEFAULT_REPORT_QUESTION = 'Weekly cost and security digest';
+
+/** `digest`: a scheduled or `plainfra digest --now` report, started without a Slack request. */
+export type QuestionSource = 'app_mention' | 'slash_command' | 'digest';
+>>>>>>> main
 
 export interface IncomingQuestion {
   source: QuestionSource;
@@ -46,7 +54,13 @@ export interface IncomingQuestion {
   report?: boolean;
 }
 
-export type RefusalReason = 'no_accounts' | 'channel_not_bound' | 'slack_connect_not_bound';
+export const REFUSAL_REASONS = ['no_accounts', 'channel_not_bound', 'slack_connect_not_bound'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** A refusal code read back from the trail; one this version does not know reads as `no_accounts`. */
+function refusalReason(stored: string): RefusalReason {
+  return REFUSAL_REASONS.find((r) => r === stored) ?? 'no_accounts';
+}
 
 export type IntakeResult =
   | { status: 'accepted'; duplicate: boolean; conversationId: string; turnId: string }
@@ -124,10 +138,42 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
     await recordAudit(txDb, {
       conversationId,
       actor: 'bot',
+<<<<<<< HEAD
       kind: 'refused',
       stepKey: `refused:${turnId}`,
       payload: { reason: scope.refusal!.reason, message: scope.refusal!.message, channel: q.channelId, team: q.teamId },
     });
+=======
+      kind: 'message_in',
+      stepKey: stepKey.in(key),
+      payload: {
+        text: q.text,
+        user: q.userId,
+        channel: q.channelId,
+        team: q.teamId,
+        ts: q.ts ?? null,
+        thread_ts: q.threadTs ?? null,
+        event_id: q.source === 'app_mention' ? q.deliveryId : null,
+        trigger_id: q.source === 'slash_command' ? q.deliveryId : null,
+        source: q.source,
+        command: q.command ?? null,
+        report: q.report === true,
+        externally_shared: q.externallyShared,
+        // The accounts this channel may query, as resolved now from the signed team and channel.
+        accounts: scope.accounts.map((a) => a.name),
+      },
+    });
+    const turnId = String(row.id);
+    if (scope.refusal) {
+      await recordAudit(txDb, {
+        conversationId,
+        actor: 'bot',
+        kind: 'refused',
+        stepKey: stepKey.refused(turnId),
+        payload: { reason: scope.refusal.reason, message: scope.refusal.message, channel: q.channelId, team: q.teamId },
+      });
+    }
+>>>>>>> main
     await tx.insert(slackEvents).values({ eventId: key, conversationId, turnId }).onConflictDoNothing();
     return { conversationId, turnId };
   });
@@ -205,12 +251,12 @@ async function redeliver(
   seen: typeof slackEvents.$inferSelect,
 ): Promise<IntakeResult> {
   const stored = { conversationId: seen.conversationId, turnId: seen.turnId };
-  const refusedRow = await findByStepKey(deps.db, seen.conversationId, `refused:${seen.turnId}`);
+  const refusedRow = await findByStepKey(deps.db, seen.conversationId, stepKey.refused(seen.turnId));
   const fresh = Date.now() - seen.receivedAt.getTime() < REENQUEUE_WINDOW_MS;
-  if (refusedRow) {
-    const payload = refusedRow.payload as { reason: RefusalReason; message: string };
-    if (fresh && q.source === 'app_mention') await enqueueHelp(deps.enqueuer, stored, payload.message);
-    return { status: 'refused', duplicate: true, ...stored, reason: payload.reason, message: payload.message };
+  if (refusedRow?.kind === 'refused') {
+    const { reason, message = '' } = refusedRow.payload;
+    if (fresh && q.source === 'app_mention') await enqueueHelp(deps.enqueuer, stored, message);
+    return { status: 'refused', duplicate: true, ...stored, reason: refusalReason(reason), message };
   }
   if (fresh) await deps.enqueuer.add('sentinel', { ...stored, step: 0 });
   return { status: 'accepted', duplicate: true, ...stored };
