@@ -21,10 +21,7 @@ export { registerListeners, stripMention, REPORT_COMMAND, DEFAULT_REPORT_QUESTIO
 export { BotMetrics } from './metrics.js';
 export { showProgress, clearProgress, PROGRESS_REACTION } from './progress.js';
 export { deliverReply, type ReplyDeps, type ReplyOutcome } from './replies.js';
-<<<<<<< HEAD
 export { recordTerminalAnswer } from './terminal-reply.js';
-export { safeSlackText, escapeSlack, markdownToMrkdwn, splitMessage, MAX_MESSAGE_CHARS } from './safe-text.js';
-=======
 export {
   safeSlackText,
   safePlainText,
@@ -39,5 +36,4 @@ export {
   MAX_UNTRUSTED_CHARS,
   type LinkPolicy,
 } from './safe-text.js';
->>>>>>> main
 export { slackLogger } from './slack-logger.js';

@@ -9,28 +9,21 @@ import type { Enqueuer } from '../queues/index.js';
  * come through here, so dedupe, scoping and auditing cannot drift apart between the two.
  *
  * Order of effects (each step safe to repeat):
- *   1. the channel's scope (bindings), read from the signed team and channel;
- *   2. accepted: one statement records conversation, message_in (its id is the turnId) and the
- *      slack_events row, or nothing when the delivery id is known (duplicate: re-enqueue the stored
- *      turn, so a crash between commit and enqueue last time loses nothing; BullMQ ignores a job id
- *      it still holds). Refused: one transaction adds the `refused` row too;
+ *   1. a delivery id already in slack_events → duplicate: re-enqueue the stored turn (a crash between
+ *      commit and enqueue last time loses nothing; BullMQ ignores a job id it still holds);
+ *   2. one Postgres transaction: conversation for the thread, message_in (its id is the turnId),
+ *      `refused` when the channel may not query any account, slack_events row;
  *   3. enqueue: the sentinel's first step, or (mention refused) the help reply for the replies queue.
- * The ack goes out after 3, so an acked question is always in Postgres and in the queue.
  */
 
-<<<<<<< HEAD
+/** The question text of a digest asked without words (`/plainfra-report`, a bare mention, a schedule). */
+export const DEFAULT_REPORT_QUESTION = 'Weekly cost and security digest';
+
 /**
  * `digest`: a scheduled or `plainfra digest --now` report, started without a Slack request.
  * `cli`: `plainfra ask` — the answer goes to the operator's terminal, never to Slack.
  */
 export type QuestionSource = 'app_mention' | 'slash_command' | 'digest' | 'cli';
-=======
-/** The question text of a digest asked without words (`/plainfra-report`, a bare mention, a schedule). */
-export const DEFAULT_REPORT_QUESTION = 'Weekly cost and security digest';
-
-/** `digest`: a scheduled or `plainfra digest --now` report, started without a Slack request. */
-export type QuestionSource = 'app_mention' | 'slash_command' | 'digest';
->>>>>>> main
 
 export interface IncomingQuestion {
   source: QuestionSource;
@@ -97,23 +90,16 @@ export function deliveryKey(q: Pick<IncomingQuestion, 'source' | 'deliveryId'>):
 export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Promise<IntakeResult> {
   const { db, enqueuer } = deps;
   const key = deliveryKey(q);
+
+  const [seen] = await db.select().from(slackEvents).where(eq(slackEvents.eventId, key)).limit(1);
+  if (seen) return redeliver(deps, q, seen);
+
   const scope = await resolveScope(db, q);
   // Commands and digests start a new thread with their answer; until then the key is a placeholder.
   // A CLI question never gets a Slack thread: its key says so for good.
   const threadKey =
     q.source === 'app_mention' ? (q.threadTs ?? q.ts)! : q.source === 'cli' ? key : `${PENDING_THREAD_PREFIX}${key}`;
-  const payload = messageInPayload(q, scope);
 
-  if (!scope.refusal) {
-    // The common path in one round trip (see recordAccepted); a duplicate delivery finds its turn.
-    const stored = await recordAccepted(db, q, key, threadKey, payload);
-    if (!stored) return redeliverStored(deps, q, key);
-    await enqueuer.add('sentinel', { ...stored, step: 0 });
-    return { status: 'accepted', duplicate: false, ...stored };
-  }
-
-  const [seen] = await db.select().from(slackEvents).where(eq(slackEvents.eventId, key)).limit(1);
-  if (seen) return redeliver(deps, q, seen);
   const stored = await db.transaction(async (tx) => {
     // recordAudit takes a Db; a transaction has the same query builder (only $client differs).
     const txDb = tx as unknown as Db;
@@ -133,17 +119,9 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
     const conversationId = conversation!.id;
     // The step key makes a concurrent second delivery (Slack retrying while we still commit) land
     // on the same row instead of a second turn.
-    const { row } = await recordAudit(txDb, { conversationId, actor: 'bot', kind: 'message_in', stepKey: `in:${key}`, payload });
-    const turnId = String(row.id);
-    await recordAudit(txDb, {
+    const { row } = await recordAudit(txDb, {
       conversationId,
       actor: 'bot',
-<<<<<<< HEAD
-      kind: 'refused',
-      stepKey: `refused:${turnId}`,
-      payload: { reason: scope.refusal!.reason, message: scope.refusal!.message, channel: q.channelId, team: q.teamId },
-    });
-=======
       kind: 'message_in',
       stepKey: stepKey.in(key),
       payload: {
@@ -173,76 +151,16 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
         payload: { reason: scope.refusal.reason, message: scope.refusal.message, channel: q.channelId, team: q.teamId },
       });
     }
->>>>>>> main
     await tx.insert(slackEvents).values({ eventId: key, conversationId, turnId }).onConflictDoNothing();
     return { conversationId, turnId };
   });
-  if (q.source === 'app_mention') await enqueueHelp(enqueuer, stored, scope.refusal.message);
-  return { status: 'refused', duplicate: false, ...stored, ...scope.refusal };
-}
 
-function messageInPayload(q: IncomingQuestion, scope: Scope): Record<string, unknown> {
-  return {
-    text: q.text,
-    user: q.userId,
-    channel: q.channelId,
-    team: q.teamId,
-    ts: q.ts ?? null,
-    thread_ts: q.threadTs ?? null,
-    event_id: q.source === 'app_mention' ? q.deliveryId : null,
-    trigger_id: q.source === 'slash_command' ? q.deliveryId : null,
-    source: q.source,
-    command: q.command ?? null,
-    report: q.report === true,
-    externally_shared: q.externallyShared,
-    // The accounts this channel may query, as resolved now from the signed team and channel.
-    accounts: scope.accounts.map((a) => a.name),
-  };
-}
-
-/**
- * An accepted question in ONE statement (one round trip, atomic on its own, no BEGIN/COMMIT): the
- * conversation upsert, the message_in row and the slack_events row, all skipped when the delivery id
- * is already known. Under a burst of mentions the Postgres round trips held per intake are what the
- * ack waits on (pool slots and latency), so this replaced a transaction of six. Returns undefined
- * for a duplicate: a stored delivery, or a concurrent one that committed the same `in:` step key.
- */
-async function recordAccepted(
-  db: Db,
-  q: IncomingQuestion,
-  key: string,
-  threadKey: string,
-  payload: Record<string, unknown>,
-): Promise<{ conversationId: string; turnId: string } | undefined> {
-  const result = await db.execute(sql`
-    WITH conv AS (
-      INSERT INTO conversations (team_id, channel_id, thread_ts, started_by, externally_shared)
-      SELECT ${q.teamId}, ${q.channelId}, ${threadKey}, ${q.userId}, ${q.externallyShared}
-      WHERE NOT EXISTS (SELECT 1 FROM slack_events WHERE event_id = ${key})
-      ON CONFLICT (team_id, channel_id, thread_ts)
-        DO UPDATE SET externally_shared = conversations.externally_shared OR excluded.externally_shared
-      RETURNING id
-    ), msg AS (
-      INSERT INTO audit_events (conversation_id, actor, kind, step_key, payload)
-      SELECT id, 'bot', 'message_in', ${`in:${key}`}, ${JSON.stringify(payload)}::jsonb FROM conv
-      ON CONFLICT (conversation_id, step_key) DO NOTHING
-      RETURNING id, conversation_id
-    ), ev AS (
-      INSERT INTO slack_events (event_id, conversation_id, turn_id)
-      SELECT ${key}, conversation_id, id::text FROM msg
-      ON CONFLICT DO NOTHING
-      RETURNING turn_id
-    )
-    SELECT msg.conversation_id, msg.id::text AS turn_id FROM msg`);
-  const row = (result.rows as { conversation_id: string; turn_id: string }[])[0];
-  return row ? { conversationId: row.conversation_id, turnId: row.turn_id } : undefined;
-}
-
-/** A duplicate found by recordAccepted: its stored slack_events row decides what to re-enqueue. */
-async function redeliverStored(deps: IntakeDeps, q: IncomingQuestion, key: string): Promise<IntakeResult> {
-  const [seen] = await deps.db.select().from(slackEvents).where(eq(slackEvents.eventId, key)).limit(1);
-  if (!seen) throw new Error(`delivery ${key} neither recorded nor found (a concurrent intake rolled back); Slack will retry it`);
-  return redeliver(deps, q, seen);
+  if (scope.refusal) {
+    if (q.source === 'app_mention') await enqueueHelp(enqueuer, stored, scope.refusal.message);
+    return { status: 'refused', duplicate: false, ...stored, ...scope.refusal };
+  }
+  await enqueuer.add('sentinel', { ...stored, step: 0 });
+  return { status: 'accepted', duplicate: false, ...stored };
 }
 
 async function redeliver(

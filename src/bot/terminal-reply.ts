@@ -19,7 +19,6 @@ export async function recordTerminalAnswer(db: Db, job: ReplyJob, by: 'bot' | 'c
       delivered: 'terminal',
       /** Who recorded it: the bot's replies consumer, or `plainfra ask` when no bot took the job. */
       recorded_by: by,
-      channel: null,
       thread_ts: null,
       ts: null,
       text: job.text,

@@ -44,12 +44,8 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
 
     const parsed = awsQueryInput.safeParse(call.input);
     if (!parsed.success) {
-<<<<<<< HEAD
       deps.onRefused?.('input');
-      await write('refused', { input: call.input, reason: 'invalid input', forModel: `Refused: aws_query input is invalid (${parsed.error.message})` });
-=======
       await refuse({ input: call.input, reason: 'invalid input', forModel: `Refused: aws_query input is invalid (${parsed.error.message})` });
->>>>>>> main
       continue;
     }
     const input = parsed.data;
@@ -57,12 +53,8 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     const refusal = refusalFor(input) ?? picked.refusal;
     if (refusal) {
       // Refused before any AWS request: audited and explained to the model.
-<<<<<<< HEAD
       deps.onRefused?.(refusalFor(input) ? 'allowlist' : 'scope');
-      await write('refused', { input, reason: refusal, forModel: `Refused: ${refusal}` });
-=======
       await refuse({ input, reason: refusal, forModel: `Refused: ${refusal}` });
->>>>>>> main
       continue;
     }
     const account = picked.account!;
@@ -89,12 +81,8 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
       retryLater = outcome.message;
       continue;
     }
-<<<<<<< HEAD
     if (outcome.status === 'refused') deps.onRefused?.('runner');
-    await write(outcome.status === 'refused' ? 'refused' : 'tool_result', outcomePayload(outcome, account.name));
-=======
     await recordAudit(db, { ...where, ...outcomeEvent(outcome, account.name, base) });
->>>>>>> main
   }
   if (retryLater) throw new RetryableAwsError(retryLater);
   await deps.enqueuer.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
