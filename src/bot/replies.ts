@@ -2,8 +2,8 @@ import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 import { UnrecoverableError } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { findByStepKey, recordAudit } from '../audit/index.js';
-import { auditEvents, conversations, type Db } from '../db/index.js';
+import { findAuditRow, findByStepKey, recordAudit, stepKey as stepKeys } from '../audit/index.js';
+import { conversations, type Db } from '../db/index.js';
 import type { ReplyJob } from '../queues/index.js';
 import { PENDING_THREAD_PREFIX } from './intake.js';
 import { reportMessage } from './report-message.js';
@@ -68,7 +68,7 @@ export interface ReplyProgress {
 
 export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: ReplyProgress): Promise<ReplyOutcome> {
   const { db, client, logger } = deps;
-  const stepKey = `out:${job.turnId}`;
+  const stepKey = stepKeys.out(job.turnId);
   const [conversation] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId)).limit(1);
   if (!conversation) throw new UnrecoverableError(`reply for unknown conversation ${job.conversationId}`);
   if (await findByStepKey(db, conversation.id, stepKey)) {
@@ -119,7 +119,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
         conversationId: conversation.id,
         actor: 'bot',
         kind: 'error',
-        stepKey: `out-error:${job.turnId}`,
+        stepKey: stepKeys.outError(job.turnId),
         payload: { stage: 'post_reply', slack_error: code, channel: conversation.channelId, thread_ts: threadTs ?? null, posted },
       });
       throw new UnrecoverableError(`chat.postMessage failed: ${code}`);
@@ -137,7 +137,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   });
   deps.metrics.repliesPosted.inc({ outcome: job.outcome });
 
-  const mentionTs = await questionTs(db, job.turnId);
+  const mentionTs = await questionTs(deps, conversation.id, job.turnId);
   if (mentionTs && job.outcome !== 'refused') await clearProgress(client, logger, { channel: conversation.channelId, ts: mentionTs });
   return 'posted';
 }
@@ -160,11 +160,14 @@ async function adoptThread(deps: ReplyDeps, conversationId: string, threadTs: st
 }
 
 /** The mention's ts from the turn's message_in row (commands have none). */
-async function questionTs(db: Db, turnId: string): Promise<string | undefined> {
+async function questionTs(deps: ReplyDeps, conversationId: string, turnId: string): Promise<string | undefined> {
   if (!/^\d+$/.test(turnId)) return undefined;
-  const [row] = await db.select({ payload: auditEvents.payload }).from(auditEvents).where(eq(auditEvents.id, Number(turnId))).limit(1);
-  const ts = (row?.payload as { ts?: unknown } | undefined)?.ts;
-  return typeof ts === 'string' ? ts : undefined;
+  // The answer is posted already: a malformed row costs the reaction clean-up, not the job.
+  const row = await findAuditRow(deps.db, conversationId, Number(turnId)).catch((err: Error) => {
+    deps.logger.warn({ err: err.message, conversationId, turnId }, 'could not read the question row; progress reaction left');
+    return undefined;
+  });
+  return row?.kind === 'message_in' ? (row.payload.ts ?? undefined) : undefined;
 }
 
 type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 'chart'; png: Buffer; title: string };

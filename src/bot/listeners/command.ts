@@ -1,11 +1,11 @@
 import type { App } from '@slack/bolt';
-import { acceptQuestion } from '../intake.js';
+import { acceptQuestion, DEFAULT_REPORT_QUESTION } from '../intake.js';
 import { safeSlackText } from '../safe-text.js';
 import type { ListenerDeps } from './context.js';
 import { makeSharedChannelCheck } from './shared-channel.js';
 
 export const REPORT_COMMAND = '/plainfra-report';
-export const DEFAULT_REPORT_QUESTION = 'Weekly cost and security digest';
+export { DEFAULT_REPORT_QUESTION };
 
 /**
  * `/plainfra-report`: the weekly cost + security digest for this channel's accounts, now. Same
