@@ -20,9 +20,10 @@ afterEach(async () => {
 
 /** Stands in for Bolt: answers with the length of the body it was handed (already read, as rawBody). */
 const echoReceiver = {
-  requestListener(req: { rawBody?: Buffer }, res: { writeHead(s: number): void; end(b: string): void }) {
-    res.writeHead(200);
-    res.end(`rawBody ${req.rawBody?.length ?? 'missing'}`);
+  requestListener(req: { rawBody?: Buffer }, res: { writeHead(s: number, h: object): void; end(b: string): void }) {
+    const text = `rawBody ${req.rawBody?.length ?? 'missing'}`;
+    res.writeHead(200, { 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   },
 } as unknown as HTTPReceiver;
 
@@ -105,7 +106,7 @@ describe('bot › public port', () => {
     expect(response.toLowerCase()).toContain('retry-after: 1');
     // The slow ones finish and go through; then there is room again.
     for (const s of slow) s.socket.write('defghij');
-    for (const s of slow) expect(await s.status).toMatch(/^HTTP\/1\.1 200 [\s\S]*rawBody 10$/);
+    for (const s of slow) expect(await s.status).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\n\r\nrawBody 10$/);
     const fourth = raw(port, head({ 'content-length': 2 }), '{}');
     expect(await fourth.status).toMatch(/^HTTP\/1\.1 200 /);
   });
@@ -120,7 +121,7 @@ describe('bot › public port', () => {
       },
     });
     const started = Date.now();
-    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json())));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json() as Promise<{ ok: boolean }>)));
     expect(answers.every((a) => a.ok === true)).toBe(true);
     const elapsed = Date.now() - started;
     // One check per started second of the burst (normally the whole burst is inside one).
