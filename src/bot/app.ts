@@ -2,7 +2,7 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/index.js';
-import { EVENTS_PATH } from './http.js';
+import { EVENTS_PATH, MAX_BODY_BYTES } from './http.js';
 import { slackLogger } from './slack-logger.js';
 import { BotSocketModeReceiver } from './socket-receiver.js';
 
@@ -70,6 +70,8 @@ export async function createSlackApp(config: BotConfig, logger: Logger): Promise
         signingSecret: config.SLACK_SIGNING_SECRET!,
         endpoints: EVENTS_PATH,
         processBeforeResponse: true,
+        // Our server reads the body first with this cap (http.ts); Bolt's own limit is the backstop.
+        bodyLimit: MAX_BODY_BYTES,
         logger: boltLogger,
       });
   const app = new App({

@@ -6,6 +6,21 @@ import type { BotMetrics } from './metrics.js';
 export const EVENTS_PATH = '/slack/events';
 /** Slack's replay window, applied in both directions (Bolt only rejects old timestamps). */
 export const MAX_CLOCK_SKEW_SEC = 5 * 60;
+/**
+ * Largest body accepted on /slack/events, checked before a byte is read. The biggest request Slack
+ * sends us is an `app_mention` of a 40 000-character message, whose text appears twice (`text` and
+ * the `blocks` rich text), JSON-escaped (≤ 6 bytes a character for `\uXXXX`): under 500 KB. Slash
+ * commands are far smaller. Bolt's own default is 4 MB.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Requests whose body is still being read (so not yet authenticated) at once. Each holds at most
+ * MAX_BODY_BYTES, so this bounds the memory a stranger can make us hold; Slack's own requests are
+ * read in milliseconds and never come near it. Over the cap: 503 with Retry-After.
+ */
+export const MAX_PENDING_BODIES = 64;
+/** How long a /healthz answer is reused: a probe flood costs one Postgres and one Redis round trip a second. */
+export const HEALTH_CACHE_MS = 1_000;
 
 export interface HealthReport {
   ok: boolean;
@@ -19,6 +34,10 @@ export interface BotServerDeps {
   health: () => Promise<HealthReport>;
   logger: Logger;
   now?: () => number;
+  /** @defaultValue MAX_BODY_BYTES */
+  maxBodyBytes?: number;
+  /** @defaultValue MAX_PENDING_BODIES */
+  maxPendingBodies?: number;
 }
 
 /**
@@ -28,15 +47,17 @@ export interface BotServerDeps {
  */
 export function createBotServer(deps: BotServerDeps): Server {
   const now = deps.now ?? Date.now;
+  const cachedHealth = cacheFor(HEALTH_CACHE_MS, deps.health);
+  const gate = { pending: 0, max: deps.maxPendingBodies ?? MAX_PENDING_BODIES, maxBytes: deps.maxBodyBytes ?? MAX_BODY_BYTES };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const method = (req.method ?? 'GET').toUpperCase();
-    if (path === '/healthz' && (method === 'GET' || method === 'HEAD')) return void health(deps, res);
+    if (path === '/healthz' && (method === 'GET' || method === 'HEAD')) return void health(deps, cachedHealth, res);
     if (path === '/metrics' && method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       return void res.end(deps.metrics.render());
     }
-    if (path === EVENTS_PATH && method === 'POST' && deps.receiver) return events(deps, deps.receiver, req, res, now);
+    if (path === EVENTS_PATH && method === 'POST' && deps.receiver) return void events(deps, deps.receiver, gate, req, res, now);
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok: false, error: 'not_found' }));
   });
@@ -50,16 +71,49 @@ export function createBotServer(deps: BotServerDeps): Server {
   return server;
 }
 
-function events(deps: BotServerDeps, receiver: HTTPReceiver, req: IncomingMessage, res: ServerResponse, now: () => number) {
+interface BodyGate {
+  pending: number;
+  readonly max: number;
+  readonly maxBytes: number;
+}
+
+async function events(deps: BotServerDeps, receiver: HTTPReceiver, gate: BodyGate, req: IncomingMessage, res: ServerResponse, now: () => number) {
   const header = req.headers['x-slack-request-timestamp'];
   const ts = Number(Array.isArray(header) ? header[0] : header);
   if (!Number.isInteger(ts) || Math.abs(now() / 1000 - ts) > MAX_CLOCK_SKEW_SEC) {
     deps.metrics.rejectedRequests.inc({ reason: 'timestamp' });
     deps.logger.warn({ timestamp: header ?? null }, 'rejected Slack request: timestamp missing or more than 5 minutes off');
-    req.resume();
-    res.writeHead(401, { connection: 'close' });
-    return void res.end();
+    return refuse(req, res, 401);
   }
+  // Before a byte of the body is read: a declared size over the cap, or too many bodies in flight.
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > gate.maxBytes) {
+    deps.metrics.rejectedRequests.inc({ reason: 'too_large' });
+    deps.logger.warn({ contentLength: declared }, `rejected Slack request: body over ${gate.maxBytes} bytes`);
+    return refuse(req, res, 413);
+  }
+  if (gate.pending >= gate.max) {
+    deps.metrics.rejectedRequests.inc({ reason: 'busy' });
+    deps.logger.warn({ pending: gate.pending }, 'rejected Slack request: too many request bodies being read at once');
+    return refuse(req, res, 503, { 'retry-after': '1' });
+  }
+  gate.pending++;
+  let body: Buffer | undefined;
+  try {
+    body = await readBody(req, gate.maxBytes);
+  } catch {
+    // The connection failed or closed mid-body: nothing to answer.
+  } finally {
+    gate.pending--;
+  }
+  if (body === undefined) return void req.destroy();
+  if (body === TOO_LARGE) {
+    deps.metrics.rejectedRequests.inc({ reason: 'too_large' });
+    deps.logger.warn(`rejected Slack request: streamed body over ${gate.maxBytes} bytes`);
+    return refuse(req, res, 413);
+  }
+  // Bolt uses a body that is already read (`rawBody`) instead of reading the stream again.
+  (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
   res.once('finish', () => {
     // Bolt answers 401 for a bad signature (and logs why); count it here.
     if (res.statusCode === 401) deps.metrics.rejectedRequests.inc({ reason: 'signature' });
@@ -73,10 +127,67 @@ function events(deps: BotServerDeps, receiver: HTTPReceiver, req: IncomingMessag
   }
 }
 
-async function health(deps: BotServerDeps, res: ServerResponse) {
+const TOO_LARGE = Buffer.alloc(0);
+
+/** Reads the body, counting bytes as they arrive (chunked bodies declare no length): TOO_LARGE past `max`. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.off('data', onData);
+        chunks.length = 0;
+        // The rest of the body is never buffered (refuse() drains it).
+        return resolve(TOO_LARGE);
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', reject);
+    req.once('close', () => reject(new Error('closed before the body ended')));
+  });
+}
+
+/** How long a refused client may keep sending (discarded, never buffered) before we hang up. */
+const DRAIN_MS = 2_000;
+
+/**
+ * Answers and closes the connection without buffering (more of) the body. The rest is drained, not
+ * kept, for at most DRAIN_MS: hanging up at once with unread data would reset the connection, and the
+ * client might never see the status.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  req.resume();
+  res.writeHead(status, { connection: 'close', ...headers });
+  res.end(() => setTimeout(() => req.destroy(), DRAIN_MS).unref());
+}
+
+/**
+ * Reuses one answer of `fn` for `ms`, and shares one call among concurrent callers, so a flood of
+ * /healthz probes costs one round trip per dependency per `ms`.
+ */
+function cacheFor<T>(ms: number, fn: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (last && now - last.at < ms) return last.value;
+    const value = fn();
+    last = { at: now, value };
+    // A rejected check is not kept: the next probe asks again.
+    value.catch(() => {
+      if (last?.value === value) last = undefined;
+    });
+    return value;
+  };
+}
+
+async function health(deps: BotServerDeps, check: () => Promise<HealthReport>, res: ServerResponse) {
   let report: HealthReport;
   try {
-    report = await deps.health();
+    report = await check();
   } catch (err) {
     report = { ok: false, checks: { health: (err as Error).message } };
   }

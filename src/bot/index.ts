@@ -4,7 +4,17 @@
  * assembles these into the process.
  */
 export { createSlackApp, webClientOptions, type SlackApp } from './app.js';
-export { createBotServer, probe, EVENTS_PATH, MAX_CLOCK_SKEW_SEC, type BotServerDeps, type HealthReport } from './http.js';
+export {
+  createBotServer,
+  probe,
+  EVENTS_PATH,
+  MAX_CLOCK_SKEW_SEC,
+  MAX_BODY_BYTES,
+  MAX_PENDING_BODIES,
+  HEALTH_CACHE_MS,
+  type BotServerDeps,
+  type HealthReport,
+} from './http.js';
 export {
   acceptQuestion,
   resolveScope,

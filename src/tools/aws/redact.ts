@@ -10,11 +10,24 @@ interface Rule {
   pattern: RegExp;
   /** Index of the capture group holding the secret; 0 (default) replaces the whole match. */
   group?: number;
+  /** Extra check on the secret, for formats whose prefix alone is too common (`Basic <word>`). */
+  check?: (secret: string) => boolean;
 }
 
-/** Order matters: specific rules first, so an AWS secret key is reported as such and not as "secret". */
+/**
+ * Every pattern here runs over AWS-written text (descriptions, CloudTrail parameters, tag values), so
+ * each must be linear: a match can only start where a run of its characters starts (a lookbehind
+ * for "not one of mine"), repeats are bounded, and no two quantifiers compete for the same
+ * characters. `test/hawk-secrets.test.ts` feeds 100 000-character pathological strings.
+ *
+ * The token formats follow the vendors' documented prefixes (the same list gitleaks and secretlint
+ * keep; see docs/hawk.md for why hawk does not depend on either package).
+ */
 const RULES: Rule[] = [
-  { kind: 'private-key', pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----|[\s\S]*$)/g },
+  {
+    kind: 'private-key',
+    pattern: /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)/g,
+  },
   // Long-term (AKIA) and temporary (ASIA) access key ids. AIDA/AROA ids are principal ids, not credentials.
   { kind: 'aws-access-key-id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g },
   {
@@ -22,21 +35,37 @@ const RULES: Rule[] = [
     pattern: /\b(?:aws_?)?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
     group: 1,
   },
-  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
-  { kind: 'bearer-token', pattern: /\bbearer\s+([A-Za-z0-9\-._~+/]{16,}=*)/gi, group: 1 },
-  { kind: 'slack-token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
+  { kind: 'jwt', pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
+  { kind: 'bearer-token', pattern: /\bbearer\s{1,10}([A-Za-z0-9\-._~+/]{16,}=*)/gi, group: 1 },
+  {
+    kind: 'basic-auth',
+    pattern: /\bbasic\s{1,10}([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])/gi,
+    group: 1,
+    // "Basic Authentication" is a word, not a credential: only base64 of `user:password` counts.
+    check: (b64) => /^[\x20-\x7e]*:[\x20-\x7e]*$/.test(Buffer.from(b64, 'base64').toString('latin1')),
+  },
+  { kind: 'slack-token', pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g },
   { kind: 'slack-token', pattern: /\bxapp-\d-[A-Za-z0-9-]{10,}/g },
   { kind: 'slack-webhook', pattern: /hooks\.slack\.com\/services\/[A-Za-z0-9/]+/g },
   { kind: 'github-token', pattern: /\bgh[pousr]_[A-Za-z0-9]{36,}/g },
-  { kind: 'url-credentials', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:([^\s@/]+)@/gi, group: 1 },
+  { kind: 'github-token', pattern: /\bgithub_pat_[A-Za-z0-9_]{22,}/g },
+  { kind: 'gitlab-token', pattern: /\bgl(?:pat|dt|rt|ptt|cbt|soat)-[A-Za-z0-9_-]{20,}/g },
+  { kind: 'npm-token', pattern: /\bnpm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g },
+  { kind: 'stripe-key', pattern: /\b(?:sk|rk)_live_[A-Za-z0-9]{16,}/g },
+  { kind: 'google-api-key', pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
+  { kind: 'anthropic-key', pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/g },
+  { kind: 'openai-key', pattern: /\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}/g },
+  { kind: 'azure-storage-key', pattern: /\b(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{20,}={0,2})/gi, group: 1 },
+  // scheme://user:password@ — the scheme is bounded and must start a word, so `a.a.a.a…` costs linear time.
+  { kind: 'url-credentials', pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@]{1,256}:([^\s@/]{1,256})@/gi, group: 1 },
   {
     kind: 'password',
-    pattern: /\b(?:password|passwd|pwd)["']?\s*[:=]\s*("[^"]{3,}"|'[^']{3,}'|[^\s,;&"'}{]{3,})/gi,
+    pattern: /\b(?:password|passwd|pwd|pass)["']?\s{0,10}[:=]\s{0,10}("[^"]{3,}"|'[^']{3,}'|[^\s,;&"'}{]{3,})/gi,
     group: 1,
   },
   {
     kind: 'secret',
-    pattern: /\b(?:secret|client_?secret|api_?key|apikey|access_?token|auth_?token|token)["']?\s*[:=]\s*("[^"]{3,}"|'[^']{3,}'|[^\s,;&"'}{]{3,})/gi,
+    pattern: /\b(?:secret|client_?secret|api_?key|apikey|access_?token|auth_?token|token)["']?\s{0,10}[:=]\s{0,10}("[^"]{3,}"|'[^']{3,}'|[^\s,;&"'}{]{3,})/gi,
     group: 1,
   },
 ];
@@ -73,12 +102,44 @@ export function redactString(input: string, counts: Map<string, number>): string
       const marker = `[REDACTED:${rule.kind}]`;
       const secret = rule.group ? String(groups[rule.group - 1] ?? '') : match;
       // Don't re-redact an earlier rule's marker (e.g. `secret=[REDACTED:aws-access-key-id]`).
-      if (!secret || MARKER.test(secret.replace(/^["']|["']$/g, ''))) return match;
+      if (!secret || MARKER.test(unquote(secret))) return match;
+      if (rule.check && !rule.check(secret)) return match;
       counts.set(rule.kind, (counts.get(rule.kind) ?? 0) + 1);
       return rule.group ? match.replace(secret, marker) : marker;
     });
   }
-  return s;
+  return tagGroupKeys(s, counts);
+}
+
+function unquote(s: string): string {
+  const a = s[0] === '"' || s[0] === "'" ? 1 : 0;
+  const b = s.length > a && (s[s.length - 1] === '"' || s[s.length - 1] === "'") ? s.length - 1 : s.length;
+  return s.slice(a, b);
+}
+
+/** Cost Explorer joins several group keys of one row with this (see ops/cost.ts). */
+const GROUP_SEPARATOR = ' | ';
+
+/**
+ * Cost Explorer `GroupBy TAG` keys come back as `tagkey$value` (`db_password$Hunter2`), and cost
+ * categories as `name$value`: the same secret-name rule as a tag pair applies to the part before `$`.
+ */
+function tagGroupKeys(s: string, counts: Map<string, number>): string {
+  if (!s.includes('$')) return s;
+  const parts = s.split(GROUP_SEPARATOR);
+  let changed = false;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const dollar = part.indexOf('$');
+    if (dollar <= 0 || dollar > 256 || dollar === part.length - 1) continue;
+    const value = part.slice(dollar + 1);
+    const redacted = namedSecret(part.slice(0, dollar), value, counts);
+    if (redacted !== value) {
+      parts[i] = `${part.slice(0, dollar + 1)}${redacted}`;
+      changed = true;
+    }
+  }
+  return changed ? parts.join(GROUP_SEPARATOR) : s;
 }
 
 export interface Redacted<T> {

@@ -1,5 +1,5 @@
 /**
- * The AWS query runner: refuse → (cache) → assume role → call and page → shape → redact → fit.
+ * The AWS query runner: refuse → (cache) → assume role → call and page → shape → redact → cut → fit.
  * It never throws for AWS problems: each becomes an outcome the agent can relay.
  */
 import type { Redis } from 'ioredis';
@@ -16,7 +16,7 @@ import { redact, redactString } from './redact.js';
 import { prepare } from './refusal.js';
 import { iamActionsOfService } from './registry.js';
 import { SessionStore, accountIdOf, createStsClient, sessionPolicy, type Session } from './session.js';
-import { jsonSafe, pick, type Json } from './shape.js';
+import { cutLongStrings, jsonSafe, pick, type Json } from './shape.js';
 import type { OperationSpec } from './spec.js';
 import { DEFAULT_LIMITS, type AccountTarget, type AwsQueryInput, type AwsQueryOutcome, type Limits, type QueryContext } from './types.js';
 
@@ -156,8 +156,10 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
       if (failed.length > 0) result.regionErrors = Object.fromEntries(failed.map((f) => [f.region, f.error.message]));
       if (fanOut) result.regions = regions;
 
+      // Redact first, then cut: a secret straddling the 400-character cut must be whole when the
+      // detectors see it.
       const red = redact(result);
-      const fitted = fitToBudget(red.value as Json, limits.maxResultChars);
+      const fitted = fitToBudget(cutLongStrings(red.value as Json), limits.maxResultChars);
       const truncated = truncatedRegions.length > 0;
       const outcome: AwsQueryOutcome = { status: 'ok', result: fitted.value, cache: cacheKey ? 'miss' : 'none', pages, truncated, redactions: red.count };
       if (cacheKey && failed.length === 0) {

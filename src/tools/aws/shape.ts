@@ -14,7 +14,11 @@
  */
 export type FieldSpec = readonly (string | { readonly [key: string]: FieldSpec })[];
 
-/** Long free-text fields (finding descriptions) are cut: they cost context and rarely matter. */
+/**
+ * Long free-text fields (finding descriptions) are cut: they cost context and rarely matter. The cut
+ * happens in {@link cutLongStrings}, *after* redaction: cutting first would leave a secret that
+ * straddles the cut too short for its detector, and leak all but its last characters.
+ */
 export const MAX_STRING_CHARS = 400;
 /** Arrays of scalars inside one item (e.g. CIDR lists) are cut at this length. */
 const MAX_SCALAR_ARRAY = 50;
@@ -27,7 +31,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Scalars as JSON: Dates become ISO strings, bigints strings; objects are refused (undefined). */
 export function scalar(v: unknown): Json | undefined {
-  if (typeof v === 'string') return v.length > MAX_STRING_CHARS ? `${v.slice(0, MAX_STRING_CHARS)}…` : v;
+  if (typeof v === 'string') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (typeof v === 'boolean') return v;
   if (typeof v === 'bigint') return v.toString();
@@ -92,6 +96,19 @@ export function jsonSafe(value: unknown): Json {
     return out;
   }
   return value === undefined || value === null ? null : String(value);
+}
+
+/** Cuts every string (values and keys) to MAX_STRING_CHARS. Run it on redacted results only. */
+export function cutLongStrings(value: Json, max = MAX_STRING_CHARS): Json {
+  const cut = (s: string) => (s.length > max ? `${s.slice(0, max)}…` : s);
+  if (typeof value === 'string') return cut(value);
+  if (Array.isArray(value)) return value.map((v) => cutLongStrings(v, max));
+  if (value && typeof value === 'object') {
+    const out: Record<string, Json> = {};
+    for (const [k, v] of Object.entries(value)) out[cut(k)] = cutLongStrings(v, max);
+    return out;
+  }
+  return value;
 }
 
 /** Reads a dotted path from SDK output (`State.Name`). */
