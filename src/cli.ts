@@ -15,6 +15,8 @@ const USAGE = `usage: plainfra <command>
   accounts add --team T --name NAME --role-arn ARN [--regions r1,r2]
   accounts verify --team T --name NAME      check the role trust, ExternalId and denials
   channels bind --team T --channel C --account NAME [--digest CRON --tz TZ]
+  channels unbind --team T --channel C (--account NAME | --all)
+  channels list --team T                    bindings and digest schedules
   audit --thread CHANNEL:THREAD_TS [--json] print one conversation's audit trail
   digest --team T --channel C --now         post that channel's cost + security digest now
   policy check FILE [--strict] [--json]     lint an IAM policy or CloudFormation template`;
@@ -104,7 +106,25 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError('accounts add | accounts verify');
     }
     case 'channels': {
-      if (sub !== 'bind') throw new UsageError('channels bind');
+      if (sub === 'unbind') {
+        const { values } = flags(rest, { team: { type: 'string' }, channel: { type: 'string' }, account: { type: 'string' }, all: { type: 'boolean' } }, ['team', 'channel']);
+        if ((values.account === undefined) === (values.all !== true)) throw new UsageError('channels unbind needs --account NAME or --all (one of them)');
+        const config = loadConfig('admin');
+        return withAdminDb(async (db) => {
+          const { channelsUnbind } = await import('./cli/channels.js');
+          return channelsUnbind(db, config, {
+            teamId: String(values.team),
+            channelId: String(values.channel),
+            accountName: values.account as string | undefined,
+            all: values.all === true,
+          });
+        });
+      }
+      if (sub === 'list') {
+        const { values } = flags(rest, { team: { type: 'string' } }, ['team']);
+        return withAdminDb(async (db) => (await import('./cli/channels.js')).channelsList(db, String(values.team)));
+      }
+      if (sub !== 'bind') throw new UsageError('channels bind | channels unbind | channels list');
       const { values } = flags(rest, { team: { type: 'string' }, channel: { type: 'string' }, account: { type: 'string' }, digest: { type: 'string' }, tz: { type: 'string' } }, ['team', 'channel', 'account']);
       return withAdminDb(async (db) => {
         const { bindChannel } = await import('./accounts/index.js');

@@ -10,3 +10,4 @@ export {
   type ChannelScope,
   type BoundAccount,
 } from './manage.js';
+export { unbindChannel, listBindings, formatListing, type UnbindInput, type UnbindResult, type ChannelListing } from './bindings.js';
