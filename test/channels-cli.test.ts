@@ -106,6 +106,10 @@ describe('plainfra channels unbind and list', { timeout: 120_000 }, () => {
     expect(await refusal({ teamId: 'T0NOBODY', accountName: 'prod' })).toMatch(/^AccountsError: no workspace T0NOBODY/);
     expect(await refusal({ accountName: 'staging' })).toBe('AccountsError: no account "staging" for team T0CHAN01 (bound to channel C0ERR: prod)');
     expect(await refusal({ accountName: 'dev' })).toBe('AccountsError: channel C0ERR is not bound to account "dev" (bound: prod)');
+    await bindChannel(t.db, { teamId: TEAM, channelId: '*', accountName: 'sandbox' });
+    expect(await refusal({ accountName: 'sandbox' })).toBe(
+      `AccountsError: channel C0ERR is not bound to account "sandbox" (bound: prod); it reaches the channel through the workspace default: unbind it with --channel '*'`,
+    );
     expect(await refusal({ channelId: 'C0NONE', all: true })).toBe('AccountsError: channel C0NONE has no bindings in team T0CHAN01; see plainfra channels list --team T0CHAN01');
     expect(await refusal({ accountName: 'prod', all: true })).toMatch(/^AccountsError: name one account with --account NAME, or pass --all/);
     await expect(listBindings(t.db, 'T0NOBODY')).rejects.toThrow(/no workspace T0NOBODY/);

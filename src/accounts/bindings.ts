@@ -42,7 +42,13 @@ export async function unbindChannel(db: Db, input: UnbindInput): Promise<UnbindR
       const match = rows.filter((r) => r.name === wanted);
       if (match.length === 0) {
         const [known] = await tx.select({ id: awsAccounts.id }).from(awsAccounts).where(and(eq(awsAccounts.teamId, input.teamId), eq(awsAccounts.name, wanted)));
-        const viaDefault = known && input.channelId !== '*' ? ` — if it still answers there, it comes from the workspace default: unbind it with --channel '*'` : '';
+        const [byDefault] = known
+          ? await tx
+              .select({ id: channelBindings.id })
+              .from(channelBindings)
+              .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, '*'), eq(channelBindings.accountId, known.id)))
+          : [];
+        const viaDefault = byDefault && input.channelId !== '*' ? `; it reaches the channel through the workspace default: unbind it with --channel '*'` : '';
         throw new AccountsError(
           known
             ? `${label} is not bound to account "${wanted}" (bound: ${rows.map((r) => r.name).join(', ')})${viaDefault}`

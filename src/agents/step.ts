@@ -8,7 +8,7 @@ import { AWS_DOCS, AWS_QUERY, toolDefinitions } from '../tools/index.js';
 import { buildTranscript, toolResultOf, type ContentBlock } from './transcript.js';
 import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
 import { LlmError, type Llm, type LlmResponse } from './llm.js';
-import { answerText, checkNumbers, llmFailureText, setupProblemNote, unsupportedNote } from './answer.js';
+import { answerText, budgetNote, checkNumbers, llmFailureText, setupProblemNote, unsupportedNote } from './answer.js';
 import { refuse, runDocs } from './tool-calls.js';
 import { StepNotReady, TurnWaiting } from './errors.js';
 import { runReportStep } from './report-step.js';
@@ -242,7 +242,7 @@ async function actOnResponse(
     deps,
     job,
     payload.stopReason === 'end_turn' || !payload.stopReason ? 'answer' : payload.stopReason,
-    answer + unsupportedNote(unsupported) + setupProblemNote(trail, job.turnId, externallyShared),
+    answer + unsupportedNote(unsupported) + budgetNote(trail, job.turnId) + setupProblemNote(trail, job.turnId, externallyShared),
     { unsupportedNumbers: unsupported },
   );
 }

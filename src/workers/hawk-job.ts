@@ -28,8 +28,8 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
   const [conv] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId));
   if (!conv) throw new Error(`conversation ${job.conversationId} not found`);
   const accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
-  const asker = await askerOf(db, job);
-  const ctx = { conversationId: job.conversationId, turnId: job.turnId, teamId: conv.teamId, userId: asker };
+  const question = await questionOf(db, job);
+  const ctx = { conversationId: job.conversationId, turnId: job.turnId, teamId: conv.teamId, userId: question.asker };
 
   let retryLater: string | undefined;
   for (const call of job.calls) {
@@ -63,7 +63,9 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     });
     const outcome = await deps.runner.run(
       { accountName: account.name, roleArn: account.roleArn, externalId: account.externalId, regions: account.regions },
-      ctx,
+      // A digest's fixed bundle is budgeted per account (read from the bot's message_in, not the job),
+      // so a channel with several accounts still gets every account's tables.
+      question.report ? { ...ctx, budgetQuestion: `${job.conversationId}:${job.turnId}:${account.name}` } : ctx,
       input,
     );
     if (outcome.status === 'error' && outcome.retryable && !attempt.isFinal) {
@@ -122,7 +124,7 @@ function outcomePayload(outcome: AwsQueryOutcome, account: string): Record<strin
         result: outcome.result,
       };
     case 'refused':
-      return { account, reason: outcome.reason, forModel: `Refused: ${outcome.reason}` };
+      return { account, reason: outcome.reason, ...(outcome.budget && { budget: outcome.budget }), forModel: `Refused: ${outcome.reason}` };
     case 'error':
       return {
         account,
@@ -149,8 +151,9 @@ function pickAccount(accounts: BoundAccount[], requested: string | undefined): {
   return { account: accounts[0] };
 }
 
-/** Who asked this turn's question: its message_in row, read by id rather than the whole trail. */
-async function askerOf(db: Db, job: HawkJob): Promise<string> {
+/** Who asked this turn's question, and whether it is a digest: its message_in row, read by id rather than the whole trail. */
+async function questionOf(db: Db, job: HawkJob): Promise<{ asker: string; report: boolean }> {
   const message = await findAuditRow(db, job.conversationId, Number(job.turnId));
-  return String((message?.payload as { user?: string } | undefined)?.user ?? 'unknown');
+  const p = (message?.kind === 'message_in' ? message.payload : {}) as { user?: string; report?: boolean };
+  return { asker: String(p.user ?? 'unknown'), report: p.report === true };
 }

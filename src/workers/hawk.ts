@@ -14,7 +14,12 @@ export async function runHawk(config: HawkConfig, logger: Logger) {
   // The Cost Explorer cache shares Redis with the queues but not their connection.
   const cacheRedis = createRedis(config.REDIS_URL, 'producer');
   await waitReady(cacheRedis);
-  const runner = createAwsQueryRunner({ redis: cacheRedis, logger, cacheKeyPrefix: `${config.PLAINFRA_QUEUE_PREFIX}:ce-cache` });
+  const runner = createAwsQueryRunner({
+    redis: cacheRedis,
+    logger,
+    cacheKeyPrefix: `${config.PLAINFRA_QUEUE_PREFIX}:ce-cache`,
+    ceBudget: { perQuestion: config.PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION, perDay: config.PLAINFRA_MAX_CE_REQUESTS_PER_DAY },
+  });
   const deps = { db, enqueuer, runner, logger };
   const worker = startWorker('hawk', (payload, job) => runHawkJob(deps, payload, { isFinal: isFinalAttempt(job) }), {
     redisUrl: config.REDIS_URL,
