@@ -212,6 +212,24 @@ describe('hawk Cost Explorer budget', () => {
     expect(ceRequests()).toBe(8);
   });
 
+  it('a digest that meets a spent daily budget still posts, and says plainly which tables are missing', async () => {
+    const q = await question('C0DIGEST', { report: true, accounts: ['prod'] });
+    const today = new Date();
+    const calls = reportBundle('prod', today).map((c) => ({ toolUseId: `report-prod-${c.key}`, input: c.input }));
+    // Another question already spent the workspace's day.
+    const spent = createAwsQueryRunner({ redis, logger, cacheKeyPrefix: `${prefix}:day-spent`, limits: { maxAttempts: 1, securityHubRps: 1000 }, ceBudget: { perQuestion: 20, perDay: 1 } });
+    runners.push(spent);
+    await new CostExplorerBudget(redis, `${prefix}:day-spent`, { perQuestion: 20, perDay: 1 }).reserve({ teamId: TEAM, question: 'other' });
+    await runHawkJob({ db: t.db, enqueuer, runner: spent, logger }, { ...q, calls }, { isFinal: false });
+    const llm: Llm = { create: async (req) => ({ id: 'msg', model: req.model, stopReason: 'end_turn', usage: {}, content: [{ type: 'text', text: 'A quiet week.' }] }) };
+    await runSentinelStep({ db: t.db, enqueuer, llm, logger, model: 'm', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' }, { ...q, step: 1 }, { number: 1, isFinal: false });
+    const reply = await replies.getJob(`r-${q.turnId}`);
+    expect(reply?.data.outcome).toBe('report');
+    const problems = (reply?.data.reports as { problems: string[] }[])[0]!.problems;
+    expect(problems.filter((p) => p.includes('not fetched: the Cost Explorer budget for today (1 requests per workspace) is used up'))).toHaveLength(4);
+    expect(problems.join('\n')).not.toContain('Answer with the data already retrieved');
+  });
+
   it('validates the budgets in the hawk role: defaults 20 and 1000, a message naming the variable otherwise', () => {
     const base = { DATABASE_URL: 'postgres://x@h/db' };
     expect(hawkEnv.parse(base)).toMatchObject({ PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION: 20, PLAINFRA_MAX_CE_REQUESTS_PER_DAY: 1000 });

@@ -87,8 +87,12 @@ function bundleResults(trail: AuditRow[], turnId: string, account: string, today
     const id = callId(account, key);
     const row = trail.find((r) => (r.kind === 'tool_result' || r.kind === 'refused') && r.payload.turnId === turnId && r.payload.toolUseId === id);
     if (!row) throw new StepNotReady(`digest result ${id} not recorded yet`);
-    const p = row.payload as { status?: string; result?: unknown; message?: string; reason?: string };
-    out[key] = row.kind === 'tool_result' && p.status === 'ok' ? { ok: true, result: p.result } : { ok: false, message: String(p.message ?? p.reason ?? 'not available') };
+    const p = row.payload as { status?: string; result?: unknown; message?: string; reason?: string; budget?: { which?: string; limit?: number } };
+    // hawk's budget refusal is worded for the model; the digest's reader gets it said plainly.
+    const reason = p.budget
+      ? `not fetched: the Cost Explorer budget ${p.budget.which === 'day' ? `for today (${p.budget.limit} requests per workspace)` : `(${p.budget.limit} requests)`} is used up`
+      : String(p.message ?? p.reason ?? 'not available');
+    out[key] = row.kind === 'tool_result' && p.status === 'ok' ? { ok: true, result: p.result } : { ok: false, message: reason };
   }
   return out;
 }
