@@ -295,6 +295,9 @@ describe('plainfra end to end', () => {
     expect(blocks).toContain('$2,950.00'); // the forecast
     await waitFor(() => (slack.uploads.length > 0 ? true : undefined), 10_000, 'the chart upload');
     const ts = String(post.response.ts);
+    // The bot points the conversation at its new thread and writes message_out after the uploads.
+    const done = () => (JSON.parse(runPlainfra(['audit', '--thread', `${CHANNEL}:${ts}`, '--json'], base).stdout || '[]') as { kind: string }[]).at(-1)?.kind;
+    await waitFor(() => (done() === 'message_out' ? true : undefined), 30_000, 'the digest reply to be audited');
     const trail = auditKinds(ts);
     expect(trail.filter((e) => e.kind === 'tool_call')).toHaveLength(6);
     expect(trail.filter((e) => e.kind === 'tool_result')).toHaveLength(6);

@@ -122,7 +122,7 @@ describe('sentinel limits', () => {
         const chars = JSON.stringify(body.messages).length;
         sizes.push({ turn, step, chars, tokens: Math.ceil(chars / 4) });
         if (step === 0) {
-          const use = (await readTrail(t.db, conv)).filter((r) => r.kind === 'llm_response').at(-1)!.payload.content as { id: string }[];
+          const use = (await readTrail(t.db, conv)).filter((r) => r.kind === 'llm_response').at(-1)!.payload.content as unknown as { id: string }[];
           const result = { marker: `RESULT-OF-TURN-${turn}`, rows: 'x'.repeat(11_900) };
           await recordAudit(t.db, { conversationId: conv, actor: 'hawk', kind: 'tool_result', stepKey: `result:${turnId}:${use[0]!.id}`, payload: { turnId, step: 0, toolUseId: use[0]!.id, tool: 'aws_query', account: 'prod', status: 'ok', result } });
         }

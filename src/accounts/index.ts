@@ -11,4 +11,4 @@ export {
   type BoundAccount,
 } from './manage.js';
 export { unbindChannel, listBindings, formatListing, type UnbindInput, type UnbindResult, type ChannelListing } from './bindings.js';
-export { resolveScope, type RefusalReason } from './scope.js';
+export { REFUSAL_REASONS, resolveScope, type RefusalReason } from './scope.js';

@@ -8,7 +8,8 @@ import { accountsForChannel, type BoundAccount, type ChannelScope } from './mana
  * mid-turn) ends with the same reply instead of an LLM call.
  */
 
-export type RefusalReason = 'no_accounts' | 'channel_not_bound' | 'slack_connect_not_bound';
+export const REFUSAL_REASONS = ['no_accounts', 'channel_not_bound', 'slack_connect_not_bound'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export interface Scope {
   accounts: BoundAccount[];

@@ -1,4 +1,4 @@
-import type { AuditRow } from '../audit/index.js';
+import type { AuditEvent, ContentBlock } from '../audit/index.js';
 import { fitBudget, TRANSCRIPT_BUDGET_TOKENS, withholdOutOfScope, type Entry, type TrimReport } from './context-limits.js';
 
 /**
@@ -7,7 +7,7 @@ import { fitBudget, TRANSCRIPT_BUDGET_TOKENS, withholdOutOfScope, type Entry, ty
  * thread sees the earlier questions, answers and tool results.
  */
 
-export type ContentBlock = { type: string; [key: string]: unknown };
+export type { ContentBlock };
 export interface TranscriptMessage {
   role: 'user' | 'assistant';
   content: ContentBlock[];
@@ -24,19 +24,20 @@ export interface ToolResultRecord {
 }
 
 /** Rows that carry the result of one tool_use: a tool_result, or a refusal the model must read. */
-export function toolResultOf(row: AuditRow): ToolResultRecord | undefined {
+export function toolResultOf(row: AuditEvent): ToolResultRecord | undefined {
   if (row.kind !== 'tool_result' && row.kind !== 'refused') return undefined;
-  const p = row.payload as { toolUseId?: string; forModel?: string; result?: unknown; isError?: boolean; account?: unknown };
+  const p = row.payload;
+  const result = row.kind === 'tool_result' ? row.payload.result : undefined;
   // hawk stores a successful result once, as JSON (`result`); other rows carry the text to show.
-  const content = typeof p.forModel === 'string' ? p.forModel : p.result !== undefined ? JSON.stringify(p.result) : undefined;
+  const content = typeof p.forModel === 'string' ? p.forModel : result !== undefined ? JSON.stringify(result) : undefined;
   if (!p.toolUseId || content === undefined) return undefined;
   const account = typeof p.account === 'string' ? p.account : undefined;
   return { toolUseId: p.toolUseId, content, isError: row.kind === 'refused' || p.isError === true, account, rowId: row.id };
 }
 
-export function turnOf(row: AuditRow): number {
+export function turnOf(row: AuditEvent): number {
   if (row.kind === 'message_in') return row.id;
-  return Number((row.payload as { turnId?: string }).turnId ?? Number.NaN);
+  return Number(row.payload.turnId ?? Number.NaN);
 }
 
 export interface Transcript {
@@ -59,7 +60,7 @@ export interface TranscriptOptions {
 }
 
 /** Builds the transcript of every turn up to and including `turnId`. */
-export function buildTranscript(rows: AuditRow[], turnId: number, opts: TranscriptOptions = {}): Transcript {
+export function buildTranscript(rows: AuditEvent[], turnId: number, opts: TranscriptOptions = {}): Transcript {
   const results = new Map<string, ToolResultRecord>();
   for (const r of rows) {
     const res = toolResultOf(r);
@@ -89,12 +90,12 @@ export function buildTranscript(rows: AuditRow[], turnId: number, opts: Transcri
     .sort((a, b) => a.turn - b.turn || a.row.id - b.row.id);
   for (const { row, turn } of ordered) {
     if (row.kind === 'message_in') {
-      const p = row.payload as { text?: string; user?: string };
+      const p = row.payload;
       close('not run: the turn ended before this call completed');
       entries.push({ role: 'user', kind: 'question', turn, rowId: row.id, block: { type: 'text', text: `<@${p.user ?? 'user'}> asks: ${p.text ?? ''}` } });
     } else if (row.kind === 'llm_response') {
       close('not run: the turn ended before this call completed');
-      const content = ((row.payload as { content?: ContentBlock[] }).content ?? []).filter(isReplayable);
+      const content = row.payload.content.filter(isReplayable);
       for (const block of content) entries.push({ role: 'assistant', kind: block.type === 'tool_use' ? 'tool_use' : 'text', turn, rowId: row.id, block });
       pending = content.filter((b) => b.type === 'tool_use').map((b) => ({ id: String(b.id), turn }));
     }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
+import { payloadField } from './events.js';
 
 export interface RetentionPolicy {
   /** A conversation's audit is kept this long after its last activity (GUIDE: 90 days). */
@@ -34,7 +35,7 @@ export async function pruneExpired(db: Db, policy: RetentionPolicy = DEFAULT_RET
       DELETE FROM audit_events WHERE conversation_id IN (
         SELECT conversation_id FROM audit_events GROUP BY conversation_id
         HAVING max(created_at) < now() - make_interval(days => CASE
-          WHEN bool_or(kind = 'message_in' AND payload->>'report' = 'true') THEN ${reportDays}::int
+          WHEN bool_or(kind = 'message_in' AND payload->>${payloadField('message_in', 'report')} = 'true') THEN ${reportDays}::int
           ELSE ${conversationDays}::int END))`);
     const convs = await tx.execute(sql`
       DELETE FROM conversations c

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
-import { findAuditRow, findByStepKey, recordAudit } from '../audit/index.js';
+import { findAuditRow, findByStepKey, recordAudit, stepKey, type AuditEventInput } from '../audit/index.js';
 import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type HawkJob } from '../queues/index.js';
 import { refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
@@ -33,15 +33,16 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
 
   let retryLater: string | undefined;
   for (const call of job.calls) {
-    const resultKey = `result:${job.turnId}:${call.toolUseId}`;
+    const resultKey = stepKey.result(job.turnId, call.toolUseId);
     if (await findByStepKey(db, job.conversationId, resultKey)) continue; // done by an earlier attempt
     const base = { turnId: job.turnId, step: job.step, toolUseId: call.toolUseId, tool: 'aws_query' };
-    const write = (kind: 'tool_result' | 'refused', payload: Record<string, unknown>) =>
-      recordAudit(db, { conversationId: job.conversationId, actor: 'hawk', kind, stepKey: resultKey, payload: { ...base, ...payload } });
+    const where = { conversationId: job.conversationId, actor: 'hawk' as const, stepKey: resultKey };
+    const refuse = (payload: { input: unknown; reason: string; forModel: string }) =>
+      recordAudit(db, { ...where, kind: 'refused', payload: { ...base, ...payload } });
 
     const parsed = awsQueryInput.safeParse(call.input);
     if (!parsed.success) {
-      await write('refused', { input: call.input, reason: 'invalid input', forModel: `Refused: aws_query input is invalid (${parsed.error.message})` });
+      await refuse({ input: call.input, reason: 'invalid input', forModel: `Refused: aws_query input is invalid (${parsed.error.message})` });
       continue;
     }
     const input = parsed.data;
@@ -49,7 +50,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     const refusal = refusalFor(input) ?? picked.refusal;
     if (refusal) {
       // Refused before any AWS request: audited and explained to the model.
-      await write('refused', { input, reason: refusal, forModel: `Refused: ${refusal}` });
+      await refuse({ input, reason: refusal, forModel: `Refused: ${refusal}` });
       continue;
     }
     const account = picked.account!;
@@ -58,7 +59,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
       conversationId: job.conversationId,
       actor: 'hawk',
       kind: 'tool_call',
-      stepKey: `call:${job.turnId}:${call.toolUseId}`,
+      stepKey: stepKey.call(job.turnId, call.toolUseId),
       payload: { ...base, input, account: account.name, roleArn: account.roleArn },
     });
     const outcome = await deps.runner.run(
@@ -78,7 +79,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
       retryLater = outcome.message;
       continue;
     }
-    await write(outcome.status === 'refused' ? 'refused' : 'tool_result', outcomePayload(outcome, account.name));
+    await recordAudit(db, { ...where, ...outcomeEvent(outcome, account.name, base) });
   }
   if (retryLater) throw new RetryableAwsError(retryLater);
   await deps.enqueuer.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
@@ -95,7 +96,7 @@ export async function abandonHawkJob(deps: HawkDeps, job: HawkJob, err: Error): 
       conversationId: job.conversationId,
       actor: 'hawk',
       kind: 'tool_result',
-      stepKey: `result:${job.turnId}:${call.toolUseId}`,
+      stepKey: stepKey.result(job.turnId, call.toolUseId),
       payload: {
         turnId: job.turnId,
         step: job.step,
@@ -111,7 +112,17 @@ export async function abandonHawkJob(deps: HawkDeps, job: HawkJob, err: Error): 
   await deps.enqueuer.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
 }
 
-function outcomePayload(outcome: AwsQueryOutcome, account: string): Record<string, unknown> {
+type CallBase = { turnId: string; step: number; toolUseId: string; tool: string };
+type ResultEvent = Pick<AuditEventInput<'tool_result'>, 'kind' | 'payload'> | Pick<AuditEventInput<'refused'>, 'kind' | 'payload'>;
+
+/** The audit event that records one call's outcome: a tool_result, or a refusal the model reads. */
+function outcomeEvent(outcome: AwsQueryOutcome, account: string, base: CallBase): ResultEvent {
+  return outcome.status === 'refused'
+    ? { kind: 'refused', payload: { ...base, account, reason: outcome.reason, ...(outcome.budget && { budget: outcome.budget }), forModel: `Refused: ${outcome.reason}` } }
+    : { kind: 'tool_result', payload: { ...base, ...outcomePayload(outcome, account) } };
+}
+
+function outcomePayload(outcome: Exclude<AwsQueryOutcome, { status: 'refused' }>, account: string) {
   switch (outcome.status) {
     case 'ok':
       return {
@@ -123,8 +134,6 @@ function outcomePayload(outcome: AwsQueryOutcome, account: string): Record<strin
         redactions: outcome.redactions,
         result: outcome.result,
       };
-    case 'refused':
-      return { account, reason: outcome.reason, ...(outcome.budget && { budget: outcome.budget }), forModel: `Refused: ${outcome.reason}` };
     case 'error':
       return {
         account,
@@ -154,6 +163,6 @@ function pickAccount(accounts: BoundAccount[], requested: string | undefined): {
 /** Who asked this turn's question, and whether it is a digest: its message_in row, read by id rather than the whole trail. */
 async function questionOf(db: Db, job: HawkJob): Promise<{ asker: string; report: boolean }> {
   const message = await findAuditRow(db, job.conversationId, Number(job.turnId));
-  const p = (message?.kind === 'message_in' ? message.payload : {}) as { user?: string; report?: boolean };
-  return { asker: String(p.user ?? 'unknown'), report: p.report === true };
+  if (message?.kind !== 'message_in') return { asker: 'unknown', report: false };
+  return { asker: message.payload.user ?? 'unknown', report: message.payload.report === true };
 }
