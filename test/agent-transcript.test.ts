@@ -52,6 +52,55 @@ describe('transcript from the audit trail', () => {
   });
 });
 
+describe('transcript limits', () => {
+  /** A finished turn: question, a tool call on `account`, its result, and the answer. */
+  const turn = (account: string, resultChars: number, answer: string) => {
+    const q = row('message_in', { text: `about ${account}`, user: 'U1' });
+    const tId = String(q.id);
+    const use = `use_${q.id}`;
+    return [
+      q,
+      row('llm_response', { turnId: tId, content: [{ type: 'text', text: 'Let me look.' }, { type: 'tool_use', id: use, name: 'aws_query', input: { account } }] }),
+      row('tool_result', { turnId: tId, toolUseId: use, account, result: { data: 'x'.repeat(resultChars) } }),
+      row('llm_response', { turnId: tId, content: [{ type: 'text', text: answer }] }),
+    ];
+  };
+
+  it('withholds results of accounts out of scope and every model text written after them, keeping prior text', () => {
+    const rows = [...turn('prod', 10, 'prod: $1'), ...turn('partner', 10, 'partner: $2'), ...turn('prod', 10, 'prod again: $3')];
+    const q = row('message_in', { text: 'now?', user: 'U1' });
+    const { messages, trimmed } = buildTranscript([...rows, q], q.id, { scope: ['prod'] });
+    const json = JSON.stringify(messages);
+    expect(json).toContain('prod: $1');
+    expect(json).not.toContain('partner: $2');
+    // Written after reading partner's data: it may quote it.
+    expect(json).not.toContain('prod again: $3');
+    expect(trimmed.withheld).toEqual({ results: 1, texts: 3 }); // partner's answer, then turn 3's two texts
+    // The pairing survives: every tool_use still has its tool_result.
+    const uses = messages.flatMap((m) => m.content).filter((b) => b.type === 'tool_use').map((b) => b.id);
+    const results = messages.flatMap((m) => m.content).filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id);
+    expect(results).toEqual(uses);
+  });
+
+  it('past the budget, summarises older results first, then leaves out whole older turns; never the newest results or question', () => {
+    const rows = Array.from({ length: 6 }, (_, i) => turn('prod', 4_000, `answer ${i} ${'z'.repeat(3_000)}`)).flat();
+    const q = row('message_in', { text: 'latest question', user: 'U1' });
+    const resp = row('llm_response', { turnId: String(q.id), content: [{ type: 'tool_use', id: 'newest', name: 'aws_query', input: {} }] });
+    const res = row('tool_result', { turnId: String(q.id), toolUseId: 'newest', account: 'prod', result: { data: 'n'.repeat(8_000) } });
+    const { messages, trimmed } = buildTranscript([...rows, q, resp, res], q.id, { scope: ['prod'], budgetTokens: 2_000 });
+    const json = JSON.stringify(messages);
+    expect(trimmed.summarised).toBeGreaterThan(0);
+    expect(trimmed.droppedTurns).toBeGreaterThan(0);
+    expect(json).toContain('n'.repeat(8_000));
+    expect(json).toContain('latest question');
+    expect(messages[0]!.role).toBe('user');
+    expect(JSON.stringify(messages[0]!.content[0])).toMatch(/earlier question\(s\) of this thread left out/);
+    expect(messages.map((m) => m.role)).toEqual(messages.map((_, i) => (i % 2 === 0 ? 'user' : 'assistant')));
+    // Everything but the newest result and question fits the budget.
+    expect(trimmed.estimatedTokens).toBeLessThanOrEqual(2_000 + Math.ceil(JSON.stringify(res.payload).length / 4) + 50);
+  });
+});
+
 describe('numbers in answers', () => {
   const sources = ['{"total":"1234.5612","count":42,"period":"2026-11-01"}'];
   it('accepts numbers copied or rounded from tool results', () => {

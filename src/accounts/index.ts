@@ -10,3 +10,5 @@ export {
   type ChannelScope,
   type BoundAccount,
 } from './manage.js';
+export { unbindChannel, listBindings, formatListing, type UnbindInput, type UnbindResult, type ChannelListing } from './bindings.js';
+export { REFUSAL_REASONS, resolveScope, type RefusalReason } from './scope.js';

@@ -23,6 +23,22 @@ export function setupProblemNote(trail: AuditEvent[], turnId: string, externally
   return `\n\n*Setup problem for your AWS admin:*\n${[...messages].join('\n\n')}`;
 }
 
+/**
+ * When hawk refused a Cost Explorer call over budget this turn, the asker is told whatever the
+ * model wrote: the answer may be missing data, and why.
+ */
+export function budgetNote(trail: AuditEvent[], turnId: string): string {
+  const hits = trail
+    .filter(isKind('refused'))
+    .filter((r) => r.payload.turnId === turnId)
+    .map((r) => r.payload.budget as { kind?: string; which?: string; limit?: number } | undefined)
+    .filter((b) => b?.kind === 'ce');
+  if (hits.length === 0) return '';
+  const day = hits.find((b) => b!.which === 'day');
+  if (day) return `\n\n_This workspace hit today's Cost Explorer budget (${day.limit} requests per UTC day), so some cost data could not be fetched; it resets at midnight UTC._`;
+  return `\n\n_This question hit its Cost Explorer budget (${hits[0]!.limit} requests, pages included), so some cost data could not be fetched; a narrower question (one period, one grouping) needs fewer requests._`;
+}
+
 /** Sources an answer's numbers may come from: this conversation's tool results and questions. */
 export function checkNumbers(trail: AuditEvent[], answer: string): string[] {
   const sources = trail.flatMap((r) => {

@@ -87,10 +87,12 @@ function bundleResults(trail: AuditEvent[], turnId: string, account: string, tod
     const row = trail.filter(isKind('tool_result', 'refused')).find((r) => r.payload.turnId === turnId && r.payload.toolUseId === id);
     if (!row) throw new StepNotReady(`digest result ${id} not recorded yet`);
     const p = row.payload;
-    out[key] =
-      row.kind === 'tool_result' && row.payload.status === 'ok'
-        ? { ok: true, result: row.payload.result }
-        : { ok: false, message: String(p.message ?? p.reason ?? 'not available') };
+    // hawk's budget refusal is worded for the model; the digest's reader gets it said plainly.
+    const budget = p.budget as { which?: string; limit?: number } | undefined;
+    const reason = budget
+      ? `not fetched: the Cost Explorer budget ${budget.which === 'day' ? `for today (${budget.limit} requests per workspace)` : `(${budget.limit} requests)`} is used up`
+      : String(p.message ?? p.reason ?? 'not available');
+    out[key] = row.kind === 'tool_result' && row.payload.status === 'ok' ? { ok: true, result: row.payload.result } : { ok: false, message: reason };
   }
   return out;
 }

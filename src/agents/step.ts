@@ -2,13 +2,13 @@ import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
 import { isKind, readTrail, recordAudit, stepKey, type AuditEvent } from '../audit/index.js';
-import { accountsForChannel } from '../accounts/index.js';
+import { resolveScope } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type SentinelJob } from '../queues/index.js';
 import { AWS_DOCS, AWS_QUERY, toolDefinitions } from '../tools/index.js';
 import { buildTranscript, toolResultOf } from './transcript.js';
 import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
 import { LlmError, type Llm, type LlmResponse } from './llm.js';
-import { answerText, checkNumbers, llmFailureText, setupProblemNote, unsupportedNote } from './answer.js';
+import { answerText, budgetNote, checkNumbers, llmFailureText, setupProblemNote, unsupportedNote } from './answer.js';
 import { refuse, runDocs } from './tool-calls.js';
 import { StepNotReady, TurnWaiting } from './errors.js';
 import { runReportStep } from './report-step.js';
@@ -24,6 +24,10 @@ export interface SentinelDeps {
   maxSteps: number;
   docsBaseUrl: string;
   maxTokens?: number;
+  /** Estimated-token budget of the replayed thread (PLAINFRA_TRANSCRIPT_TOKEN_BUDGET). */
+  transcriptBudgetTokens?: number;
+  /** aws_docs fetches per question (PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION). */
+  maxDocsFetches?: number;
 }
 
 /**
@@ -31,6 +35,9 @@ export interface SentinelDeps {
  * cost (Cost Explorer bills per request) even if a tool result talks the model into a spree.
  */
 export const MAX_AWS_CALLS_PER_STEP = 6;
+
+/** aws_docs pages per question unless PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION says otherwise. */
+export const DEFAULT_MAX_DOCS_FETCHES = 10;
 
 /** An earlier turn that never finished stops blocking the thread after this long. */
 const MAX_TURN_WAIT_MS = 10 * 60_000;
@@ -57,15 +64,22 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
   }
   let response = rows.filter(isKind('llm_response')).find((r) => r.stepKey === stepKey.llm(job.turnId, job.step));
   if (!response) {
+    // Scope is read again at every step: a binding removed since the question arrived (or since
+    // an earlier turn of the thread) takes effect now, not when the thread ends.
+    const scope = await resolveScope(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
+    if (scope.refusal) {
+      await refuseTurn(deps, job, scope.refusal);
+      return;
+    }
+    const accounts = scope.accounts;
     if (job.step >= deps.maxSteps) {
       await finish(deps, job, 'step_cap', `I stopped after ${deps.maxSteps} steps without a complete answer. Try a narrower question (one account, one service, one time period).`);
       return;
     }
     const earlier = job.step === 0 ? unfinishedEarlierTurn(rows, turn) : undefined;
     if (earlier) throw new TurnWaiting(`waiting for turn ${earlier} of this thread to be answered`);
-    const transcript = buildTranscript(rows, turn);
+    const transcript = buildTranscript(rows, turn, { scope: accounts.map((a) => a.name), budgetTokens: deps.transcriptBudgetTokens });
     if (transcript.pendingToolUses.length > 0) throw new StepNotReady(`waiting for ${transcript.pendingToolUses.length} tool result(s)`);
-    const accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
     const finalStep = job.step >= deps.maxSteps - 1;
     const system = systemPrompt({ accounts: accounts.map((a) => ({ name: a.name, regions: a.regions })), today: new Date().toISOString().slice(0, 10) });
     const request = {
@@ -89,6 +103,8 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
         model: request.model,
         toolChoice: request.toolChoice,
         messageCount: request.messages.length,
+        // What the replay left out (other accounts' results, older results past the size budget).
+        trimmed: transcript.trimmed,
         lastMessage: request.messages[request.messages.length - 1] ?? null,
       },
     });
@@ -127,6 +143,19 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
     ).row;
   }
   await actOnResponse(deps, job, response, log, conv.externallyShared, trailBefore);
+}
+
+/**
+ * The aws_docs fetches this question has started, from their tool_call rows: the count survives a
+ * crash and a retried step, and a refused fetch (no tool_call) never counts.
+ */
+function docsFetchedThisTurn(trail: AuditEvent[], turnId: string): Set<string> {
+  return new Set(
+    trail
+      .filter(isKind('tool_call'))
+      .filter((r) => r.payload.tool === AWS_DOCS && r.payload.turnId === turnId)
+      .map((r) => r.payload.toolUseId),
+  );
 }
 
 function unfinishedEarlierTurn(rows: AuditEvent[], turn: number): number | undefined {
@@ -171,6 +200,8 @@ async function actOnResponse(
     const awsCalls: { toolUseId: string; input: unknown }[] = [];
     const trail = trailBefore ?? (await readTrail(deps.db, job.conversationId));
     const done = new Set(trail.map(toolResultOf).filter((r) => r !== undefined).map((r) => r.toolUseId));
+    const docs = docsFetchedThisTurn(trail, job.turnId);
+    const maxDocs = deps.maxDocsFetches ?? DEFAULT_MAX_DOCS_FETCHES;
     for (const block of toolUses) {
       const toolUseId = String(block.id);
       if (block.name === AWS_QUERY) {
@@ -181,7 +212,14 @@ async function actOnResponse(
             await refuse(deps, job, toolUseId, block, `at most ${MAX_AWS_CALLS_PER_STEP} aws_query calls run per step; ask for the most useful ones first, then continue`);
         } else if (!done.has(toolUseId)) await refuse(deps, job, toolUseId, block, `aws_query input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       } else if (block.name === AWS_DOCS) {
-        if (!done.has(toolUseId)) await runDocs(deps, job, toolUseId, block);
+        if (done.has(toolUseId)) continue;
+        // A fetch already audited (its result not yet) is a retry of one that counted: run it again.
+        if (!docs.has(toolUseId) && docs.size >= maxDocs) {
+          await refuse(deps, job, toolUseId, block, `this question has used its ${maxDocs} aws_docs fetches; answer from the pages already read`, { budget: 'docs', limit: maxDocs });
+          continue;
+        }
+        docs.add(toolUseId);
+        await runDocs(deps, job, toolUseId, block);
       } else if (!done.has(toolUseId)) {
         await refuse(deps, job, toolUseId, block, `there is no tool named ${String(block.name)}; use aws_query or aws_docs`);
       }
@@ -207,9 +245,24 @@ async function actOnResponse(
     deps,
     job,
     payload.stopReason === 'end_turn' || !payload.stopReason ? 'answer' : payload.stopReason,
-    answer + unsupportedNote(unsupported) + setupProblemNote(trail, job.turnId, externallyShared),
+    answer + unsupportedNote(unsupported) + budgetNote(trail, job.turnId) + setupProblemNote(trail, job.turnId, externallyShared),
     { unsupportedNumbers: unsupported },
   );
+}
+
+/**
+ * The conversation may not query any account any more (every binding removed, or the thread is
+ * now Slack Connect): the asker gets the same reply intake gives, with no LLM call and no AWS request.
+ */
+async function refuseTurn(deps: SentinelDeps, job: SentinelJob, refusal: { reason: string; message: string }): Promise<void> {
+  await recordAudit(deps.db, {
+    conversationId: job.conversationId,
+    actor: 'sentinel',
+    kind: 'refused',
+    stepKey: `refused:${job.turnId}:${job.step}`,
+    payload: { turnId: job.turnId, step: job.step, reason: refusal.reason, message: refusal.message },
+  });
+  await deps.enqueuer.add('replies', { conversationId: job.conversationId, turnId: job.turnId, text: refusal.message, outcome: 'refused' });
 }
 
 async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, text: string, extra: Record<string, unknown> = {}): Promise<void> {

@@ -8,13 +8,20 @@ import type { SentinelDeps } from './step.js';
 
 const MAX_DOC_CHARS_FOR_MODEL = 12_000;
 
-export async function refuse(deps: SentinelDeps, job: SentinelJob, toolUseId: string, block: ContentBlock, reason: string): Promise<void> {
+export async function refuse(
+  deps: SentinelDeps,
+  job: SentinelJob,
+  toolUseId: string,
+  block: ContentBlock,
+  reason: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   await recordAudit(deps.db, {
     conversationId: job.conversationId,
     actor: 'sentinel',
     kind: 'refused',
     stepKey: stepKey.result(job.turnId, toolUseId),
-    payload: { turnId: job.turnId, step: job.step, toolUseId, tool: String(block.name), input: block.input, reason, forModel: `Refused: ${reason}` },
+    payload: { turnId: job.turnId, step: job.step, toolUseId, tool: String(block.name), input: block.input, reason, ...extra, forModel: `Refused: ${reason}` },
   });
 }
 

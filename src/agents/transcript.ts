@@ -1,4 +1,5 @@
 import type { AuditEvent, ContentBlock } from '../audit/index.js';
+import { fitBudget, TRANSCRIPT_BUDGET_TOKENS, withholdOutOfScope, type Entry, type TrimReport } from './context-limits.js';
 
 /**
  * Rebuilds the Messages API conversation from the audit trail. The trail is the conversation's
@@ -16,6 +17,10 @@ export interface ToolResultRecord {
   toolUseId: string;
   content: string;
   isError: boolean;
+  /** The AWS account whose data this is (hawk's results); absent for docs pages and early refusals. */
+  account?: string;
+  /** Audit row id: the order in which results and model output were written. */
+  rowId: number;
 }
 
 /** Rows that carry the result of one tool_use: a tool_result, or a refusal the model must read. */
@@ -26,7 +31,8 @@ export function toolResultOf(row: AuditEvent): ToolResultRecord | undefined {
   // hawk stores a successful result once, as JSON (`result`); other rows carry the text to show.
   const content = typeof p.forModel === 'string' ? p.forModel : result !== undefined ? JSON.stringify(result) : undefined;
   if (!p.toolUseId || content === undefined) return undefined;
-  return { toolUseId: p.toolUseId, content, isError: row.kind === 'refused' || p.isError === true };
+  const account = typeof p.account === 'string' ? p.account : undefined;
+  return { toolUseId: p.toolUseId, content, isError: row.kind === 'refused' || p.isError === true, account, rowId: row.id };
 }
 
 export function turnOf(row: AuditEvent): number {
@@ -38,63 +44,79 @@ export interface Transcript {
   messages: TranscriptMessage[];
   /** tool_use ids of the last assistant message that have no result yet. */
   pendingToolUses: string[];
+  /** What was withheld or shortened, for the llm_request audit row. */
+  trimmed: TrimReport;
+}
+
+export interface TranscriptOptions {
+  /**
+   * The accounts the conversation may query now. Results of any other account (a binding removed
+   * since, or a thread that became Slack Connect) are withheld, with the model text written after
+   * them. Omitted: nothing is withheld (tests of the plain replay).
+   */
+  scope?: readonly string[];
+  /** Estimated-token budget of the replay; see `fitBudget`. */
+  budgetTokens?: number;
 }
 
 /** Builds the transcript of every turn up to and including `turnId`. */
-export function buildTranscript(rows: AuditEvent[], turnId: number): Transcript {
+export function buildTranscript(rows: AuditEvent[], turnId: number, opts: TranscriptOptions = {}): Transcript {
   const results = new Map<string, ToolResultRecord>();
   for (const r of rows) {
     const res = toolResultOf(r);
     if (res && !results.has(res.toolUseId)) results.set(res.toolUseId, res);
   }
-  const messages: TranscriptMessage[] = [];
-  const push = (m: TranscriptMessage) => {
-    const last = messages[messages.length - 1];
-    // The API wants alternating roles; a turn that ended without an answer leaves two user messages.
-    if (last && last.role === m.role) last.content.push(...m.content);
-    else messages.push(m);
+  const entries: Entry[] = [];
+  let pending: { id: string; turn: number }[] = [];
+  const close = (missingText: string) => {
+    for (const { id, turn } of pending) {
+      const r = results.get(id);
+      entries.push({
+        role: 'user',
+        kind: 'tool_result',
+        turn,
+        rowId: r?.rowId ?? Number.MAX_SAFE_INTEGER,
+        account: r?.account,
+        block: { type: 'tool_result', tool_use_id: id, content: r ? r.content : missingText, is_error: r ? r.isError : true },
+      });
+    }
+    pending = [];
   };
-  let pending: string[] = [];
   // Group rows by turn (then write order): a turn's rows may have been written after a later
   // question arrived, and each turn must read as one exchange.
   const ordered = rows
     .map((row) => ({ row, turn: turnOf(row) }))
     .filter((r) => r.turn <= turnId)
     .sort((a, b) => a.turn - b.turn || a.row.id - b.row.id);
-  for (const { row } of ordered) {
+  for (const { row, turn } of ordered) {
     if (row.kind === 'message_in') {
       const p = row.payload;
-      closePending(pending, results, push, 'not run: the turn ended before this call completed');
-      pending = [];
-      push({ role: 'user', content: [{ type: 'text', text: `<@${p.user ?? 'user'}> asks: ${p.text ?? ''}` }] });
+      close('not run: the turn ended before this call completed');
+      entries.push({ role: 'user', kind: 'question', turn, rowId: row.id, block: { type: 'text', text: `<@${p.user ?? 'user'}> asks: ${p.text ?? ''}` } });
     } else if (row.kind === 'llm_response') {
-      closePending(pending, results, push, 'not run: the turn ended before this call completed');
+      close('not run: the turn ended before this call completed');
       const content = row.payload.content.filter(isReplayable);
-      if (content.length === 0) continue;
-      push({ role: 'assistant', content });
-      pending = content.filter((b) => b.type === 'tool_use').map((b) => String(b.id));
+      for (const block of content) entries.push({ role: 'assistant', kind: block.type === 'tool_use' ? 'tool_use' : 'text', turn, rowId: row.id, block });
+      pending = content.filter((b) => b.type === 'tool_use').map((b) => ({ id: String(b.id), turn }));
     }
   }
-  const stillPending = pending.filter((id) => !results.has(id));
-  if (pending.length && stillPending.length === 0) closePending(pending, results, push, '');
-  return { messages, pendingToolUses: stillPending };
+  const stillPending = pending.filter((p) => !results.has(p.id)).map((p) => p.id);
+  if (pending.length && stillPending.length === 0) close('');
+
+  const withheld = opts.scope ? withholdOutOfScope(entries, opts.scope) : { results: 0, texts: 0 };
+  const fitted = fitBudget(entries, opts.budgetTokens ?? TRANSCRIPT_BUDGET_TOKENS);
+  return { messages: assemble(fitted.entries), pendingToolUses: stillPending, trimmed: { withheld, ...fitted.report } };
 }
 
-function closePending(
-  pending: string[],
-  results: Map<string, ToolResultRecord>,
-  push: (m: TranscriptMessage) => void,
-  missingText: string,
-): void {
-  if (pending.length === 0) return;
-  push({
-    role: 'user',
-    content: pending.map((id) => {
-      const r = results.get(id);
-      return { type: 'tool_result', tool_use_id: id, content: r ? r.content : missingText, is_error: r ? r.isError : true };
-    }),
-  });
-  pending.length = 0;
+/** Consecutive blocks of one role form one message: the API wants alternating roles. */
+function assemble(entries: Entry[]): TranscriptMessage[] {
+  const messages: TranscriptMessage[] = [];
+  for (const e of entries) {
+    const last = messages[messages.length - 1];
+    if (last && last.role === e.role) last.content.push(e.block);
+    else messages.push({ role: e.role, content: [e.block] });
+  }
+  return messages;
 }
 
 function isReplayable(b: ContentBlock): boolean {

@@ -52,6 +52,23 @@ export const hawkEnv = z.object({
   PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Parallel hawk jobs per process. */
   PLAINFRA_HAWK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Cost Explorer requests (each page is one, $0.01 each) one question may make; cache hits are free.
+   * Counted in Redis across every hawk process. @defaultValue 20
+   */
+  PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION: z.coerce
+    .number({ message: 'PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION must be a whole number of requests, e.g. 20' })
+    .int('PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION must be a whole number of requests, e.g. 20')
+    .min(4, 'PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION must be at least 4: a digest reads 4 Cost Explorer results per account')
+    .max(10_000)
+    .default(20),
+  /** Cost Explorer requests per Slack workspace per UTC day, all questions and digests together. @defaultValue 1000 */
+  PLAINFRA_MAX_CE_REQUESTS_PER_DAY: z.coerce
+    .number({ message: 'PLAINFRA_MAX_CE_REQUESTS_PER_DAY must be a whole number of requests, e.g. 1000' })
+    .int('PLAINFRA_MAX_CE_REQUESTS_PER_DAY must be a whole number of requests, e.g. 1000')
+    .min(1, 'PLAINFRA_MAX_CE_REQUESTS_PER_DAY must be at least 1')
+    .max(10_000_000)
+    .default(1000),
 });
 
 export const sentinelEnv = z.object({
@@ -65,6 +82,23 @@ export const sentinelEnv = z.object({
   PLAINFRA_SENTINEL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Port for GET /healthz and GET /metrics (Prometheus); unset = no port at all. */
   PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** aws_docs pages one question may fetch; counted from the audit trail. @defaultValue 10 */
+  PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION: z.coerce
+    .number({ message: 'PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be a whole number, e.g. 10' })
+    .int('PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be a whole number, e.g. 10')
+    .min(0, 'PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be 0 (no docs) or more')
+    .max(100)
+    .default(10),
+  /**
+   * Estimated tokens (characters / 4) of the thread replayed to the model at each step, beyond the
+   * newest step's tool results and the current question. @defaultValue 16000
+   */
+  PLAINFRA_TRANSCRIPT_TOKEN_BUDGET: z.coerce
+    .number({ message: 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be a whole number of tokens, e.g. 16000' })
+    .int()
+    .min(2_000, 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be at least 2000 tokens')
+    .max(150_000, 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be at most 150000 tokens (the model\'s context is 200000)')
+    .default(16_000),
 });
 
 export const adminEnv = z.object({ ...common });

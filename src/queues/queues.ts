@@ -92,6 +92,14 @@ export class Enqueuer {
     return problems;
   }
 
+  /**
+   * Drops one channel's digest scheduler at once (`channels unbind` took its last binding), rather
+   * than leaving it to the bot's next sweep. Returns whether there was one.
+   */
+  async removeDigestSchedule(teamId: string, channelId: string): Promise<boolean> {
+    return this.queue('maintenance').removeJobScheduler(`digest:${teamId}:${channelId}`);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

@@ -30,8 +30,8 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
   const [conv] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId));
   if (!conv) throw new Error(`conversation ${job.conversationId} not found`);
   const accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
-  const asker = await askerOf(db, job);
-  const ctx = { conversationId: job.conversationId, turnId: job.turnId, teamId: conv.teamId, userId: asker };
+  const question = await questionOf(db, job);
+  const ctx = { conversationId: job.conversationId, turnId: job.turnId, teamId: conv.teamId, userId: question.asker };
 
   let retryLater: string | undefined;
   for (const call of job.calls) {
@@ -68,7 +68,9 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     });
     const outcome = await deps.runner.run(
       { accountName: account.name, roleArn: account.roleArn, externalId: account.externalId, regions: account.regions },
-      ctx,
+      // A digest's fixed bundle is budgeted per account (read from the bot's message_in, not the job),
+      // so a channel with several accounts still gets every account's tables.
+      question.report ? { ...ctx, budgetQuestion: `${job.conversationId}:${job.turnId}:${account.name}` } : ctx,
       input,
     );
     if (outcome.status === 'error' && outcome.retryable && !attempt.isFinal) {
@@ -121,7 +123,7 @@ type ResultEvent = Pick<AuditEventInput<'tool_result'>, 'kind' | 'payload'> | Pi
 /** The audit event that records one call's outcome: a tool_result, or a refusal the model reads. */
 function outcomeEvent(outcome: AwsQueryOutcome, account: string, base: CallBase): ResultEvent {
   return outcome.status === 'refused'
-    ? { kind: 'refused', payload: { ...base, account, reason: outcome.reason, forModel: `Refused: ${outcome.reason}` } }
+    ? { kind: 'refused', payload: { ...base, account, reason: outcome.reason, ...(outcome.budget && { budget: outcome.budget }), forModel: `Refused: ${outcome.reason}` } }
     : { kind: 'tool_result', payload: { ...base, ...outcomePayload(outcome, account) } };
 }
 
@@ -163,8 +165,9 @@ function pickAccount(accounts: BoundAccount[], requested: string | undefined): {
   return { account: accounts[0] };
 }
 
-/** Who asked this turn's question: its message_in row, read by id rather than the whole trail. */
-async function askerOf(db: Db, job: HawkJob): Promise<string> {
+/** Who asked this turn's question, and whether it is a digest: its message_in row, read by id rather than the whole trail. */
+async function questionOf(db: Db, job: HawkJob): Promise<{ asker: string; report: boolean }> {
   const message = await findAuditRow(db, job.conversationId, Number(job.turnId));
-  return (message?.kind === 'message_in' ? message.payload.user : undefined) ?? 'unknown';
+  if (message?.kind !== 'message_in') return { asker: 'unknown', report: false };
+  return { asker: message.payload.user ?? 'unknown', report: message.payload.report === true };
 }

@@ -17,7 +17,12 @@ export async function runHawk(config: HawkConfig, logger: Logger) {
   await waitReady(cacheRedis);
   const obs = await startObservability({ role: 'hawk', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['hawk'], logger });
   const { metrics } = obs;
-  const awsRunner = createAwsQueryRunner({ redis: cacheRedis, logger, cacheKeyPrefix: `${config.PLAINFRA_QUEUE_PREFIX}:ce-cache` });
+  const awsRunner = createAwsQueryRunner({
+    redis: cacheRedis,
+    logger,
+    cacheKeyPrefix: `${config.PLAINFRA_QUEUE_PREFIX}:ce-cache`,
+    ceBudget: { perQuestion: config.PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION, perDay: config.PLAINFRA_MAX_CE_REQUESTS_PER_DAY },
+  });
   // Every aws_query outcome is counted here, on its way back to the job.
   const runner: typeof awsRunner = {
     ...awsRunner,

@@ -39,6 +39,8 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
     model: config.PLAINFRA_MODEL,
     maxSteps: config.PLAINFRA_MAX_STEPS,
     docsBaseUrl: config.PLAINFRA_DOCS_URL,
+    maxDocsFetches: config.PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION,
+    transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
   };
   const worker = startWorker(
     'sentinel',

@@ -18,8 +18,11 @@ export async function followPages(
   maxPages: number,
   abortSignal: AbortSignal,
   onPage: (page: unknown) => void,
+  /** Runs before every request (page); throwing stops the call there (Cost Explorer's budget). */
+  beforeRequest?: () => Promise<void>,
 ): Promise<PageRun> {
   const paging = spec.paging;
+  if (beforeRequest) client = gated(client, beforeRequest);
   if (!paging) {
     onPage(await client.send(new spec.command(input), { abortSignal }));
     return { pages: 1, truncated: false };
@@ -51,4 +54,18 @@ export async function followPages(
     if (pages >= maxPages) return { pages, truncated: true };
     token = next;
   }
+}
+
+/**
+ * The client with `beforeRequest` run ahead of each send. The SDK's paginators check
+ * `client instanceof XClient`, so this is an object inheriting from the real client (not a copy),
+ * whose own `send` waits for the gate first.
+ */
+function gated(client: SdkClient, beforeRequest: () => Promise<void>): SdkClient {
+  const wrapped = Object.create(client) as SdkClient;
+  wrapped.send = async (...args: Parameters<SdkClient['send']>) => {
+    await beforeRequest();
+    return client.send(...args);
+  };
+  return wrapped;
 }

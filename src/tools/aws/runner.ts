@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { CeBudgetExceeded, CeBudgetUnavailable, CostExplorerBudget, DEFAULT_CE_BUDGET, type CeBudgetLimits } from './budget.js';
 import { CostExplorerCache, ttlSeconds } from './ce-cache.js';
 import { clientFor } from './clients.js';
 import { ListCollector } from './collector.js';
@@ -34,10 +35,15 @@ export interface AwsQueryRunnerOptions {
   /** Prefix of hawk's Redis keys (Cost Explorer cache). */
   cacheKeyPrefix: string;
   limits?: Partial<Limits>;
+  /** Cost Explorer requests per question and per workspace-day (hawk's PLAINFRA_MAX_CE_REQUESTS_*). */
+  ceBudget?: Partial<CeBudgetLimits>;
 }
 
 type ErrorOutcome = Extract<AwsQueryOutcome, { status: 'error' }>;
-type RegionResult = { region: string; pages: number; truncated: boolean; single?: Json } | { region: string; error: ErrorOutcome };
+type RegionResult =
+  | { region: string; pages: number; truncated: boolean; single?: Json }
+  | { region: string; error: ErrorOutcome }
+  | { region: string; budget: CeBudgetExceeded };
 
 function absentResult(spec: OperationSpec, err: unknown): Json | undefined {
   if (!spec.absentOn) return undefined;
@@ -58,6 +64,7 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const logger = opts.logger.child({ component: 'hawk-aws' });
   const cache = new CostExplorerCache(opts.redis, opts.cacheKeyPrefix, logger);
+  const budget = new CostExplorerBudget(opts.redis, opts.cacheKeyPrefix, { ...DEFAULT_CE_BUDGET, ...opts.ceBudget });
   let sts: STSClient | undefined;
   const policies = new Map<string, string>();
   const policyFor = (service: string) => {
@@ -110,6 +117,17 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
         return outcome;
       }
 
+      // Cost Explorer bills every request: each page is reserved against the budgets before it is sent.
+      let ceSpent = 0;
+      const budgetScope = { teamId: ctx.teamId, question: ctx.budgetQuestion ?? `${ctx.conversationId}:${ctx.turnId ?? ''}` };
+      const beforeRequest =
+        spec.service === 'ce'
+          ? async () => {
+              const refusal = await budget.reserve(budgetScope);
+              if (refusal) throw new CeBudgetExceeded(refusal, ceSpent);
+              ceSpent++;
+            }
+          : undefined;
       const fanOut = regions.length > 1;
       const collector = spec.list ? new ListCollector(spec.list, limits.maxItems) : undefined;
       const perRegion = await mapLimit(regions, limits.regionConcurrency, async (region): Promise<RegionResult> => {
@@ -119,12 +137,22 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
         });
         let single: Json | undefined;
         try {
-          const r = await followPages(spec, client, sdkInput, limits.maxPages, abort.signal, (page) => {
-            if (collector) collector.addPage(page, fanOut ? region : undefined);
-            else single = typeof spec.single === 'function' ? jsonSafe(spec.single(page)) : pick(page, spec.single!) ?? {};
-          });
+          const r = await followPages(
+            spec,
+            client,
+            sdkInput,
+            limits.maxPages,
+            abort.signal,
+            (page) => {
+              if (collector) collector.addPage(page, fanOut ? region : undefined);
+              else single = typeof spec.single === 'function' ? jsonSafe(spec.single(page)) : pick(page, spec.single!) ?? {};
+            },
+            beforeRequest,
+          );
           return { region, ...r, single };
         } catch (err) {
+          if (err instanceof CeBudgetExceeded) return { region, budget: err };
+          if (err instanceof CeBudgetUnavailable) return { region, error: { status: 'error', kind: 'throttled', retryable: true, message: err.message } };
           const absent = absentResult(spec, err);
           if (absent) return { region, pages: 1, truncated: false, single: absent };
           const e = abort.signal.aborted
@@ -135,8 +163,16 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
         }
       });
 
+      // Over budget (before the first page or mid-pagination): the call is refused; pages already
+      // paid for are reported so the audit row shows what the question spent.
+      const overBudget = perRegion.find((r): r is Extract<RegionResult, { budget: CeBudgetExceeded }> => 'budget' in r);
+      if (overBudget) {
+        const { refusal, pagesSpent } = overBudget.budget;
+        log.warn({ budget: refusal.which, limit: refusal.limit, pagesSpent }, 'hawk refused a Cost Explorer request over budget');
+        return { status: 'refused', reason: refusal.message, budget: { kind: 'ce', which: refusal.which, limit: refusal.limit, pagesSpent } };
+      }
       const failed = perRegion.filter((r): r is Extract<RegionResult, { error: ErrorOutcome }> => 'error' in r);
-      const done = perRegion.filter((r): r is Exclude<RegionResult, { error: ErrorOutcome }> => !('error' in r));
+      const done = perRegion.filter((r): r is Extract<RegionResult, { pages: number }> => 'pages' in r);
       if (done.length === 0) return failed[0].error;
 
       const pages = done.reduce((s, r) => s + r.pages, 0);

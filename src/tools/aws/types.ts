@@ -22,6 +22,11 @@ export interface QueryContext {
    * user gets its own AssumeRole, so CloudTrail's SourceIdentity names who asked.
    */
   turnId?: string;
+  /**
+   * What counts as one question for the Cost Explorer budget; default `conversationId:turnId`.
+   * A digest counts per account, so each account's fixed bundle fits the per-question budget.
+   */
+  budgetQuestion?: string;
 }
 
 /** What the model asked for through the `aws_query` tool. */
@@ -35,9 +40,18 @@ export interface AwsQueryInput {
 export type AwsQueryOutcome =
   | { status: 'ok'; result: unknown; cache: 'hit' | 'miss' | 'none'; pages: number; truncated: boolean; redactions: number }
   /** Not on the allowlist or bad params: `reason` is written for the model to read and correct itself. */
-  | { status: 'refused'; reason: string }
+  | { status: 'refused'; reason: string; budget?: BudgetRefusalInfo }
   /** `message` is written for a human (Slack admin) or the model; never contains credentials. */
   | { status: 'error'; kind: 'trust' | 'throttled' | 'aws' | 'timeout'; message: string; retryable: boolean };
+
+/** A refusal because a spend budget is used up. */
+export interface BudgetRefusalInfo {
+  kind: 'ce';
+  which: 'question' | 'day';
+  limit: number;
+  /** Pages of the refused call already requested before the budget ran out (mid-pagination). */
+  pagesSpent: number;
+}
 
 export interface Limits {
   /** Pages followed per region before stopping (the rest is reported as truncated). */

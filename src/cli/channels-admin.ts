@@ -1,0 +1,60 @@
+import type { AdminConfig } from '../config/index.js';
+import type { Db } from '../db/index.js';
+
+/**
+ * `plainfra channels unbind` and `plainfra channels list`. Loaded lazily by the CLI, like every
+ * command module, so the admin commands never pull in a role's SDKs.
+ */
+
+export async function channelsUnbind(
+  db: Db,
+  config: AdminConfig,
+  args: { teamId: string; channelId: string; accountName?: string; all: boolean },
+): Promise<number> {
+  const { unbindChannel, accountsForChannel } = await import('../accounts/index.js');
+  const result = await unbindChannel(db, args);
+  const where = args.channelId === '*' ? 'the workspace default (*)' : `channel ${args.channelId}`;
+  console.log(`${where} may no longer query ${result.removed.map((n) => `"${n}"`).join(', ')}; open threads lose ${result.removed.length === 1 ? 'it' : 'them'} at their next step`);
+  if (args.channelId !== '*') {
+    const stillReachable = (await accountsForChannel(db, { teamId: args.teamId, channelId: args.channelId, externallyShared: false })).map((a) => a.name);
+    if (stillReachable.length > 0) console.log(`it may still query: ${stillReachable.join(', ')}${result.remaining.length < stillReachable.length ? ' (some through the workspace default *)' : ''}`);
+    else console.log('it may not query any AWS account now: questions there get the "not allowed to query" reply');
+  }
+  if (result.digest) {
+    console.log(`its digest (${result.digest.cron} ${result.digest.tz}) stays and now covers: ${result.remaining.join(', ')}`);
+    return 0;
+  }
+  if (args.channelId === '*') return 0;
+  return removeSchedule(config, args.teamId, args.channelId);
+}
+
+/** The bot's sweep would drop the scheduler within minutes; removing it now means no digest fires meanwhile. */
+async function removeSchedule(config: AdminConfig, teamId: string, channelId: string): Promise<number> {
+  const { createRedis, Enqueuer, waitReady } = await import('../queues/index.js');
+  const producer = createRedis(config.REDIS_URL, 'producer');
+  try {
+    await waitReady(producer);
+    const enqueuer = new Enqueuer(producer, config.PLAINFRA_QUEUE_PREFIX);
+    try {
+      if (await enqueuer.removeDigestSchedule(teamId, channelId)) console.log(`its digest schedule was removed`);
+    } finally {
+      await enqueuer.close();
+    }
+    return 0;
+  } catch (err) {
+    // The bindings are gone (that is what grants access); only the schedule is late to follow.
+    console.error(
+      `plainfra: the bindings were removed, but the digest schedule could not be checked in Redis (${(err as Error).message}); ` +
+        `the bot drops it on its next sweep (within 5 minutes), and a digest that fires before then finds no account and posts nothing`,
+    );
+    return 1;
+  } finally {
+    producer.disconnect();
+  }
+}
+
+export async function channelsList(db: Db, teamId: string): Promise<number> {
+  const { listBindings, formatListing } = await import('../accounts/index.js');
+  console.log(formatListing(teamId, await listBindings(db, teamId)));
+  return 0;
+}
