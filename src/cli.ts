@@ -10,12 +10,15 @@ import { createLogger } from './log/index.js';
 
 const USAGE = `usage: plainfra <command>
 
-  migrate                                   apply SQL migrations to DATABASE_URL
+  migrate [--no-roles]                      apply SQL migrations to DATABASE_URL (the owner's), create or
+                                            update the per-process logins (PLAINFRA_DB_ROLE_PREFIX,
+                                            PLAINFRA_DB_PASSWORD_BOT|HAWK|SENTINEL)
   bot | hawk | sentinel                     run one process role
   accounts add --team T --name NAME --role-arn ARN [--regions r1,r2]
   accounts verify --team T --name NAME      check the role trust, ExternalId and denials
   channels bind --team T --channel C --account NAME [--digest CRON --tz TZ]
   audit --thread CHANNEL:THREAD_TS [--json] print one conversation's audit trail
+  audit verify [--since DATE] [--json]      recompute every hash chain; exit 1 at any broken link
   digest --team T --channel C --now         post that channel's cost + security digest now
   policy check FILE [--strict] [--json]     lint an IAM policy or CloudFormation template`;
 
@@ -72,9 +75,24 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     case 'migrate':
       return withAdminDb(async (db) => {
-        const { runMigrations } = await import('./db/index.js');
+        const { values } = flags([sub, ...rest].filter((a): a is string => a !== undefined), { 'no-roles': { type: 'boolean' } });
+        const { runMigrations, applyRoles, formatAppliedRoles } = await import('./db/index.js');
         await runMigrations(db);
         console.log('migrations applied');
+        if (values['no-roles']) return 0;
+        const config = loadConfig('admin');
+        const applied = await applyRoles(db, {
+          prefix: config.PLAINFRA_DB_ROLE_PREFIX,
+          passwords: { bot: config.PLAINFRA_DB_PASSWORD_BOT, hawk: config.PLAINFRA_DB_PASSWORD_HAWK, sentinel: config.PLAINFRA_DB_PASSWORD_SENTINEL },
+        }).catch((err: Error & { code?: string }) => {
+          if (err.code === '42501') {
+            throw Object.assign(new Error(
+              `could not create the process logins (${err.message}): run plainfra migrate with a DATABASE_URL whose user owns the database and has CREATEROLE, or pass --no-roles and create them yourself (docs/architecture.md, "Database roles")`,
+            ), { name: 'MigrateError' });
+          }
+          throw err;
+        });
+        console.log(formatAppliedRoles(applied, config.DATABASE_URL));
         return 0;
       });
     case 'accounts': {
@@ -120,6 +138,17 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'audit': {
+      if (sub === 'verify') {
+        const { values } = flags(rest, { since: { type: 'string' }, json: { type: 'boolean' } });
+        const since = values.since === undefined ? undefined : new Date(String(values.since));
+        if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since "${String(values.since)}" is not a date (e.g. 2026-11-01)`);
+        return withAdminDb(async (db) => {
+          const { verifyAuditChains, formatVerifyResult } = await import('./audit/index.js');
+          const result = await verifyAuditChains(db, { since });
+          console.log(values.json ? JSON.stringify(result, null, 2) : formatVerifyResult(result));
+          return result.breaks.length === 0 ? 0 : 1;
+        });
+      }
       const { values } = flags([sub, ...rest].filter((a): a is string => a !== undefined), { thread: { type: 'string' }, json: { type: 'boolean' } }, ['thread']);
       const m = /^([A-Z0-9]+):(\d+\.\d+)$/.exec(String(values.thread));
       if (!m) throw new UsageError('--thread must be CHANNEL:THREAD_TS, e.g. C0123ABCD:1732540000.000100');
@@ -184,7 +213,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ConfigError) console.error(err.message);
     else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`plainfra: ${(err as Error).message}\n\n${USAGE}`);
-    else if (['AccountsError', 'PolicyInputError'].includes((err as Error).name)) console.error(`plainfra: ${(err as Error).message}`);
+    else if (['AccountsError', 'PolicyInputError', 'MigrateError'].includes((err as Error).name)) console.error(`plainfra: ${(err as Error).message}`);
     else console.error(`plainfra: ${(err as Error).stack ?? String(err)}`);
     process.exitCode = err instanceof ConfigError || err instanceof UsageError ? 2 : 1;
   },

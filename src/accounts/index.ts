@@ -3,10 +3,12 @@ export {
   addAccount,
   bindChannel,
   accountsForChannel,
+  externalIdOf,
   newExternalId,
   AccountsError,
   type AddAccountInput,
   type BindInput,
   type ChannelScope,
   type BoundAccount,
+  type AccountWithSecret,
 } from './manage.js';
