@@ -101,6 +101,9 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
  * so the asker gets an answer instead of silence.
  */
 export async function abandonHawkJob(deps: HawkDeps, job: HawkJob, err: Error): Promise<void> {
+  // A job hawk refused (forged, or for a closed turn) has no turn to hand back: it stays failed.
+  const scope = await deriveScope(deps.db, job).catch(() => undefined);
+  if (scope && 'refusal' in scope) throw err;
   for (const call of job.calls) {
     await recordAudit(deps.db, {
       conversationId: job.conversationId,
