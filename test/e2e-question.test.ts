@@ -174,7 +174,7 @@ describe('plainfra end to end', () => {
     sentinel = spawnPlainfra(['sentinel'], env.sentinel);
     await Promise.all([bot.waitForOutput(/bot ready|listening/i, 60_000), hawk.waitForOutput(/hawk ready/, 60_000), sentinel.waitForOutput(/sentinel ready/, 60_000)]);
     sentinelQueue = new Queue('sentinel', { connection: { url: REDIS_URL }, prefix });
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.all([bot, hawk, sentinel].filter(Boolean).map((p) => p.stop()));
