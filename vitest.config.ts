@@ -8,7 +8,7 @@ export default defineConfig({
     // queue prefix, but end-to-end files spawn processes, so keep file parallelism modest.
     fileParallelism: true,
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 90_000,
+    hookTimeout: 180_000,
   },
 });

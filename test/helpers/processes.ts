@@ -25,7 +25,7 @@ export function spawnPlainfra(args: string[], env: Record<string, string>): Role
   return {
     proc,
     output: () => out,
-    async waitForOutput(pattern, timeoutMs = 20_000) {
+    async waitForOutput(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(out)) {
         if (proc.exitCode !== null) throw new Error(`plainfra ${args.join(' ')} exited (${proc.exitCode}) before ${pattern}:\n${out}`);
@@ -61,7 +61,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -75,7 +75,7 @@ export async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined
  * Like runPlainfra, without blocking this process: needed when the command talks to a fake server
  * that runs inside the test process (spawnSync would freeze the fake and deadlock).
  */
-export async function runPlainfraAsync(args: string[], env: Record<string, string>, timeoutMs = 30_000) {
+export async function runPlainfraAsync(args: string[], env: Record<string, string>, timeoutMs = 90_000) {
   const p = spawnPlainfra(args, env);
   const timer = setTimeout(() => p.proc.kill('SIGKILL'), timeoutMs);
   let stdout = '';
