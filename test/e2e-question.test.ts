@@ -304,7 +304,8 @@ describe('plainfra end to end', () => {
     await waitFor(() => (slack.uploads.length > 0 ? true : undefined), 10_000, 'the chart upload');
     const ts = String(post.response.ts);
     // The conversation adopts the digest's thread right after the last part is posted.
-    await waitFor(() => (runPlainfra(['audit', '--thread', `${CHANNEL}:${ts}`], base).stdout.includes('message_out') ? true : undefined), 30_000, 'the digest thread to be adopted');
+    // Asynchronously: a blocking spawn would also stall the fake Slack the bot is still talking to.
+    await waitFor(async () => ((await runPlainfraAsync(['audit', '--thread', `${CHANNEL}:${ts}`], base)).stdout.includes('message_out') ? true : undefined), 60_000, 'the digest thread to be adopted');
     const trail = auditKinds(ts);
     expect(trail.filter((e) => e.kind === 'tool_call')).toHaveLength(6);
     expect(trail.filter((e) => e.kind === 'tool_result')).toHaveLength(6);
