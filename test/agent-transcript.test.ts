@@ -1,18 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { buildTranscript } from '../src/agents/index.js';
 import { unsupportedNumbers } from '../src/agents/numbers.js';
-import type { AuditRow } from '../src/audit/index.js';
+import { parseAuditRow, type AuditEvent } from '../src/audit/index.js';
 
 let id = 0;
-const row = (kind: string, payload: Record<string, unknown>): AuditRow => ({
-  id: ++id,
-  createdAt: new Date(),
-  conversationId: 'c',
-  actor: 'x',
-  kind,
-  stepKey: null,
-  payload,
-});
+/** A trail row as readTrail returns it: parsed against the event catalogue (steps default to 0). */
+const row = (kind: string, payload: Record<string, unknown>): AuditEvent => {
+  const parsed = parseAuditRow({ id: ++id, createdAt: new Date(), conversationId: 'c', actor: 'sentinel', kind, stepKey: null, payload: { step: 0, ...payload } });
+  if (!parsed.ok) throw new Error(parsed.invalid.problems);
+  return parsed.event;
+};
 
 describe('transcript from the audit trail', () => {
   it('pairs every tool_use with its result and carries earlier turns into a follow-up', () => {

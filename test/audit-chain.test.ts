@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalContent, GENESIS_HASH, pruneExpired, readTrail, recordAudit, verifyAuditChains } from '../src/audit/index.js';
+import { canonicalContent, GENESIS_HASH, pruneExpired, readTrailRows, recordAudit, verifyAuditChains } from '../src/audit/index.js';
 import { closeDb, connectDb, conversations } from '../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { runPlainfra } from './helpers/processes.js';
@@ -24,13 +24,11 @@ describe('audit hash chain', () => {
   async function turn(conversationId: string, n: number) {
     const ids: number[] = [];
     for (let i = 0; i < n; i++) {
-      const { row } = await recordAudit(t.db, {
-        conversationId,
-        actor: i === 0 ? 'bot' : 'sentinel',
-        kind: i === 0 ? 'message_in' : 'llm_response',
-        stepKey: i % 2 ? `llm:1:${i}` : undefined,
-        payload: { text: `wie viel kostet 🐘 "prod"? ${i}`, n: i, nested: { b: [1, 2.50, null], a: true }, 'key with spaces': 'x' },
-      });
+      const payload = { text: `wie viel kostet 🐘 "prod"? ${i}`, n: i, nested: { b: [1, 2.50, null], a: true }, 'key with spaces': 'x' };
+      const { row } =
+        i === 0
+          ? await recordAudit(t.db, { conversationId, actor: 'bot', kind: 'message_in', payload })
+          : await recordAudit(t.db, { conversationId, actor: 'sentinel', kind: 'error', stepKey: i % 2 ? `err:1:${i}` : undefined, payload: { ...payload, message: payload.text } });
       ids.push(row.id);
     }
     return ids;
@@ -64,12 +62,12 @@ describe('audit hash chain', () => {
     const writers = Array.from({ length: 6 }, () => connectDb(t.url, 2));
     try {
       await Promise.all(
-        writers.flatMap((db, w) => Array.from({ length: 5 }, (_, i) => recordAudit(db, { conversationId: c, actor: 'hawk', kind: 'tool_result', payload: { w, i } }))),
+        writers.flatMap((db, w) => Array.from({ length: 5 }, (_, i) => recordAudit(db, { conversationId: c, actor: 'hawk', kind: 'error', payload: { w, i } }))),
       );
     } finally {
       await Promise.all(writers.map((db) => closeDb(db)));
     }
-    const trail = await readTrail(t.db, c);
+    const trail = await readTrailRows(t.db, c);
     expect(trail).toHaveLength(30);
     const hashes = new Set(trail.map((r) => (r as unknown as { prevHash: string }).prevHash));
     expect(hashes.size).toBe(30); // no two rows claim the same predecessor: the chain did not fork

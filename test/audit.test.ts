@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pruneExpired, readTrail, recordAudit } from '../src/audit/index.js';
+import { pruneExpired, readTrail, readTrailRows, recordAudit } from '../src/audit/index.js';
 import { resumeStrandedTurns } from '../src/workers/maintenance.js';
 import pino from 'pino';
 import { conversations, slackEvents } from '../src/db/index.js';
@@ -23,12 +23,12 @@ describe('audit trail', () => {
   afterAll(() => t.drop());
 
   it('writes a step once however often it is retried', async () => {
-    const a = await recordAudit(t.db, { conversationId, actor: 'hawk', kind: 'tool_call', stepKey: 'call:1:x', payload: { n: 1 } });
-    const b = await recordAudit(t.db, { conversationId, actor: 'hawk', kind: 'tool_call', stepKey: 'call:1:x', payload: { n: 2 } });
+    const a = await recordAudit(t.db, { conversationId, actor: 'hawk', kind: 'tool_call', stepKey: 'call:1:x', payload: { turnId: '1', toolUseId: 'x', n: 1 } });
+    const b = await recordAudit(t.db, { conversationId, actor: 'hawk', kind: 'tool_call', stepKey: 'call:1:x', payload: { turnId: '1', toolUseId: 'x', n: 2 } });
     expect(a.created).toBe(true);
     expect(b.created).toBe(false);
     expect(b.row.id).toBe(a.row.id);
-    expect(b.row.payload).toEqual({ n: 1 });
+    expect(b.row.payload).toEqual({ turnId: '1', toolUseId: 'x', n: 1 });
   });
 
   it('accepts only the documented actors and kinds', async () => {
@@ -67,8 +67,8 @@ describe('audit trail', () => {
     const before = (await readTrail(t.db, conversationId)).length;
     const result = await pruneExpired(t.db);
     expect(result).toEqual({ auditRows: 1, conversations: 1, slackEvents: 1 });
-    expect(await readTrail(t.db, digest!.id)).toHaveLength(1);
-    expect(await readTrail(t.db, old!.id)).toEqual([]);
+    expect(await readTrailRows(t.db, digest!.id)).toHaveLength(1);
+    expect(await readTrailRows(t.db, old!.id)).toEqual([]);
     expect((await readTrail(t.db, conversationId)).length).toBe(before);
     // And outside the retention job, DELETE is still refused.
     await expect(t.db.execute(sql`DELETE FROM audit_events`)).rejects.toThrow();
@@ -168,7 +168,7 @@ describe('admin CLI', () => {
   it('prints a thread\'s trail oldest first, as text or JSON', async () => {
     const [c] = await t.db.insert(conversations).values({ teamId: 'T1', channelId: 'C0AUD1', threadTs: '1764000000.000100', startedBy: 'U1' }).returning();
     await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_in', payload: { text: 'first' } });
-    await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_out', payload: { text: 'second' } });
+    await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_out', payload: { turnId: '1', text: 'second' } });
     const json = runPlainfra(['audit', '--thread', 'C0AUD1:1764000000.000100', '--json'], env);
     const events = JSON.parse(json.stdout) as Record<string, unknown>[];
     expect(events.map((e) => e.kind)).toEqual(['message_in', 'message_out']);

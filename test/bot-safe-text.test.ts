@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeSlack, markdownToMrkdwn, safeSlackText, splitMessage } from '../src/bot/index.js';
+import { MAX_UNTRUSTED_CHARS, escapeSlack, markdownToMrkdwn, safeSlackText, splitMessage, stripMention } from '../src/bot/index.js';
 
 const ZWSP = '\u200B';
 
@@ -35,17 +35,18 @@ describe('bot › safe text', () => {
   it('does not let model links become clickable disguised links or mentions', () => {
     const out = safeSlackText('Details: <https://evil.example/steal|AWS console> and <mailto:x@evil.example|support>');
     expect(hasSlackControl(out)).toBe(false);
-    expect(out).toContain('&lt;`https://evil.example/steal`|AWS console&gt;');
+    expect(out).toContain('&lt;hxxps://evil[.]example/steal|AWS console&gt;');
+    expect(out).toContain('&lt;mailto[:]x@evil[.]example|support&gt;');
   });
 
-  it('keeps AWS links clickable but shows any other URL as code, one click further from phishing', () => {
+  it('keeps AWS links clickable and defangs any other URL (see bot-links.test.ts)', () => {
     expect(safeSlackText('Docs: https://docs.aws.amazon.com/cost-management/latest/APIReference/ now')).toBe(
       'Docs: https://docs.aws.amazon.com/cost-management/latest/APIReference/ now',
     );
     expect(safeSlackText('Re-authenticate at https://aws.amazon.com.evil.example/login')).toBe(
-      'Re-authenticate at `https://aws.amazon.com.evil.example/login`',
+      'Re-authenticate at hxxps://aws[.]amazon[.]com[.]evil[.]example/login',
     );
-    expect(safeSlackText('already `https://x.example` code')).toBe('already `https://x.example` code');
+    expect(safeSlackText('already `https://x.example` code')).toBe('already `hxxps://x[.]example` code');
   });
 
   it('drops invisible characters that could hide text from readers but not from other bots', () => {
@@ -55,7 +56,7 @@ describe('bot › safe text', () => {
 
   it('turns markdown links into visible "label (url)" text, never <url|label>', () => {
     const out = safeSlackText('See [the bill](https://evil.example/x) now');
-    expect(out).toBe('See the bill (`https://evil.example/x`) now');
+    expect(out).toBe('See the bill (hxxps://evil[.]example/x) now');
     expect(out).not.toContain('<');
   });
 
@@ -70,8 +71,8 @@ describe('bot › safe text', () => {
     expect(out).toBe(`@${ZWSP}channel heads up, @${ZWSP}here too; (@${ZWSP}everyone) *@${ZWSP}here*`);
   });
 
-  it('leaves e-mail addresses alone', () => {
-    expect(safeSlackText('write to ops@example.com')).toBe('write to ops@example.com');
+  it('does not break e-mail addresses into mentions (their domain is defanged like any other)', () => {
+    expect(safeSlackText('write to ops@example.com')).toBe('write to ops@example[.]com');
   });
 
   it('drops bidi overrides and invisible characters that could disguise text', () => {
@@ -95,6 +96,65 @@ describe('bot › safe text', () => {
   it('neutralises mentions hidden in AWS data (tag values, resource names)', () => {
     const aws = JSON.stringify({ Tags: [{ Key: 'Owner', Value: '<!channel> <@U0ADMIN>' }] });
     expect(hasSlackControl(safeSlackText(aws))).toBe(false);
+  });
+});
+
+/**
+ * The bot has one event loop: a sanitiser that backtracks on crafted model text would stop it acking
+ * Slack. Each shape below made a regex of the old sanitiser (or of splitMessage / stripMention)
+ * super-linear; now every one is processed in linear time.
+ */
+describe('bot › sanitising time is linear in the input', () => {
+  const N = 20_000;
+  const fill = (unit: string, prefix = '', suffix = '') => prefix + unit.repeat(Math.ceil((N - prefix.length - suffix.length) / unit.length)).slice(0, N - prefix.length - suffix.length) + suffix;
+  const shapes: Record<string, string> = {
+    'heading with a long run of spaces': fill(' ', '# a', 'b'),
+    'many heading lines': fill(`# a${' '.repeat(300)}b\n`),
+    'unclosed **bold**': fill('**a '),
+    'unclosed __bold__': fill('__a '),
+    'unclosed [links](': fill('['),
+    'link-like [a](b c': fill('[a]( b c'),
+    'dotted labels': fill('a.'),
+    'dotted labels with a scheme': fill('a.', 'https://'),
+    'schemes': fill('a://'),
+    'colons': fill('a:'),
+    'backticks': fill('`a'),
+    'at-signs': fill('@'),
+    'spaces before a word': fill(' ', '', 'x'),
+    'one-line fences': fill('```x```\n'),
+    'entities': fill('&<>'),
+  };
+  it.each(Object.entries(shapes))('%s (20 000 characters) in well under 100 ms', (_name, text) => {
+    expect(text.length).toBe(N);
+    // CPU time of this process (what a stalled event loop costs), best of three: the machine running
+    // the suite is shared, and wall time would measure the neighbours. The old sanitiser took ~20 s
+    // of CPU on the first shape at 3 000 characters.
+    let best = Infinity;
+    let out = '';
+    for (let run = 0; run < 3; run++) {
+      const start = process.cpuUsage();
+      out = safeSlackText(text);
+      splitMessage(out);
+      const used = process.cpuUsage(start);
+      best = Math.min(best, (used.user + used.system) / 1000);
+    }
+    expect(out.length).toBeGreaterThan(0);
+    expect(best).toBeLessThan(50);
+  });
+
+  it('caps untrusted text before sanitising and says it was cut', () => {
+    const out = safeSlackText('x'.repeat(MAX_UNTRUSTED_CHARS * 3));
+    expect(out.length).toBeLessThan(MAX_UNTRUSTED_CHARS + 100);
+    expect(out).toMatch(/cut at 12,000 characters\)_$/);
+    expect(MAX_UNTRUSTED_CHARS).toBe(12_000);
+  });
+
+  it('stripMention is linear on a flood of unclosed mentions', () => {
+    const text = '<@U0BOT|'.repeat(40_000 / 8);
+    const start = process.cpuUsage();
+    expect(stripMention(`<@U0BOT|plainfra> what did EC2 cost? ${text}`, 'U0BOT')).toMatch(/^what did EC2 cost\? </);
+    const used = process.cpuUsage(start);
+    expect((used.user + used.system) / 1000).toBeLessThan(50);
   });
 });
 

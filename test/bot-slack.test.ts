@@ -30,6 +30,8 @@ const SHARED_EXPLICIT = 'C0SHAREDX';
 const SHARED_DEFAULT_ONLY = 'C0SHAREDD';
 const UNBOUND = 'C0NOBIND';
 const ALICE = 'U0ALICE';
+/** A self-hosted docs site: the bot must keep its links, and only its links besides AWS's. */
+const DOCS_URL = 'https://handbook.example.org/aws';
 
 let tdb: TestDatabase;
 let db: Db;
@@ -132,6 +134,7 @@ beforeAll(async () => {
     SLACK_BOT_USER_ID: BOT_USER,
     PORT: '0',
     PLAINFRA_JOB_LOCK_MS: '5000',
+    PLAINFRA_DOCS_URL: DOCS_URL,
   });
   bot = await runBot(config, createLogger('bot', process.env.TEST_LOG_LEVEL ?? 'silent'));
   baseUrl = `http://127.0.0.1:${bot.port}`;
@@ -451,6 +454,27 @@ describe('bot › replies', () => {
     // The progress reaction comes off.
     await slack.waitFor('reactions.remove', (c) => c.args.timestamp === turn.ts);
     expect(slack.reactionsOn(BOUND, turn.ts)).not.toContain('hourglass_flowing_sand');
+  });
+
+  it('posts links only to AWS hosts and the PLAINFRA_DOCS_URL host; every other URL and domain arrives defanged', async () => {
+    const turn = await acceptedTurn('where do I log in?');
+    const job: ReplyJob = {
+      conversationId: turn.conversationId,
+      turnId: turn.turnId,
+      text:
+        '```x```\nLog in at https://evil.example/phish or www.evil.example/login (files on attacker-bucket.s3.amazonaws.com).\n' +
+        'Console: https://us-east-1.console.aws.amazon.com/ec2/home · guide: https://handbook.example.org/aws/ec2 · ' +
+        '[AWS docs](https://docs.aws.amazon.com/ec2/) · <https://evil.example/x|the console>',
+      outcome: 'answer',
+    };
+    await enqueuer.add('replies', job);
+    const post = await slack.waitFor('chat.postMessage', (c) => c.args.channel === BOUND && c.args.thread_ts === turn.ts);
+    expect(String(post.args.text)).toBe(
+      '```x```\nLog in at hxxps://evil[.]example/phish or www[.]evil[.]example/login (files on attacker-bucket[.]s3[.]amazonaws[.]com).\n' +
+        'Console: https://us-east-1.console.aws.amazon.com/ec2/home · guide: https://handbook.example.org/aws/ec2 · ' +
+        'AWS docs (https://docs.aws.amazon.com/ec2/) · &lt;hxxps://evil[.]example/x|the console&gt;',
+    );
+    expect(post.args).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false' });
   });
 
   it('posts the same reply job once, even when it is delivered again under another job id', async () => {

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsForChannel, addAccount, bindChannel, externalIdOf } from '../src/accounts/index.js';
-import { pruneExpired, readTrail, recordAudit } from '../src/audit/index.js';
+import { pruneExpired, readTrail, readTrailRows, recordAudit } from '../src/audit/index.js';
 import { acceptQuestion } from '../src/bot/index.js';
 import { applyRoles, checkProcessLogin, closeDb, connectDb, conversations, type Db, type ProcessRole } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
@@ -172,8 +172,8 @@ describe('a Postgres role per process', () => {
     // Asked to keep only one day, the function still keeps 90 for a process role.
     const result = await pruneExpired(dbs.bot, { conversationDays: 1, reportDays: 1, slackEventDays: 1 });
     expect(result.auditRows).toBe(1);
-    expect(await readTrail(t.db, old!.id)).toEqual([]);
-    expect(await readTrail(t.db, recent!.id)).toHaveLength(1);
+    expect(await readTrailRows(t.db, old!.id)).toEqual([]);
+    expect(await readTrailRows(t.db, recent!.id)).toHaveLength(1);
   });
 
   it('warns at start when a process logs in as the owner, and not with its own login', async () => {

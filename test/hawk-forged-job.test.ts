@@ -116,7 +116,7 @@ describe('forged hawk jobs', () => {
 
   it('drops a job whose turn is not a bot-written message_in, audits why, and hands nothing to the sentinel', async () => {
     const q = await question();
-    const { row: notAQuestion } = await recordAudit(t.db, { conversationId: q.conversationId, actor: 'sentinel', kind: 'llm_response', payload: { text: 'x' } });
+    const { row: notAQuestion } = await recordAudit(t.db, { conversationId: q.conversationId, actor: 'sentinel', kind: 'llm_response', payload: { turnId: q.turnId, step: 0, content: [{ type: 'text', text: 'x' }] } });
     expect(await forge({ conversationId: q.conversationId, turnId: String(notAQuestion.id), calls: [{ toolUseId: 'toolu_f4', input: CE }] })).toBe('failed');
     expect(aws.requests).toHaveLength(0);
     const refused = (await readTrail(t.db, q.conversationId)).filter((r) => r.kind === 'refused');
@@ -127,7 +127,7 @@ describe('forged hawk jobs', () => {
 
   it('drops a job for a turn that is already answered, and one for a conversation that does not exist', async () => {
     const q = await question();
-    await recordAudit(t.db, { conversationId: q.conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${q.turnId}`, payload: { text: 'done' } });
+    await recordAudit(t.db, { conversationId: q.conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${q.turnId}`, payload: { turnId: q.turnId, text: 'done' } });
     expect(await forge({ ...q, calls: [{ toolUseId: 'toolu_f5', input: CE }] })).toBe('failed');
     expect(await forge({ conversationId: '00000000-0000-4000-8000-000000000001', turnId: q.turnId, calls: [{ toolUseId: 'toolu_f6', input: CE }] })).toBe('failed');
     expect(aws.requests).toHaveLength(0);

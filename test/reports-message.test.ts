@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { linkPolicy } from '../src/bot/index.js';
 import { reportMessage } from '../src/bot/report-message.js';
 import {
   REPORT_NARRATIVE_INSTRUCTIONS, computeReport, formatAmount, formatDelta, formatMoney, formatPct, reportForModel, type BundleResult, type Report,
@@ -50,11 +51,39 @@ describe('reportMessage', () => {
       expect(t).not.toMatch(/(^|\s)@(channel|here)\b/);
     }
     const joined = texts(msg.blocks).join('\n');
-    expect(joined).toContain('&lt;!channel&gt; &lt;@U1&gt; &lt;https://evil|x&gt;');
+    expect(joined).toContain('&lt;!channel&gt; &lt;@U1&gt; &lt;hxxps://evil|x&gt;');
     expect(joined).toContain('Amazon EC2 &amp; &lt;Friends&gt;');
     expect(joined).toContain('*Costs rose*');
     // A resource id cannot close its inline code early.
     expect(joined).toContain('`arn:aws:s3:::b &lt;!here&gt;`');
+  });
+
+  it('defangs every link from AWS or the model (Marketplace names, titles, resources, problems, narrative); AWS and docs links stay', () => {
+    const report = computeReport('acme-prod', TODAY, {
+      cost_this: ok(costResult([['Evil Corp www.evil.example/pay', 10], ['AWS Lambda', 5]])),
+      cost_prev: ok(costResult([['Evil Corp www.evil.example/pay', 8], ['AWS Lambda', 5]])),
+      anomalies: ok({ count: 1, items: [{ AnomalyId: 'a1', DimensionValue: 'see https://evil.example/a', Impact: { TotalImpact: 3 } }] }),
+      findings: ok({ count: 1, by: { severity: { CRITICAL: 1 } }, items: [] }),
+      new_critical: ok({
+        count: 1,
+        by: { severity: { CRITICAL: 1 } },
+        items: [{ Title: 'Re-auth at https://evil.example/login', Severity: { Label: 'CRITICAL' }, Resources: [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::login.evil.example' }] }],
+      }),
+    });
+    report.problems.push('Security Hub: see evil.example/status');
+    const links = linkPolicy('https://handbook.example.org/aws');
+    const msg = reportMessage(report, 'Pay at https://evil.example/pay; docs https://docs.aws.amazon.com/x and https://handbook.example.org/aws/y', links);
+    const all = [msg.text, ...texts(msg.blocks)].join('\n');
+    expect(all).not.toMatch(/https?:\/\/(?!docs\.aws\.amazon\.com\/|handbook\.example\.org\/)/);
+    expect(all).not.toMatch(/evil\.example/);
+    expect(all).toContain('Evil Corp www[.]evil[.]example/pay');
+    expect(all).toContain('see hxxps://evil[.]example/a');
+    expect(all).toContain('Re-auth at hxxps://evil[.]example/login — `arn:aws:s3:::login[.]evil[.]example`');
+    expect(all).toContain('Security Hub: see evil[.]example/status');
+    expect(all).toContain('Pay at hxxps://evil[.]example/pay; docs https://docs.aws.amazon.com/x and https://handbook.example.org/aws/y');
+    // The table still lines up with the wider defanged name.
+    const table = /```\n([\s\S]*?)\n```/.exec(all)![1]!.split('\n');
+    expect(new Set(table.map((l) => l.replace(/&(amp|lt|gt);/g, '_').length)).size).toBe(1);
   });
 
   it('keeps Slack limits: ≤ 50 blocks, sections ≤ 3000 characters, header ≤ 150', () => {

@@ -8,6 +8,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export class AccountsError extends Error {
   override readonly name = 'AccountsError';
+  /** Stable: the CLI prints errors with this code as they are (the message is for the operator). */
+  readonly code = 'accounts';
 }
 
 /**

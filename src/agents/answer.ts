@@ -1,4 +1,4 @@
-import type { AuditRow } from '../audit/index.js';
+import { isKind, type AuditEvent } from '../audit/index.js';
 import { toolResultOf } from './transcript.js';
 import type { LlmError } from './llm.js';
 import { unsupportedNumbers } from './numbers.js';
@@ -9,10 +9,11 @@ import { unsupportedNumbers } from './numbers.js';
  * A role that cannot be assumed is an admin's problem the model may paraphrase away; hawk's
  * checklist (role, trust principal, ExternalId, deploy command) is appended to the reply verbatim.
  */
-export function setupProblemNote(trail: AuditRow[], turnId: string, externallyShared = false): string {
+export function setupProblemNote(trail: AuditEvent[], turnId: string, externallyShared = false): string {
   const messages = new Set(
     trail
-      .filter((r) => r.kind === 'tool_result' && r.payload.turnId === turnId && r.payload.kind === 'trust')
+      .filter(isKind('tool_result'))
+      .filter((r) => r.payload.turnId === turnId && r.payload.kind === 'trust')
       .map((r) => String(r.payload.message)),
   );
   if (messages.size === 0) return '';
@@ -23,9 +24,9 @@ export function setupProblemNote(trail: AuditRow[], turnId: string, externallySh
 }
 
 /** Sources an answer's numbers may come from: this conversation's tool results and questions. */
-export function checkNumbers(trail: AuditRow[], answer: string): string[] {
+export function checkNumbers(trail: AuditEvent[], answer: string): string[] {
   const sources = trail.flatMap((r) => {
-    if (r.kind === 'message_in') return [String((r.payload as { text?: string }).text ?? '')];
+    if (r.kind === 'message_in') return [r.payload.text];
     const res = toolResultOf(r);
     return res ? [res.content] : [];
   });

@@ -1,5 +1,4 @@
-import type { AuditRow } from '../audit/index.js';
-import { recordAudit } from '../audit/index.js';
+import { isKind, recordAudit, stepKey, type AuditEvent, type ContentBlock } from '../audit/index.js';
 import { accountsForChannel } from '../accounts/index.js';
 import type { SentinelJob } from '../queues/index.js';
 import {
@@ -30,15 +29,15 @@ export async function runReportStep(
   conv: { teamId: string; channelId: string; externallyShared: boolean },
   attempt: { number: number; isFinal: boolean },
   /** The conversation's trail, as the caller just read it. */
-  trail: AuditRow[],
+  trail: AuditEvent[],
 ): Promise<void> {
-  const messageIn = trail.find((r) => r.kind === 'message_in' && String(r.id) === job.turnId);
+  const messageIn = trail.filter(isKind('message_in')).find((r) => String(r.id) === job.turnId);
   const today = dayOf(messageIn?.createdAt ?? new Date());
   // The accounts are fixed when the digest is taken (intake records them), so a binding changed
   // between steps, or a sweep resuming the turn later, cannot make step 1 wait for calls never made.
-  const recorded = (messageIn?.payload as { accounts?: unknown } | undefined)?.accounts;
-  const names = Array.isArray(recorded)
-    ? recorded.map(String)
+  const recorded = messageIn?.payload.accounts;
+  const names = recorded
+    ? recorded
     : (await accountsForChannel(deps.db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared })).map((a) => a.name);
   const accounts = names.slice(0, MAX_ACCOUNTS_PER_DIGEST);
   const left = names.length - accounts.length;
@@ -81,14 +80,17 @@ function dayOf(d: Date): Date {
 }
 
 /** The bundle's results for one account; a missing one means hawk has not finished (retry later). */
-function bundleResults(trail: AuditRow[], turnId: string, account: string, today: Date): Record<string, BundleResult> {
+function bundleResults(trail: AuditEvent[], turnId: string, account: string, today: Date): Record<string, BundleResult> {
   const out: Record<string, BundleResult> = {};
   for (const { key } of reportBundle(account, today)) {
     const id = callId(account, key);
-    const row = trail.find((r) => (r.kind === 'tool_result' || r.kind === 'refused') && r.payload.turnId === turnId && r.payload.toolUseId === id);
+    const row = trail.filter(isKind('tool_result', 'refused')).find((r) => r.payload.turnId === turnId && r.payload.toolUseId === id);
     if (!row) throw new StepNotReady(`digest result ${id} not recorded yet`);
-    const p = row.payload as { status?: string; result?: unknown; message?: string; reason?: string };
-    out[key] = row.kind === 'tool_result' && p.status === 'ok' ? { ok: true, result: p.result } : { ok: false, message: String(p.message ?? p.reason ?? 'not available') };
+    const p = row.payload;
+    out[key] =
+      row.kind === 'tool_result' && row.payload.status === 'ok'
+        ? { ok: true, result: row.payload.result }
+        : { ok: false, message: String(p.message ?? p.reason ?? 'not available') };
   }
   return out;
 }
@@ -99,9 +101,9 @@ async function narrate(
   job: SentinelJob,
   tables: string,
   attempt: { number: number; isFinal: boolean },
-  trail: AuditRow[],
+  trail: AuditEvent[],
 ): Promise<string | undefined> {
-  const stored = trail.find((r) => r.stepKey === `llm:${job.turnId}:${job.step}`);
+  const stored = trail.filter(isKind('llm_response')).find((r) => r.stepKey === stepKey.llm(job.turnId, job.step));
   if (stored) return textOf(stored.payload.content);
   const request = {
     model: deps.model,
@@ -123,7 +125,7 @@ async function narrate(
       conversationId: job.conversationId,
       actor: 'sentinel',
       kind: 'llm_response',
-      stepKey: `llm:${job.turnId}:${job.step}`,
+      stepKey: stepKey.llm(job.turnId, job.step),
       payload: { turnId: job.turnId, step: job.step, id: response.id, model: response.model, stopReason: response.stopReason, usage: response.usage, content: response.content },
     });
     return textOf(response.content);
@@ -140,10 +142,10 @@ async function narrate(
   }
 }
 
-function textOf(content: unknown): string {
-  return (Array.isArray(content) ? content : [])
-    .filter((b: { type?: string }) => b.type === 'text')
-    .map((b: { text?: string }) => String(b.text ?? ''))
+function textOf(content: ContentBlock[]): string {
+  return content
+    .filter((b) => b.type === 'text')
+    .map((b) => String(b.text ?? ''))
     .join('\n')
     .trim();
 }

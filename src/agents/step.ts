@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
-import { readTrail, recordAudit, type AuditRow } from '../audit/index.js';
+import { isKind, readTrail, recordAudit, stepKey, type AuditEvent } from '../audit/index.js';
 import { accountsForChannel } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type SentinelJob } from '../queues/index.js';
 import { AWS_DOCS, AWS_QUERY, toolDefinitions } from '../tools/index.js';
-import { buildTranscript, toolResultOf, type ContentBlock } from './transcript.js';
+import { buildTranscript, toolResultOf } from './transcript.js';
 import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
 import { LlmError, type Llm, type LlmResponse } from './llm.js';
 import { answerText, checkNumbers, llmFailureText, setupProblemNote, unsupportedNote } from './answer.js';
@@ -48,14 +48,14 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
   const log = logger.child({ conversationId: job.conversationId, turnId: job.turnId, step: job.step });
 
   // The trail as read before this step's LLM call: every tool result the step can need is in it.
-  const rows = await readTrail(db, job.conversationId);
+  const rows = await readTrail(db, job.conversationId, (bad) => log.warn({ auditRow: bad.id, kind: bad.kind, problems: bad.problems }, 'audit row left out of the transcript'));
   const trailBefore = rows;
-  const messageIn = rows.find((r) => r.kind === 'message_in' && r.id === turn);
+  const messageIn = rows.filter(isKind('message_in')).find((r) => r.id === turn);
   if (messageIn?.payload.report === true) {
     await runReportStep(deps, job, conv, attempt, rows);
     return;
   }
-  let response = rows.find((r) => r.stepKey === `llm:${job.turnId}:${job.step}`);
+  let response = rows.filter(isKind('llm_response')).find((r) => r.stepKey === stepKey.llm(job.turnId, job.step));
   if (!response) {
     if (job.step >= deps.maxSteps) {
       await finish(deps, job, 'step_cap', `I stopped after ${deps.maxSteps} steps without a complete answer. Try a narrower question (one account, one service, one time period).`);
@@ -113,7 +113,7 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
         conversationId: job.conversationId,
         actor: 'sentinel',
         kind: 'llm_response',
-        stepKey: `llm:${job.turnId}:${job.step}`,
+        stepKey: stepKey.llm(job.turnId, job.step),
         payload: {
           turnId: job.turnId,
           step: job.step,
@@ -129,11 +129,11 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
   await actOnResponse(deps, job, response, log, conv.externallyShared, trailBefore);
 }
 
-function unfinishedEarlierTurn(rows: AuditRow[], turn: number): number | undefined {
-  const answered = new Set(rows.filter((r) => r.kind === 'message_out').map((r) => r.stepKey));
-  const earlier = rows.find(
-    (r) => r.kind === 'message_in' && r.id < turn && !answered.has(`out:${r.id}`) && Date.now() - r.createdAt.getTime() < MAX_TURN_WAIT_MS,
-  );
+function unfinishedEarlierTurn(rows: AuditEvent[], turn: number): number | undefined {
+  const answered = new Set(rows.filter(isKind('message_out')).map((r) => r.stepKey));
+  const earlier = rows
+    .filter(isKind('message_in'))
+    .find((r) => r.id < turn && !answered.has(stepKey.out(r.id)) && Date.now() - r.createdAt.getTime() < MAX_TURN_WAIT_MS);
   return earlier?.id;
 }
 
@@ -146,7 +146,7 @@ export async function abandonTurn(deps: SentinelDeps, job: SentinelJob, err: Err
     conversationId: job.conversationId,
     actor: 'sentinel',
     kind: 'error',
-    stepKey: `end:${job.turnId}`,
+    stepKey: stepKey.end(job.turnId),
     payload: { turnId: job.turnId, step: job.step, outcome: 'error', message: err.message },
   }).catch((auditErr: Error) => deps.logger.error({ err: auditErr.message }, 'could not audit the abandoned turn'));
   await deps.enqueuer.add('replies', {
@@ -160,12 +160,12 @@ export async function abandonTurn(deps: SentinelDeps, job: SentinelJob, err: Err
 async function actOnResponse(
   deps: SentinelDeps,
   job: SentinelJob,
-  row: AuditRow,
+  row: AuditEvent<'llm_response'>,
   log: Logger,
   externallyShared: boolean,
-  trailBefore?: AuditRow[],
+  trailBefore?: AuditEvent[],
 ): Promise<void> {
-  const payload = row.payload as { stopReason: string | null; content: ContentBlock[] };
+  const payload = row.payload;
   const toolUses = payload.content.filter((b) => b.type === 'tool_use');
   if (payload.stopReason === 'tool_use' && toolUses.length > 0) {
     const awsCalls: { toolUseId: string; input: unknown }[] = [];
@@ -200,7 +200,7 @@ async function actOnResponse(
     .map((b) => String(b.text))
     .join('\n')
     .trim();
-  const answer = answerText(text, payload.stopReason);
+  const answer = answerText(text, payload.stopReason ?? null);
   const trail = trailBefore ?? (await readTrail(deps.db, job.conversationId));
   const unsupported = checkNumbers(trail, answer);
   await finish(
@@ -218,7 +218,7 @@ async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, tex
       conversationId: job.conversationId,
       actor: 'sentinel',
       kind: 'error',
-      stepKey: `end:${job.turnId}`,
+      stepKey: stepKey.end(job.turnId),
       payload: { turnId: job.turnId, step: job.step, outcome, message: text },
     });
   }

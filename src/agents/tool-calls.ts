@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/index.js';
+import { recordAudit, stepKey } from '../audit/index.js';
 import type { SentinelJob } from '../queues/index.js';
 import { AWS_DOCS, fetchAwsDoc } from '../tools/index.js';
 import type { ContentBlock } from './transcript.js';
@@ -13,8 +13,8 @@ export async function refuse(deps: SentinelDeps, job: SentinelJob, toolUseId: st
     conversationId: job.conversationId,
     actor: 'sentinel',
     kind: 'refused',
-    stepKey: `result:${job.turnId}:${toolUseId}`,
-    payload: { turnId: job.turnId, step: job.step, toolUseId, tool: block.name, input: block.input, reason, forModel: `Refused: ${reason}` },
+    stepKey: stepKey.result(job.turnId, toolUseId),
+    payload: { turnId: job.turnId, step: job.step, toolUseId, tool: String(block.name), input: block.input, reason, forModel: `Refused: ${reason}` },
   });
 }
 
@@ -25,19 +25,17 @@ export async function runDocs(deps: SentinelDeps, job: SentinelJob, toolUseId: s
     conversationId: job.conversationId,
     actor: 'sentinel',
     kind: 'tool_call',
-    stepKey: `call:${job.turnId}:${toolUseId}`,
+    stepKey: stepKey.call(job.turnId, toolUseId),
     payload: { ...base, input: block.input },
   });
   const out = await fetchAwsDoc(url, { docsBaseUrl: deps.docsBaseUrl, maxChars: MAX_DOC_CHARS_FOR_MODEL });
-  const refused = out.status === 'refused';
-  await recordAudit(deps.db, {
-    conversationId: job.conversationId,
-    actor: 'sentinel',
-    kind: refused ? 'refused' : 'tool_result',
-    stepKey: `result:${job.turnId}:${toolUseId}`,
-    payload:
-      out.status === 'ok'
-        ? { ...base, status: 'ok', url: out.url, chars: out.text.length, truncated: out.truncated, forModel: out.text }
-        : { ...base, status: out.status, reason: out.message, isError: true, forModel: `${refused ? 'Refused' : 'Error'}: ${out.message}` },
-  });
+  const where = { conversationId: job.conversationId, actor: 'sentinel' as const, stepKey: stepKey.result(job.turnId, toolUseId) };
+  if (out.status === 'ok') {
+    const payload = { ...base, status: 'ok', url: out.url, chars: out.text.length, truncated: out.truncated, forModel: out.text };
+    await recordAudit(deps.db, { ...where, kind: 'tool_result', payload });
+  } else {
+    const refused = out.status === 'refused';
+    const payload = { ...base, status: out.status, reason: out.message, isError: true, forModel: `${refused ? 'Refused' : 'Error'}: ${out.message}` };
+    await recordAudit(deps.db, refused ? { ...where, kind: 'refused', payload } : { ...where, kind: 'tool_result', payload });
+  }
 }

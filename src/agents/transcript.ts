@@ -1,4 +1,4 @@
-import type { AuditRow } from '../audit/index.js';
+import type { AuditEvent, ContentBlock } from '../audit/index.js';
 
 /**
  * Rebuilds the Messages API conversation from the audit trail. The trail is the conversation's
@@ -6,7 +6,7 @@ import type { AuditRow } from '../audit/index.js';
  * thread sees the earlier questions, answers and tool results.
  */
 
-export type ContentBlock = { type: string; [key: string]: unknown };
+export type { ContentBlock };
 export interface TranscriptMessage {
   role: 'user' | 'assistant';
   content: ContentBlock[];
@@ -19,18 +19,19 @@ export interface ToolResultRecord {
 }
 
 /** Rows that carry the result of one tool_use: a tool_result, or a refusal the model must read. */
-export function toolResultOf(row: AuditRow): ToolResultRecord | undefined {
+export function toolResultOf(row: AuditEvent): ToolResultRecord | undefined {
   if (row.kind !== 'tool_result' && row.kind !== 'refused') return undefined;
-  const p = row.payload as { toolUseId?: string; forModel?: string; result?: unknown; isError?: boolean };
+  const p = row.payload;
+  const result = row.kind === 'tool_result' ? row.payload.result : undefined;
   // hawk stores a successful result once, as JSON (`result`); other rows carry the text to show.
-  const content = typeof p.forModel === 'string' ? p.forModel : p.result !== undefined ? JSON.stringify(p.result) : undefined;
+  const content = typeof p.forModel === 'string' ? p.forModel : result !== undefined ? JSON.stringify(result) : undefined;
   if (!p.toolUseId || content === undefined) return undefined;
   return { toolUseId: p.toolUseId, content, isError: row.kind === 'refused' || p.isError === true };
 }
 
-export function turnOf(row: AuditRow): number {
+export function turnOf(row: AuditEvent): number {
   if (row.kind === 'message_in') return row.id;
-  return Number((row.payload as { turnId?: string }).turnId ?? Number.NaN);
+  return Number(row.payload.turnId ?? Number.NaN);
 }
 
 export interface Transcript {
@@ -40,7 +41,7 @@ export interface Transcript {
 }
 
 /** Builds the transcript of every turn up to and including `turnId`. */
-export function buildTranscript(rows: AuditRow[], turnId: number): Transcript {
+export function buildTranscript(rows: AuditEvent[], turnId: number): Transcript {
   const results = new Map<string, ToolResultRecord>();
   for (const r of rows) {
     const res = toolResultOf(r);
@@ -62,13 +63,13 @@ export function buildTranscript(rows: AuditRow[], turnId: number): Transcript {
     .sort((a, b) => a.turn - b.turn || a.row.id - b.row.id);
   for (const { row } of ordered) {
     if (row.kind === 'message_in') {
-      const p = row.payload as { text?: string; user?: string };
+      const p = row.payload;
       closePending(pending, results, push, 'not run: the turn ended before this call completed');
       pending = [];
       push({ role: 'user', content: [{ type: 'text', text: `<@${p.user ?? 'user'}> asks: ${p.text ?? ''}` }] });
     } else if (row.kind === 'llm_response') {
       closePending(pending, results, push, 'not run: the turn ended before this call completed');
-      const content = ((row.payload as { content?: ContentBlock[] }).content ?? []).filter(isReplayable);
+      const content = row.payload.content.filter(isReplayable);
       if (content.length === 0) continue;
       push({ role: 'assistant', content });
       pending = content.filter((b) => b.type === 'tool_use').map((b) => String(b.id));

@@ -1,4 +1,4 @@
-import type { AuditRow } from './record.js';
+import type { AuditRow } from './events.js';
 
 const MAX_PAYLOAD_CHARS = 400;
 

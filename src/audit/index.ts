@@ -1,5 +1,31 @@
 /** The audit trail: every message, LLM call and tool call, append-only, keyed by conversation. */
-export { recordAudit, readTrail, findByStepKey, findAuditRow, findThreadConversations, type AuditInput, type AuditRow } from './record.js';
+export {
+  recordAudit,
+  readTrail,
+  readTrailRows,
+  findByStepKey,
+  findAuditRow,
+  findThreadConversations,
+  type AuditInput,
+  type InvalidRowReporter,
+} from './record.js';
+export {
+  stepKey,
+  stepKeyPrefix,
+  payloadField,
+  isKind,
+  parseAuditRow,
+  auditEventSchema,
+  auditPayloadSchemas,
+  contentBlockSchema,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditPayload,
+  type AuditEnvelope,
+  type AuditRow,
+  type InvalidAuditRow,
+  type ContentBlock,
+} from './events.js';
 export { formatTrail, trailToJson } from './format.js';
 export { pruneExpired, DEFAULT_RETENTION, type RetentionPolicy, type RetentionResult } from './retention.js';
 export { findStrandedTurns, type StrandedTurn } from './stranded.js';

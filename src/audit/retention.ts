@@ -1,5 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
+import { payloadField } from './events.js';
+
+/**
+ * The retention SQL lives in migration 0004 (`plainfra_prune_expired`) and spells the report flag of
+ * a message_in as `payload->>'report'`; this keeps a rename of that field from compiling silently.
+ */
+const REPORT_FIELD: 'report' = payloadField('message_in', 'report') as 'report';
+void REPORT_FIELD;
 
 export interface RetentionPolicy {
   /** A conversation's audit is kept this long after its last activity (GUIDE: 90 days). */

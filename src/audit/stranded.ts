@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
+import { payloadField, stepKeyPrefix } from './events.js';
 
 export interface StrandedTurn {
   conversationId: string;
@@ -17,8 +18,9 @@ export interface StrandedTurn {
 export async function findStrandedTurns(db: Db, opts: { minAgeMs: number; maxAgeMs: number; limit?: number }): Promise<StrandedTurn[]> {
   const result = await db.execute(sql`
     SELECT m.conversation_id, m.id,
-      (SELECT max((a.payload->>'step')::int) FROM audit_events a
-        WHERE a.conversation_id = m.conversation_id AND a.kind = 'llm_response' AND a.payload->>'turnId' = m.id::text) AS last_step
+      (SELECT max((a.payload->>${payloadField('llm_response', 'step')})::int) FROM audit_events a
+        WHERE a.conversation_id = m.conversation_id AND a.kind = 'llm_response'
+          AND a.payload->>${payloadField('llm_response', 'turnId')} = m.id::text) AS last_step
     FROM audit_events m
     WHERE m.kind = 'message_in'
       AND m.created_at < now() - make_interval(secs => ${opts.minAgeMs / 1000})
@@ -26,7 +28,7 @@ export async function findStrandedTurns(db: Db, opts: { minAgeMs: number; maxAge
       AND NOT EXISTS (
         SELECT 1 FROM audit_events o
         WHERE o.conversation_id = m.conversation_id
-          AND o.step_key IN ('out:' || m.id, 'out-error:' || m.id, 'refused:' || m.id))
+          AND o.step_key IN (${stepKeyPrefix('out')} || m.id, ${stepKeyPrefix('outError')} || m.id, ${stepKeyPrefix('refused')} || m.id))
     ORDER BY m.id
     LIMIT ${opts.limit ?? 100}`);
   return (result.rows as { conversation_id: string; id: string | number; last_step: number | null }[]).map((r) => ({

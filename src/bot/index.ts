@@ -20,5 +20,18 @@ export { registerListeners, stripMention, REPORT_COMMAND, DEFAULT_REPORT_QUESTIO
 export { BotMetrics } from './metrics.js';
 export { showProgress, clearProgress, PROGRESS_REACTION } from './progress.js';
 export { deliverReply, type ReplyDeps, type ReplyOutcome } from './replies.js';
-export { safeSlackText, escapeSlack, markdownToMrkdwn, splitMessage, MAX_MESSAGE_CHARS } from './safe-text.js';
+export {
+  safeSlackText,
+  safePlainText,
+  escapeSlack,
+  markdownToMrkdwn,
+  splitMessage,
+  defangLinks,
+  linkPolicy,
+  AWS_LINKS,
+  AWS_LINK_HOSTS,
+  MAX_MESSAGE_CHARS,
+  MAX_UNTRUSTED_CHARS,
+  type LinkPolicy,
+} from './safe-text.js';
 export { slackLogger } from './slack-logger.js';

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
-import { findByStepKey, recordAudit } from '../audit/index.js';
+import { findByStepKey, recordAudit, stepKey } from '../audit/index.js';
 import { conversations, slackEvents, workspaces, type Db } from '../db/index.js';
 import type { Enqueuer } from '../queues/index.js';
 
@@ -15,6 +15,9 @@ import type { Enqueuer } from '../queues/index.js';
  *      `refused` when the channel may not query any account, slack_events row;
  *   3. enqueue: the sentinel's first step, or (mention refused) the help reply for the replies queue.
  */
+
+/** The question text of a digest asked without words (`/plainfra-report`, a bare mention, a schedule). */
+export const DEFAULT_REPORT_QUESTION = 'Weekly cost and security digest';
 
 /** `digest`: a scheduled or `plainfra digest --now` report, started without a Slack request. */
 export type QuestionSource = 'app_mention' | 'slash_command' | 'digest';
@@ -41,7 +44,13 @@ export interface IncomingQuestion {
   report?: boolean;
 }
 
-export type RefusalReason = 'no_accounts' | 'channel_not_bound' | 'slack_connect_not_bound';
+export const REFUSAL_REASONS = ['no_accounts', 'channel_not_bound', 'slack_connect_not_bound'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** A refusal code read back from the trail; one this version does not know reads as `no_accounts`. */
+function refusalReason(stored: string): RefusalReason {
+  return REFUSAL_REASONS.find((r) => r === stored) ?? 'no_accounts';
+}
 
 export type IntakeResult =
   | { status: 'accepted'; duplicate: boolean; conversationId: string; turnId: string }
@@ -101,7 +110,7 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
       conversationId,
       actor: 'bot',
       kind: 'message_in',
-      stepKey: `in:${key}`,
+      stepKey: stepKey.in(key),
       payload: {
         text: q.text,
         user: q.userId,
@@ -125,7 +134,7 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
         conversationId,
         actor: 'bot',
         kind: 'refused',
-        stepKey: `refused:${turnId}`,
+        stepKey: stepKey.refused(turnId),
         payload: { reason: scope.refusal.reason, message: scope.refusal.message, channel: q.channelId, team: q.teamId },
       });
     }
@@ -147,12 +156,12 @@ async function redeliver(
   seen: typeof slackEvents.$inferSelect,
 ): Promise<IntakeResult> {
   const stored = { conversationId: seen.conversationId, turnId: seen.turnId };
-  const refusedRow = await findByStepKey(deps.db, seen.conversationId, `refused:${seen.turnId}`);
+  const refusedRow = await findByStepKey(deps.db, seen.conversationId, stepKey.refused(seen.turnId));
   const fresh = Date.now() - seen.receivedAt.getTime() < REENQUEUE_WINDOW_MS;
-  if (refusedRow) {
-    const payload = refusedRow.payload as { reason: RefusalReason; message: string };
-    if (fresh && q.source === 'app_mention') await enqueueHelp(deps.enqueuer, stored, payload.message);
-    return { status: 'refused', duplicate: true, ...stored, reason: payload.reason, message: payload.message };
+  if (refusedRow?.kind === 'refused') {
+    const { reason, message = '' } = refusedRow.payload;
+    if (fresh && q.source === 'app_mention') await enqueueHelp(deps.enqueuer, stored, message);
+    return { status: 'refused', duplicate: true, ...stored, reason: refusalReason(reason), message };
   }
   if (fresh) await deps.enqueuer.add('sentinel', { ...stored, step: 0 });
   return { status: 'accepted', duplicate: true, ...stored };

@@ -2,15 +2,15 @@ import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 import { UnrecoverableError } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { findByStepKey, recordAudit } from '../audit/index.js';
-import { auditEvents, conversations, type Db } from '../db/index.js';
+import { findAuditRow, findByStepKey, recordAudit, stepKey as stepKeys } from '../audit/index.js';
+import { conversations, type Db } from '../db/index.js';
 import type { ReplyJob } from '../queues/index.js';
 import { PENDING_THREAD_PREFIX } from './intake.js';
 import { reportMessage } from './report-message.js';
 import { costChartPng, type Report } from '../reports/index.js';
 import type { BotMetrics } from './metrics.js';
 import { clearProgress } from './progress.js';
-import { safeSlackText, splitMessage } from './safe-text.js';
+import { AWS_LINKS, safePlainText, safeSlackText, splitMessage, type LinkPolicy } from './safe-text.js';
 
 /**
  * The replies consumer: posts a turn's final answer in its thread, exactly once as far as Slack
@@ -25,6 +25,8 @@ export interface ReplyDeps {
   client: WebClient;
   logger: Logger;
   metrics: BotMetrics;
+  /** Which hosts stay links (AWS's and PLAINFRA_DOCS_URL's); AWS's only when absent. */
+  links?: LinkPolicy;
 }
 
 /** Slack errors that no retry will fix: the job fails for good and the failure is audited. */
@@ -66,7 +68,7 @@ export interface ReplyProgress {
 
 export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: ReplyProgress): Promise<ReplyOutcome> {
   const { db, client, logger } = deps;
-  const stepKey = `out:${job.turnId}`;
+  const stepKey = stepKeys.out(job.turnId);
   const [conversation] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId)).limit(1);
   if (!conversation) throw new UnrecoverableError(`reply for unknown conversation ${job.conversationId}`);
   if (await findByStepKey(db, conversation.id, stepKey)) {
@@ -76,8 +78,9 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
 
   const pending = conversation.threadTs.startsWith(PENDING_THREAD_PREFIX);
   let threadTs: string | undefined = pending ? undefined : conversation.threadTs;
-  const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER);
-  const parts = replyParts(job, text);
+  const links = deps.links ?? AWS_LINKS;
+  const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER, links);
+  const parts = replyParts(job, text, links);
   const posted: string[] = [];
   try {
     const done = progress?.posted ?? [];
@@ -116,7 +119,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
         conversationId: conversation.id,
         actor: 'bot',
         kind: 'error',
-        stepKey: `out-error:${job.turnId}`,
+        stepKey: stepKeys.outError(job.turnId),
         payload: { stage: 'post_reply', slack_error: code, channel: conversation.channelId, thread_ts: threadTs ?? null, posted },
       });
       throw new UnrecoverableError(`chat.postMessage failed: ${code}`);
@@ -134,7 +137,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   });
   deps.metrics.repliesPosted.inc({ outcome: job.outcome });
 
-  const mentionTs = await questionTs(db, job.turnId);
+  const mentionTs = await questionTs(deps, conversation.id, job.turnId);
   if (mentionTs && job.outcome !== 'refused') await clearProgress(client, logger, { channel: conversation.channelId, ts: mentionTs });
   return 'posted';
 }
@@ -157,11 +160,14 @@ async function adoptThread(deps: ReplyDeps, conversationId: string, threadTs: st
 }
 
 /** The mention's ts from the turn's message_in row (commands have none). */
-async function questionTs(db: Db, turnId: string): Promise<string | undefined> {
+async function questionTs(deps: ReplyDeps, conversationId: string, turnId: string): Promise<string | undefined> {
   if (!/^\d+$/.test(turnId)) return undefined;
-  const [row] = await db.select({ payload: auditEvents.payload }).from(auditEvents).where(eq(auditEvents.id, Number(turnId))).limit(1);
-  const ts = (row?.payload as { ts?: unknown } | undefined)?.ts;
-  return typeof ts === 'string' ? ts : undefined;
+  // The answer is posted already: a malformed row costs the reaction clean-up, not the job.
+  const row = await findAuditRow(deps.db, conversationId, Number(turnId)).catch((err: Error) => {
+    deps.logger.warn({ err: err.message, conversationId, turnId }, 'could not read the question row; progress reaction left');
+    return undefined;
+  });
+  return row?.kind === 'message_in' ? (row.payload.ts ?? undefined) : undefined;
 }
 
 type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 'chart'; png: Buffer; title: string };
@@ -170,10 +176,10 @@ type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 
  * What one reply posts, in order. A plain answer is its text split into messages; a digest is, per
  * account, a Block Kit message (the model's narrative on the first) followed by its cost chart.
  */
-function replyParts(job: ReplyJob, safeText: string): ReplyPart[] {
+function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy): ReplyPart[] {
   if (!job.reports?.length) return splitMessage(safeText).map((chunk) => ({ kind: 'message' as const, text: chunk }));
   return (job.reports as unknown as Report[]).flatMap((report, i): ReplyPart[] => {
-    const message = reportMessage(report, i === 0 ? job.text : '');
+    const message = reportMessage(report, i === 0 ? job.text : '', links);
     const parts: ReplyPart[] = [{ kind: 'message', text: message.text, blocks: message.blocks }];
     if (report.cost && report.cost.rows.length > 0) {
       parts.push({ kind: 'chart', png: costChartPng(report), title: `Cost by service, last week vs this week (${report.account})` });
@@ -184,7 +190,7 @@ function replyParts(job: ReplyJob, safeText: string): ReplyPart[] {
 
 async function uploadChart(deps: ReplyDeps, channel: string, threadTs: string | undefined, part: Extract<ReplyPart, { kind: 'chart' }>) {
   try {
-    const file = { file: part.png, filename: 'plainfra-cost-by-service.png', title: safeSlackText(part.title) };
+    const file = { file: part.png, filename: 'plainfra-cost-by-service.png', title: safePlainText(part.title, deps.links) };
     await deps.client.files.uploadV2(threadTs ? { ...file, channel_id: channel, thread_ts: threadTs } : { ...file, channel_id: channel });
   } catch (err) {
     deps.logger.warn({ err: (err as Error).message }, 'chart upload failed; the digest tables were posted');

@@ -1,12 +1,14 @@
 /**
  * The weekly digest as a Slack message: Block Kit plus a plain fallback. Every figure comes from
  * the computed report (formatted exactly as the model saw it); every piece of text from AWS or the
- * model passes through escapeSlack/safeSlackText here, at posting time.
+ * model passes through safeSlackText/safePlainText here, at posting time (escaped, mentions broken,
+ * links other than AWS's and the docs host's defanged — a Marketplace product name or a finding's
+ * title is as untrusted as the model).
  */
 import {
   COST_ROWS_SHOWN, SEVERITIES, costTableLines, formatDelta, formatMoney, formatPct, formatSpan, type Report,
 } from '../reports/index.js';
-import { escapeSlack, safeSlackText } from './safe-text.js';
+import { AWS_LINKS, cleanUntrusted, defangLinks, escapeSlack, safePlainText, safeSlackText, type LinkPolicy } from './safe-text.js';
 
 /** Slack's limits: 50 blocks a message, 3 000 characters a section, 150 a header. */
 export const MAX_BLOCKS = 50;
@@ -20,15 +22,15 @@ const SEVERITY_NAMES: Record<(typeof SEVERITIES)[number], string> = {
 };
 
 /** One line of untrusted text, cut, made safe for mrkdwn. */
-function safeLine(s: string, max = 200): string {
+function safeLine(s: string, links: LinkPolicy, max = 200): string {
   const flat = s.replace(/\s+/g, ' ').trim();
-  return safeSlackText(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
+  return safeSlackText(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat, links);
 }
 
 /** Untrusted text shown as inline code (no backticks can close it early). */
-function safeCode(s: string, max = 160): string {
+function safeCode(s: string, links: LinkPolicy, max = 160): string {
   const flat = s.replace(/[`\s]+/g, ' ').trim();
-  return `\`${escapeSlack(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat)}\``;
+  return `\`${safePlainText(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat, links)}\``;
 }
 
 /**
@@ -50,11 +52,13 @@ const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', te
 const context = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, MAX_CONTEXT_CHARS) }] });
 const divider = () => ({ type: 'divider' });
 
-function costBlocks(report: Report): object[] {
+function costBlocks(report: Report, links: LinkPolicy): object[] {
   const cost = report.cost;
   if (!cost) return [section('*Cost by service*: not available this week (see below).')];
-  // Columns are aligned on the raw text, then each line is escaped: Slack shows `&amp;` as one character.
-  const lines = costTableLines(report, (s) => (s.length > 40 ? `${s.slice(0, 39)}…` : s)).map(escapeSlack);
+  // Cells are defanged before the columns are aligned (`[.]` is wider than `.`), then each line is
+  // escaped: Slack shows `&amp;` as one character.
+  const cell = (s: string) => defangLinks(cleanUntrusted(s.length > 40 ? `${s.slice(0, 39)}…` : s).replace(/\s+/g, ' '), links);
+  const lines = costTableLines(report, cell).map(escapeSlack);
   const head = `*Cost by service* (${escapeSlack(report.currency)}, unblended): *${formatMoney(cost.totalThis, report.currency)}* this week, ${formatDelta(cost.delta)} (${formatPct(cost.deltaPct)}) vs last week`;
   return [
     section(`${head}\n\`\`\`\n${lines.join('\n')}\n\`\`\``),
@@ -68,11 +72,11 @@ function forecastBlock(report: Report): object {
   return section(`*Forecast* for the rest of the month (${formatSpan(f)}): ${formatMoney(f.amount, report.currency)}`);
 }
 
-function anomalyBlock(report: Report): object {
+function anomalyBlock(report: Report, links: LinkPolicy): object {
   const a = report.anomalies;
   if (!a) return section('*Cost anomalies*: not available.');
   if (a.count === 0) return section('*Cost anomalies* this week: none detected.');
-  const lines = a.top.slice(0, ANOMALIES_SHOWN).map((x) => `• ${safeLine(x.description)} — impact ${formatMoney(x.impact, report.currency)}`);
+  const lines = a.top.slice(0, ANOMALIES_SHOWN).map((x) => `• ${safeLine(x.description, links)} — impact ${formatMoney(x.impact, report.currency)}`);
   const more = a.count - Math.min(ANOMALIES_SHOWN, a.top.length);
   if (more > 0) lines.push(`_…and ${more} more_`);
   return section([`*Cost anomalies* this week: ${a.count}`, ...lines].join('\n'));
@@ -85,25 +89,25 @@ function findingsBlock(report: Report): object {
   return section(`*Security Hub* open findings (new or notified): ${f.total}\n${counts}`);
 }
 
-function newCriticalBlock(report: Report): object {
+function newCriticalBlock(report: Report, links: LinkPolicy): object {
   const list = report.newCritical;
   if (!list) return section('*New critical findings*: not available.');
   const count = Math.max(report.newCriticalCount ?? 0, list.length);
   if (count === 0) return section('*New critical findings* this week: none.');
-  const lines = list.slice(0, NEW_CRITICAL_SHOWN).map((f) => `• ${safeLine(f.title)}${f.resource ? ` — ${safeCode(f.resource)}` : ''}`);
+  const lines = list.slice(0, NEW_CRITICAL_SHOWN).map((f) => `• ${safeLine(f.title, links)}${f.resource ? ` — ${safeCode(f.resource, links)}` : ''}`);
   const shown = Math.min(NEW_CRITICAL_SHOWN, list.length);
   if (count > shown) lines.push(`_…and ${count - shown} more_`);
   return section([`:rotating_light: *New critical findings* this week: ${count}`, ...lines].join('\n'));
 }
 
-function problemsBlock(report: Report): object | undefined {
+function problemsBlock(report: Report, links: LinkPolicy): object | undefined {
   if (report.problems.length === 0) return undefined;
-  const lines = report.problems.slice(0, 10).map((p) => `• ${safeLine(p, 300)}`);
+  const lines = report.problems.slice(0, 10).map((p) => `• ${safeLine(p, links, 300)}`);
   if (report.problems.length > 10) lines.push(`_…and ${report.problems.length - 10} more_`);
   return section([':warning: *Some data is missing or incomplete*', ...lines].join('\n'));
 }
 
-function fallbackText(report: Report): string {
+function fallbackText(report: Report, links: LinkPolicy): string {
   const parts: string[] = [];
   if (report.cost) {
     parts.push(`cost ${formatMoney(report.cost.totalThis, report.currency)} this week (${formatPct(report.cost.deltaPct)} vs last week)`);
@@ -112,22 +116,26 @@ function fallbackText(report: Report): string {
   if (report.newCritical) parts.push(`${Math.max(report.newCriticalCount ?? 0, report.newCritical.length)} new critical`);
   if (report.problems.length > 0) parts.push('some data missing');
   const head = `Weekly AWS digest — ${report.account}`;
-  return escapeSlack(parts.length > 0 ? `${head}: ${parts.join('; ')}.` : `${head}.`);
+  return safePlainText(parts.length > 0 ? `${head}: ${parts.join('; ')}.` : `${head}.`, links);
 }
 
-export function reportMessage(report: Report, narrative: string): { text: string; blocks: object[] } {
+/** `links`: the process's link policy (AWS hosts plus PLAINFRA_DOCS_URL's); AWS's only when absent. */
+export function reportMessage(report: Report, narrative: string, links: LinkPolicy = AWS_LINKS): { text: string; blocks: object[] } {
   const headerText = `Weekly AWS digest — ${report.account.replace(/\s+/g, ' ')}`;
-  const blocks: object[] = [
-    { type: 'header', text: { type: 'plain_text', text: escapeSlack(headerText.length > MAX_HEADER_CHARS ? `${headerText.slice(0, MAX_HEADER_CHARS - 1)}…` : headerText), emoji: false } },
-  ];
+  const shown = defangLinks(cleanUntrusted(headerText), links);
+  const header = shown.length > MAX_HEADER_CHARS ? `${shown.slice(0, MAX_HEADER_CHARS - 1)}…` : shown;
+  const blocks: object[] = [{ type: 'header', text: { type: 'plain_text', text: escapeSlack(header), emoji: false } }];
   const story = narrative.trim();
-  if (story) blocks.push(section(safeSlackText(story)));
-  blocks.push(divider(), ...costBlocks(report), forecastBlock(report), anomalyBlock(report), divider(), findingsBlock(report), newCriticalBlock(report));
-  const problems = problemsBlock(report);
+  if (story) blocks.push(section(safeSlackText(story, links)));
+  blocks.push(
+    divider(), ...costBlocks(report, links), forecastBlock(report), anomalyBlock(report, links),
+    divider(), findingsBlock(report), newCriticalBlock(report, links),
+  );
+  const problems = problemsBlock(report, links);
   if (problems) blocks.push(problems);
   const { thisWeek, lastWeek } = report.period;
   blocks.push(
     context(`This week ${formatSpan(thisWeek)} · last week ${formatSpan(lastWeek)} (UTC) · numbers computed by plainfra from AWS Cost Explorer and Security Hub`),
   );
-  return { text: fallbackText(report), blocks: blocks.slice(0, MAX_BLOCKS) };
+  return { text: fallbackText(report, links), blocks: blocks.slice(0, MAX_BLOCKS) };
 }

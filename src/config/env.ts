@@ -21,6 +21,8 @@ const common = {
   PLAINFRA_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
 };
 
+const docsUrl = z.string().url('PLAINFRA_DOCS_URL must be a URL, e.g. https://docs.aws.amazon.com').default('https://docs.aws.amazon.com');
+
 export const botEnv = z.object({
     ...common,
     SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'SLACK_BOT_TOKEN must be the bot token (xoxb-…) from the Slack app page'),
@@ -31,6 +33,11 @@ export const botEnv = z.object({
     SLACK_BOT_USER_ID: z.string().optional(),
     SLACK_BOT_ID: z.string().optional(),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /**
+     * Not a secret: the bot reads it only to know which docs host may stay a link in what it posts
+     * (the sentinel fetches from it). Must match the sentinel's value.
+     */
+    PLAINFRA_DOCS_URL: docsUrl,
   });
 
 export const hawkEnv = z.object({
@@ -45,7 +52,7 @@ export const sentinelEnv = z.object({
   ANTHROPIC_API_KEY: z.string().min(1, 'ANTHROPIC_API_KEY is required for the sentinel'),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
   PLAINFRA_MODEL: z.string().min(1).default('claude-sonnet-5-5'),
-  PLAINFRA_DOCS_URL: z.string().url().default('https://docs.aws.amazon.com'),
+  PLAINFRA_DOCS_URL: docsUrl,
   /** LLM calls per question before the loop stops with an explanation. */
   PLAINFRA_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
   PLAINFRA_SENTINEL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),

@@ -20,6 +20,8 @@ export interface PolicyDocumentInput {
 /** Unreadable or unusable input: the CLI prints the message and exits 2. */
 export class PolicyInputError extends Error {
   override readonly name = 'PolicyInputError';
+  /** Stable: the CLI prints errors with this code as they are (the message is for the operator). */
+  readonly code = 'policy_input';
 }
 
 // --- CloudFormation short-form tags -------------------------------------------------------------

@@ -6,6 +6,7 @@ import {
   createBotServer,
   createSlackApp,
   deliverReply,
+  linkPolicy,
   probe,
   registerListeners,
 } from '../bot/index.js';
@@ -54,13 +55,15 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     cleanup.push(() => enqueuer.close());
     const metrics = new BotMetrics();
     const slack = await createSlackApp(config, logger);
-    registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient });
+    // Which hosts stay clickable in everything the bot posts: AWS's own and the docs host.
+    const links = linkPolicy(config.PLAINFRA_DOCS_URL);
+    registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient, links });
 
     const worker = startWorker(
       'replies',
       async (payload, job) => {
         const posted = (job.progress as { posted?: string[] } | undefined)?.posted ?? [];
-        await deliverReply({ db, client: slack.app.client, logger, metrics }, payload, { posted, save: (p) => job.updateProgress({ posted: p }) });
+        await deliverReply({ db, client: slack.app.client, logger, metrics, links }, payload, { posted, save: (p) => job.updateProgress({ posted: p }) });
       },
       {
         redisUrl: config.REDIS_URL,

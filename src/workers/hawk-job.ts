@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
-import { findAuditRow, findByStepKey, recordAudit } from '../audit/index.js';
 import { UnrecoverableError } from 'bullmq';
+import { findAuditRow, findByStepKey, recordAudit, stepKey, type AuditEventInput } from '../audit/index.js';
 import { accountsForChannel, externalIdOf, type BoundAccount } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type HawkJob } from '../queues/index.js';
 import { refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
@@ -46,15 +46,16 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
 
   let retryLater: string | undefined;
   for (const call of job.calls) {
-    const resultKey = `result:${job.turnId}:${call.toolUseId}`;
+    const resultKey = stepKey.result(job.turnId, call.toolUseId);
     if (await findByStepKey(db, job.conversationId, resultKey)) continue; // done by an earlier attempt
     const base = { turnId: job.turnId, step: job.step, toolUseId: call.toolUseId, tool: 'aws_query' };
-    const write = (kind: 'tool_result' | 'refused', payload: Record<string, unknown>) =>
-      recordAudit(db, { conversationId: job.conversationId, actor: 'hawk', kind, stepKey: resultKey, payload: { ...base, ...payload } });
+    const where = { conversationId: job.conversationId, actor: 'hawk' as const, stepKey: resultKey };
+    const refuse = (payload: { input: unknown; reason: string; forModel: string }) =>
+      recordAudit(db, { ...where, kind: 'refused', payload: { ...base, ...payload } });
 
     const parsed = awsQueryInput.safeParse(call.input);
     if (!parsed.success) {
-      await write('refused', { input: call.input, reason: 'invalid input', forModel: `Refused: aws_query input is invalid (${parsed.error.message})` });
+      await refuse({ input: call.input, reason: 'invalid input', forModel: `Refused: aws_query input is invalid (${parsed.error.message})` });
       continue;
     }
     const input = parsed.data;
@@ -62,7 +63,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     const refusal = refusalFor(input) ?? picked.refusal;
     if (refusal) {
       // Refused before any AWS request: audited and explained to the model.
-      await write('refused', { input, reason: refusal, forModel: `Refused: ${refusal}` });
+      await refuse({ input, reason: refusal, forModel: `Refused: ${refusal}` });
       continue;
     }
     const account = picked.account!;
@@ -71,7 +72,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
       conversationId: job.conversationId,
       actor: 'hawk',
       kind: 'tool_call',
-      stepKey: `call:${job.turnId}:${call.toolUseId}`,
+      stepKey: stepKey.call(job.turnId, call.toolUseId),
       payload: { ...base, input, account: account.name, roleArn: account.roleArn },
     });
     const outcome = await deps.runner.run(
@@ -89,7 +90,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
       retryLater = outcome.message;
       continue;
     }
-    await write(outcome.status === 'refused' ? 'refused' : 'tool_result', outcomePayload(outcome, account.name));
+    await recordAudit(db, { ...where, ...outcomeEvent(outcome, account.name, base) });
   }
   if (retryLater) throw new RetryableAwsError(retryLater);
   await deps.enqueuer.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
@@ -109,7 +110,7 @@ export async function abandonHawkJob(deps: HawkDeps, job: HawkJob, err: Error): 
       conversationId: job.conversationId,
       actor: 'hawk',
       kind: 'tool_result',
-      stepKey: `result:${job.turnId}:${call.toolUseId}`,
+      stepKey: stepKey.result(job.turnId, call.toolUseId),
       payload: {
         turnId: job.turnId,
         step: job.step,
@@ -125,7 +126,17 @@ export async function abandonHawkJob(deps: HawkDeps, job: HawkJob, err: Error): 
   await deps.enqueuer.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
 }
 
-function outcomePayload(outcome: AwsQueryOutcome, account: string): Record<string, unknown> {
+type CallBase = { turnId: string; step: number; toolUseId: string; tool: string };
+type ResultEvent = Pick<AuditEventInput<'tool_result'>, 'kind' | 'payload'> | Pick<AuditEventInput<'refused'>, 'kind' | 'payload'>;
+
+/** The audit event that records one call's outcome: a tool_result, or a refusal the model reads. */
+function outcomeEvent(outcome: AwsQueryOutcome, account: string, base: CallBase): ResultEvent {
+  return outcome.status === 'refused'
+    ? { kind: 'refused', payload: { ...base, account, reason: outcome.reason, forModel: `Refused: ${outcome.reason}` } }
+    : { kind: 'tool_result', payload: { ...base, ...outcomePayload(outcome, account) } };
+}
+
+function outcomePayload(outcome: Exclude<AwsQueryOutcome, { status: 'refused' }>, account: string) {
   switch (outcome.status) {
     case 'ok':
       return {
@@ -137,8 +148,6 @@ function outcomePayload(outcome: AwsQueryOutcome, account: string): Record<strin
         redactions: outcome.redactions,
         result: outcome.result,
       };
-    case 'refused':
-      return { account, reason: outcome.reason, forModel: `Refused: ${outcome.reason}` };
     case 'error':
       return {
         account,
@@ -189,17 +198,18 @@ export async function deriveScope(db: Db, job: Pick<HawkJob, 'conversationId' | 
   if (Date.now() - turn.createdAt.getTime() > MAX_TURN_AGE_MS) {
     return { refusal: `turn ${job.turnId} is older than 24 hours`, conversationExists: true };
   }
-  for (const key of [`out:${job.turnId}`, `out-error:${job.turnId}`, `refused:${job.turnId}`]) {
-    if (await findByStepKey(db, job.conversationId, key)) return { refusal: `turn ${job.turnId} is already closed (${key.split(':')[0]})`, conversationExists: true };
+  const closers = { out: stepKey.out(job.turnId), 'out-error': stepKey.outError(job.turnId), refused: stepKey.refused(job.turnId) };
+  for (const [what, key] of Object.entries(closers)) {
+    if (await findByStepKey(db, job.conversationId, key)) return { refusal: `turn ${job.turnId} is already closed (${what})`, conversationExists: true };
   }
-  const recorded = turn.payload as { team?: unknown; channel?: unknown; user?: unknown; accounts?: unknown };
+  const recorded = turn.payload;
   if ((recorded.team !== undefined && recorded.team !== conv.teamId) || (recorded.channel !== undefined && recorded.channel !== conv.channelId)) {
     return { refusal: `turn ${job.turnId} was asked in another team or channel than its conversation`, conversationExists: true };
   }
   let accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
-  if (Array.isArray(recorded.accounts)) {
-    const atIntake = new Set(recorded.accounts.map(String));
+  if (recorded.accounts) {
+    const atIntake = new Set(recorded.accounts);
     accounts = accounts.filter((a) => atIntake.has(a.name));
   }
-  return { accounts, teamId: conv.teamId, asker: typeof recorded.user === 'string' ? recorded.user : 'unknown' };
+  return { accounts, teamId: conv.teamId, asker: recorded.user ?? 'unknown' };
 }

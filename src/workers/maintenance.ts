@@ -1,7 +1,9 @@
 import { isNotNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { findStrandedTurns, pruneExpired } from '../audit/index.js';
-import { acceptQuestion, DEFAULT_REPORT_QUESTION } from '../bot/index.js';
+// Intake's own file, not the bot's door: the door also carries the Bolt app, and `plainfra digest`
+// (which starts a digest through this module) must not load Bolt (test/cli-commands.test.ts).
+import { acceptQuestion, DEFAULT_REPORT_QUESTION } from '../bot/intake.js';
 import { channelBindings, type Db } from '../db/index.js';
 import type { Enqueuer, MaintenanceJob } from '../queues/index.js';
 

@@ -1,11 +1,11 @@
 import type { App } from '@slack/bolt';
-import { acceptQuestion } from '../intake.js';
+import { acceptQuestion, DEFAULT_REPORT_QUESTION } from '../intake.js';
 import { safeSlackText } from '../safe-text.js';
 import type { ListenerDeps } from './context.js';
 import { makeSharedChannelCheck } from './shared-channel.js';
 
 export const REPORT_COMMAND = '/plainfra-report';
-export const DEFAULT_REPORT_QUESTION = 'Weekly cost and security digest';
+export { DEFAULT_REPORT_QUESTION };
 
 /**
  * `/plainfra-report`: the weekly cost + security digest for this channel's accounts, now. Same
@@ -51,7 +51,7 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
         ? ''
         : "\n(I couldn't check whether this channel is shared with another organisation, so only bindings made for this exact channel count. " +
           'Does the app have the channels:read and groups:read scopes?)';
-      await ack({ response_type: 'ephemeral', text: safeSlackText(result.message + unsure) });
+      await ack({ response_type: 'ephemeral', text: safeSlackText(result.message + unsure, deps.links) });
       return;
     }
     log.info({ conversationId: result.conversationId, turnId: result.turnId }, 'command accepted');

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/index.js';
 import type { Enqueuer } from '../../queues/index.js';
 import type { BotMetrics } from '../metrics.js';
+import type { LinkPolicy } from '../safe-text.js';
 
 /** What every listener needs; built once in runBot. */
 export interface ListenerDeps {
@@ -15,4 +16,6 @@ export interface ListenerDeps {
    * short timeout, so a slow Slack API cannot push the ack past Slack's 3-second deadline.
    */
   fastClient: WebClient;
+  /** Which hosts stay links in what the listeners post (AWS's and PLAINFRA_DOCS_URL's). */
+  links?: LinkPolicy;
 }

@@ -72,10 +72,18 @@ export function registerMention(app: App, deps: ListenerDeps): void {
   });
 }
 
-/** Removes `<@BOT>` / `<@BOT|name>` mentions of this app; without the id, a leading mention. */
+/**
+ * Removes `<@BOT>` / `<@BOT|name>` mentions of this app; without the id, a leading mention. The label
+ * stops at the next `<` as well as at `>`: with `[^>]*` a flood of unclosed `<@BOT|` made every one
+ * scan to the end of the message (quadratic); the id is escaped, never trusted as a pattern.
+ */
 export function stripMention(text: string, botUserId?: string): string {
   const stripped = botUserId
-    ? text.replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g'), ' ')
-    : text.replace(/^\s*<@[UW][A-Z0-9]+(\|[^>]*)?>/, ' ');
+    ? text.replace(new RegExp(`<@${escapeRegExp(botUserId)}(?:\\|[^<>]*)?>`, 'g'), ' ')
+    : text.replace(/^\s*<@[UW][A-Z0-9]+(?:\|[^<>]*)?>/, ' ');
   return stripped.replace(/[ \t]+/g, ' ').trim();
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
