@@ -43,6 +43,10 @@ export function createBotServer(deps: BotServerDeps): Server {
   // Slack gives up after 3 s; a request that takes far longer is stuck, not slow.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  // Idle keep-alive sockets outlive the peer's: behind a load balancer (ALB idles at 60 s) and for
+  // clients that reuse sockets (undici idles at 4 s), the client must be the one to close, or a request
+  // sent as the server closes the socket fails with "other side closed".
+  server.keepAliveTimeout = 65_000;
   return server;
 }
 
