@@ -29,6 +29,15 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.services.migrate!.environment ?? {}).some((n) => /TOKEN|SECRET|KEY/.test(n))).toBe(false);
   });
 
+  it('connects each process with its own database login; only migrate uses the owner', () => {
+    const user = (service: string) => new URL(compose.services[service]!.environment!.DATABASE_URL!.replace(/\$\{[^}]+\}/g, 'x')).username;
+    expect(['bot', 'hawk', 'sentinel'].map(user)).toEqual(['plainfra_bot', 'plainfra_hawk', 'plainfra_sentinel']);
+    expect(user('migrate')).toBe('plainfra');
+    expect(Object.keys(compose.services.migrate!.environment!)).toEqual(
+      expect.arrayContaining(['PLAINFRA_DB_PASSWORD_BOT', 'PLAINFRA_DB_PASSWORD_HAWK', 'PLAINFRA_DB_PASSWORD_SENTINEL']),
+    );
+  });
+
   it('runs Redis with noeviction, as BullMQ requires', () => {
     expect((compose.services.redis as { command?: string[] }).command?.join(' ')).toContain('--maxmemory-policy noeviction');
   });

@@ -5,7 +5,7 @@ import { appMentionEnvelope, postSignedEvent } from './fakes/slack-signing.js';
 import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { assumeRoleHandler, callerIdentityHandler, describeInstancesXml, pagedJson, sampleFindings, sampleInstances, sampleLambdaFunctions, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { allowedIamActions } from '../src/tools/index.js';
-import { createTestDatabase } from './helpers/db.js';
+import { createTestDatabase, testRolesFor, type TestRoles } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { freePort, roleEnvironments, runPlainfra, runPlainfraAsync, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
 
@@ -73,6 +73,7 @@ describe('plainfra end to end', () => {
   let llm: FakeAnthropic;
   let aws: FakeAws;
   let dbh: Awaited<ReturnType<typeof createTestDatabase>>;
+  let roles: TestRoles | undefined;
   let prefix: string;
   let port: number;
   let base: Record<string, string>;
@@ -140,7 +141,11 @@ describe('plainfra end to end', () => {
       return { result: { EvaluationResults: names.map((a) => ({ EvalActionName: a, EvalResourceName: '*', EvalDecision: decision(a) })), IsTruncated: false } };
     });
     base = { DATABASE_URL: dbh.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix, PLAINFRA_JOB_LOCK_MS: '3000', LOG_LEVEL: 'info' };
-    expect(runPlainfra(['migrate'], base).status).toBe(0); // idempotent on a migrated database
+    // Idempotent on a migrated database; creates this run's own logins (roles are cluster-wide).
+    const rolePrefix = `plainfra_e${prefix.slice(2)}_`;
+    const migrated = runPlainfra(['migrate'], { ...base, PLAINFRA_DB_ROLE_PREFIX: rolePrefix });
+    roles = testRolesFor(dbh.url, rolePrefix);
+    expect(migrated.status, migrated.stderr).toBe(0);
     const added = runPlainfra(['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'], base);
     expect(added.status, added.stderr).toBe(0);
     externalId = /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!;
@@ -160,20 +165,23 @@ describe('plainfra end to end', () => {
       anthropicUrl: llm.url,
       anthropicKey: 'sk-e2e',
       awsUrl: aws.url,
+      // Each process logs in as its own least-privilege role, as in production.
+      databaseUrls: roles.urls,
     });
     hawkEnv = env.hawk;
     bot = spawnPlainfra(['bot'], env.bot);
     hawk = spawnPlainfra(['hawk'], hawkEnv);
     sentinel = spawnPlainfra(['sentinel'], env.sentinel);
-    await Promise.all([bot.waitForOutput(/bot ready|listening/i), hawk.waitForOutput(/hawk ready/), sentinel.waitForOutput(/sentinel ready/)]);
+    await Promise.all([bot.waitForOutput(/bot ready|listening/i, 60_000), hawk.waitForOutput(/hawk ready/, 60_000), sentinel.waitForOutput(/sentinel ready/, 60_000)]);
     sentinelQueue = new Queue('sentinel', { connection: { url: REDIS_URL }, prefix });
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.all([bot, hawk, sentinel].filter(Boolean).map((p) => p.stop()));
     await sentinelQueue?.close();
     await Promise.all([slack?.close(), llm?.close(), aws?.close()]);
     await dbh?.drop();
+    await roles?.drop();
     if (prefix) await dropPrefix(prefix);
   });
 
@@ -279,7 +287,7 @@ describe('plainfra end to end', () => {
     expect(broken.stdout).toMatch(/ExternalId/);
     const llmKey = await runPlainfraAsync(['accounts', 'verify', '--team', TEAM, '--name', 'prod'], { ...env, ANTHROPIC_API_KEY: 'sk' });
     expect(llmKey.status).toBe(2);
-  });
+  }, 90_000);
 
   it('posts a channel digest on `plainfra digest --now`: tables computed in code, narrative from the model, chart attached', async () => {
     const before = slack.callsTo('chat.postMessage').length;
@@ -295,15 +303,15 @@ describe('plainfra end to end', () => {
     expect(blocks).toContain('$2,950.00'); // the forecast
     await waitFor(() => (slack.uploads.length > 0 ? true : undefined), 10_000, 'the chart upload');
     const ts = String(post.response.ts);
-    // The bot points the conversation at its new thread and writes message_out after the uploads.
-    const done = () => (JSON.parse(runPlainfra(['audit', '--thread', `${CHANNEL}:${ts}`, '--json'], base).stdout || '[]') as { kind: string }[]).at(-1)?.kind;
-    await waitFor(() => (done() === 'message_out' ? true : undefined), 60_000, 'the digest reply to be audited');
+    // The conversation adopts the digest's thread right after the last part is posted.
+    // Asynchronously: a blocking spawn would also stall the fake Slack the bot is still talking to.
+    await waitFor(async () => ((await runPlainfraAsync(['audit', '--thread', `${CHANNEL}:${ts}`], base)).stdout.includes('message_out') ? true : undefined), 60_000, 'the digest thread to be adopted');
     const trail = auditKinds(ts);
     expect(trail.filter((e) => e.kind === 'tool_call')).toHaveLength(6);
     expect(trail.filter((e) => e.kind === 'tool_result')).toHaveLength(6);
     expect(trail.filter((e) => e.kind === 'llm_response')).toHaveLength(1);
     expect(trail[trail.length - 1]!.kind).toBe('message_out');
-  });
+  }, 90_000);
 
   it('neutralises <!channel> and user mentions from the model before they reach Slack', async () => {
     const ts = nextTs();
@@ -350,4 +358,11 @@ describe('plainfra end to end', () => {
     expect(kinds.filter((k) => k === 'tool_result')).toHaveLength(1);
     expect(kinds.filter((k) => k === 'message_out')).toHaveLength(1);
   }, 90_000);
+
+  it('ran every process on its own database login, and the whole run\'s audit trail verifies', () => {
+    for (const p of [bot, hawk, sentinel]) expect(p.output()).not.toMatch(/connects to Postgres as/);
+    const verified = runPlainfra(['audit', 'verify'], base);
+    expect(verified.status, verified.stdout + verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/every chain is intact/);
+  });
 });

@@ -158,7 +158,7 @@ describe('policy check', () => {
             Effect: 'Allow',
             Principal: { AWS: 'arn:aws:iam::111122223333:role/plainfra-hawk' },
             Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'sts:ExternalId': 'abcdefghijklmnop' } },
+            Condition: { StringEquals: { 'sts:ExternalId': 'abcdefghijklmnop' }, StringLike: { 'sts:RoleSessionName': 'hawk-*' } },
           }),
         },
       ]);
@@ -166,12 +166,13 @@ describe('policy check', () => {
       expect(report.passed).toBe(true);
     });
 
-    it('fails on Principal "*" and warns on a whole account', async () => {
+    it('fails on Principal "*" and on a whole account (the principal must be one role ARN)', async () => {
+      const condition = { StringEquals: { 'sts:ExternalId': 'x'.repeat(16) }, StringLike: { 'sts:RoleSessionName': 'hawk-*' } };
       const report = await checkPolicyDocuments([
-        { label: 't1', kind: 'trust', document: trust({ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'x'.repeat(16) } } }) },
-        { label: 't2', kind: 'trust', document: trust({ Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'x'.repeat(16) } } }) },
+        { label: 't1', kind: 'trust', document: trust({ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Condition: condition }) },
+        { label: 't2', kind: 'trust', document: trust({ Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'sts:AssumeRole', Condition: condition }) },
       ]);
-      expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['error trust-open-principal', 'warning trust-account-principal']);
+      expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['error trust-open-principal', 'error trust-account-principal']);
     });
   });
 

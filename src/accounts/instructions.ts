@@ -1,7 +1,7 @@
-import type { BoundAccount } from './manage.js';
+import type { AccountWithSecret } from './manage.js';
 
 /** What an admin needs after `plainfra accounts add`: the ExternalId and the exact deploy command. */
-export function formatAccountAdded(account: BoundAccount): string {
+export function formatAccountAdded(account: AccountWithSecret): string {
   const roleName = account.roleArn.split('/').pop();
   return [
     `account ${account.name} registered for team ${account.teamId}`,

@@ -112,7 +112,22 @@ export interface ChannelScope {
   externallyShared: boolean;
 }
 
-export type BoundAccount = typeof awsAccounts.$inferSelect;
+/** An account as a channel's scope names it: everything but the ExternalId. */
+export type BoundAccount = Omit<typeof awsAccounts.$inferSelect, 'externalId'>;
+export type AccountWithSecret = typeof awsAccounts.$inferSelect;
+
+/**
+ * The columns every process role may read (src/db/roles.ts): the sentinel and the bot have no grant
+ * on `external_id`, so selecting it would fail for them, as it should.
+ */
+const scopeColumns = {
+  id: awsAccounts.id,
+  teamId: awsAccounts.teamId,
+  name: awsAccounts.name,
+  roleArn: awsAccounts.roleArn,
+  regions: awsAccounts.regions,
+  createdAt: awsAccounts.createdAt,
+};
 
 /**
  * The accounts a channel may query. The team comes from the signed Slack request, never from the
@@ -121,7 +136,7 @@ export type BoundAccount = typeof awsAccounts.$inferSelect;
 export async function accountsForChannel(db: Db, scope: ChannelScope): Promise<BoundAccount[]> {
   const channels = scope.externallyShared ? [scope.channelId] : [scope.channelId, '*'];
   const rows = await db
-    .select({ account: awsAccounts, channelId: channelBindings.channelId })
+    .select({ account: scopeColumns, channelId: channelBindings.channelId })
     .from(channelBindings)
     .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
     .where(and(eq(channelBindings.teamId, scope.teamId), inArray(channelBindings.channelId, channels)));
@@ -129,4 +144,11 @@ export async function accountsForChannel(db: Db, scope: ChannelScope): Promise<B
   rows.sort((a, b) => Number(a.channelId === '*') - Number(b.channelId === '*'));
   const seen = new Set<number>();
   return rows.filter((r) => !seen.has(r.account.id) && seen.add(r.account.id)).map((r) => r.account);
+}
+
+/** The ExternalId of one account: hawk only, for the sts:AssumeRole of a call it is about to make. */
+export async function externalIdOf(db: Db, accountId: number): Promise<string> {
+  const [row] = await db.select({ externalId: awsAccounts.externalId }).from(awsAccounts).where(eq(awsAccounts.id, accountId));
+  if (!row) throw new AccountsError(`account ${accountId} was removed while a call to it was pending`);
+  return row.externalId;
 }

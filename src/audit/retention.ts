@@ -2,6 +2,13 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { payloadField } from './events.js';
 
+/**
+ * The retention SQL lives in migration 0004 (`plainfra_prune_expired`) and spells the report flag of
+ * a message_in as `payload->>'report'`; this keeps a rename of that field from compiling silently.
+ */
+const REPORT_FIELD: 'report' = payloadField('message_in', 'report') as 'report';
+void REPORT_FIELD;
+
 export interface RetentionPolicy {
   /** A conversation's audit is kept this long after its last activity (GUIDE: 90 days). */
   conversationDays: number;
@@ -20,28 +27,16 @@ export interface RetentionResult {
 }
 
 /**
- * Deletes what is past retention. The append-only trigger refuses DELETE on audit_events unless
- * the transaction sets plainfra.retention, so this is the only code path that can remove audit rows.
+ * Deletes what is past retention, through `plainfra_prune_expired` (migration 0004): a SECURITY
+ * DEFINER function owned by the migration role, the only way a process role can delete anything.
+ * Whole conversations go, by their last activity, so no hash chain is cut in the middle and no
+ * thread loses half a turn. Called by a process role, it never goes below the default periods.
  */
 export async function pruneExpired(db: Db, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<RetentionResult> {
   const conversationDays = Math.max(1, Math.floor(policy.conversationDays));
   const slackEventDays = Math.max(1, Math.floor(policy.slackEventDays));
   const reportDays = Math.max(conversationDays, Math.floor(policy.reportDays));
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`SET LOCAL plainfra.retention = 'on'`);
-    // Whole conversations go, by their last activity: pruning row by row could cut a turn in half
-    // and leave a thread whose transcript no longer makes sense to the model.
-    const audit = await tx.execute(sql`
-      DELETE FROM audit_events WHERE conversation_id IN (
-        SELECT conversation_id FROM audit_events GROUP BY conversation_id
-        HAVING max(created_at) < now() - make_interval(days => CASE
-          WHEN bool_or(kind = 'message_in' AND payload->>${payloadField('message_in', 'report')} = 'true') THEN ${reportDays}::int
-          ELSE ${conversationDays}::int END))`);
-    const convs = await tx.execute(sql`
-      DELETE FROM conversations c
-      WHERE c.created_at < now() - make_interval(days => ${conversationDays})
-        AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.conversation_id = c.id)`);
-    const events = await tx.execute(sql`DELETE FROM slack_events WHERE received_at < now() - make_interval(days => ${slackEventDays})`);
-    return { auditRows: audit.rowCount ?? 0, conversations: convs.rowCount ?? 0, slackEvents: events.rowCount ?? 0 };
-  });
+  const result = await db.execute(sql`SELECT plainfra_prune_expired(${conversationDays}::int, ${reportDays}::int, ${slackEventDays}::int) AS r`);
+  const r = (result.rows[0] as { r: { auditRows: number; conversations: number; slackEvents: number } }).r;
+  return { auditRows: Number(r.auditRows), conversations: Number(r.conversations), slackEvents: Number(r.slackEvents) };
 }

@@ -5,7 +5,7 @@ import { UsageError } from './command.js';
  * Errors whose message is written for the operator: printed as it is, without a stack. Matched by
  * their stable `code`, so the CLI need not load the module that throws them to recognise them.
  */
-const OPERATOR_ERROR_CODES = new Set(['accounts', 'policy_input']);
+const OPERATOR_ERROR_CODES = new Set(['accounts', 'policy_input', 'migrate_roles']);
 
 function codeOf(err: unknown): string | undefined {
   const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;

@@ -101,13 +101,26 @@ export const sentinelEnv = z.object({
     .default(16_000),
 });
 
-export const adminEnv = z.object({ ...common });
+const rolePassword = z.string().min(12, 'must be at least 12 characters').optional();
+
+export const adminEnv = z.object({
+  ...common,
+  /** `plainfra migrate` names the process logins `<prefix>bot`, `<prefix>hawk`, `<prefix>sentinel`. */
+  PLAINFRA_DB_ROLE_PREFIX: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'PLAINFRA_DB_ROLE_PREFIX: lower-case letters, digits or _, starting with a letter or _')
+    .default('plainfra_'),
+  /** Passwords `plainfra migrate` sets on the process logins; unset leaves a login's password as it is. */
+  PLAINFRA_DB_PASSWORD_BOT: rolePassword,
+  PLAINFRA_DB_PASSWORD_HAWK: rolePassword,
+  PLAINFRA_DB_PASSWORD_SENTINEL: rolePassword,
+});
 
 export type BotConfig = z.infer<typeof botEnv>;
 export type HawkConfig = z.infer<typeof hawkEnv>;
 export type SentinelConfig = z.infer<typeof sentinelEnv>;
 export type AdminConfig = z.infer<typeof adminEnv>;
-export type CommonConfig = AdminConfig;
+export type CommonConfig = z.infer<z.ZodObject<typeof common>>;
 
 const AWS_CREDENTIAL_VARS = [
   'AWS_ACCESS_KEY_ID',

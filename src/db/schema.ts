@@ -103,20 +103,36 @@ export const auditEvents = pgTable(
     kind: text('kind').notNull(),
     stepKey: text('step_key'),
     payload: jsonb('payload').notNull().default(sql`'{}'::jsonb`),
+    /**
+     * The hash chain (migration 0004): set by the `audit_events_chain` trigger inside the insert,
+     * never by the application. `plainfra audit verify` recomputes them (src/audit/chain.ts).
+     */
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
   },
   (t) => [
     index('audit_events_conversation').on(t.conversationId, t.id),
     index('audit_events_created_at').on(t.createdAt),
     uniqueIndex('audit_events_step_key').on(t.conversationId, t.stepKey),
-    check('audit_events_actor', sql`${t.actor} IN ('bot', 'hawk', 'sentinel')`),
+    check('audit_events_actor', sql`${t.actor} IN ('bot', 'hawk', 'sentinel', 'admin')`),
     check(
       'audit_events_kind',
-      sql`${t.kind} IN ('message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'refused', 'message_out', 'error')`,
+      sql`${t.kind} IN ('message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'refused', 'message_out', 'error', 'admin')`,
     ),
   ],
 );
 
-export const AUDIT_ACTORS = ['bot', 'hawk', 'sentinel'] as const;
+/**
+ * Which process login may write which actor (filled by `plainfra migrate`, read only by the
+ * SECURITY DEFINER audit trigger and retention function; no process role has any grant on it).
+ */
+export const roleActors = pgTable('plainfra_role_actors', {
+  roleName: text('role_name').primaryKey(),
+  actor: text('actor').notNull(),
+});
+
+/** `admin`: a CLI command run with the owner login (accounts, channels), in the admin chain. */
+export const AUDIT_ACTORS = ['bot', 'hawk', 'sentinel', 'admin'] as const;
 export const AUDIT_KINDS = [
   'message_in',
   'llm_request',
@@ -126,6 +142,7 @@ export const AUDIT_KINDS = [
   'refused',
   'message_out',
   'error',
+  'admin',
 ] as const;
 export type AuditActor = (typeof AUDIT_ACTORS)[number];
 export type AuditKind = (typeof AUDIT_KINDS)[number];

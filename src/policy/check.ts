@@ -11,6 +11,7 @@
 import { DATA_PLANE_ACTIONS, type DataPlaneAction } from './data-plane-actions.js';
 import { actionPatternMatches, expandActionPattern, hasWildcard, isReadOnlyAccessLevel, type IamActionInfo } from './iam-actions.js';
 import type { PolicyDocumentInput, PolicyDocumentKind } from './load.js';
+import type { TemplateParameter, TemplateProblem } from './template.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -27,7 +28,14 @@ export type RuleId =
   | 'data-plane-not-denied'
   | 'trust-open-principal'
   | 'trust-external-id'
-  | 'trust-account-principal';
+  | 'trust-account-principal'
+  | 'trust-principal-not-role'
+  | 'trust-session-name'
+  | 'managed-policy-attached'
+  | 'permissions-boundary'
+  | 'separate-policy'
+  | 'unknown-iam-property'
+  | 'unknown-iam-resource';
 
 export interface PolicyFinding {
   readonly severity: Severity;
@@ -70,6 +78,10 @@ export interface CheckOptions {
   readonly strict?: boolean;
   /** Override the canonical data-plane list (tests). */
   readonly dataPlaneActions?: readonly DataPlaneAction[];
+  /** What a template grants besides its documents (src/policy/template.ts); each is an error. */
+  readonly templateProblems?: readonly TemplateProblem[];
+  /** The template's parameters, so a trust principal `!Ref P` is judged by P's AllowedPattern. */
+  readonly parameters?: Readonly<Record<string, TemplateParameter>>;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -201,13 +213,66 @@ async function checkIdentityAllow(
   }
 }
 
-function principalValues(principal: unknown): { any: boolean; aws: string[]; opaque: boolean } {
-  if (principal === '*') return { any: true, aws: [], opaque: false };
-  // A principal CloudFormation computes (`!If`, `!Ref`) may be an AWS principal: grade it as one.
-  if (!isRecord(principal) || isIntrinsic(principal)) return { any: false, aws: [], opaque: principal !== undefined };
-  const { strings, opaque } = stringList(principal.AWS ?? []);
-  const hasAwsKey = 'AWS' in principal;
-  return { any: strings.includes('*'), aws: strings, opaque: hasAwsKey && opaque.length > 0 };
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+
+/** An AllowedPattern that only admits role ARNs, e.g. `^arn:aws[a-z-]*:iam::\d{12}:role/.+$`. */
+function patternAdmitsOnlyRoles(pattern: string | undefined): boolean {
+  if (!pattern || !pattern.startsWith('^arn:') || !pattern.endsWith('$') || !pattern.includes(':role/')) return false;
+  try {
+    const re = new RegExp(pattern);
+    // Anything that also matches an account root, a bare account or a wildcard is not role-only.
+    return !['*', '111122223333', 'arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:user/x'].some((v) => re.test(v));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The trust principal must be exactly one IAM role ARN: not `*`, not an account (root), not a user,
+ * service or federated identity. A `!Ref` to a template parameter counts when the parameter's
+ * AllowedPattern admits role ARNs only.
+ */
+function checkTrustPrincipal(s: Record<string, unknown>, at: StatementContext, out: Collector, parameters: Readonly<Record<string, TemplateParameter>>): boolean {
+  const principal = s.Principal;
+  if (principal === '*' || (isRecord(principal) && stringList(principal.AWS ?? []).strings.includes('*'))) {
+    out.add('error', 'trust-open-principal', `Principal "*" trusts every AWS principal; name the hawk role ARN.`, at);
+    return true;
+  }
+  if (!isRecord(principal) || isIntrinsic(principal)) {
+    out.add('error', 'trust-principal-not-role', `Principal ${JSON.stringify(principal)} is not {"AWS": <one role ARN>}; policy check cannot verify who it trusts.`, at);
+    return true;
+  }
+  const others = Object.keys(principal).filter((k) => k !== 'AWS');
+  if (others.length > 0) {
+    out.add('error', 'trust-principal-not-role', `Principal ${others.join(', ')} trusts a service or identity provider; only hawk's role (Principal AWS) may assume this role.`, at);
+  }
+  const values = list(principal.AWS);
+  if (values.length !== 1 && !(values.length === 0 && others.length > 0)) {
+    out.add('error', 'trust-principal-not-role', `Principal AWS names ${values.length} principals; name exactly one: the hawk role ARN.`, at);
+  }
+  for (const v of values) {
+    if (typeof v === 'string') {
+      if (/^\d{12}$/.test(v) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(v)) {
+        out.add('error', 'trust-account-principal', `Principal ${v} trusts every principal of account ${v.match(/\d{12}/)?.[0]} that may call sts:AssumeRole; name the hawk role ARN instead.`, at, v);
+      } else if (!ROLE_ARN.test(v)) {
+        out.add('error', 'trust-principal-not-role', `Principal ${v} is not an IAM role ARN; name the hawk role (arn:aws:iam::<account>:role/<name>).`, at, v);
+      }
+      continue;
+    }
+    const ref = isRecord(v) && Object.keys(v).length === 1 && typeof v.Ref === 'string' ? v.Ref : undefined;
+    if (ref && patternAdmitsOnlyRoles(parameters[ref]?.allowedPattern)) continue;
+    const why = ref
+      ? parameters[ref]
+        ? `parameter ${ref} has no AllowedPattern that admits role ARNs only (e.g. '^arn:aws[a-z-]*:iam::\\d{12}:role/.+$')`
+        : `${ref} is not a parameter of this template`
+      : 'it is computed by CloudFormation';
+    out.add('error', 'trust-principal-not-role', `Principal ${JSON.stringify(v)} cannot be verified to be one role ARN: ${why}.`, at);
+  }
+  return true;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
 }
 
 function conditionValue(condition: unknown, operator: string, key: string): unknown {
@@ -219,7 +284,14 @@ function conditionValue(condition: unknown, operator: string, key: string): unkn
   return undefined;
 }
 
-function checkTrustStatement(s: Record<string, unknown>, at: StatementContext, out: Collector): void {
+function hasCondition(condition: unknown, operators: readonly string[], key: string): boolean {
+  return operators.some((op) => {
+    const v = conditionValue(condition, op, key);
+    return v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
+  });
+}
+
+function checkTrustStatement(s: Record<string, unknown>, at: StatementContext, out: Collector, parameters: Readonly<Record<string, TemplateParameter>>): void {
   if (s.Effect !== 'Allow') return;
   if ('NotPrincipal' in s) {
     out.add('error', 'trust-open-principal', `Allow with NotPrincipal: it trusts everyone except those listed.`, at);
@@ -227,29 +299,26 @@ function checkTrustStatement(s: Record<string, unknown>, at: StatementContext, o
   if ('NotAction' in s) {
     out.add('error', 'not-action-allow', `Allow with NotAction in a trust policy; list the sts actions instead.`, at);
   }
-  const principal = principalValues(s.Principal);
-  if (principal.any) {
-    out.add('error', 'trust-open-principal', `Principal "*" trusts every AWS principal; name the hawk role ARN.`, at);
-  }
-  for (const arn of principal.aws) {
-    if (/^\d{12}$/.test(arn) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(arn)) {
-      out.add('warning', 'trust-account-principal', `Principal ${arn} trusts every principal of account ${arn.match(/\d{12}/)?.[0]}; name the hawk role ARN instead.`, at, arn);
-    }
-  }
+  if (!('NotPrincipal' in s)) checkTrustPrincipal(s, at, out, parameters);
   const { strings } = stringList(s.Action ?? []);
-  const allowsAssumeRole = strings.some((p) => actionPatternMatches(p, 'sts:AssumeRole'));
-  if (allowsAssumeRole && (principal.aws.length > 0 || principal.any || principal.opaque)) {
-    const externalId = conditionValue(s.Condition, 'StringEquals', 'sts:ExternalId');
-    const present = externalId !== undefined && externalId !== '' && !(Array.isArray(externalId) && externalId.length === 0);
-    if (!present) {
-      out.add(
-        'error',
-        'trust-external-id',
-        `an AWS principal may call sts:AssumeRole without a StringEquals sts:ExternalId condition (confused-deputy protection).`,
-        at,
-        'sts:AssumeRole',
-      );
-    }
+  if (!strings.some((p) => actionPatternMatches(p, 'sts:AssumeRole'))) return;
+  if (!hasCondition(s.Condition, ['StringEquals'], 'sts:ExternalId')) {
+    out.add(
+      'error',
+      'trust-external-id',
+      `an AWS principal may call sts:AssumeRole without a StringEquals sts:ExternalId condition (confused-deputy protection).`,
+      at,
+      'sts:AssumeRole',
+    );
+  }
+  if (!hasCondition(s.Condition, ['StringLike', 'StringEquals'], 'sts:RoleSessionName')) {
+    out.add(
+      'error',
+      'trust-session-name',
+      `sts:AssumeRole has no sts:RoleSessionName condition: require hawk's session names (StringLike sts:RoleSessionName: hawk-*) so every CloudTrail entry names the job that made it.`,
+      at,
+      'sts:AssumeRole',
+    );
   }
 }
 
@@ -285,7 +354,7 @@ export async function checkPolicyDocuments(docs: readonly PolicyDocumentInput[],
         continue;
       }
       if (input.kind === 'trust') {
-        checkTrustStatement(s, at, out);
+        checkTrustStatement(s, at, out, options.parameters ?? {});
         continue;
       }
       if (s.Effect === 'Allow') {
@@ -297,6 +366,8 @@ export async function checkPolicyDocuments(docs: readonly PolicyDocumentInput[],
       }
     }
   }
+
+  for (const p of options.templateProblems ?? []) out.add('error', p.rule, p.message, { document: p.label });
 
   const hasIdentity = docs.some((d) => d.kind === 'identity');
   const deniedDataPlaneActions: string[] = [];

@@ -1,6 +1,7 @@
 /** `plainfra policy check FILE [--strict] [--json]`. */
 import { checkPolicyDocuments, type PolicyCheckReport } from './check.js';
-import { loadPolicyFile, PolicyInputError } from './load.js';
+import { loadPolicyInput, PolicyInputError } from './load.js';
+import { templateParameters, templateProblems } from './template.js';
 import { formatReport } from './report.js';
 
 export const POLICY_CHECK_USAGE = `Usage: plainfra policy check FILE [--strict] [--json]
@@ -8,7 +9,10 @@ export const POLICY_CHECK_USAGE = `Usage: plainfra policy check FILE [--strict] 
 Checks an IAM policy (JSON, or {"PolicyDocument": …}) or a CloudFormation template (YAML or JSON)
 for the read-only rules of plainfra: Allow only actions whose access level is Read or List, no
 NotAction/NotResource in an Allow, every data-plane read under an unconditional Deny, and trust
-policies that name a principal and require sts:ExternalId.
+policies that trust exactly one role ARN and require sts:ExternalId and a session-name condition.
+Anything a template grants that the check cannot read is an error: ManagedPolicyArns, a permissions
+boundary defined elsewhere, separate policy resources attached to the role, and IAM resource types or
+properties it does not know.
 
   --strict   wildcard Allow patterns (and other warnings) fail the check
   --json     print the report as JSON instead of text
@@ -28,8 +32,13 @@ const processIo: CommandIo = {
 
 /** Reads, parses and checks one file. Throws PolicyInputError for unreadable or invalid input. */
 export async function checkPolicyFile(path: string, options: { strict?: boolean } = {}): Promise<PolicyCheckReport> {
-  const docs = await loadPolicyFile(path);
-  return checkPolicyDocuments(docs, { source: path, strict: options.strict });
+  const { documents, parsed } = await loadPolicyInput(path);
+  return checkPolicyDocuments(documents, {
+    source: path,
+    strict: options.strict,
+    templateProblems: templateProblems(parsed),
+    parameters: templateParameters(parsed),
+  });
 }
 
 /**

@@ -7,7 +7,8 @@ export type { AllowedAction, CheckOptions, PolicyCheckReport, PolicyFinding, Rul
 export { checkPolicyFile, policyCheckCommand, POLICY_CHECK_USAGE } from './command.js';
 export type { CommandIo } from './command.js';
 export { formatReport, renderAllowedActionsSnapshot, SNAPSHOT_UPDATE_COMMAND } from './report.js';
-export { extractPolicyDocuments, loadPolicyFile, parsePolicySource, PolicyInputError } from './load.js';
+export { extractPolicyDocuments, loadPolicyFile, loadPolicyInput, parsePolicySource, PolicyInputError } from './load.js';
+export { templateParameters, templateProblems, type TemplateParameter, type TemplateProblem } from './template.js';
 export type { PolicyDocumentInput, PolicyDocumentKind } from './load.js';
 export { DATA_PLANE_ACTIONS, dataPlaneActionNames, findDataPlaneAction } from './data-plane-actions.js';
 export type { DataPlaneAction } from './data-plane-actions.js';

@@ -194,6 +194,11 @@ export function extractPolicyDocuments(parsed: unknown, sourceName = 'input'): P
 
 /** Reads and parses a file into its policy documents. */
 export async function loadPolicyFile(path: string): Promise<PolicyDocumentInput[]> {
+  return (await loadPolicyInput(path)).documents;
+}
+
+/** The file's policy documents and the parsed input (a template's other IAM properties are checked too). */
+export async function loadPolicyInput(path: string): Promise<{ documents: PolicyDocumentInput[]; parsed: unknown }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -203,5 +208,6 @@ export async function loadPolicyFile(path: string): Promise<PolicyDocumentInput[
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new PolicyInputError(`cannot read ${path}: ${reason}. Pass the path of an IAM policy JSON file or a CloudFormation template.`);
   }
-  return extractPolicyDocuments(parsePolicySource(text, path), path);
+  const parsed = parsePolicySource(text, path);
+  return { documents: extractPolicyDocuments(parsed, path), parsed };
 }

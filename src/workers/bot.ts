@@ -11,7 +11,7 @@ import {
   registerListeners,
 } from '../bot/index.js';
 import type { BotConfig } from '../config/index.js';
-import { closeDb, connectDb } from '../db/index.js';
+import { checkProcessLogin, closeDb, connectDb } from '../db/index.js';
 import { runMaintenance, syncDigestSchedules } from './maintenance.js';
 import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../queues/index.js';
 
@@ -50,6 +50,7 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
   try {
     await waitReady(producer);
     await db.execute(sql`select 1`);
+    await checkProcessLogin(db, 'bot', logger);
     const enqueuer = new Enqueuer(producer, config.PLAINFRA_QUEUE_PREFIX);
     cleanup.push(() => enqueuer.close());
     const metrics = new BotMetrics();

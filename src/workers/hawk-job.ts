@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
+import { UnrecoverableError } from 'bullmq';
 import { findAuditRow, findByStepKey, recordAudit, stepKey, type AuditEventInput } from '../audit/index.js';
-import { accountsForChannel, type BoundAccount } from '../accounts/index.js';
+import { accountsForChannel, externalIdOf, type BoundAccount } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type HawkJob } from '../queues/index.js';
 import { refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
 
@@ -27,11 +28,23 @@ export class RetryableAwsError extends Error {
  */
 export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFinal: boolean }): Promise<void> {
   const { db } = deps;
-  const [conv] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId));
-  if (!conv) throw new Error(`conversation ${job.conversationId} not found`);
-  const accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
-  const question = await questionOf(db, job);
-  const ctx = { conversationId: job.conversationId, turnId: job.turnId, teamId: conv.teamId, userId: question.asker };
+  const scope = await deriveScope(db, job);
+  if ('refusal' in scope) {
+    // A job is a request, not an authority: without the bot's record of an open question there is
+    // nothing to act for. Audited (when the conversation exists) and dropped without retry.
+    deps.logger.error({ conversationId: job.conversationId, turnId: job.turnId, reason: scope.refusal }, 'hawk job refused');
+    if (scope.conversationExists) {
+      await recordAudit(db, {
+        conversationId: job.conversationId,
+        actor: 'hawk',
+        kind: 'refused',
+        payload: { turnId: job.turnId, step: job.step, reason: scope.refusal, calls: job.calls.map((c) => c.toolUseId) },
+      });
+    }
+    throw new UnrecoverableError(`hawk job refused: ${scope.refusal}`);
+  }
+  const { accounts, teamId, asker, report } = scope;
+  const ctx = { conversationId: job.conversationId, turnId: job.turnId, teamId, userId: asker };
 
   let retryLater: string | undefined;
   for (const call of job.calls) {
@@ -67,10 +80,10 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
       payload: { ...base, input, account: account.name, roleArn: account.roleArn },
     });
     const outcome = await deps.runner.run(
-      { accountName: account.name, roleArn: account.roleArn, externalId: account.externalId, regions: account.regions },
+      { accountName: account.name, roleArn: account.roleArn, externalId: await externalIdOf(db, account.id), regions: account.regions },
       // A digest's fixed bundle is budgeted per account (read from the bot's message_in, not the job),
       // so a channel with several accounts still gets every account's tables.
-      question.report ? { ...ctx, budgetQuestion: `${job.conversationId}:${job.turnId}:${account.name}` } : ctx,
+      report ? { ...ctx, budgetQuestion: `${job.conversationId}:${job.turnId}:${account.name}` } : ctx,
       input,
     );
     if (outcome.status === 'error' && outcome.retryable && !attempt.isFinal) {
@@ -96,6 +109,9 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
  * so the asker gets an answer instead of silence.
  */
 export async function abandonHawkJob(deps: HawkDeps, job: HawkJob, err: Error): Promise<void> {
+  // A job hawk refused (forged, or for a closed turn) has no turn to hand back: it stays failed.
+  const scope = await deriveScope(deps.db, job).catch(() => undefined);
+  if (scope && 'refusal' in scope) throw err;
   for (const call of job.calls) {
     await recordAudit(deps.db, {
       conversationId: job.conversationId,
@@ -165,9 +181,42 @@ function pickAccount(accounts: BoundAccount[], requested: string | undefined): {
   return { account: accounts[0] };
 }
 
-/** Who asked this turn's question, and whether it is a digest: its message_in row, read by id rather than the whole trail. */
-async function questionOf(db: Db, job: HawkJob): Promise<{ asker: string; report: boolean }> {
-  const message = await findAuditRow(db, job.conversationId, Number(job.turnId));
-  if (message?.kind !== 'message_in') return { asker: 'unknown', report: false };
-  return { asker: message.payload.user ?? 'unknown', report: message.payload.report === true };
+/** Turns older than this are not worked on: the sweep gives up on them too (workers/maintenance.ts). */
+const MAX_TURN_AGE_MS = 24 * 3600_000;
+
+type DerivedScope =
+  | { accounts: BoundAccount[]; teamId: string; asker: string; report: boolean }
+  | { refusal: string; conversationExists: boolean };
+
+/**
+ * The accounts this job may use, from records only the bot (and the owner) can write — never from
+ * the job payload, which whoever can reach Redis could forge: the conversation row (team, channel,
+ * Slack Connect flag) and the turn's `message_in`, written by the bot's login (the audit trigger
+ * refuses `actor = 'bot'` rows from any other process role). The turn must still be open and recent.
+ * Accounts are the channel's bindings now, narrowed to those recorded when the question came in.
+ */
+export async function deriveScope(db: Db, job: Pick<HawkJob, 'conversationId' | 'turnId'>): Promise<DerivedScope> {
+  const [conv] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId));
+  if (!conv) return { refusal: `conversation ${job.conversationId} does not exist`, conversationExists: false };
+  const turn = /^\d+$/.test(job.turnId) ? await findAuditRow(db, job.conversationId, Number(job.turnId)) : undefined;
+  if (!turn || turn.kind !== 'message_in' || turn.actor !== 'bot') {
+    return { refusal: `turn ${job.turnId} is not a question the bot recorded in this conversation`, conversationExists: true };
+  }
+  if (Date.now() - turn.createdAt.getTime() > MAX_TURN_AGE_MS) {
+    return { refusal: `turn ${job.turnId} is older than 24 hours`, conversationExists: true };
+  }
+  const closers = { out: stepKey.out(job.turnId), 'out-error': stepKey.outError(job.turnId), refused: stepKey.refused(job.turnId) };
+  for (const [what, key] of Object.entries(closers)) {
+    if (await findByStepKey(db, job.conversationId, key)) return { refusal: `turn ${job.turnId} is already closed (${what})`, conversationExists: true };
+  }
+  const recorded = turn.payload;
+  if ((recorded.team !== undefined && recorded.team !== conv.teamId) || (recorded.channel !== undefined && recorded.channel !== conv.channelId)) {
+    return { refusal: `turn ${job.turnId} was asked in another team or channel than its conversation`, conversationExists: true };
+  }
+  let accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });
+  if (recorded.accounts) {
+    const atIntake = new Set(recorded.accounts);
+    accounts = accounts.filter((a) => atIntake.has(a.name));
+  }
+  return { accounts, teamId: conv.teamId, asker: recorded.user ?? 'unknown', report: recorded.report === true };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { HawkConfig } from '../config/index.js';
+import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, createRedis, isFinalAttempt, startWorker, waitReady } from '../queues/index.js';
 import { createAwsQueryRunner } from '../tools/aws/index.js';
 import { openConnections } from './connections.js';
@@ -12,6 +13,7 @@ import { abandonHawkJob, runHawkJob } from './hawk-job.js';
  */
 export async function runHawk(config: HawkConfig, logger: Logger) {
   const { db, enqueuer, close } = await openConnections(config);
+  await checkProcessLogin(db, 'hawk', logger);
   // The Cost Explorer cache shares Redis with the queues but not their connection.
   const cacheRedis = createRedis(config.REDIS_URL, 'producer');
   await waitReady(cacheRedis);

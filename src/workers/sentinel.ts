@@ -1,6 +1,7 @@
 import { DelayedError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
+import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, isFinalAttempt, startWorker } from '../queues/index.js';
 import { abandonTurn, createAnthropicLlm, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
@@ -16,6 +17,7 @@ const TURN_WAIT_POLL_MS = 1_500;
  */
 export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: Llm) {
   const { db, enqueuer, close } = await openConnections(config);
+  await checkProcessLogin(db, 'sentinel', logger);
   const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger });
   const model = llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL });
   const deps = {

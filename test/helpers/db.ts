@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { closeDb, connectDb, runMigrations, type Db } from '../../src/db/index.js';
+import { applyRoles, closeDb, connectDb, PROCESS_ROLES, roleNames, runMigrations, type Db, type ProcessRole } from '../../src/db/index.js';
 
 /**
  * A fresh, migrated Postgres database per test file: `plainfra_t_<random>`, created through the
@@ -50,4 +50,42 @@ async function admin(statement: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+export interface TestRoles {
+  /** Role names, unique to this test file (roles are cluster-wide and other runs share the server). */
+  names: Record<ProcessRole, string>;
+  prefix: string;
+  /** The test database's URL with each role's login. */
+  urls: Record<ProcessRole, string>;
+  /** Drops the roles; call after the database is dropped (grants live in the database). */
+  drop(): Promise<void>;
+}
+
+/** Creates bot/hawk/sentinel logins for a test database the way `plainfra migrate` does. */
+export async function createTestRoles(t: TestDatabase, passwords?: Partial<Record<ProcessRole, string>>): Promise<TestRoles> {
+  const prefix = `plainfra_t${randomBytes(4).toString('hex')}_`;
+  await applyRoles(t.db, { prefix, passwords });
+  return testRolesFor(t.url, prefix);
+}
+
+/** The names and URLs of roles created with `prefix` (e.g. by a spawned `plainfra migrate`). */
+export function testRolesFor(databaseUrl: string, prefix: string): TestRoles {
+  const names = roleNames(prefix);
+  const urls = Object.fromEntries(
+    PROCESS_ROLES.map((r) => {
+      const u = new URL(databaseUrl);
+      u.username = names[r];
+      u.password = '';
+      return [r, u.toString()];
+    }),
+  ) as Record<ProcessRole, string>;
+  return {
+    names,
+    prefix,
+    urls,
+    async drop() {
+      for (const name of Object.values(names)) await admin(`DROP ROLE IF EXISTS ${name}`).catch(() => undefined);
+    },
+  };
 }

@@ -98,6 +98,8 @@ export interface StackEndpoints {
   anthropicUrl: string;
   anthropicKey: string;
   awsUrl: string;
+  /** Per-role DATABASE_URL (each process's own login); without it every role uses base's. */
+  databaseUrls?: Record<'bot' | 'hawk' | 'sentinel', string>;
 }
 
 /**
@@ -105,9 +107,11 @@ export interface StackEndpoints {
  * its own secrets, exactly as in production (the end-to-end test and the benchmark both use this).
  */
 export function roleEnvironments(e: StackEndpoints): Record<'bot' | 'hawk' | 'sentinel', Record<string, string>> {
+  const db = (role: 'bot' | 'hawk' | 'sentinel'): Record<string, string> => (e.databaseUrls ? { DATABASE_URL: e.databaseUrls[role] } : {});
   return {
     bot: {
       ...e.base,
+      ...db('bot'),
       PORT: String(e.port),
       SLACK_BOT_TOKEN: e.botToken,
       SLACK_SIGNING_SECRET: e.signingSecret,
@@ -115,7 +119,7 @@ export function roleEnvironments(e: StackEndpoints): Record<'bot' | 'hawk' | 'se
       SLACK_BOT_USER_ID: e.botUserId,
       SLACK_BOT_ID: 'B0PLAINFRA',
     },
-    hawk: { ...e.base, AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE', AWS_SECRET_ACCESS_KEY: 'hawk-secret', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: e.awsUrl },
-    sentinel: { ...e.base, ANTHROPIC_API_KEY: e.anthropicKey, ANTHROPIC_BASE_URL: e.anthropicUrl, PLAINFRA_MODEL: 'claude-test' },
+    hawk: { ...e.base, ...db('hawk'), AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE', AWS_SECRET_ACCESS_KEY: 'hawk-secret', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: e.awsUrl },
+    sentinel: { ...e.base, ...db('sentinel'), ANTHROPIC_API_KEY: e.anthropicKey, ANTHROPIC_BASE_URL: e.anthropicUrl, PLAINFRA_MODEL: 'claude-test' },
   };
 }

@@ -3,8 +3,12 @@ import { flags, UsageError, withAdminDb, type Command } from '../command.js';
 /** `plainfra audit --thread CHANNEL:TS`: one conversation's trail, as stored. */
 export const auditCommand: Command = {
   name: 'audit',
-  usage: ["  audit --thread CHANNEL:THREAD_TS [--json] print one conversation's audit trail"],
+  usage: [
+    "  audit --thread CHANNEL:THREAD_TS [--json] print one conversation's audit trail",
+    '  audit verify [--since DATE] [--json]      recompute every hash chain; exit 1 at any broken link',
+  ],
   async run(args) {
+    if (args[0] === 'verify') return verifyChains(args.slice(1));
     const { values } = flags(args, { thread: { type: 'string' }, json: { type: 'boolean' } }, ['thread']);
     const m = /^([A-Z0-9]+):(\d+\.\d+)$/.exec(String(values.thread));
     if (!m) throw new UsageError('--thread must be CHANNEL:THREAD_TS, e.g. C0123ABCD:1732540000.000100');
@@ -22,3 +26,16 @@ export const auditCommand: Command = {
     });
   },
 };
+
+/** `plainfra audit verify`: recomputes every conversation's hash chain (src/audit/chain.ts). */
+async function verifyChains(args: string[]): Promise<number> {
+  const { values } = flags(args, { since: { type: 'string' }, json: { type: 'boolean' } });
+  const since = values.since === undefined ? undefined : new Date(String(values.since));
+  if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since "${String(values.since)}" is not a date (e.g. 2026-11-01)`);
+  return withAdminDb(async (db) => {
+    const { verifyAuditChains, formatVerifyResult } = await import('../../audit/index.js');
+    const result = await verifyAuditChains(db, { since });
+    console.log(values.json ? JSON.stringify(result, null, 2) : formatVerifyResult(result));
+    return result.breaks.length === 0 ? 0 : 1;
+  });
+}
