@@ -107,8 +107,8 @@ describe('plainfra end to end', () => {
           if (ceDelayMs) await new Promise((r) => setTimeout(r, ceDelayMs));
           if (req.json?.GroupBy) {
             // The digest's by-service calls: last week cheaper than this week, per service.
-            const thisWeek = req.json.TimePeriod.End >= new Date().toISOString().slice(0, 10);
-            const costs: [string, number][] = [['Amazon Elastic Compute Cloud - Compute', thisWeek ? 700 : 500], ['Amazon Simple Storage Service', thisWeek ? 120.5 : 120.5]];
+            const current = req.json.TimePeriod.End >= new Date().toISOString().slice(0, 10);
+            const costs: [string, number][] = [['Amazon Elastic Compute Cloud - Compute', current ? 700 : 500], ['Amazon Simple Storage Service', current ? 120.5 : 120.5]];
             return {
               result: {
                 GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }],

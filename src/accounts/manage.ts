@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { awsAccounts, channelBindings, workspaces, type Db } from '../db/index.js';
+import type { ReportPeriod, ReportWhat } from '../reports/index.js';
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -56,6 +57,9 @@ export interface BindInput {
   accountName: string;
   digestCron?: string;
   digestTz?: string;
+  /** The schedule's report (`--what`, `--period`), parsed by the same grammar as `/plainfra-report`. */
+  digestWhat?: ReportWhat;
+  digestPeriod?: ReportPeriod;
 }
 
 export async function bindChannel(db: Db, input: BindInput) {
@@ -66,6 +70,14 @@ export async function bindChannel(db: Db, input: BindInput) {
   if (input.digestTz && !isValidTimeZone(input.digestTz)) throw new AccountsError(`--tz "${input.digestTz}" is not an IANA time zone (e.g. Europe/Berlin)`);
   if (input.digestCron && input.digestCron.trim().split(/\s+/).length !== 5)
     throw new AccountsError(`--digest "${input.digestCron}" must be a 5-field cron expression, e.g. "0 9 * * 1"`);
+  if (!input.digestCron && (input.digestWhat || input.digestPeriod))
+    throw new AccountsError('--what and --period describe a digest schedule: give --digest CRON with them');
+  const schedule = {
+    digestCron: input.digestCron ?? null,
+    digestTz: input.digestTz ?? null,
+    digestWhat: input.digestCron ? (input.digestWhat ?? null) : null,
+    digestPeriod: input.digestCron ? (input.digestPeriod ?? null) : null,
+  };
   const [account] = await db
     .select()
     .from(awsAccounts)
@@ -77,12 +89,11 @@ export async function bindChannel(db: Db, input: BindInput) {
       teamId: input.teamId,
       channelId: input.channelId,
       accountId: account.id,
-      digestCron: input.digestCron ?? null,
-      digestTz: input.digestTz ?? null,
+      ...schedule,
     })
     .onConflictDoUpdate({
       target: [channelBindings.teamId, channelBindings.channelId, channelBindings.accountId],
-      set: { digestCron: input.digestCron ?? null, digestTz: input.digestTz ?? null },
+      set: schedule,
     })
     .returning();
   if (input.digestCron) {
@@ -90,7 +101,7 @@ export async function bindChannel(db: Db, input: BindInput) {
     // never has two schedules to choose between.
     await db
       .update(channelBindings)
-      .set({ digestCron: input.digestCron, digestTz: input.digestTz ?? null })
+      .set(schedule)
       .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, input.channelId)));
   }
   return { binding: row!, account };

@@ -3,11 +3,13 @@ import { accountsForChannel } from '../accounts/index.js';
 import type { SentinelJob } from '../queues/index.js';
 import {
   computeReport,
+  DEFAULT_REPORT_REQUEST,
   reportBundle,
   reportForModel,
   REPORT_NARRATIVE_INSTRUCTIONS,
   type BundleResult,
   type Report,
+  type ReportRequest,
 } from '../reports/index.js';
 import { unsupportedNote } from './answer.js';
 import { unsupportedNumbers } from './numbers.js';
@@ -33,6 +35,9 @@ export async function runReportStep(
 ): Promise<void> {
   const messageIn = trail.filter(isKind('message_in')).find((r) => String(r.id) === job.turnId);
   const today = dayOf(messageIn?.createdAt ?? new Date());
+  // What and which period were asked for (`/plainfra-report cost 30d`); rows from before arguments
+  // existed were the weekly all-in-one digest.
+  const request = messageIn?.payload.report_request ?? DEFAULT_REPORT_REQUEST;
   // The accounts are fixed when the digest is taken (intake records them), so a binding changed
   // between steps, or a sweep resuming the turn later, cannot make step 1 wait for calls never made.
   const recorded = messageIn?.payload.accounts;
@@ -46,19 +51,19 @@ export async function runReportStep(
     return;
   }
   if (job.step === 0) {
-    const calls = accounts.flatMap((a) => reportBundle(a, today).map((c) => ({ toolUseId: callId(a, c.key), input: c.input })));
+    const calls = accounts.flatMap((a) => reportBundle(a, today, request).map((c) => ({ toolUseId: callId(a, c.key), input: c.input })));
     await deps.enqueuer.add('hawk', { ...ids(job), step: 0, calls });
     return;
   }
 
-  const reports = accounts.map((a) => computeReport(a, today, bundleResults(trail, job.turnId, a, today)));
+  const reports = accounts.map((a) => computeReport(a, today, bundleResults(trail, job.turnId, a, today, request), request));
   const forModel = reports.map(reportForModel).join('\n\n');
   const narrative = await narrate(deps, job, forModel, attempt, trail);
   const note = narrative === undefined ? '' : unsupportedNote(unsupportedNumbers(narrative, [forModel, today.toISOString().slice(0, 10)]));
   await deps.enqueuer.add('replies', {
     ...ids(job),
     text:
-      (narrative ?? "Here is this week's digest (the summary could not be written: the language model was unavailable).") +
+      (narrative ?? 'Here is the report (the summary could not be written: the language model was unavailable).') +
       note +
       (left > 0 ? `\n\n_${left} more bound account(s) are not included: a digest covers at most ${MAX_ACCOUNTS_PER_DIGEST}._` : ''),
     reports: reports as unknown as Record<string, unknown>[],
@@ -80,9 +85,11 @@ function dayOf(d: Date): Date {
 }
 
 /** The bundle's results for one account; a missing one means hawk has not finished (retry later). */
-function bundleResults(trail: AuditEvent[], turnId: string, account: string, today: Date): Record<string, BundleResult> {
+function bundleResults(
+  trail: AuditEvent[], turnId: string, account: string, today: Date, request: Pick<ReportRequest, 'what' | 'period'>,
+): Record<string, BundleResult> {
   const out: Record<string, BundleResult> = {};
-  for (const { key } of reportBundle(account, today)) {
+  for (const { key } of reportBundle(account, today, request)) {
     const id = callId(account, key);
     const row = trail.filter(isKind('tool_result', 'refused')).find((r) => r.payload.turnId === turnId && r.payload.toolUseId === id);
     if (!row) throw new StepNotReady(`digest result ${id} not recorded yet`);

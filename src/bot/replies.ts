@@ -8,7 +8,8 @@ import type { ReplyJob } from '../queues/index.js';
 import { CLI_THREAD_PREFIX, PENDING_THREAD_PREFIX } from './intake.js';
 import { recordTerminalAnswer } from './terminal-reply.js';
 import { reportMessage } from './report-message.js';
-import { costChartPng, type Report } from '../reports/index.js';
+import type { Report } from '../reports/index.js';
+import { chartKinds, type ChartFile, type ChartKind, type ChartRenderer } from '../charts/index.js';
 import type { BotMetrics } from './metrics.js';
 import { clearProgress } from './progress.js';
 import { AWS_LINKS, safePlainText, safeSlackText, splitMessage, type LinkPolicy } from './safe-text.js';
@@ -28,6 +29,8 @@ export interface ReplyDeps {
   metrics: BotMetrics;
   /** Which hosts stay links (AWS's and PLAINFRA_DOCS_URL's); AWS's only when absent. */
   links?: LinkPolicy;
+  /** Draws a report's charts off the event loop (src/charts); without it a report posts no chart. */
+  charts?: ChartRenderer;
 }
 
 /** Slack errors that no retry will fix: the job fails for good and the failure is audited. */
@@ -86,8 +89,9 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   let threadTs: string | undefined = pending ? undefined : conversation.threadTs;
   const links = deps.links ?? AWS_LINKS;
   const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER, links);
-  const parts = replyParts(job, text, links);
+  const parts = replyParts(job, text, links, deps.charts !== undefined);
   const posted: string[] = [];
+  const rendered = new Map<Report, Promise<ChartFile[] | undefined>>();
   try {
     const done = progress?.posted ?? [];
     for (const [i, part] of parts.entries()) {
@@ -97,8 +101,11 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
         continue;
       }
       if (part.kind === 'chart') {
-        // Charts go into the thread the first message started; a failed upload is not worth a re-post.
-        await uploadChart(deps, conversation.channelId, threadTs, part);
+        // Charts go into the thread the first message started; drawn in the renderer's worker
+        // thread, so this job's lock keeps being renewed while they are drawn.
+        if (!rendered.has(part.report)) rendered.set(part.report, renderCharts(deps, conversation.id, job.turnId, part.report));
+        const file = (await rendered.get(part.report)!)?.find((f) => f.kind === part.chart);
+        if (file) await uploadChart(deps, { conversationId: conversation.id, turnId: job.turnId, part: i, channel: conversation.channelId, threadTs }, file);
         posted.push(`chart:${i}`);
       } else {
         const res = await client.chat.postMessage({
@@ -176,29 +183,70 @@ async function questionTs(deps: ReplyDeps, conversationId: string, turnId: strin
   return row?.kind === 'message_in' ? (row.payload.ts ?? undefined) : undefined;
 }
 
-type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 'chart'; png: Buffer; title: string };
+type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 'chart'; report: Report; chart: ChartKind };
 
 /**
- * What one reply posts, in order. A plain answer is its text split into messages; a digest is, per
- * account, a Block Kit message (the model's narrative on the first) followed by its cost chart.
+ * What one reply posts, in order. A plain answer is its text split into messages; a report is, per
+ * account, a Block Kit message (the model's narrative on the first) followed by its charts (cost by
+ * service, daily cost). Parts are numbered before anything is drawn, so a retry knows what it did.
  */
-function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy): ReplyPart[] {
+function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy, charts: boolean): ReplyPart[] {
   if (!job.reports?.length) return splitMessage(safeText).map((chunk) => ({ kind: 'message' as const, text: chunk }));
   return (job.reports as unknown as Report[]).flatMap((report, i): ReplyPart[] => {
     const message = reportMessage(report, i === 0 ? job.text : '', links);
     const parts: ReplyPart[] = [{ kind: 'message', text: message.text, blocks: message.blocks }];
-    if (report.cost && report.cost.rows.length > 0) {
-      parts.push({ kind: 'chart', png: costChartPng(report), title: `Cost by service, last week vs this week (${report.account})` });
-    }
+    if (charts) for (const chart of chartKinds(report)) parts.push({ kind: 'chart', report, chart });
     return parts;
   });
 }
 
-async function uploadChart(deps: ReplyDeps, channel: string, threadTs: string | undefined, part: Extract<ReplyPart, { kind: 'chart' }>) {
+/** A report's charts, or undefined (audited) when they cannot be drawn: the tables go out regardless. */
+async function renderCharts(deps: ReplyDeps, conversationId: string, turnId: string, report: Report): Promise<ChartFile[] | undefined> {
   try {
-    const file = { file: part.png, filename: 'plainfra-cost-by-service.png', title: safePlainText(part.title, deps.links) };
-    await deps.client.files.uploadV2(threadTs ? { ...file, channel_id: channel, thread_ts: threadTs } : { ...file, channel_id: channel });
+    return await deps.charts!.render(report);
   } catch (err) {
-    deps.logger.warn({ err: (err as Error).message }, 'chart upload failed; the digest tables were posted');
+    deps.logger.warn({ err: (err as Error).message, turnId }, 'chart rendering failed; the report tables were posted');
+    await recordAudit(deps.db, {
+      conversationId, actor: 'bot', kind: 'error',
+      payload: { turnId, stage: 'render_chart', message: (err as Error).message },
+    });
+    return undefined;
+  }
+}
+
+/**
+ * Uploads one chart at most once. The claim — a `message_out` row under the part's own step key
+ * (`upload:<turnId>:<part>`) — is written before the upload: a retried job, or a second worker that
+ * took this job after its lock lapsed, finds the claim and skips the upload. So a chart is never
+ * posted twice; the price is that a crash between the claim and the upload loses that one image
+ * (the report's tables are separate messages and are not affected).
+ */
+async function uploadChart(
+  deps: ReplyDeps,
+  at: { conversationId: string; turnId: string; part: number; channel: string; threadTs: string | undefined },
+  file: ChartFile,
+) {
+  const title = safePlainText(file.title, deps.links);
+  const claim = await recordAudit(deps.db, {
+    conversationId: at.conversationId,
+    actor: 'bot',
+    kind: 'message_out',
+    stepKey: stepKeys.upload(at.turnId, at.part),
+    payload: { turnId: at.turnId, channel: at.channel, thread_ts: at.threadTs ?? null, text: title, outcome: 'chart_upload', file: file.filename, bytes: file.png.length },
+  });
+  if (!claim.created) {
+    deps.logger.info({ turnId: at.turnId, part: at.part }, 'chart already uploaded (or claimed) by an earlier attempt; skipping');
+    return;
+  }
+  try {
+    const upload = { file: file.png, filename: file.filename, title };
+    await deps.client.files.uploadV2(at.threadTs ? { ...upload, channel_id: at.channel, thread_ts: at.threadTs } : { ...upload, channel_id: at.channel });
+  } catch (err) {
+    // Not retried: the claim is taken, and a chart is not worth the risk of a second copy.
+    deps.logger.warn({ err: (err as Error).message }, 'chart upload failed; the report tables were posted');
+    await recordAudit(deps.db, {
+      conversationId: at.conversationId, actor: 'bot', kind: 'error',
+      payload: { turnId: at.turnId, stage: 'upload_chart', message: (err as Error).message, channel: at.channel },
+    });
   }
 }

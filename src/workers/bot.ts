@@ -10,6 +10,7 @@ import {
   probe,
   registerListeners,
 } from '../bot/index.js';
+import { createChartPool } from '../charts/index.js';
 import type { BotConfig } from '../config/index.js';
 import { checkProcessLogin, closeDb, connectDb } from '../db/index.js';
 import { runMaintenance, syncDigestSchedules } from './maintenance.js';
@@ -59,11 +60,14 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     const links = linkPolicy(config.PLAINFRA_DOCS_URL);
     registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient, links });
 
+    // Report charts are drawn in a worker thread: never on this event loop, which renews job locks.
+    const charts = createChartPool();
+    cleanup.push(() => charts.close());
     const worker = startWorker(
       'replies',
       async (payload, job) => {
         const posted = (job.progress as { posted?: string[] } | undefined)?.posted ?? [];
-        await deliverReply({ db, client: slack.app.client, logger, metrics, links }, payload, { posted, save: (p) => job.updateProgress({ posted: p }) });
+        await deliverReply({ db, client: slack.app.client, logger, metrics, links, charts }, payload, { posted, save: (p) => job.updateProgress({ posted: p }) });
       },
       {
         redisUrl: config.REDIS_URL,
