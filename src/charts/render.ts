@@ -25,7 +25,10 @@ const noNetwork = Object.assign(vega.loader(), {
 });
 
 export async function specToSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', loader: noNetwork as never });
+  const compiled = compile(spec).spec;
+  // Vega logs a failed load and draws an empty chart; a spec that asks for a URL is a bug: say so.
+  if ((compiled.data ?? []).some((d) => 'url' in d)) throw new Error('chart data is inline; plainfra never loads chart data from a URL');
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader: noNetwork as never });
   try {
     return await view.toSVG();
   } finally {
