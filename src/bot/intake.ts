@@ -68,7 +68,7 @@ export type IntakeResult =
  */
 export class ReportAccountNotBound extends Error {
   constructor(readonly account: string, readonly bound: string[]) {
-    super(`Account "${account}" is not bound to this channel; it may query: ${bound.join(', ')}.`);
+    super(`Account "${account}" is not bound to this channel; it may query: ${[...bound].sort().join(', ')}.`);
     this.name = 'ReportAccountNotBound';
   }
 }
