@@ -53,7 +53,8 @@ function progress(posted: string[] = [], dieAfter?: number): ReplyProgress & { s
   return p;
 }
 
-const deps = () => ({ db: t.db, client, logger, metrics: new BotMetrics(), charts });
+/** No channel gap here (one test checks it): these tests are about what is posted, not when. */
+const deps = () => ({ db: t.db, client, logger, metrics: new BotMetrics(), charts, channelGapMs: 0 });
 const uploadsFor = (threadTs: string) => slack.uploads.filter((u) => u.completed?.thread_ts === threadTs);
 const digestPosts = () => slack.callsTo('chat.postMessage').filter((c) => c.args.channel === CHANNEL && Array.isArray(c.args.blocks));
 
@@ -89,6 +90,15 @@ describe('posting a report reply', () => {
     }
     const trail = await readTrail(t.db, job.conversationId);
     expect(trail.filter((r) => r.kind === 'message_out').map((r) => r.stepKey)).toEqual([`upload:${job.turnId}:1`, `upload:${job.turnId}:2`, `out:${job.turnId}`]);
+  });
+
+  it('spaces its parts about a second apart in the channel (Slack allows ~1 message per second per channel)', async () => {
+    const job = await reportTurn();
+    const before = slack.calls.length;
+    expect(await deliverReply({ ...deps(), channelGapMs: 1000 }, job, progress())).toBe('posted');
+    const times = slack.calls.slice(before).filter((c) => ['chat.postMessage', 'files.completeUploadExternal'].includes(c.method)).map((c) => c.at);
+    expect(times).toHaveLength(3);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(900);
   });
 
   it('a retried delivery uploads each chart once: the worker died after the first upload, the retry skips it', async () => {

@@ -31,7 +31,16 @@ export interface ReplyDeps {
   links?: LinkPolicy;
   /** Draws a report's charts off the event loop (src/charts); without it a report posts no chart. */
   charts?: ChartRenderer;
+  /**
+   * Least time between two parts of one reply in its channel. Slack allows about one message per
+   * second per channel (short bursts tolerated); a report is 1 message and up to 2 charts per
+   * account, so its parts are spaced rather than burst. Default 1 000 ms.
+   */
+  channelGapMs?: number;
 }
+
+/** See ReplyDeps.channelGapMs. */
+export const CHANNEL_GAP_MS = 1_000;
 
 /** Slack errors that no retry will fix: the job fails for good and the failure is audited. */
 const PERMANENT = new Set([
@@ -92,6 +101,16 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   const parts = replyParts(job, text, links, deps.charts !== undefined);
   const posted: string[] = [];
   const rendered = new Map<Report, Promise<ChartFile[] | undefined>>();
+  const gapMs = deps.channelGapMs ?? CHANNEL_GAP_MS;
+  let lastPostAt: number | undefined;
+  /** Waits out the channel gap since this attempt's previous post (an async wait: the job lock stays renewed). */
+  const paced = async () => {
+    if (lastPostAt !== undefined) {
+      const wait = lastPostAt + gapMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    lastPostAt = Date.now();
+  };
   try {
     const done = progress?.posted ?? [];
     for (const [i, part] of parts.entries()) {
@@ -105,9 +124,11 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
         // thread, so this job's lock keeps being renewed while they are drawn.
         if (!rendered.has(part.report)) rendered.set(part.report, renderCharts(deps, conversation.id, job.turnId, part.report));
         const file = (await rendered.get(part.report)!)?.find((f) => f.kind === part.chart);
+        if (file) await paced();
         if (file) await uploadChart(deps, { conversationId: conversation.id, turnId: job.turnId, part: i, channel: conversation.channelId, threadTs }, file);
         posted.push(`chart:${i}`);
       } else {
+        await paced();
         const res = await client.chat.postMessage({
           channel: conversation.channelId,
           ...(threadTs ? { thread_ts: threadTs } : {}),

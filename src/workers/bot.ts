@@ -16,8 +16,12 @@ import { checkProcessLogin, closeDb, connectDb } from '../db/index.js';
 import { runMaintenance, syncDigestSchedules } from './maintenance.js';
 import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../queues/index.js';
 
-/** Parallel replies per process: Slack allows ~1 message/s per channel, so a few are plenty. */
-const REPLIES_CONCURRENCY = 4;
+/**
+ * Parallel replies per process. A report spaces its parts a second apart in its channel (Slack's ~1
+ * message/s per channel), so a reply spends most of its time waiting, not working: when many
+ * digests fall due at once, 16 in flight keep posting to 16 channels while each waits its turn.
+ */
+const REPLIES_CONCURRENCY = 16;
 /** How long close() lets in-flight Slack requests finish before cutting connections. */
 const HTTP_GRACE_MS = 5_000;
 
