@@ -103,13 +103,20 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   const rendered = new Map<Report, Promise<ChartFile[] | undefined>>();
   const gapMs = deps.channelGapMs ?? CHANNEL_GAP_MS;
   let lastPostAt: number | undefined;
-  /** Waits out the channel gap since this attempt's previous post (an async wait: the job lock stays renewed). */
-  const paced = async () => {
+  /**
+   * Waits out the channel gap since this attempt's previous post finished (an async wait: the job
+   * lock stays renewed), runs the post, and notes when it finished.
+   */
+  const paced = async <T>(post: () => Promise<T>): Promise<T> => {
     if (lastPostAt !== undefined) {
       const wait = lastPostAt + gapMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
-    lastPostAt = Date.now();
+    try {
+      return await post();
+    } finally {
+      lastPostAt = Date.now();
+    }
   };
   try {
     const done = progress?.posted ?? [];
@@ -124,12 +131,10 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
         // thread, so this job's lock keeps being renewed while they are drawn.
         if (!rendered.has(part.report)) rendered.set(part.report, renderCharts(deps, conversation.id, job.turnId, part.report));
         const file = (await rendered.get(part.report)!)?.find((f) => f.kind === part.chart);
-        if (file) await paced();
-        if (file) await uploadChart(deps, { conversationId: conversation.id, turnId: job.turnId, part: i, channel: conversation.channelId, threadTs }, file);
+        if (file) await paced(() => uploadChart(deps, { conversationId: conversation.id, turnId: job.turnId, part: i, channel: conversation.channelId, threadTs }, file));
         posted.push(`chart:${i}`);
       } else {
-        await paced();
-        const res = await client.chat.postMessage({
+        const res = await paced(() => client.chat.postMessage({
           channel: conversation.channelId,
           ...(threadTs ? { thread_ts: threadTs } : {}),
           text: part.text,
@@ -139,7 +144,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
           unfurl_media: false,
           // Belt and braces: the text is escaped already; never let Slack resolve @names in it.
           link_names: false,
-        });
+        }));
         posted.push(res.ts!);
         // A slash-command answer is posted in the channel; its first message starts the thread.
         threadTs ??= res.ts!;
