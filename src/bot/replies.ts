@@ -118,8 +118,15 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
       lastPostAt = Date.now();
     }
   };
+  const done = progress?.posted ?? [];
+  // Every chart still to post is queued for drawing now, so the worker thread draws while this
+  // reply posts its messages and waits out the channel gap (renderCharts never rejects).
+  for (const [i, part] of parts.entries()) {
+    if (part.kind === 'chart' && i >= done.length && !rendered.has(part.report)) {
+      rendered.set(part.report, renderCharts(deps, conversation.id, job.turnId, part.report));
+    }
+  }
   try {
-    const done = progress?.posted ?? [];
     for (const [i, part] of parts.entries()) {
       if (i < done.length) {
         posted.push(done[i]!);
@@ -129,7 +136,6 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
       if (part.kind === 'chart') {
         // Charts go into the thread the first message started; drawn in the renderer's worker
         // thread, so this job's lock keeps being renewed while they are drawn.
-        if (!rendered.has(part.report)) rendered.set(part.report, renderCharts(deps, conversation.id, job.turnId, part.report));
         const file = (await rendered.get(part.report)!)?.find((f) => f.kind === part.chart);
         if (file) await paced(() => uploadChart(deps, { conversationId: conversation.id, turnId: job.turnId, part: i, channel: conversation.channelId, threadTs }, file));
         posted.push(`chart:${i}`);
