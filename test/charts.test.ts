@@ -142,9 +142,10 @@ describe('chart pool (worker thread)', () => {
     } finally {
       clearInterval(timer);
     }
-    // Drawing takes hundreds of milliseconds of CPU; none of it on this thread.
+    // Drawing takes hundreds of milliseconds of CPU per chart (more on a loaded machine); none of it
+    // on this thread, so the timer keeps firing. The bound leaves room for a busy CI machine.
     expect(ticks).toBeGreaterThan(10);
-    expect(worstGap).toBeLessThan(250);
+    expect(worstGap).toBeLessThan(400);
   });
 
   it('reports a render failure as an error and keeps working', async () => {
