@@ -23,7 +23,7 @@ const REPLIES_CONCURRENCY = 4;
  * Questions recorded in parallel after their ack. Few: each holds a Postgres connection for its
  * transaction, and the event loop they share must stay free to ack the next burst.
  */
-const INTAKE_CONCURRENCY = 4;
+const INTAKE_CONCURRENCY = 2;
 /** How long close() lets in-flight Slack requests finish before cutting connections. */
 const HTTP_GRACE_MS = 5_000;
 
