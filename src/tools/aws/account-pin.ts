@@ -31,8 +31,10 @@ export type ParamPin =
   /**
    * ARNs of any service (tag GetResources, IAM policy simulation). S3 bucket and object ARNs carry no
    * account (`arn:aws:s3:::bucket`) and are accepted; every other ARN must name the bound account.
+   * `resourceWildcards` lets `*`/`?` stand in the resource part only (a simulated `arn:aws:s3:::b/*`),
+   * never in the partition, service, region or account.
    */
-  | { param: string; kind: 'any-arn' }
+  | { param: string; kind: 'any-arn'; resourceWildcards?: boolean }
   /** EC2 owner ids: `self` or the bound account's id. */
   | { param: string; kind: 'owner' }
   /** Lambda `FunctionName`: a name (`fn`, `fn:alias`), a partial ARN (`123456789012:function:fn`) or an ARN. */
@@ -78,8 +80,12 @@ function otherAccount(account: string, scope: AccountScope): string {
 }
 
 /** Why an ARN value may not be used, or undefined if it names one resource of the bound account. */
-function arnProblem(value: string, scope: AccountScope, service: string | undefined, what: string): string | undefined {
-  if (hasWildcard(value)) {
+function arnProblem(value: string, scope: AccountScope, service: string | undefined, what: string, resourceWildcards = false): string | undefined {
+  if (value === '*') {
+    return `is "*", which would cover every account's resources; leave ${what} out for the API's default (the bound account's own), or name resources of account ${scope.accountId}.`;
+  }
+  const head = value.split(':').slice(0, 5).join(':');
+  if (resourceWildcards ? hasWildcard(head) : hasWildcard(value)) {
     return `contains a wildcard; ${what} must name exactly one resource of account ${scope.accountId}, without * or ?.`;
   }
   const arn = parseArn(value);
@@ -109,7 +115,7 @@ function pinProblem(pin: ParamPin, value: string, scope: AccountScope): string |
       if (ACCOUNT.test(value)) return otherAccount(value, scope);
       return `is not allowed: ${pin.param} may only be "self" (or ${scope.accountId}, the same account); plainfra reads only the bound account's own resources.`;
     case 'any-arn':
-      return arnProblem(value, scope, undefined, pin.param);
+      return arnProblem(value, scope, undefined, pin.param, pin.resourceWildcards);
     case 'arn':
       if (!looksLikeArn(value) && pin.names) {
         if (pin.names.test(value)) return undefined;
