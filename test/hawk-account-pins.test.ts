@@ -68,6 +68,7 @@ describe('hawk pins ARN- and account-valued params to the bound account', () => 
     ['another partition', q('access-analyzer', 'ListFindings', { analyzerArn: `arn:aws-cn:access-analyzer:cn-north-1:${OWN}:analyzer/org` }), /partition "aws-cn", but account "acme-prod" is in partition "aws"/],
     ['a bare *', q('tag', 'GetResources', { ResourceARNList: ['*'] }), /is "\*", which would cover every account's resources/],
     ['a bare * in a simulation', q('iam', 'SimulatePrincipalPolicy', { PolicySourceArn: `arn:aws:iam::${OWN}:role/app`, ActionNames: ['s3:GetObject'], ResourceArns: ['*'] }), /leave ResourceArns out/],
+    ['an S3 wildcard naming every bucket', q('iam', 'SimulatePrincipalPolicy', { PolicySourceArn: `arn:aws:iam::${OWN}:role/app`, ActionNames: ['s3:GetObject'], ResourceArns: ['arn:aws:s3:::*'] }), /a wildcard may only follow a bucket name/],
     ['a wildcard in a resource path outside a simulation', q('tag', 'GetResources', { ResourceARNList: [`arn:aws:ec2:us-east-1:${OWN}:instance/*`] }), /contains a wildcard/],
     ['an account-less ARN', q('lambda', 'GetFunctionConfiguration', { FunctionName: 'arn:aws:lambda:us-east-1::function:billing' }), /names no account/],
     ['an AWS-owned ARN', q('tag', 'GetResources', { ResourceARNList: ['arn:aws:iam::aws:policy/AdministratorAccess'] }), /names AWS account aws/],
