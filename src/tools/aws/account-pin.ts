@@ -102,7 +102,7 @@ function arnProblem(value: string, scope: AccountScope, service: string | undefi
   if (service && arn.service !== service) return `is a ${arn.service} ARN; ${what} takes a ${service} ARN (${expected}).`;
   if (arn.account === '') {
     // `arn:aws:s3:::*` would be every bucket of every account: a bucket name must come first.
-    if (/^[*?]/.test(arn.resource)) return `names no bucket; a wildcard may only follow a bucket name (arn:${scope.partition}:s3:::<bucket>/*).`;
+    if (arn.service === 's3' && /^[*?]/.test(arn.resource)) return `names no bucket; a wildcard may only follow a bucket name (arn:${scope.partition}:s3:::<bucket>/*).`;
     if (ACCOUNTLESS_SERVICES.has(arn.service) && !service) return undefined;
     return `names no account; use the full ARN (${expected}).`;
   }
