@@ -5,7 +5,7 @@ import { UnrecoverableError } from 'bullmq';
 import { findAuditRow, findByStepKey, recordAudit, stepKey, type AuditEventInput } from '../audit/index.js';
 import { accountsForChannel, externalIdOf, type BoundAccount } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type HawkJob } from '../queues/index.js';
-import { refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
+import { accountScopeOf, refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
 
 export interface HawkDeps {
   db: Db;
@@ -52,7 +52,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     if (await findByStepKey(db, job.conversationId, resultKey)) continue; // done by an earlier attempt
     const base = { turnId: job.turnId, step: job.step, toolUseId: call.toolUseId, tool: 'aws_query' };
     const where = { conversationId: job.conversationId, actor: 'hawk' as const, stepKey: resultKey };
-    const refuse = (payload: { input: unknown; reason: string; forModel: string }) =>
+    const refuse = (payload: { input: unknown; reason: string; forModel: string; account?: string }) =>
       recordAudit(db, { ...where, kind: 'refused', payload: { ...base, ...payload } });
 
     const parsed = awsQueryInput.safeParse(call.input);
@@ -63,11 +63,14 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     }
     const input = parsed.data;
     const picked = pickAccount(accounts, input.account);
-    const refusal = refusalFor(input) ?? picked.refusal;
+    const notAllowed = refusalFor(input);
+    // ARNs and account ids among the params must be the picked account's own (account-pin.ts).
+    const foreign = picked.account && !notAllowed ? refusalFor(input, accountScopeOf(picked.account.name, picked.account.roleArn)) : undefined;
+    const refusal = notAllowed ?? picked.refusal ?? foreign;
     if (refusal) {
       // Refused before any AWS request: audited and explained to the model.
-      deps.onRefused?.(refusalFor(input) ? 'allowlist' : 'scope');
-      await refuse({ input, reason: refusal, forModel: `Refused: ${refusal}` });
+      deps.onRefused?.(notAllowed ? 'allowlist' : 'scope');
+      await refuse({ input, reason: refusal, forModel: `Refused: ${refusal}`, ...(foreign && { account: picked.account!.name }) });
       continue;
     }
     const account = picked.account!;

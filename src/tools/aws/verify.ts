@@ -10,7 +10,7 @@ import { IAMClient, SimulatePrincipalPolicyCommand, type EvaluationResult } from
 import type { Logger } from 'pino';
 import { allowedIamActions } from '../allowlist.js';
 import { errorCode, trustErrorMessage } from './errors.js';
-import { assumeRole, createStsClient, sessionPolicy, stsName, type SessionCredentials } from './session.js';
+import { accountIdOf, assumeRole, createStsClient, sessionPolicy, stsName, type SessionCredentials } from './session.js';
 import type { AccountTarget } from './types.js';
 
 /** Write and data-plane actions the role must never be allowed (a sample: the role grants reads only). */
@@ -58,7 +58,7 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
   // The role denies every call from a session without a SourceIdentity, and its trust policy wants `slack-*`.
   const sourceIdentity = stsName('slack-cli-verify');
   // The verify session may only simulate policies; GetCallerIdentity needs no permission.
-  const policy = sessionPolicy(['iam:SimulatePrincipalPolicy']);
+  const policy = sessionPolicy(['iam:SimulatePrincipalPolicy'], accountIdOf(account.roleArn));
 
   try {
     let session: SessionCredentials | undefined;
