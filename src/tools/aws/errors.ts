@@ -58,6 +58,11 @@ export function trustErrorMessage(t: TrustExplanation, detail: string): string {
   ].join('\n');
 }
 
+/** AWS refused the request as not allowed (for AssumeRole: any trust problem, a wrong ExternalId included). */
+export function isAccessDenied(err: unknown): boolean {
+  return ACCESS_DENIED.test(errorCode(err)) || httpStatus(err) === 403;
+}
+
 /** Maps an error thrown by STS AssumeRole. */
 export function assumeRoleError(err: unknown, t: TrustExplanation): ErrorOutcome {
   const code = errorCode(err);
