@@ -7,7 +7,7 @@ import { table } from './table.js';
  */
 export function formatAccountList(teamId: string, accounts: AccountListing[]): string {
   if (accounts.length === 0) return `team ${teamId} has no AWS accounts; add one with plainfra accounts add --team ${teamId} --name NAME --role-arn ARN`;
-  const rows = accounts.map((a) => [a.name, a.awsAccountId, a.roleArn, a.regions.join(','), verification(a), a.channels.join(',') || '-']);
+  const rows = accounts.map((a) => [a.name, a.awsAccountId, a.roleArn, a.regions.join(','), a.verifiedAt ?? 'never', a.channels.join(',') || '-']);
   const out = [`AWS accounts of team ${teamId}:`, table(['NAME', 'ACCOUNT ID', 'ROLE ARN', 'REGIONS', 'VERIFIED', 'CHANNELS'], rows), ''];
   out.push('ExternalIds (fingerprints; the ids themselves are never listed):');
   out.push(
@@ -25,9 +25,4 @@ export function formatAccountList(teamId: string, accounts: AccountListing[]): s
   );
   if (accounts.some((a) => a.pendingExternalId)) out.push(`A pending rotation completes with: plainfra accounts verify --team ${teamId} --name NAME`);
   return out.join('\n');
-}
-
-function verification(a: AccountListing): string {
-  if (a.verifiedAt) return a.verifiedAt;
-  return 'never';
 }
