@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
 import { UnrecoverableError } from 'bullmq';
 import { findAuditRow, findByStepKey, recordAudit, stepKey, type AuditEventInput } from '../audit/index.js';
-import { accountsForChannel, externalIdOf, type BoundAccount } from '../accounts/index.js';
+import { accountsForChannel, externalIdsOf, type BoundAccount } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type HawkJob } from '../queues/index.js';
 import { accountScopeOf, refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
 
@@ -82,8 +82,9 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
       stepKey: stepKey.call(job.turnId, call.toolUseId),
       payload: { ...base, input, account: account.name, roleArn: account.roleArn },
     });
+    const ids = await externalIdsOf(db, account.id);
     const outcome = await deps.runner.run(
-      { accountName: account.name, roleArn: account.roleArn, externalId: await externalIdOf(db, account.id), regions: account.regions },
+      { accountName: account.name, roleArn: account.roleArn, externalId: ids.current, ...(ids.pending && { pendingExternalId: ids.pending }), regions: account.regions },
       // A digest's fixed bundle is budgeted per account (read from the bot's message_in, not the job),
       // so a channel with several accounts still gets every account's tables.
       report ? { ...ctx, budgetQuestion: `${job.conversationId}:${job.turnId}:${account.name}` } : ctx,

@@ -10,9 +10,16 @@
  *   role were broader than the template, a session for `ec2` can only call the ec2 read actions.
  *
  * Credentials live in memory only, are never logged, and are dropped a minute before they expire.
+ *
+ * During an ExternalId rotation (`plainfra accounts rotate-external-id`) the account has two ids and
+ * the role's trust policy accepts exactly one: the old until the customer updates the stack, the new
+ * after. `ExternalIdChoice` tries the new one first, falls back to the old on AccessDenied, and
+ * remembers which worked, so hawk makes two AssumeRole attempts once per process and rotation
+ * phase, and one per session otherwise. Without a rotation there is one id and one attempt.
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Logger } from 'pino';
+import { isAccessDenied } from './errors.js';
 import type { AccountTarget, QueryContext } from './types.js';
 import type { SdkClient } from './spec.js';
 
@@ -148,9 +155,55 @@ export interface Session {
   readonly usableUntil: number;
 }
 
+/** Which ExternalId to present, and remembering which one the role accepted last (per rotation). */
+export class ExternalIdChoice {
+  /** `roleArn, current, pending` → the id AWS accepted last. Bounded: entries of finished rotations are never read again. */
+  private readonly accepted = new Map<string, string>();
+  private static readonly MAX_ENTRIES = 1_000;
+
+  private static key(account: AccountTarget): string {
+    return [account.roleArn, account.externalId, account.pendingExternalId ?? ''].join('\u0000');
+  }
+
+  /** The ids to try, in order: the one accepted last; else the pending (new) one, then the current. */
+  candidates(account: AccountTarget): string[] {
+    if (!account.pendingExternalId) return [account.externalId];
+    const order = [account.pendingExternalId, account.externalId];
+    const last = this.accepted.get(ExternalIdChoice.key(account));
+    return last ? [last, ...order.filter((id) => id !== last)] : order;
+  }
+
+  remember(account: AccountTarget, externalId: string): void {
+    if (!account.pendingExternalId) return;
+    if (this.accepted.size >= ExternalIdChoice.MAX_ENTRIES) this.accepted.clear();
+    this.accepted.set(ExternalIdChoice.key(account), externalId);
+  }
+
+  /**
+   * Assumes the role with the first id the role accepts. Only AccessDenied moves on to the next id
+   * (a wrong ExternalId looks exactly like that); a throttle or timeout is the caller's to retry.
+   */
+  async assume(account: AccountTarget, attempt: (externalId: string) => Promise<SessionCredentials>): Promise<{ credentials: SessionCredentials; externalId: string }> {
+    const ids = this.candidates(account);
+    let lastError: unknown;
+    for (const [i, externalId] of ids.entries()) {
+      try {
+        const credentials = await attempt(externalId);
+        this.remember(account, externalId);
+        return { credentials, externalId };
+      } catch (err) {
+        lastError = err;
+        if (i === ids.length - 1 || !isAccessDenied(err)) throw err;
+      }
+    }
+    throw lastError;
+  }
+}
+
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   private readonly pending = new Map<string, Promise<Session>>();
+  private readonly externalIds = new ExternalIdChoice();
 
   constructor(
     private readonly sts: () => STSClient,
@@ -161,7 +214,7 @@ export class SessionStore {
   ) {}
 
   private static key(ctx: QueryContext, account: AccountTarget, service: string): string {
-    return [ctx.conversationId, ctx.turnId ?? '', ctx.userId, account.roleArn, account.externalId, service].join('\u0000');
+    return [ctx.conversationId, ctx.turnId ?? '', ctx.userId, account.roleArn, account.externalId, account.pendingExternalId ?? '', service].join('\u0000');
   }
 
   /** The live session for this conversation/account/service, assuming the role if there is none. */
@@ -174,19 +227,30 @@ export class SessionStore {
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
     const p = (async () => {
-      const credentials = await assumeRole(this.sts(), {
-        roleArn: account.roleArn,
-        externalId: account.externalId,
-        sessionName: stsName(`hawk-${ctx.conversationId}`),
-        sourceIdentity: stsName(`slack-${ctx.teamId}-${ctx.userId}`),
-        policy: this.policyFor(service, accountIdOf(account.roleArn)),
-        abortSignal,
-      });
+      const { credentials, externalId } = await this.externalIds.assume(account, (id) =>
+        assumeRole(this.sts(), {
+          roleArn: account.roleArn,
+          externalId: id,
+          sessionName: stsName(`hawk-${ctx.conversationId}`),
+          sourceIdentity: stsName(`slack-${ctx.teamId}-${ctx.userId}`),
+          policy: this.policyFor(service, accountIdOf(account.roleArn)),
+          abortSignal,
+        }),
+      );
       const session: Session = { credentials, clients: new Map(), usableUntil: credentials.expiration.getTime() - EXPIRY_MARGIN_MS };
       this.drop(key);
       this.sessions.set(key, session);
       // Never log credentials: only who/what/until when.
-      this.logger.debug({ account: account.accountName, service, conversationId: ctx.conversationId, until: credentials.expiration.toISOString() }, 'hawk assumed role');
+      this.logger.debug(
+        {
+          account: account.accountName,
+          service,
+          conversationId: ctx.conversationId,
+          until: credentials.expiration.toISOString(),
+          ...(account.pendingExternalId && { externalId: externalId === account.pendingExternalId ? 'pending' : 'current' }),
+        },
+        'hawk assumed role',
+      );
       return session;
     })();
     this.pending.set(key, p);
