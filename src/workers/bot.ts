@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import {
   apologiseForLostQuestion,
   BotMetrics,
+  BurstGate,
   createBotServer,
   createSlackApp,
   deliverReply,
@@ -64,7 +65,9 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     const slack = await createSlackApp(config, logger);
     // Which hosts stay clickable in everything the bot posts: AWS's own and the docs host.
     const links = linkPolicy(config.PLAINFRA_DOCS_URL);
-    registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient, links });
+    // Mentions are acked first; their recording waits for a lull (at most 2 s) so a burst acks fast.
+    const burst = new BurstGate();
+    registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient, links, burst });
 
     const worker = startWorker(
       'replies',
@@ -84,7 +87,7 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     await worker.waitUntilReady();
 
     // Questions queued by the listeners before their ack, recorded in Postgres here.
-    const intakeDeps = { db, enqueuer, metrics, logger, client: slack.app.client };
+    const intakeDeps = { db, enqueuer, metrics, logger, client: slack.app.client, burst };
     const intake = startWorker('intake', (payload) => recordQueuedQuestion(intakeDeps, payload), {
       redisUrl: config.REDIS_URL,
       prefix: config.PLAINFRA_QUEUE_PREFIX,
