@@ -21,10 +21,11 @@ import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../q
 /** Parallel replies per process: Slack allows ~1 message/s per channel, so a few are plenty. */
 const REPLIES_CONCURRENCY = 4;
 /**
- * Questions recorded in parallel after their ack. Few: each holds a Postgres connection for its
- * transaction, and the event loop they share must stay free to ack the next burst.
+ * Questions are recorded one at a time, in the order they were queued: a follow-up posted right after
+ * its question is recorded after it (turn order is message_in order), and the event loop stays free
+ * to ack the next burst. About 50 recordings a second per bot; replicas add more.
  */
-const INTAKE_CONCURRENCY = 2;
+const INTAKE_CONCURRENCY = 1;
 /** How long close() lets in-flight Slack requests finish before cutting connections. */
 const HTTP_GRACE_MS = 5_000;
 
