@@ -8,7 +8,8 @@ import { AWS_DOCS, AWS_QUERY, toolDefinitions } from '../tools/index.js';
 import { buildTranscript, toolResultOf } from './transcript.js';
 import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
 import { LlmError, type Llm, type LlmResponse } from './llm.js';
-import { answerText, budgetNote, checkNumbers, llmFailureText, setupProblemNote, unsupportedNote } from './answer.js';
+import { answerText, budgetNote, llmFailureText, setupProblemNote } from './answer.js';
+import { groundAnswer } from './grounding.js';
 import { refuse, runDocs } from './tool-calls.js';
 import { StepNotReady, TurnWaiting } from './errors.js';
 import { runReportStep } from './report-step.js';
@@ -240,13 +241,14 @@ async function actOnResponse(
     .trim();
   const answer = answerText(text, payload.stopReason ?? null);
   const trail = trailBefore ?? (await readTrail(deps.db, job.conversationId));
-  const unsupported = checkNumbers(trail, answer);
+  // No figure leaves the sentinel unless the AWS data supports it (src/grounding).
+  const grounded = await groundAnswer(deps, job, answer, trail, log);
+  if (grounded.sentBack) return;
   await finish(
     deps,
     job,
     payload.stopReason === 'end_turn' || !payload.stopReason ? 'answer' : payload.stopReason,
-    answer + unsupportedNote(unsupported) + budgetNote(trail, job.turnId) + setupProblemNote(trail, job.turnId, externallyShared),
-    { unsupportedNumbers: unsupported },
+    grounded.text + budgetNote(trail, job.turnId) + setupProblemNote(trail, job.turnId, externallyShared),
   );
 }
 
@@ -265,7 +267,7 @@ async function refuseTurn(deps: SentinelDeps, job: SentinelJob, refusal: { reaso
   await deps.enqueuer.add('replies', { conversationId: job.conversationId, turnId: job.turnId, text: refusal.message, outcome: 'refused' });
 }
 
-async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, text: string, extra: Record<string, unknown> = {}): Promise<void> {
+async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, text: string): Promise<void> {
   if (outcome === 'step_cap' || outcome === 'error') {
     await recordAudit(deps.db, {
       conversationId: job.conversationId,
@@ -274,9 +276,6 @@ async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, tex
       stepKey: stepKey.end(job.turnId),
       payload: { turnId: job.turnId, step: job.step, outcome, message: text },
     });
-  }
-  if (Array.isArray(extra.unsupportedNumbers) && extra.unsupportedNumbers.length > 0) {
-    deps.logger.warn({ conversationId: job.conversationId, turnId: job.turnId, unsupported: extra.unsupportedNumbers }, 'answer has numbers no tool result supports');
   }
   await deps.enqueuer.add('replies', { conversationId: job.conversationId, turnId: job.turnId, text, outcome });
 }

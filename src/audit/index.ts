@@ -18,6 +18,8 @@ export {
   auditEventSchema,
   auditPayloadSchemas,
   contentBlockSchema,
+  llmUsageSchema,
+  type LlmUsage,
   type AuditEvent,
   type AuditEventInput,
   type AuditPayload,
