@@ -106,6 +106,8 @@ async function narrate(
 ): Promise<string | undefined> {
   const stored = trail.filter(isKind('llm_response')).find((r) => r.stepKey === stepKey.llm(job.turnId, job.step));
   if (stored) return textOf(stored.payload.content);
+  // The tables go out without a narrative while the model is known to be unavailable.
+  if (deps.modelHealth?.unavailable(deps.model)) return undefined;
   const request = {
     model: deps.model,
     maxTokens: 600,
@@ -122,6 +124,7 @@ async function narrate(
   });
   try {
     const response = await deps.llm.create(request);
+    deps.modelHealth?.succeeded(deps.model);
     await recordAudit(deps.db, {
       conversationId: job.conversationId,
       actor: 'sentinel',
@@ -138,6 +141,7 @@ async function narrate(
       kind: 'error',
       payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
     });
+    if (deps.modelHealth?.failed(deps.model, e)) return undefined;
     if (e.retryable && !attempt.isFinal) throw e;
     return undefined;
   }

@@ -13,6 +13,7 @@ import { groundAnswer } from './grounding.js';
 import { refuse, runDocs } from './tool-calls.js';
 import { StepNotReady, TurnWaiting } from './errors.js';
 import { runReportStep } from './report-step.js';
+import { permanentCause, unavailableText, type ModelHealth } from './model-health.js';
 
 export { StepNotReady, TurnWaiting };
 
@@ -29,6 +30,8 @@ export interface SentinelDeps {
   transcriptBudgetTokens?: number;
   /** aws_docs fetches per question (PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION). */
   maxDocsFetches?: number;
+  /** Models that failed permanently lately (shared by the process's jobs); absent: no pause. */
+  modelHealth?: ModelHealth;
 }
 
 /**
@@ -91,6 +94,12 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
       messages: transcript.messages,
       toolChoice: finalStep ? ('none' as const) : ('auto' as const),
     };
+    // A model that failed permanently a moment ago is not asked again for a minute.
+    const outage = deps.modelHealth?.unavailable(request.model);
+    if (outage) {
+      await finish(deps, job, 'error', unavailableText(outage.cause, outage.status));
+      return;
+    }
     // No audit row, no LLM call: if this insert throws, the call below never happens.
     await recordAudit(db, {
       conversationId: job.conversationId,
@@ -120,11 +129,17 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
         kind: 'error',
         payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
       });
+      const cause = deps.modelHealth ? deps.modelHealth.failed(request.model, e) : permanentCause(e);
+      if (cause) {
+        await finish(deps, job, 'error', unavailableText(cause, e.status));
+        return;
+      }
       if (e.retryable && !attempt.isFinal) throw e;
       log.error({ err: e.message }, 'LLM call failed for good');
       await finish(deps, job, 'error', llmFailureText(e));
       return;
     }
+    deps.modelHealth?.succeeded(request.model);
     response = (
       await recordAudit(db, {
         conversationId: job.conversationId,
