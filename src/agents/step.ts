@@ -10,6 +10,7 @@ import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
 import { LlmError, type Llm, type LlmResponse } from './llm.js';
 import { answerText, budgetNote, llmFailureText, setupProblemNote } from './answer.js';
 import { groundAnswer } from './grounding.js';
+import { costNote } from './cost-note.js';
 import { refuse, runDocs } from './tool-calls.js';
 import { StepNotReady, TurnWaiting } from './errors.js';
 import { runReportStep } from './report-step.js';
@@ -263,7 +264,7 @@ async function actOnResponse(
     deps,
     job,
     payload.stopReason === 'end_turn' || !payload.stopReason ? 'answer' : payload.stopReason,
-    grounded.text + budgetNote(trail, job.turnId) + setupProblemNote(trail, job.turnId, externallyShared),
+    grounded.text + costNote(trail, job.turnId) + budgetNote(trail, job.turnId) + setupProblemNote(trail, job.turnId, externallyShared),
   );
 }
 

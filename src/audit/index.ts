@@ -29,6 +29,7 @@ export {
   type ContentBlock,
 } from './events.js';
 export { formatTrail, trailToJson } from './format.js';
+export { usageByTurn, formatUsage, type TurnUsage } from './usage.js';
 export { pruneExpired, DEFAULT_RETENTION, type RetentionPolicy, type RetentionResult } from './retention.js';
 export { findStrandedTurns, type StrandedTurn } from './stranded.js';
 export { verifyAuditChains, verifyConversation, canonicalContent, rowHash, formatVerifyResult, GENESIS_HASH, type ChainRow, type ChainBreak, type VerifyResult } from './chain.js';
