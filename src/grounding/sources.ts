@@ -76,7 +76,7 @@ export function collectSources(inputs: SourceInput[]): SourcePool {
     const ref = refNames.push(input.ref) - 1;
     const data = typeof input.data === 'string' ? parseJson(input.data) : input.data;
     if (typeof data === 'string') for (const n of numbersInText(data, MAX_SOURCE_VALUES - entries.length)) add(n, ref);
-    else walk(data, 0, (n) => add(n, ref));
+    else walk(data, 0, (n) => add(n, ref), () => entries.length >= MAX_SOURCE_VALUES);
     if (entries.length >= MAX_SOURCE_VALUES) break;
   }
   return new SourcePool(entries, refNames);
@@ -95,8 +95,8 @@ function parseJson(text: string): unknown {
 const NUMERIC_STRING = /^\s*-?\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*$/i;
 
 /** Every number in a JSON value, then each array's length and column totals. */
-function walk(value: unknown, depth: number, add: (n: number) => void): void {
-  if (depth > MAX_DEPTH || value === null || value === undefined) return;
+function walk(value: unknown, depth: number, add: (n: number) => void, full: () => boolean): void {
+  if (depth > MAX_DEPTH || value === null || value === undefined || full()) return;
   if (typeof value === 'number') add(value);
   else if (typeof value === 'string') {
     if (NUMERIC_STRING.test(value)) add(Number(value));
@@ -105,12 +105,13 @@ function walk(value: unknown, depth: number, add: (n: number) => void): void {
     if (value.length > 0) add(value.length);
     const columns = new Map<string, number>();
     for (const item of value) {
-      walk(item, depth + 1, add);
+      if (full()) return;
+      walk(item, depth + 1, add, full);
       if (value.length > 1) leaves(item, '', depth + 1, columns);
     }
     for (const total of columns.values()) add(total);
   } else if (typeof value === 'object') {
-    for (const v of Object.values(value as Record<string, unknown>)) walk(v, depth + 1, add);
+    for (const v of Object.values(value as Record<string, unknown>)) walk(v, depth + 1, add, full);
   }
 }
 
