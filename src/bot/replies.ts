@@ -188,10 +188,14 @@ function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy): ReplyPa
   // Every answer ends with its Sources button (refusals made no call, so they have none).
   if (job.outcome !== 'refused') {
     const last = parts.filter((p): p is Extract<ReplyPart, { kind: 'message' }> => p.kind === 'message').at(-1);
-    if (last) last.blocks = [...(last.blocks ?? textBlocks(last.text)), sourcesButton({ conversationId: job.conversationId, turnId: job.turnId })];
+    const blocks = last ? (last.blocks ?? textBlocks(last.text)) : [];
+    // Slack allows 50 blocks per message; a digest message already at the limit keeps its tables.
+    if (last && blocks.length < MAX_MESSAGE_BLOCKS) last.blocks = [...blocks, sourcesButton({ conversationId: job.conversationId, turnId: job.turnId })];
   }
   return parts;
 }
+
+const MAX_MESSAGE_BLOCKS = 50;
 
 /** Section blocks carrying a message's text (a message with blocks shows them, not its text). */
 const SECTION_CHARS = 3_000;
