@@ -33,7 +33,8 @@ describe('grounding: extracting figures', () => {
       'arn:aws:iam::123456789012:role/plainfra-readonly and arn:aws:s3:::logs-2024;',
       'engine PostgreSQL 15.4, version 1.2.3, TLS 1.2, Python 3.12, 10.0.0.0/16, port 3389 and port 22,',
       'EC2, S3, IPv6, the 1st and 2nd, 5xx errors, HTTP 404, top 20 services, the last 30 days, 12 months,',
-      '<https://console.aws.amazon.com/cost-management/home#/dashboard?x=12345|the console> and <@U0123456>',
+      '<https://console.aws.amazon.com/cost-management/home#/dashboard?x=12345|the console> and <@U0123456>,',
+      'Nov 29–30 and November 16 to 30, 16–30 November, 12th–19th Oct, 24/7, x86_64, CVE-2024-1234, us-east-1a, 7-day, 30-day,',
     ].join(' ');
     expect(found(text)).toEqual([]);
   });
@@ -72,6 +73,26 @@ describe('grounding: checking figures against the AWS data', () => {
     expect(unverified('S3 cost $98,765.43 this month.', ce)).toEqual(['$98,765.43']);
     expect(unverified('up 40%', ce)).toEqual(['40%']);
     expect(unverified('$812.41', ce)).toEqual(['$812.41']); // a cent off 812.4012 at the precision written
+  });
+
+  it('a realistic cost answer passes whole; only the invented figure is caught', () => {
+    const result = {
+      totalsByGroup: [
+        { group: 'Amazon Elastic Compute Cloud - Compute', UnblendedCost: 1234.56 },
+        { group: 'Amazon Simple Storage Service', UnblendedCost: 98.1 },
+        { group: 'Amazon Relational Database Service', UnblendedCost: 674.64 },
+      ],
+      estimatedPeriods: [{ Start: '2026-11-29', End: '2026-12-01' }],
+    };
+    const answer = [
+      'Your top 3 services in November 2026 (UnblendedCost, account prod, us-east-1):',
+      '1. *Amazon EC2*: $1,234.56 (61.5% of the total)',
+      '2. *Amazon RDS*: $674.64',
+      '3. *Amazon S3*: $98.10',
+      'Total: *$2,007.30*. Nov 29–30 are estimated; m5.large instances dominate EC2.',
+      'Lambda cost $12.00.',
+    ].join('\n');
+    expect(unverified(answer, result)).toEqual(['$12.00']);
   });
 
   it('reads numbers in the question and in text results (docs pages)', () => {

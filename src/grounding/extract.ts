@@ -45,8 +45,10 @@ const EXCLUDED_SPANS: RegExp[] = [
 ];
 
 const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
-const MONTH_BEFORE = new RegExp(`\\b${MONTH}\\.?\\s+$`, 'i');
-const MONTH_AFTER = new RegExp(`^\\s+(?:of\\s+)?${MONTH}\\b`, 'i');
+/** A day of a month, alone or closing a range: "Nov 30", "November 1–30", "30 Nov", "16–30 November". */
+const RANGE = '\\s*(?:[-–—]|to|and|through|until)\\s*';
+const MONTH_BEFORE = new RegExp(`\\b${MONTH}\\.?\\s+(?:\\d{1,2}(?:st|nd|rd|th)?${RANGE})?$`, 'i');
+const MONTH_AFTER = new RegExp(`^(?:${RANGE}\\d{1,2}(?:st|nd|rd|th)?)?\\s+(?:of\\s+)?${MONTH}\\b`, 'i');
 /** Periods and durations: "last 7 days", "30-day", "12 months". */
 const TIME_UNIT_AFTER = /^\s*-?\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|quarters?|years?|business days?)\b/i;
 /** Words after which a number names a thing rather than measures it. */
