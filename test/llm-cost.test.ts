@@ -80,6 +80,30 @@ describe('LLM calls: cache breakpoints and usage', () => {
     }
   });
 
+  it('from the second step on, the previous step’s whole request is a cache read (fake API with caching simulated)', async () => {
+    const cache = await startFakeAnthropic({ apiKey: 'sk-cost', simulateCache: true, script: () => ({ text: 'ok' }) });
+    try {
+      const tools = [{ name: 'aws_query', description: 'd'.repeat(2000), input_schema: { type: 'object' as const, properties: {} } }];
+      const step1 = [{ role: 'user' as const, content: [{ type: 'text', text: 'q' }] }];
+      const step2 = [...step1, { role: 'assistant' as const, content: [{ type: 'text', text: 'looking' }] }, { role: 'user' as const, content: [{ type: 'text', text: 'R'.repeat(8000) }] }];
+      const usageOf = async (conversationBreakpoint: boolean) => {
+        const llm = createAnthropicLlm({ apiKey: 'sk-cost', baseURL: cache.url, maxRetries: 0, conversationBreakpoint });
+        const system = `s${conversationBreakpoint}`; // a fresh cache per variant
+        const a = await llm.create({ model: 'claude-test', maxTokens: 10, system, tools, toolChoice: 'auto', messages: step1 });
+        const b = await llm.create({ model: 'claude-test', maxTokens: 10, system, tools, toolChoice: 'auto', messages: step2 });
+        return [a.usage, b.usage];
+      };
+      const [first, second] = await usageOf(true);
+      expect(first!.cache_read_input_tokens).toBe(0);
+      const [, secondWithout] = await usageOf(false);
+      // With the breakpoint the whole first request (tools, system, question) is read back; without it only tools and system.
+      expect(second!.cache_read_input_tokens).toBeGreaterThan(secondWithout!.cache_read_input_tokens!);
+      expect(second!.cache_read_input_tokens).toBe(first!.input_tokens! + first!.cache_creation_input_tokens!);
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('records input, output, cache-read and cache-creation tokens per call, and `plainfra audit` totals them per answer', async () => {
     script = [
       { toolUse: [{ name: 'aws_query', input: { service: 'ec2', operation: 'DescribeInstances' } }], usage: { input_tokens: 2100, output_tokens: 40, cache_creation_input_tokens: 1800, cache_read_input_tokens: 0 } },

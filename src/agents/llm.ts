@@ -81,7 +81,15 @@ function capturingConsoleWarn<T>(onWarn: (text: string) => void, call: () => T):
   }
 }
 
-export function createAnthropicLlm(opts: { apiKey: string; baseURL?: string; maxRetries?: number; timeoutMs?: number; logger?: Logger }): Llm {
+export function createAnthropicLlm(opts: {
+  apiKey: string;
+  baseURL?: string;
+  maxRetries?: number;
+  timeoutMs?: number;
+  logger?: Logger;
+  /** The breakpoint on each step's last message (default on; off only to measure what it saves, bench/llm-steps.ts). */
+  conversationBreakpoint?: boolean;
+}): Llm {
   // The SDK retries 429/5xx/529 itself, honouring retry-after; BullMQ's attempts sit on top of that.
   const client = new Anthropic({
     apiKey: opts.apiKey,
@@ -111,7 +119,7 @@ export function createAnthropicLlm(opts: { apiKey: string; baseURL?: string; max
             system: [{ type: 'text', text: req.system, cache_control: EPHEMERAL }],
             // A call without tools (the digest narrative) sends neither tools nor tool_choice.
             ...(tools.length > 0 && { tools: tools as Anthropic.Tool[], tool_choice: { type: req.toolChoice } }),
-            messages: withConversationBreakpoint(req.messages) as unknown as Anthropic.MessageParam[],
+            messages: (opts.conversationBreakpoint === false ? req.messages : withConversationBreakpoint(req.messages)) as unknown as Anthropic.MessageParam[],
           }),
         );
         return {
