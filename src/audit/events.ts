@@ -147,6 +147,39 @@ export const errorPayload = z.looseObject({
   posted: z.array(z.string()).optional(),
 });
 
+/**
+ * What an operator changed with the admin CLI (actor `admin`, owner login only: the chain trigger
+ * holds every process login to its own actor). Admin rows live in one chain per workspace
+ * (`adminConversationId`, src/audit/admin.ts), never in a question's conversation, and retention
+ * keeps them. They never carry an ExternalId: every process role can read the trail.
+ */
+export const ADMIN_ACTIONS = [
+  'account_added',
+  'account_verify',
+  'external_id_rotation_started',
+  'external_id_rotation_cancelled',
+  'external_id_rotated',
+  'external_id_shown',
+  'account_removed',
+  'channel_bound',
+  'channel_unbound',
+] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+export const adminPayload = z.looseObject({
+  action: z.enum(ADMIN_ACTIONS),
+  team: z.string(),
+  /** Who ran the command, as the machine running the CLI knows them (OS user @ host). */
+  operator: z.string().optional(),
+  account: z.string().optional(),
+  /** `aws_accounts.id`: stays meaningful after the account is removed and its name reused. */
+  accountId: z.number().int().optional(),
+  roleArn: z.string().optional(),
+  channel: z.string().optional(),
+  /** `accounts verify`: whether every check passed. */
+  ok: z.boolean().optional(),
+});
+
 /** One figure of a checked answer: as written, whether the AWS data supports it, by which rule, from which calls. */
 export const groundedFigureSchema = z.looseObject({
   text: z.string(),
@@ -182,6 +215,7 @@ export const auditPayloadSchemas = {
   message_out: messageOutPayload,
   error: errorPayload,
   grounding: groundingPayload,
+  admin: adminPayload,
 } as const;
 
 export type AuditKind = keyof typeof auditPayloadSchemas;
@@ -198,6 +232,7 @@ export const auditEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('message_out'), payload: messageOutPayload }),
   z.object({ kind: z.literal('error'), payload: errorPayload }),
   z.object({ kind: z.literal('grounding'), payload: groundingPayload }),
+  z.object({ kind: z.literal('admin'), payload: adminPayload }),
 ]);
 
 /** Columns every row has, whatever its kind. */

@@ -2,12 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
+  apologiseForLostQuestion,
   BotMetrics,
   createBotServer,
   createSlackApp,
   deliverReply,
   linkPolicy,
   probe,
+  recordQueuedQuestion,
   registerListeners,
 } from '../bot/index.js';
 import type { BotConfig } from '../config/index.js';
@@ -17,6 +19,11 @@ import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../q
 
 /** Parallel replies per process: Slack allows ~1 message/s per channel, so a few are plenty. */
 const REPLIES_CONCURRENCY = 4;
+/**
+ * Questions recorded in parallel after their ack. Few: each holds a Postgres connection for its
+ * transaction, and the event loop they share must stay free to ack the next burst.
+ */
+const INTAKE_CONCURRENCY = 2;
 /** How long close() lets in-flight Slack requests finish before cutting connections. */
 const HTTP_GRACE_MS = 5_000;
 
@@ -75,6 +82,19 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     );
     cleanup.push(() => closeWorker(worker));
     await worker.waitUntilReady();
+
+    // Questions queued by the listeners before their ack, recorded in Postgres here.
+    const intakeDeps = { db, enqueuer, metrics, logger, client: slack.app.client };
+    const intake = startWorker('intake', (payload) => recordQueuedQuestion(intakeDeps, payload), {
+      redisUrl: config.REDIS_URL,
+      prefix: config.PLAINFRA_QUEUE_PREFIX,
+      concurrency: INTAKE_CONCURRENCY,
+      lockDurationMs: config.PLAINFRA_JOB_LOCK_MS,
+      logger,
+      onFinalFailure: (payload, err) => apologiseForLostQuestion(intakeDeps, payload, err),
+    });
+    cleanup.push(() => closeWorker(intake));
+    await intake.waitUntilReady();
 
     // Housekeeping on BullMQ Job Schedulers: retention (daily) and resuming lost questions (5 min).
     const maintenance = startWorker(

@@ -5,7 +5,7 @@ import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, isFinalAttempt, startWorker } from '../queues/index.js';
 import { abandonTurn, checkModelAtStart, createAnthropicLlm, ModelHealth, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
-import { startObservability } from './observability.js';
+import { emfSettings, startObservability } from './observability.js';
 
 /** How often a follow-up checks whether the earlier question of its thread has been answered. */
 const TURN_WAIT_POLL_MS = 1_500;
@@ -18,7 +18,7 @@ const TURN_WAIT_POLL_MS = 1_500;
 export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: Llm) {
   const { db, enqueuer, close } = await openConnections(config);
   await checkProcessLogin(db, 'sentinel', logger);
-  const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger });
+  const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger, emf: emfSettings(config) });
   const model = llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger });
   // A model that is unknown or deprecated is a warning in the log, not a refusal to start.
   if (model.checkModel) await checkModelAtStart(config.PLAINFRA_MODEL, model.checkModel, logger);

@@ -147,6 +147,7 @@ export const costOps = defineOps([
       TotalImpact: filterDoc.optional(),
       MaxResults: pageSize(1, 100).optional(),
     }),
+    pins: [{ param: 'MonitorArn', kind: 'arn', service: 'ce' }],
     paging: { input: 'NextPageToken', output: 'NextPageToken', sizeParam: 'MaxResults', pageSize: 100, paginator: paginateGetAnomalies },
     list: {
       items: (p) => p.Anomalies,
