@@ -21,6 +21,9 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
 COPY deploy ./deploy
+# Amazon RDS's certificate authorities, so DATABASE_URL can say sslmode=verify-full (the ECS template
+# does). Readable by the node user; refreshed on every image build.
+ADD --chmod=644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /app/certs/rds-global-bundle.pem
 RUN ln -s /app/dist/cli.js /usr/local/bin/plainfra && chmod +x /app/dist/cli.js
 USER node
 EXPOSE 3000

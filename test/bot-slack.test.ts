@@ -42,6 +42,7 @@ let baseUrl: string;
 let prefix: string;
 let probes: QueueProbes;
 let sentinelQueue: Queue;
+let intakeQueue: Queue;
 let repliesQueue: Queue;
 let enqueuer: Enqueuer;
 
@@ -77,7 +78,13 @@ async function sentinelJobsFor(conversationId: string): Promise<SentinelJob[]> {
   return (await jobsIn(sentinelQueue)).map((j) => j.data as SentinelJob).filter((d) => d.conversationId === conversationId);
 }
 
+/**
+ * The listener acks once the question is queued; the bot's intake worker records it just after.
+ * Waits for that (the intake job completed), then reads the delivery's slack_events row.
+ */
 async function eventRow(eventId: string) {
+  // No intake job at all (rejected request, ignored message, slash command): nothing to wait for.
+  await until(`intake of ${eventId}`, async () => ['completed', 'unknown'].includes(await intakeQueue.getJobState(`i-app_mention-${eventId}`)));
   const [row] = await db.select().from(slackEvents).where(eq(slackEvents.eventId, eventId));
   return row;
 }
@@ -142,9 +149,11 @@ beforeAll(async () => {
 
   probes = openQueueProbes(prefix);
   ({ sentinelQueue, repliesQueue, enqueuer } = probes);
+  intakeQueue = new Queue('intake', { connection: { url: REDIS_URL }, prefix });
 });
 
 afterAll(async () => {
+  await intakeQueue?.close();
   await bot?.close();
   await probes?.close();
   await slack?.close();
@@ -327,18 +336,19 @@ describe('bot › app_mention intake', () => {
     expect(await eventRow(edited.eventId)).toBeUndefined();
   });
 
-  it('answers 500 when intake cannot commit, so Slack redelivers (and the redelivery is accepted)', async () => {
+  it('acks before Postgres and records the question once Postgres works again (the intake job retries)', async () => {
     const m = mention({ channel: BOUND, text: 'question during an outage' });
-    // Break the dedupe table for a moment: the intake transaction fails.
+    // Break the dedupe table for a moment: the intake transaction fails after the ack.
     await db.execute(`ALTER TABLE slack_events RENAME TO slack_events_away` as never);
     try {
-      const res = await postSignedEvent(eventsUrl, SECRET, m.envelope);
-      expect(res.status).toBe(500);
+      expect((await postSignedEvent(eventsUrl, SECRET, m.envelope)).status).toBe(200);
+      await until('a failed intake attempt', async () => ((await intakeQueue.getJob(`i-app_mention-${m.eventId}`))?.attemptsMade ?? 0) >= 1);
     } finally {
       await db.execute(`ALTER TABLE slack_events_away RENAME TO slack_events` as never);
     }
     expect((await postSignedEvent(eventsUrl, SECRET, m.envelope, { retryNum: 1, retryReason: 'http_error' })).status).toBe(200);
     const ev = await eventRow(m.eventId);
+    expect(ev).toBeDefined();
     expect(await auditOf(ev!.conversationId, 'message_in')).toHaveLength(1);
     expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
   });
@@ -604,7 +614,7 @@ describe('bot › health and metrics', () => {
     const text = await res.text();
     expect(text).toMatch(/^# TYPE plainfra_bot_events_received_total counter$/m);
     expect(text).toMatch(/^plainfra_bot_events_received_total\{type="app_mention"\} [1-9]\d*$/m);
-    expect(text).toMatch(/^plainfra_bot_duplicates_dropped_total\{type="app_mention"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^plainfra_bot_retries_received_total\{type="app_mention"\} [1-9]\d*$/m);
     expect(text).toMatch(/^plainfra_bot_replies_posted_total\{outcome="answer"\} [1-9]\d*$/m);
     expect(text).toMatch(/^plainfra_bot_rejected_requests_total\{reason="timestamp"\} [1-9]\d*$/m);
     expect(text).toMatch(/^plainfra_bot_rejected_requests_total\{reason="signature"\} [1-9]\d*$/m);

@@ -177,11 +177,11 @@ describe('bot › Socket Mode', () => {
   });
 
   it('answers a redelivery (retry_attempt 1) once: acked, no second message_in, no second job', async () => {
-    const dropped = await metric(/^plainfra_bot_duplicates_dropped_total\{type="app_mention"\}/);
+    const dropped = await metric(/^plainfra_bot_retries_received_total\{type="app_mention"\}/);
     const envelopeId = socket.pushEvent(first.envelope, { retryAttempt: 1, retryReason: 'timeout' });
     expect((await socket.waitForAck(envelopeId)).raw).toEqual({ envelope_id: envelopeId, payload: {} });
-    // The listener has run once the duplicate is counted.
-    await until('duplicate counted', async () => (await metric(/^plainfra_bot_duplicates_dropped_total\{type="app_mention"\}/)) === dropped + 1);
+    // The listener has run once the retry is counted (its add joins the queued question).
+    await until('retry counted', async () => (await metric(/^plainfra_bot_retries_received_total\{type="app_mention"\}/)) === dropped + 1);
     expect(await auditOf(conversationId, 'message_in')).toHaveLength(1);
     expect(await sentinelJobsFor(conversationId)).toHaveLength(1);
   });

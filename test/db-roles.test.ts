@@ -33,6 +33,9 @@ const ALL: ProcessRole[] = ['bot', 'hawk', 'sentinel'];
 const FORBIDDEN: Forbidden[] = [
   { what: 'read ExternalIds', sql: 'SELECT external_id FROM aws_accounts', roles: ['bot', 'sentinel'] },
   { what: 'read whole account rows (ExternalId included)', sql: 'SELECT * FROM aws_accounts', roles: ['bot', 'sentinel'] },
+  { what: "read a rotation's pending ExternalId", sql: 'SELECT pending_external_id FROM aws_accounts', roles: ['bot', 'sentinel'] },
+  { what: 'start or complete an ExternalId rotation', sql: `UPDATE aws_accounts SET pending_external_id = 'mine', pending_since = now()`, roles: ALL },
+  { what: 'write an admin audit row', sql: `INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES (gen_random_uuid(), 'admin', 'admin', '{"action":"account_removed","team":"${TEAM}"}')`, roles: ALL },
   { what: 'rewrite an audit row', sql: `UPDATE audit_events SET payload = '{"text":"rewritten"}'`, roles: ALL },
   { what: 'delete audit rows', sql: 'DELETE FROM audit_events', roles: ALL },
   { what: 'truncate the audit trail', sql: 'TRUNCATE audit_events', roles: ALL },

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { FORBIDDEN } from '../src/config/index.js';
+import { botEnv, hawkEnv, sentinelEnv } from '../src/config/env.js';
+import { parsePolicySource } from '../src/policy/index.js';
 
 /**
  * What operators deploy must keep the process split too: no Docker engine runs in CI, so these
@@ -67,5 +69,54 @@ describe('Slack app manifest', () => {
   it('declares /plainfra-report and the scopes the bot uses', () => {
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual(['/plainfra-report']);
     expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['app_mentions:read', 'chat:write', 'commands', 'reactions:write']));
+  });
+});
+
+describe('deploy/aws/plainfra-ecs.yaml', () => {
+  // CloudFormation short-form tags (!Ref, !Sub …) parsed the way `plainfra policy check` reads them.
+  const template = parsePolicySource(readFileSync('deploy/aws/plainfra-ecs.yaml', 'utf8'), 'plainfra-ecs.yaml') as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  type Container = { Command: string[]; Environment?: { Name: string; Value: unknown }[]; Secrets?: { Name: string; ValueFrom: unknown }[] };
+  const container = (task: string) => (template.Resources[task]!.Properties.ContainerDefinitions as Container[])[0]!;
+  const variables = (task: string) => [...(container(task).Environment ?? []), ...(container(task).Secrets ?? [])].map((v) => v.Name);
+  const tasks = { bot: 'BotTask', hawk: 'HawkTask', sentinel: 'SentinelTask' } as const;
+  const schemas = { bot: botEnv, hawk: hawkEnv, sentinel: sentinelEnv };
+  // Read by libraries rather than our schema: node-postgres (PGPASSWORD) and the AWS SDK.
+  const LIBRARY_VARIABLES = ['PGPASSWORD', 'AWS_REGION', 'AWS_RETRY_MODE'];
+
+  it.each(['bot', 'hawk', 'sentinel'] as const)('gives the %s task only variables its role reads, none it must refuse', (role) => {
+    expect(container(tasks[role]).Command).toEqual([role]);
+    const names = variables(tasks[role]);
+    expect(names.filter((n) => FORBIDDEN[role].includes(n))).toEqual([]);
+    expect(names.filter((n) => !(n in schemas[role].shape) && !LIBRARY_VARIABLES.includes(n))).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'PGPASSWORD', 'REDIS_PASSWORD']));
+  });
+
+  it('gives AWS credentials to hawk alone, and each execution role only its own secrets', () => {
+    expect(template.Resources.HawkTask!.Properties.TaskRoleArn).toEqual({ Ref: 'HawkTaskRoleArn' });
+    expect(template.Resources.BotTask!.Properties.TaskRoleArn).toBeUndefined();
+    expect(template.Resources.SentinelTask!.Properties.TaskRoleArn).toBeUndefined();
+    const secretsOf = (role: string) => {
+      const policies = template.Resources[role]!.Properties.Policies as { PolicyDocument: { Statement: { Resource: unknown }[] } }[];
+      return JSON.stringify(policies.flatMap((p) => p.PolicyDocument.Statement.map((s) => s.Resource)));
+    };
+    expect(secretsOf('BotExecutionRole')).toContain('SlackSecretArn');
+    expect(secretsOf('HawkExecutionRole')).not.toMatch(/Slack|Anthropic/);
+    expect(secretsOf('SentinelExecutionRole')).not.toMatch(/Slack/);
+    expect(secretsOf('BotExecutionRole')).not.toMatch(/Anthropic|HawkDb|SentinelDb/);
+  });
+
+  it('connects each process as its own login over verified TLS, and Redis over TLS with noeviction', () => {
+    const url = (task: string) => JSON.stringify(container(task).Environment!.find((v) => v.Name === 'DATABASE_URL')!.Value);
+    for (const [role, task] of Object.entries(tasks)) {
+      expect(url(task)).toContain(`postgres://plainfra_${role}@`);
+      expect(url(task)).toContain('sslmode=verify-full&sslrootcert=');
+      expect(JSON.stringify(container(task).Environment)).toContain('rediss://');
+    }
+    const redis = template.Resources.Redis!.Properties;
+    expect([redis.TransitEncryptionEnabled, redis.AtRestEncryptionEnabled]).toEqual([true, true]);
+    expect(template.Resources.RedisParameters!.Properties.Properties).toEqual({ 'maxmemory-policy': 'noeviction' });
+    expect(template.Resources.DatabaseParameters!.Properties.Parameters).toEqual({ 'rds.force_ssl': '1' });
   });
 });

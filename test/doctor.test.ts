@@ -5,7 +5,9 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorCommand } from '../src/cli/doctor.js';
 import { MANIFEST_BOT_SCOPES } from '../src/doctor/slack.js';
+import { eq } from 'drizzle-orm';
 import { addAccount } from '../src/accounts/index.js';
+import { awsAccounts } from '../src/db/index.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic.js';
 import { assumeRoleHandler, callerIdentityHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
@@ -117,6 +119,34 @@ describe('plainfra doctor', () => {
     // Each account's own ExternalId (doctor ran twice: text and --json).
     expect(new Set(assume.map((q) => q.form?.ExternalId)).size).toBe(2);
     expect(assume.every((q) => String(q.form?.SourceIdentity).startsWith('slack-') && q.form?.Policy)).toBe(true);
+  });
+
+  it('hawk during an ExternalId rotation: ✔ with whichever id the role takes, saying which', async () => {
+    const awsEnv = { AWS_ENDPOINT_URL: aws.url, AWS_ACCESS_KEY_ID: 'AKIDDOCTOR', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
+    const saved = Object.fromEntries(Object.keys(awsEnv).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, awsEnv);
+    const { rotateExternalId, cancelRotation } = await import('../src/accounts/index.js');
+    const { newExternalId } = await rotateExternalId(dbh.db, 'T0DOC', 'prod');
+    const [prod] = await dbh.db.select().from(awsAccounts).where(eq(awsAccounts.name, 'prod'));
+    try {
+      aws.requests.length = 0;
+      const before = await doctor('hawk', { ...base, ...awsEnv });
+      const check = (r: typeof before) => r.checks.find((c) => c.name === 'assume prod (T0DOC)')!;
+      expect(check(before)).toMatchObject({ ok: true });
+      expect(check(before).detail).toContain('with the current ExternalId; a rotation is pending');
+      // The stack now carries the new id.
+      aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: newExternalId }));
+      const after = await doctor('hawk', { ...base, ...awsEnv });
+      expect(check(after)).toMatchObject({ ok: true });
+      expect(check(after).detail).toContain('with the new ExternalId of a pending rotation: run plainfra accounts verify --team T0DOC --name prod');
+    } finally {
+      aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: prod!.externalId }));
+      await cancelRotation(dbh.db, 'T0DOC', 'prod');
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('sentinel: an active model ✔; a deprecated one ✘ with its retirement date; an unknown one ✘', async () => {

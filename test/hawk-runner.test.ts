@@ -71,9 +71,12 @@ describe('hawk', () => {
     expect(f.SourceIdentity).toBe('slack-T0TEAM-U0USER');
     expect(f.DurationSeconds).toBe('900');
     expect(f.Policy.length).toBeLessThanOrEqual(2048);
-    const actions: string[] = JSON.parse(f.Policy).Statement.flatMap((s: { Action: string[] }) => s.Action);
+    const [allow, deny] = JSON.parse(f.Policy).Statement;
     const ceActions = ALLOWED_OPERATIONS.filter((o) => o.service === 'ce').map((o) => o.iamAction);
-    expect(actions.sort()).toEqual(ceActions.sort());
+    expect(allow).toMatchObject({ Effect: 'Allow', Resource: '*' });
+    expect([...allow.Action].sort()).toEqual(ceActions.sort());
+    // The anomaly monitor a call names must be the bound account's own (aws:ResourceAccount).
+    expect(deny).toEqual({ Effect: 'Deny', Action: ['ce:GetAnomalies'], Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:ResourceAccount': SAMPLE_ACCOUNT.roleArn.split(':')[4] } } });
     // Hawk's own identity signed the AssumeRole; the session's temporary key signed the CE call.
     expect(assume.accessKeyId).toBe('AKIDFAKEHAWKIDENTITY');
     const [ce] = fake.requestsFor('ce:GetCostAndUsage');

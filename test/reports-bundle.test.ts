@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { refusalFor } from '../src/tools/aws/index.js';
+import { accountScopeOf, refusalFor } from '../src/tools/aws/index.js';
 import { awsQueryInput } from '../src/queues/catalog.js';
 import { BUNDLE_KEYS, reportBundle } from '../src/reports/index.js';
 import { importsOf, violations } from './helpers/import-graph.js';
@@ -14,6 +14,8 @@ describe('reportBundle', () => {
       for (const { key, input } of calls) {
         expect(input.account, key).toBe('acme-prod');
         expect(refusalFor(input), key).toBeUndefined();
+        // …also once pinned to the bound account (no ARN or owner of another account in the bundle).
+        expect(refusalFor(input, accountScopeOf('acme-prod', 'arn:aws:iam::123456789012:role/plainfra-readonly')), key).toBeUndefined();
         expect(awsQueryInput.safeParse(input).success, key).toBe(true);
       }
     }

@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { awsAccounts, channelBindings, workspaces, type Db } from '../db/index.js';
+import { recordAdminAction } from '../audit/admin.js';
 import { AccountsError } from './manage.js';
+import { table } from './table.js';
 
 /**
  * Taking a channel's access away, and showing what each channel may query. Scope is re-read from
@@ -73,7 +75,9 @@ export async function unbindChannel(db: Db, input: UnbindInput): Promise<UnbindR
         .set({ digestCron: schedule.cron, digestTz: schedule.tz, digestWhat: schedule.what, digestPeriod: schedule.period })
         .where(inArray(channelBindings.id, kept.map((r) => r.id)));
     }
-    return { removed: gone.map((r) => r.name), remaining: kept.map((r) => r.name), digest };
+    const removed = gone.map((r) => r.name);
+    await recordAdminAction(tx as unknown as Db, { action: 'channel_unbound', team: input.teamId, channel: input.channelId, accounts: removed, digestKept: digest });
+    return { removed, remaining: kept.map((r) => r.name), digest };
   });
 }
 
@@ -121,10 +125,4 @@ export function formatListing(teamId: string, l: ChannelListing): string {
   if (l.digests.length === 0) out.push('Digest schedules: none');
   else out.push('Digest schedules:', table(['CHANNEL', 'CRON', 'TIME ZONE', 'REPORT', 'ACCOUNTS'], l.digests.map((d) => [d.channelId, d.cron, d.tz, d.report, d.accounts.join(', ')])));
   return out.join('\n');
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
 }

@@ -4,6 +4,7 @@ export {
   bindChannel,
   accountsForChannel,
   externalIdOf,
+  externalIdsOf,
   newExternalId,
   AccountsError,
   type AddAccountInput,
@@ -13,4 +14,17 @@ export {
   type AccountWithSecret,
 } from './manage.js';
 export { unbindChannel, listBindings, formatListing, type UnbindInput, type UnbindResult, type ChannelListing } from './bindings.js';
+export {
+  listAccounts,
+  rotateExternalId,
+  cancelRotation,
+  recordVerification,
+  revealExternalId,
+  removeAccount,
+  findAccount,
+  externalIdFingerprint,
+  type AccountListing,
+  type VerifyOutcome,
+  type RemoveResult,
+} from './lifecycle.js';
 export { REFUSAL_REASONS, resolveScope, type RefusalReason } from './scope.js';

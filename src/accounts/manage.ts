@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
+import { recordAdminAction } from '../audit/admin.js';
 import { awsAccounts, channelBindings, workspaces, type Db } from '../db/index.js';
 import type { ReportPeriod, ReportWhat } from '../reports/index.js';
 
@@ -47,6 +48,7 @@ export async function addAccount(db: Db, input: AddAccountInput) {
       .insert(awsAccounts)
       .values({ teamId: input.teamId, name: input.name, roleArn: input.roleArn, regions, externalId: newExternalId() })
       .returning();
+    await recordAdminAction(tx as unknown as Db, { action: 'account_added', team: input.teamId, account: input.name, accountId: row!.id, roleArn: input.roleArn, regions });
     return row!;
   });
 }
@@ -78,33 +80,45 @@ export async function bindChannel(db: Db, input: BindInput) {
     digestWhat: input.digestCron ? (input.digestWhat ?? null) : null,
     digestPeriod: input.digestCron ? (input.digestPeriod ?? null) : null,
   };
-  const [account] = await db
-    .select()
-    .from(awsAccounts)
-    .where(and(eq(awsAccounts.teamId, input.teamId), eq(awsAccounts.name, input.accountName)));
-  if (!account) throw new AccountsError(`no account "${input.accountName}" for team ${input.teamId}: add it with plainfra accounts add`);
-  const [row] = await db
-    .insert(channelBindings)
-    .values({
-      teamId: input.teamId,
-      channelId: input.channelId,
+  return db.transaction(async (tx) => {
+    const [account] = await tx
+      .select()
+      .from(awsAccounts)
+      .where(and(eq(awsAccounts.teamId, input.teamId), eq(awsAccounts.name, input.accountName)));
+    if (!account) throw new AccountsError(`no account "${input.accountName}" for team ${input.teamId}: add it with plainfra accounts add`);
+    const [row] = await tx
+      .insert(channelBindings)
+      .values({
+        teamId: input.teamId,
+        channelId: input.channelId,
+        accountId: account.id,
+        ...schedule,
+      })
+      .onConflictDoUpdate({
+        target: [channelBindings.teamId, channelBindings.channelId, channelBindings.accountId],
+        set: schedule,
+      })
+      .returning();
+    if (input.digestCron) {
+      // A digest is per channel: every binding of the channel carries the same schedule, so the bot
+      // never has two schedules to choose between.
+      await tx
+        .update(channelBindings)
+        .set(schedule)
+        .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, input.channelId)));
+    }
+    await recordAdminAction(tx as unknown as Db, {
+      action: 'channel_bound',
+      team: input.teamId,
+      channel: input.channelId,
+      account: account.name,
       accountId: account.id,
-      ...schedule,
-    })
-    .onConflictDoUpdate({
-      target: [channelBindings.teamId, channelBindings.channelId, channelBindings.accountId],
-      set: schedule,
-    })
-    .returning();
-  if (input.digestCron) {
-    // A digest is per channel: every binding of the channel carries the same schedule, so the bot
-    // never has two schedules to choose between.
-    await db
-      .update(channelBindings)
-      .set(schedule)
-      .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, input.channelId)));
-  }
-  return { binding: row!, account };
+      ...(input.digestCron && {
+        digest: { cron: input.digestCron, tz: input.digestTz ?? 'UTC', what: schedule.digestWhat ?? 'all', period: schedule.digestPeriod ?? '7d' },
+      }),
+    });
+    return { binding: row!, account };
+  });
 }
 
 function isValidTimeZone(tz: string): boolean {
@@ -123,8 +137,8 @@ export interface ChannelScope {
   externallyShared: boolean;
 }
 
-/** An account as a channel's scope names it: everything but the ExternalId. */
-export type BoundAccount = Omit<typeof awsAccounts.$inferSelect, 'externalId'>;
+/** An account as a channel's scope names it: no ExternalId, no rotation state. */
+export type BoundAccount = Pick<typeof awsAccounts.$inferSelect, 'id' | 'teamId' | 'name' | 'roleArn' | 'regions' | 'createdAt'>;
 export type AccountWithSecret = typeof awsAccounts.$inferSelect;
 
 /**
@@ -157,7 +171,20 @@ export async function accountsForChannel(db: Db, scope: ChannelScope): Promise<B
   return rows.filter((r) => !seen.has(r.account.id) && seen.add(r.account.id)).map((r) => r.account);
 }
 
-/** The ExternalId of one account: hawk only, for the sts:AssumeRole of a call it is about to make. */
+/**
+ * The ExternalIds of one account: hawk only, for the sts:AssumeRole of a call it is about to make.
+ * `pending` is set during a rotation (hawk tries it first, then the current one).
+ */
+export async function externalIdsOf(db: Db, accountId: number): Promise<{ current: string; pending: string | null }> {
+  const [row] = await db
+    .select({ current: awsAccounts.externalId, pending: awsAccounts.pendingExternalId })
+    .from(awsAccounts)
+    .where(eq(awsAccounts.id, accountId));
+  if (!row) throw new AccountsError(`account ${accountId} was removed while a call to it was pending`);
+  return row;
+}
+
+/** The current ExternalId of one account (hawk only). */
 export async function externalIdOf(db: Db, accountId: number): Promise<string> {
   const [row] = await db.select({ externalId: awsAccounts.externalId }).from(awsAccounts).where(eq(awsAccounts.id, accountId));
   if (!row) throw new AccountsError(`account ${accountId} was removed while a call to it was pending`);

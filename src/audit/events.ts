@@ -51,13 +51,25 @@ export const llmRequestPayload = z.looseObject({
   purpose: z.string().optional(),
 });
 
+/**
+ * Token usage of one Messages call as the API reports it. Cache reads and writes are billed apart
+ * from plain input (reads at a tenth of the price), so all four are kept; `plainfra audit` totals them.
+ */
+export const llmUsageSchema = z.looseObject({
+  input_tokens: z.number().int().nonnegative().optional(),
+  output_tokens: z.number().int().nonnegative().optional(),
+  cache_read_input_tokens: z.number().int().nonnegative().nullable().optional(),
+  cache_creation_input_tokens: z.number().int().nonnegative().nullable().optional(),
+});
+export type LlmUsage = z.infer<typeof llmUsageSchema>;
+
 export const llmResponsePayload = z.looseObject({
   turnId,
   step,
   id: z.string().optional(),
   model: z.string().optional(),
   stopReason: nullableString.optional(),
-  usage: z.record(z.string(), z.unknown()).optional(),
+  usage: llmUsageSchema.optional(),
   content: z.array(contentBlockSchema),
 });
 
@@ -137,6 +149,64 @@ export const errorPayload = z.looseObject({
   posted: z.array(z.string()).optional(),
 });
 
+/**
+ * What an operator changed with the admin CLI (actor `admin`, owner login only: the chain trigger
+ * holds every process login to its own actor). Admin rows live in one chain per workspace
+ * (`adminConversationId`, src/audit/admin.ts), never in a question's conversation, and retention
+ * keeps them. They never carry an ExternalId: every process role can read the trail.
+ */
+export const ADMIN_ACTIONS = [
+  'account_added',
+  'account_verify',
+  'external_id_rotation_started',
+  'external_id_rotation_cancelled',
+  'external_id_rotated',
+  'external_id_shown',
+  'account_removed',
+  'channel_bound',
+  'channel_unbound',
+] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+export const adminPayload = z.looseObject({
+  action: z.enum(ADMIN_ACTIONS),
+  team: z.string(),
+  /** Who ran the command, as the machine running the CLI knows them (OS user @ host). */
+  operator: z.string().optional(),
+  account: z.string().optional(),
+  /** `aws_accounts.id`: stays meaningful after the account is removed and its name reused. */
+  accountId: z.number().int().optional(),
+  roleArn: z.string().optional(),
+  channel: z.string().optional(),
+  /** `accounts verify`: whether every check passed. */
+  ok: z.boolean().optional(),
+});
+
+/** One figure of a checked answer: as written, whether the AWS data supports it, by which rule, from which calls. */
+export const groundedFigureSchema = z.looseObject({
+  text: z.string(),
+  value: z.number(),
+  kind: z.string(),
+  verified: z.boolean(),
+  rule: z.string().optional(),
+  /** tool_use ids (or `question`) whose values supplied the figure. */
+  refs: z.array(z.string()).optional(),
+});
+
+/**
+ * The sentinel's check of an answer's figures (src/grounding) before it leaves: `grounded` (every
+ * figure supported), `sent_back` (the draft went back to the model once; `forModel` is what it
+ * read) or `removed` (figures still unsupported were replaced in the reply).
+ */
+export const groundingPayload = z.looseObject({
+  turnId,
+  step,
+  verdict: z.enum(['grounded', 'sent_back', 'removed']),
+  figures: z.array(groundedFigureSchema),
+  forModel: z.string().optional(),
+  purpose: z.string().optional(),
+});
+
 export const auditPayloadSchemas = {
   message_in: messageInPayload,
   llm_request: llmRequestPayload,
@@ -146,6 +216,8 @@ export const auditPayloadSchemas = {
   refused: refusedPayload,
   message_out: messageOutPayload,
   error: errorPayload,
+  grounding: groundingPayload,
+  admin: adminPayload,
 } as const;
 
 export type AuditKind = keyof typeof auditPayloadSchemas;
@@ -161,6 +233,8 @@ export const auditEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('refused'), payload: refusedPayload }),
   z.object({ kind: z.literal('message_out'), payload: messageOutPayload }),
   z.object({ kind: z.literal('error'), payload: errorPayload }),
+  z.object({ kind: z.literal('grounding'), payload: groundingPayload }),
+  z.object({ kind: z.literal('admin'), payload: adminPayload }),
 ]);
 
 /** Columns every row has, whatever its kind. */
@@ -245,6 +319,8 @@ export const stepKey = {
   call: (turn: string | number, toolUseId: string) => `call:${turn}:${toolUseId}`,
   /** The result (or refusal) of one tool call. */
   result: (turn: string | number, toolUseId: string) => `result:${turn}:${toolUseId}`,
+  /** The figure check of the answer drafted at one step. */
+  grounding: (turn: string | number, stepNo: number) => `grounding:${turn}:${stepNo}`,
   /** A turn ended without an answer (step cap, LLM failure, abandoned). */
   end: (turn: string | number) => `end:${turn}`,
   /** The turn's reply was posted. */

@@ -18,6 +18,10 @@ export {
   auditEventSchema,
   auditPayloadSchemas,
   contentBlockSchema,
+  llmUsageSchema,
+  type LlmUsage,
+  ADMIN_ACTIONS,
+  type AdminAction,
   type AuditEvent,
   type AuditEventInput,
   type AuditPayload,
@@ -27,6 +31,8 @@ export {
   type ContentBlock,
 } from './events.js';
 export { formatTrail, trailToJson } from './format.js';
+export { usageByTurn, formatUsage, type TurnUsage } from './usage.js';
+export { adminConversationId, recordAdminAction, readAdminTrail, currentOperator, type AdminActionInput } from './admin.js';
 export { pruneExpired, DEFAULT_RETENTION, type RetentionPolicy, type RetentionResult } from './retention.js';
 export { findStrandedTurns, type StrandedTurn } from './stranded.js';
 export { verifyAuditChains, verifyConversation, canonicalContent, rowHash, formatVerifyResult, GENESIS_HASH, type ChainRow, type ChainBreak, type VerifyResult } from './chain.js';

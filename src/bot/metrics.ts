@@ -12,6 +12,10 @@ export class BotMetrics {
     help: 'Verified Slack events and slash commands received, by type.',
   });
   /** Deliveries whose event_id / trigger_id was already accepted (Slack retries). */
+  readonly retriesReceived = new Counter({
+    name: 'plainfra_bot_retries_received_total',
+    help: 'Slack redeliveries received (X-Slack-Retry-Num / retry_attempt), by type; each lands on the queued or recorded question.',
+  });
   readonly duplicatesDropped = new Counter({
     name: 'plainfra_bot_duplicates_dropped_total',
     help: 'Slack deliveries dropped as duplicates of an already accepted event_id or trigger_id.',
@@ -39,6 +43,7 @@ export class BotMetrics {
     return (
       [
         this.eventsReceived,
+        this.retriesReceived,
         this.duplicatesDropped,
         this.questionsRefused,
         this.repliesPosted,

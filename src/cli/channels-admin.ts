@@ -25,29 +25,38 @@ export async function channelsUnbind(
     return 0;
   }
   if (args.channelId === '*') return 0;
-  return removeSchedule(config, args.teamId, args.channelId);
+  const removed = await removeDigestSchedulers(config, args.teamId, [args.channelId]);
+  if (removed === undefined) return 1;
+  if (removed.length > 0) console.log(`its digest schedule was removed`);
+  return 0;
 }
 
-/** The bot's sweep would drop the scheduler within minutes; removing it now means no digest fires meanwhile. */
-async function removeSchedule(config: AdminConfig, teamId: string, channelId: string): Promise<number> {
+/**
+ * Drops the BullMQ digest schedulers of channels left without bindings. The bot's sweep would drop
+ * them within minutes; removing them now means no digest fires meanwhile. Resolves to the channels
+ * whose scheduler existed and was removed, or undefined (after printing why) when Redis failed.
+ */
+export async function removeDigestSchedulers(config: AdminConfig, teamId: string, channelIds: string[]): Promise<string[] | undefined> {
+  if (channelIds.length === 0) return [];
   const { createRedis, Enqueuer, waitReady } = await import('../queues/index.js');
   const producer = createRedis(config.REDIS_URL, 'producer');
   try {
     await waitReady(producer);
     const enqueuer = new Enqueuer(producer, config.PLAINFRA_QUEUE_PREFIX);
+    const removed: string[] = [];
     try {
-      if (await enqueuer.removeDigestSchedule(teamId, channelId)) console.log(`its digest schedule was removed`);
+      for (const channelId of channelIds) if (await enqueuer.removeDigestSchedule(teamId, channelId)) removed.push(channelId);
     } finally {
       await enqueuer.close();
     }
-    return 0;
+    return removed;
   } catch (err) {
     // The bindings are gone (that is what grants access); only the schedule is late to follow.
     console.error(
       `plainfra: the bindings were removed, but the digest schedule could not be checked in Redis (${(err as Error).message}); ` +
         `the bot drops it on its next sweep (within 5 minutes), and a digest that fires before then finds no account and posts nothing`,
     );
-    return 1;
+    return undefined;
   } finally {
     producer.disconnect();
   }

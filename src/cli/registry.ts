@@ -7,10 +7,11 @@ import { doctorCommand } from './commands/doctor.js';
 import { migrateCommand } from './commands/migrate.js';
 import { policyCommand } from './commands/policy.js';
 import { rolesCommand } from './commands/roles.js';
+import { templateCommand } from './commands/template.js';
 import { UsageError, type Command } from './command.js';
 
 /** Every command, in the order the usage text lists them. A new command is a file and a line here. */
-export const COMMANDS: readonly Command[] = [migrateCommand, rolesCommand, accountsCommand, channelsCommand, auditCommand, digestCommand, askCommand, doctorCommand, policyCommand];
+export const COMMANDS: readonly Command[] = [migrateCommand, rolesCommand, accountsCommand, channelsCommand, auditCommand, digestCommand, askCommand, doctorCommand, policyCommand, templateCommand];
 
 export const USAGE = ['usage: plainfra <command>', '', ...COMMANDS.flatMap((c) => c.usage)].join('\n');
 

@@ -22,6 +22,11 @@ const common = {
    * mentions waits on free slots, so the bot needs more than a worker. @defaultValue 10
    */
   PLAINFRA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Redis AUTH password, for a REDIS_URL without one (the ECS template injects it from Secrets
+   * Manager, as PGPASSWORD is for Postgres, so the URL itself holds no secret).
+   */
+  REDIS_PASSWORD: z.string().min(1).optional(),
   /** How long a worker holds a job before another may take it over after a crash (BullMQ lock). */
   PLAINFRA_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
 };
@@ -50,6 +55,13 @@ export const hawkEnv = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   /** Port for GET /healthz and GET /metrics (Prometheus); unset = no port at all. */
   PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * Seconds between CloudWatch EMF lines with queue backlog on stdout (ECS autoscaling on queue
+   * depth, docs/deploy-aws.md). @defaultValue off
+   */
+  PLAINFRA_EMF_METRICS_SECONDS: z.coerce.number().int().min(10).max(3600).optional(),
+  /** CloudWatch namespace of those metrics. @defaultValue plainfra */
+  PLAINFRA_EMF_NAMESPACE: z.string().regex(/^[A-Za-z0-9 ._\/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod').default('plainfra'),
   /** Parallel hawk jobs per process. */
   PLAINFRA_HAWK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
@@ -82,6 +94,13 @@ export const sentinelEnv = z.object({
   PLAINFRA_SENTINEL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Port for GET /healthz and GET /metrics (Prometheus); unset = no port at all. */
   PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * Seconds between CloudWatch EMF lines with queue backlog on stdout (ECS autoscaling on queue
+   * depth, docs/deploy-aws.md). @defaultValue off
+   */
+  PLAINFRA_EMF_METRICS_SECONDS: z.coerce.number().int().min(10).max(3600).optional(),
+  /** CloudWatch namespace of those metrics. @defaultValue plainfra */
+  PLAINFRA_EMF_NAMESPACE: z.string().regex(/^[A-Za-z0-9 ._\/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod').default('plainfra'),
   /** aws_docs pages one question may fetch; counted from the audit trail. @defaultValue 10 */
   PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION: z.coerce
     .number({ message: 'PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be a whole number, e.g. 10' })

@@ -10,7 +10,8 @@ import type { Db } from './client.js';
  *
  * - sentinel (reads untrusted model output): reads the trail, conversations and which accounts a
  *   channel may query (not `aws_accounts.external_id`); appends `sentinel` audit rows. Nothing else.
- * - hawk: the same reads plus the ExternalId it passes to sts:AssumeRole; appends `hawk` audit rows.
+ * - hawk: the same reads plus the ExternalIds it passes to sts:AssumeRole (the current one and, during a
+ *   rotation, the pending one); appends `hawk` audit rows.
  * - bot: intake (conversations, slack_events, `bot` audit rows), points a slash command's
  *   conversation at its thread (`thread_ts`, `externally_shared` only) and runs retention through
  *   `plainfra_prune_expired`, the one SECURITY DEFINER function that deletes.
@@ -22,8 +23,12 @@ import type { Db } from './client.js';
 export type ProcessRole = 'bot' | 'hawk' | 'sentinel';
 export const PROCESS_ROLES: readonly ProcessRole[] = ['bot', 'hawk', 'sentinel'];
 
-/** Columns of aws_accounts every role may read; `external_id` is only for hawk. */
-const ACCOUNT_COLUMNS_WITHOUT_SECRET = ['id', 'team_id', 'name', 'role_arn', 'regions', 'created_at'];
+/**
+ * Columns of aws_accounts every role may read. The ExternalIds (`external_id`, and
+ * `pending_external_id` during a rotation) are only for hawk; a column added to aws_accounts is
+ * readable by the bot and the sentinel only once it is listed here.
+ */
+export const ACCOUNT_COLUMNS_WITHOUT_SECRET = ['id', 'team_id', 'name', 'role_arn', 'regions', 'created_at', 'pending_since', 'verified_at'];
 
 interface Grant {
   table: string;

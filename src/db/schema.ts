@@ -35,8 +35,23 @@ export const awsAccounts = pgTable(
     /** Crypto-random, unique per account: the confused-deputy guard in the role's trust policy. */
     externalId: text('external_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * A rotation in progress (migration 0005): hawk tries this id first and falls back to
+     * `externalId` until `plainfra accounts verify` passes with it; then it replaces `externalId`.
+     * Readable by hawk and the owner only, like `externalId`.
+     */
+    pendingExternalId: text('pending_external_id'),
+    pendingSince: timestamp('pending_since', { withTimezone: true }),
+    /** When `plainfra accounts verify` last passed for the current ExternalId. */
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('aws_accounts_team_name').on(t.teamId, t.name), uniqueIndex('aws_accounts_external_id').on(t.externalId)],
+  (t) => [
+    uniqueIndex('aws_accounts_team_name').on(t.teamId, t.name),
+    uniqueIndex('aws_accounts_external_id').on(t.externalId),
+    uniqueIndex('aws_accounts_pending_external_id').on(t.pendingExternalId),
+    check('aws_accounts_pending_complete', sql`(${t.pendingExternalId} IS NULL) = (${t.pendingSince} IS NULL)`),
+    check('aws_accounts_pending_differs', sql`${t.pendingExternalId} IS DISTINCT FROM ${t.externalId}`),
+  ],
 );
 
 /**
@@ -121,7 +136,7 @@ export const auditEvents = pgTable(
     check('audit_events_actor', sql`${t.actor} IN ('bot', 'hawk', 'sentinel', 'admin')`),
     check(
       'audit_events_kind',
-      sql`${t.kind} IN ('message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'refused', 'message_out', 'error', 'admin')`,
+      sql`${t.kind} IN ('message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'refused', 'message_out', 'error', 'admin', 'grounding')`,
     ),
   ],
 );
@@ -147,6 +162,7 @@ export const AUDIT_KINDS = [
   'message_out',
   'error',
   'admin',
+  'grounding',
 ] as const;
 export type AuditActor = (typeof AUDIT_ACTORS)[number];
 export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { awsAccounts, type Db } from '../db/index.js';
-import { assumeRole, createStsClient, sessionPolicy, stsName } from '../tools/aws/session.js';
+import { ExternalIdChoice, assumeRole, createStsClient, sessionPolicy, stsName } from '../tools/aws/session.js';
 import { fail, message, pass, withDeadline, type DoctorCheck } from './types.js';
 
 /**
@@ -32,17 +32,26 @@ export async function checkAws(db: Db | undefined): Promise<DoctorCheck[]> {
   }
   for (const a of accounts) {
     const name = `assume ${a.name} (${a.teamId})`;
+    // During a rotation hawk accepts either id (the new one first); so does this check.
+    const target = { accountName: a.name, roleArn: a.roleArn, externalId: a.externalId, ...(a.pendingExternalId && { pendingExternalId: a.pendingExternalId }), regions: a.regions };
     try {
-      await withDeadline('sts', 10_000, () =>
-        assumeRole(sts, {
-          roleArn: a.roleArn,
-          externalId: a.externalId,
-          sessionName: stsName(`hawk-doctor-${Date.now()}`),
-          sourceIdentity: stsName('slack-cli-doctor'),
-          policy: sessionPolicy(['sts:GetCallerIdentity']),
-        }),
+      const { externalId } = await withDeadline('sts', 10_000, () =>
+        new ExternalIdChoice().assume(target, (id) =>
+          assumeRole(sts, {
+            roleArn: a.roleArn,
+            externalId: id,
+            sessionName: stsName(`hawk-doctor-${Date.now()}`),
+            sourceIdentity: stsName('slack-cli-doctor'),
+            policy: sessionPolicy(['sts:GetCallerIdentity']),
+          }),
+        ),
       );
-      checks.push(pass(name, a.roleArn));
+      const rotation = !a.pendingExternalId
+        ? ''
+        : externalId === a.pendingExternalId
+          ? ` (with the new ExternalId of a pending rotation: run plainfra accounts verify --team ${a.teamId} --name ${a.name} to retire the old one)`
+          : ` (with the current ExternalId; a rotation is pending until the stack is updated and plainfra accounts verify passes)`;
+      checks.push(pass(name, `${a.roleArn}${rotation}`));
     } catch (err) {
       // AWS gives the same AccessDenied for every trust problem: list what to check, in order.
       checks.push(

@@ -44,6 +44,26 @@ export const replyJob = z.object({
   outcome: z.string().default('answer'),
 });
 
+/**
+ * A Slack question as the bot received it, queued before the ack so that the ack waits on one Redis
+ * round trip instead of the Postgres intake (dedupe, conversation, message_in, scope). The bot's
+ * intake worker records it (bot/intake.ts `acceptQuestion`); Redis holds it durably until then.
+ */
+export const intakeJob = z.object({
+  source: z.enum(['app_mention', 'slash_command', 'digest', 'cli']),
+  deliveryId: z.string().min(1).max(256),
+  teamId: z.string().min(1).max(32),
+  channelId: z.string().min(1).max(32),
+  userId: z.string().min(1).max(32),
+  /** Slack caps a message at 40 000 characters. */
+  text: z.string().max(40_000),
+  ts: z.string().max(32).optional(),
+  threadTs: z.string().max(32).optional(),
+  externallyShared: z.boolean(),
+  command: z.string().max(64).optional(),
+  report: z.boolean().optional(),
+});
+
 /** Housekeeping run by the bot on a BullMQ Job Scheduler (one scheduler, upserted by the bot only). */
 export const maintenanceJob = z.discriminatedUnion('task', [
   z.object({ task: z.literal('retention') }),
@@ -56,6 +76,7 @@ export type SentinelJob = z.infer<typeof sentinelJob>;
 export type MaintenanceJob = z.infer<typeof maintenanceJob>;
 export type HawkJob = z.infer<typeof hawkJob>;
 export type ReplyJob = z.infer<typeof replyJob>;
+export type IntakeJob = z.infer<typeof intakeJob>;
 
 const common: JobsOptions = {
   // Keep finished jobs for an hour so a duplicate add with the same jobId is ignored meanwhile;
@@ -84,6 +105,16 @@ export const QUEUES = {
     schema: replyJob,
     jobId: (j: ReplyJob) => `r-${j.turnId}`,
     options: { ...common, attempts: 6, backoff: { type: 'exponential', delay: 1_000 } } satisfies JobsOptions,
+  },
+  intake: {
+    name: 'intake',
+    schema: intakeJob,
+    // A Slack retry of the same delivery is the same job (BullMQ ignores an id it still holds);
+    // the slack_events row dedupes for good once the question is recorded. No ':' in BullMQ ids.
+    jobId: (j: IntakeJob) => `i-${j.source}-${j.deliveryId.replaceAll(':', '_')}`,
+    // 1+2+4+…+1024 s: a Postgres outage of over half an hour loses no question; after that the
+    // asker is told in the thread to ask again.
+    options: { ...common, attempts: 11, backoff: { type: 'exponential', delay: 1_000 } } satisfies JobsOptions,
   },
   maintenance: {
     name: 'maintenance',

@@ -6,9 +6,12 @@ import { Redis } from 'ioredis';
  * silently buffering while Slack waits for its ack.
  */
 export function createRedis(url: string, use: 'worker' | 'producer'): Redis {
+  // REDIS_PASSWORD (validated with the role's config) fills in a URL without one, as PGPASSWORD does
+  // for node-postgres; a `rediss://` URL turns on TLS with the server's certificate verified.
+  const password = new URL(url).password || process.env.REDIS_PASSWORD || undefined;
   return use === 'worker'
-    ? new Redis(url, { maxRetriesPerRequest: null })
-    : new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false, connectTimeout: 5_000 });
+    ? new Redis(url, { maxRetriesPerRequest: null, password })
+    : new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false, connectTimeout: 5_000, password });
 }
 
 /** Resolves once the connection is ready (a producer without offline queue must not be used before). */

@@ -1,7 +1,7 @@
 import { DelayedError, Queue, Worker, UnrecoverableError, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUES, SCHEDULES, type QueueName, type HawkJob, type MaintenanceJob, type ReplyJob, type SentinelJob } from './catalog.js';
+import { QUEUES, SCHEDULES, type QueueName, type HawkJob, type IntakeJob, type MaintenanceJob, type ReplyJob, type SentinelJob } from './catalog.js';
 import { createRedis } from './connection.js';
 
 type PayloadOf<N extends QueueName> = N extends 'sentinel'
@@ -10,7 +10,9 @@ type PayloadOf<N extends QueueName> = N extends 'sentinel'
     ? HawkJob
     : N extends 'maintenance'
       ? MaintenanceJob
-      : ReplyJob;
+      : N extends 'intake'
+        ? IntakeJob
+        : ReplyJob;
 
 /** Producer side: validated payloads, deterministic job ids. */
 export class Enqueuer {

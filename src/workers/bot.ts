@@ -2,12 +2,15 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
+  apologiseForLostQuestion,
   BotMetrics,
+  BurstGate,
   createBotServer,
   createSlackApp,
   deliverReply,
   linkPolicy,
   probe,
+  recordQueuedQuestion,
   registerListeners,
 } from '../bot/index.js';
 import { createChartPool } from '../charts/index.js';
@@ -22,6 +25,12 @@ import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../q
  * digests fall due at once, 16 in flight keep posting to 16 channels while each waits its turn.
  */
 const REPLIES_CONCURRENCY = 16;
+/**
+ * Questions are recorded one at a time, in the order they were queued: a follow-up posted right after
+ * its question is recorded after it (turn order is message_in order), and the event loop stays free
+ * to ack the next burst. About 50 recordings a second per bot; replicas add more.
+ */
+const INTAKE_CONCURRENCY = 1;
 /** How long close() lets in-flight Slack requests finish before cutting connections. */
 const HTTP_GRACE_MS = 5_000;
 
@@ -62,7 +71,9 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     const slack = await createSlackApp(config, logger);
     // Which hosts stay clickable in everything the bot posts: AWS's own and the docs host.
     const links = linkPolicy(config.PLAINFRA_DOCS_URL);
-    registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient, links });
+    // Mentions are acked first; their recording waits for a lull (at most 2 s) so a burst acks fast.
+    const burst = new BurstGate();
+    registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient, links, burst });
 
     // Report charts are drawn in a worker thread: never on this event loop, which renews job locks.
     const charts = createChartPool();
@@ -83,6 +94,19 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     );
     cleanup.push(() => closeWorker(worker));
     await worker.waitUntilReady();
+
+    // Questions queued by the listeners before their ack, recorded in Postgres here.
+    const intakeDeps = { db, enqueuer, metrics, logger, client: slack.app.client, burst };
+    const intake = startWorker('intake', (payload) => recordQueuedQuestion(intakeDeps, payload), {
+      redisUrl: config.REDIS_URL,
+      prefix: config.PLAINFRA_QUEUE_PREFIX,
+      concurrency: INTAKE_CONCURRENCY,
+      lockDurationMs: config.PLAINFRA_JOB_LOCK_MS,
+      logger,
+      onFinalFailure: (payload, err) => apologiseForLostQuestion(intakeDeps, payload, err),
+    });
+    cleanup.push(() => closeWorker(intake));
+    await intake.waitUntilReady();
 
     // Housekeeping on BullMQ Job Schedulers: retention (daily) and resuming lost questions (5 min).
     const maintenance = startWorker(

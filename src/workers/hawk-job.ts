@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
 import { UnrecoverableError } from 'bullmq';
 import { findAuditRow, findByStepKey, recordAudit, stepKey, type AuditEventInput } from '../audit/index.js';
-import { accountsForChannel, externalIdOf, type BoundAccount } from '../accounts/index.js';
+import { accountsForChannel, externalIdsOf, type BoundAccount } from '../accounts/index.js';
 import { awsQueryInput, type Enqueuer, type HawkJob } from '../queues/index.js';
-import { refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
+import { accountScopeOf, refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
 
 export interface HawkDeps {
   db: Db;
@@ -52,7 +52,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     if (await findByStepKey(db, job.conversationId, resultKey)) continue; // done by an earlier attempt
     const base = { turnId: job.turnId, step: job.step, toolUseId: call.toolUseId, tool: 'aws_query' };
     const where = { conversationId: job.conversationId, actor: 'hawk' as const, stepKey: resultKey };
-    const refuse = (payload: { input: unknown; reason: string; forModel: string }) =>
+    const refuse = (payload: { input: unknown; reason: string; forModel: string; account?: string }) =>
       recordAudit(db, { ...where, kind: 'refused', payload: { ...base, ...payload } });
 
     const parsed = awsQueryInput.safeParse(call.input);
@@ -63,11 +63,14 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     }
     const input = parsed.data;
     const picked = pickAccount(accounts, input.account);
-    const refusal = refusalFor(input) ?? picked.refusal;
+    const notAllowed = refusalFor(input);
+    // ARNs and account ids among the params must be the picked account's own (account-pin.ts).
+    const foreign = picked.account && !notAllowed ? refusalFor(input, accountScopeOf(picked.account.name, picked.account.roleArn)) : undefined;
+    const refusal = notAllowed ?? picked.refusal ?? foreign;
     if (refusal) {
       // Refused before any AWS request: audited and explained to the model.
-      deps.onRefused?.(refusalFor(input) ? 'allowlist' : 'scope');
-      await refuse({ input, reason: refusal, forModel: `Refused: ${refusal}` });
+      deps.onRefused?.(notAllowed ? 'allowlist' : 'scope');
+      await refuse({ input, reason: refusal, forModel: `Refused: ${refusal}`, ...(foreign && { account: picked.account!.name }) });
       continue;
     }
     const account = picked.account!;
@@ -79,8 +82,9 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
       stepKey: stepKey.call(job.turnId, call.toolUseId),
       payload: { ...base, input, account: account.name, roleArn: account.roleArn },
     });
+    const ids = await externalIdsOf(db, account.id);
     const outcome = await deps.runner.run(
-      { accountName: account.name, roleArn: account.roleArn, externalId: await externalIdOf(db, account.id), regions: account.regions },
+      { accountName: account.name, roleArn: account.roleArn, externalId: ids.current, ...(ids.pending && { pendingExternalId: ids.pending }), regions: account.regions },
       // A digest's fixed bundle is budgeted per account (read from the bot's message_in, not the job),
       // so a channel with several accounts still gets every account's tables.
       report ? { ...ctx, budgetQuestion: `${job.conversationId}:${job.turnId}:${account.name}` } : ctx,

@@ -4,7 +4,7 @@ import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, createRedis, isFinalAttempt, startWorker, waitReady } from '../queues/index.js';
 import { createAwsQueryRunner } from '../tools/aws/index.js';
 import { openConnections } from './connections.js';
-import { startObservability } from './observability.js';
+import { emfSettings, startObservability } from './observability.js';
 import { abandonHawkJob, runHawkJob } from './hawk-job.js';
 
 /**
@@ -17,7 +17,7 @@ export async function runHawk(config: HawkConfig, logger: Logger) {
   // The Cost Explorer cache shares Redis with the queues but not their connection.
   const cacheRedis = createRedis(config.REDIS_URL, 'producer');
   await waitReady(cacheRedis);
-  const obs = await startObservability({ role: 'hawk', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['hawk'], logger });
+  const obs = await startObservability({ role: 'hawk', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['hawk'], logger, emf: emfSettings(config) });
   const { metrics } = obs;
   const awsRunner = createAwsQueryRunner({
     redis: cacheRedis,

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
-import { probe, startMetricsServer, WorkerMetrics } from '../metrics/index.js';
+import { probe, startEmfReporter, startMetricsServer, WorkerMetrics } from '../metrics/index.js';
 import { createRedis, QUEUES, waitReady, type QueueName } from '../queues/index.js';
 
 export interface Observability {
@@ -25,12 +25,18 @@ export async function startObservability(opts: {
   prefix: string;
   queues: QueueName[];
   logger: Logger;
+  /** CloudWatch EMF backlog lines on stdout every `intervalSeconds` (ECS autoscaling); off when absent. */
+  emf?: { namespace: string; intervalSeconds: number };
 }): Promise<Observability> {
   const redis = createRedis(opts.redisUrl, 'producer');
   redis.on('error', () => undefined);
   const queues = opts.queues.map((q) => new Queue(QUEUES[q].name, { connection: redis, prefix: opts.prefix }));
   const metrics = new WorkerMetrics(opts.role, queues);
+  const emf = opts.emf
+    ? startEmfReporter({ ...opts.emf, queues, onError: (err) => opts.logger.warn({ err }, 'queue backlog for CloudWatch not read; retrying next interval') })
+    : undefined;
   const closeQueues = async () => {
+    emf?.stop();
     await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
     redis.disconnect();
   };
@@ -54,4 +60,10 @@ export async function startObservability(opts: {
       await closeQueues();
     },
   };
+}
+
+/** The EMF reporter's settings from a worker's config: on when PLAINFRA_EMF_METRICS_SECONDS is set. */
+export function emfSettings(config: { PLAINFRA_EMF_METRICS_SECONDS?: number; PLAINFRA_EMF_NAMESPACE: string }) {
+  const seconds = config.PLAINFRA_EMF_METRICS_SECONDS;
+  return seconds ? { namespace: config.PLAINFRA_EMF_NAMESPACE, intervalSeconds: seconds } : undefined;
 }

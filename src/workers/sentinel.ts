@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
 import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, isFinalAttempt, startWorker } from '../queues/index.js';
-import { abandonTurn, createAnthropicLlm, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
+import { abandonTurn, checkModelAtStart, createAnthropicLlm, ModelHealth, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
-import { startObservability } from './observability.js';
+import { emfSettings, startObservability } from './observability.js';
 
 /** How often a follow-up checks whether the earlier question of its thread has been answered. */
 const TURN_WAIT_POLL_MS = 1_500;
@@ -18,8 +18,10 @@ const TURN_WAIT_POLL_MS = 1_500;
 export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: Llm) {
   const { db, enqueuer, close } = await openConnections(config);
   await checkProcessLogin(db, 'sentinel', logger);
-  const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger });
-  const model = llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL });
+  const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger, emf: emfSettings(config) });
+  const model = llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger });
+  // A model that is unknown or deprecated is a warning in the log, not a refusal to start.
+  if (model.checkModel) await checkModelAtStart(config.PLAINFRA_MODEL, model.checkModel, logger);
   const deps = {
     db,
     enqueuer,
@@ -43,6 +45,7 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
     docsBaseUrl: config.PLAINFRA_DOCS_URL,
     maxDocsFetches: config.PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION,
     transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
+    modelHealth: new ModelHealth(logger),
   };
   const worker = startWorker(
     'sentinel',

@@ -105,6 +105,7 @@ const REST_ROUTES: [string, string, RegExp, string][] = [
   ['securityhub', 'GET', /^\/standards\/?$/, 'DescribeStandards'],
   ['lambda', 'GET', /^\/2015-03-31\/functions\/?$/, 'ListFunctions'],
   ['lambda', 'GET', /^\/2015-03-31\/functions\/[^/]+\/configuration\/?$/, 'GetFunctionConfiguration'],
+  ['access-analyzer', 'POST', /^\/finding\/?$/, 'ListFindings'],
 ];
 
 function credentialScope(auth: string | undefined): { accessKeyId?: string; region?: string; service?: string } {

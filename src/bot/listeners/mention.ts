@@ -1,7 +1,5 @@
 import type { App } from '@slack/bolt';
-import { acceptQuestion } from '../intake.js';
 import { DEFAULT_REPORT_QUESTION } from './command.js';
-import { showProgress } from '../progress.js';
 import type { ListenerDeps } from './context.js';
 
 /** Fields of an app_mention event (and its envelope) that the typed event omits or makes awkward. */
@@ -23,52 +21,42 @@ const IGNORED_SUBTYPES = new Set(['bot_message', 'message_changed', 'message_del
 
 /**
  * `@plainfra question` in a channel or thread. Runs after Bolt verified the signature; with
- * processBeforeResponse the HTTP 200 goes out when this returns, so a failure here answers 500 and
- * Slack retries the delivery (the dedupe makes that safe).
+ * processBeforeResponse the HTTP 200 (or, in Socket Mode, the envelope ack) goes out when this
+ * returns. It only queues the question in Redis — one round trip — and the bot's intake worker
+ * records it in Postgres after the ack (bot/intake-worker.ts): nothing is acked that is not durable,
+ * and a burst of mentions is acked at the speed of Redis. If Redis refuses, this throws: HTTP 500
+ * (or no ack) and Slack redelivers.
  */
 export function registerMention(app: App, deps: ListenerDeps): void {
-  app.event('app_mention', async ({ event, body, context, client }) => {
+  app.event('app_mention', async ({ event, body, context }) => {
     const e = event as unknown as MentionEvent;
     // Bots (including other apps mentioning us) and edits never start work.
     if (e.bot_id || (e.subtype && IGNORED_SUBTYPES.has(e.subtype)) || e.edited || !e.user) return;
     deps.metrics.eventsReceived.inc({ type: 'app_mention' });
+    deps.burst?.noteDelivery();
+    if (context.retryNum) deps.metrics.retriesReceived.inc({ type: 'app_mention' });
     const envelope = body as unknown as { team_id: string; event_id: string; is_ext_shared_channel?: boolean };
     const teamId = envelope.team_id;
     const foreignUser = [e.user_team, e.source_team].some((t) => t !== undefined && t !== teamId);
     const question = stripMention(e.text ?? '', context.botUserId) || DEFAULT_REPORT_QUESTION;
-    const log = deps.logger.child({ eventId: envelope.event_id, team: teamId, channel: e.channel, retry: context.retryNum });
-
-    let result;
     try {
-      result = await acceptQuestion(deps, {
+      await deps.enqueuer.add('intake', {
         source: 'app_mention',
         deliveryId: envelope.event_id,
         teamId,
         channelId: e.channel,
         userId: e.user,
-        text: question,
+        // Slack's own cap; anything longer is not a message Slack sent.
+        text: question.slice(0, 40_000),
         ts: e.ts,
         threadTs: e.thread_ts,
         externallyShared: envelope.is_ext_shared_channel === true || foreignUser,
       });
     } catch (err) {
       deps.metrics.intakeErrors.inc();
-      log.error({ err: (err as Error).message }, 'intake failed; Slack will retry the delivery');
+      deps.logger.error({ eventId: envelope.event_id, team: teamId, channel: e.channel, retry: context.retryNum, err: (err as Error).message }, 'could not queue the question; Slack will retry the delivery');
       throw err;
     }
-    if (result.duplicate) {
-      deps.metrics.duplicatesDropped.inc({ type: 'app_mention' });
-      log.info({ turnId: result.turnId }, 'duplicate delivery; stored turn re-enqueued');
-      return;
-    }
-    if (result.status === 'refused') {
-      deps.metrics.questionsRefused.inc({ reason: result.reason });
-      log.info({ turnId: result.turnId, reason: result.reason }, 'question refused');
-      return;
-    }
-    log.info({ conversationId: result.conversationId, turnId: result.turnId }, 'question accepted');
-    // Not awaited: the ack must not wait on cosmetic calls.
-    void showProgress(client, deps.logger, { channel: e.channel, ts: e.ts, threadTs: e.thread_ts ?? e.ts });
   });
 }
 

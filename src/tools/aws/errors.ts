@@ -52,10 +52,15 @@ export function trustErrorMessage(t: TrustExplanation, detail: string): string {
     'AWS gives the same answer for every trust problem, so please check:',
     `1. the role ${t.roleArn} exists in that account (the CloudFormation stack "plainfra-readonly" created it);`,
     "2. the role's trust policy names hawk's principal (the HawkPrincipalArn parameter of the stack must be the IAM role or user hawk runs as);",
-    '3. the ExternalId in the trust policy is exactly the one `plainfra accounts add` printed for this account;',
+    '3. the ExternalId in the trust policy is exactly the one `plainfra accounts add` (or `accounts rotate-external-id`) printed for this account (`plainfra accounts external-id` shows it);',
     '4. the stack was deployed with: aws cloudformation deploy --template-file deploy/aws/plainfra-readonly-role.yaml --stack-name plainfra-readonly --capabilities CAPABILITY_NAMED_IAM --parameter-overrides HawkPrincipalArn=<hawk principal ARN> ExternalId=<external id>',
     'Then run `plainfra accounts verify` to confirm.',
   ].join('\n');
+}
+
+/** AWS refused the request as not allowed (for AssumeRole: any trust problem, a wrong ExternalId included). */
+export function isAccessDenied(err: unknown): boolean {
+  return ACCESS_DENIED.test(errorCode(err)) || httpStatus(err) === 403;
 }
 
 /** Maps an error thrown by STS AssumeRole. */

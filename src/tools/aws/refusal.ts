@@ -4,6 +4,7 @@
  * exist only to stop the model retrying variations of a forbidden call.
  */
 import { ALLOWED_OPERATIONS, type AllowedOperation } from '../allowlist.js';
+import { crossAccountRefusal, type AccountScope } from './account-pin.js';
 import { PAGINATION_MEMBERS } from './params.js';
 import { lookupOperation } from './registry.js';
 import type { OperationSpec } from './spec.js';
@@ -55,7 +56,11 @@ function notAllowed(service: string, operation: string): string {
   return `${head} Services plainfra can read: ${services}.`;
 }
 
-export function prepare(input: AwsQueryInput): Prepared {
+/**
+ * Validates what the model asked for. With `scope` (the bound account), parameters that name a
+ * resource by ARN or an account by id must also belong to that account.
+ */
+export function prepare(input: AwsQueryInput, scope?: AccountScope): Prepared {
   if (!input || typeof input.service !== 'string' || typeof input.operation !== 'string' || !input.service.trim() || !input.operation.trim()) {
     return { ok: false, reason: 'aws_query needs a service (e.g. "ec2") and an operation (e.g. "DescribeInstances").' };
   }
@@ -92,11 +97,19 @@ export function prepare(input: AwsQueryInput): Prepared {
     const accepted = Object.keys((spec.params as { shape?: object }).shape ?? {}).join(', ') || 'none';
     return { ok: false, reason: `Invalid params for ${name}: ${issues.join('; ')}. Accepted params: ${accepted}.` };
   }
+  if (scope) {
+    const foreign = crossAccountRefusal(name, spec.pins, parsed.data, scope);
+    if (foreign) return { ok: false, reason: foreign };
+  }
   return { ok: true, allowed, spec, params: parsed.data };
 }
 
-/** Pure, no I/O: undefined if hawk may run `input`, else the reason, written for the model. */
-export function refusalFor(input: AwsQueryInput): string | undefined {
-  const p = prepare(input);
+/**
+ * Pure, no I/O: undefined if hawk may run `input`, else the reason, written for the model. Without
+ * `scope` only the allowlist and the params' form are checked; with it, also that every ARN or
+ * account id among the params belongs to the bound account.
+ */
+export function refusalFor(input: AwsQueryInput, scope?: AccountScope): string | undefined {
+  const p = prepare(input, scope);
   return p.ok ? undefined : p.reason;
 }

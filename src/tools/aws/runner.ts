@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { accountScopeOf } from './account-pin.js';
 import { CeBudgetExceeded, CeBudgetUnavailable, CostExplorerBudget, DEFAULT_CE_BUDGET, type CeBudgetLimits } from './budget.js';
 import { CostExplorerCache, ttlSeconds } from './ce-cache.js';
 import { clientFor } from './clients.js';
@@ -67,9 +68,10 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
   const budget = new CostExplorerBudget(opts.redis, opts.cacheKeyPrefix, { ...DEFAULT_CE_BUDGET, ...opts.ceBudget });
   let sts: STSClient | undefined;
   const policies = new Map<string, string>();
-  const policyFor = (service: string) => {
-    let p = policies.get(service);
-    if (!p) policies.set(service, (p = sessionPolicy(iamActionsOfService(service))));
+  const policyFor = (service: string, accountId: string) => {
+    const key = `${service}:${accountId}`;
+    let p = policies.get(key);
+    if (!p) policies.set(key, (p = sessionPolicy(iamActionsOfService(service), accountId)));
     return p;
   };
   const sessions = new SessionStore(() => (sts ??= createStsClient(limits.maxAttempts)), policyFor, logger);
@@ -83,7 +85,8 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
 
   async function run(account: AccountTarget, ctx: QueryContext, input: AwsQueryInput): Promise<AwsQueryOutcome> {
     const started = Date.now();
-    const prepared = prepare(input);
+    // The bound account, from the role ARN: ARNs and account ids among the params must be its own.
+    const prepared = prepare(input, accountScopeOf(account.accountName, account.roleArn));
     const log = logger.child({ account: account.accountName, conversationId: ctx.conversationId, op: `${input?.service}:${input?.operation}` });
     if (!prepared.ok) {
       log.info({ reason: prepared.reason }, 'hawk refused aws_query');

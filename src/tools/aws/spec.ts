@@ -3,6 +3,7 @@
  * the per-service files in `./ops/` define them and `registry.ts` indexes them.
  */
 import type { z } from 'zod';
+import type { ParamPin } from './account-pin.js';
 import type { ListShape } from './collector.js';
 import type { FieldSpec } from './shape.js';
 
@@ -45,6 +46,11 @@ export interface OperationSpec {
   scope: Scope;
   /** Validates the model's params and turns them into SDK input. Strict: unknown members are refused. */
   params: z.ZodType<Record<string, unknown>>;
+  /**
+   * Params that name a resource by ARN (or an account by id): each value must belong to the bound
+   * account, else the call is refused before any AWS request (`account-pin.ts`).
+   */
+  pins?: readonly ParamPin[];
   /** Input hawk adds itself (e.g. Budgets' AccountId from the role ARN, EC2 snapshots `OwnerIds: ['self']`). */
   fixedInput?: (params: Record<string, unknown>, accountId: string) => Record<string, unknown>;
   paging?: Paging;

@@ -8,6 +8,11 @@ export interface AccountTarget {
   accountName: string;
   roleArn: string;
   externalId: string;
+  /**
+   * During an ExternalId rotation, the new id: hawk tries it first and falls back to `externalId`
+   * (the role's trust policy accepts exactly one of them, whichever the customer's stack has now).
+   */
+  pendingExternalId?: string;
   /** Regions to fan out to when the model omits `region` for a regional operation. */
   regions: string[];
 }

@@ -10,7 +10,7 @@ import { IAMClient, SimulatePrincipalPolicyCommand, type EvaluationResult } from
 import type { Logger } from 'pino';
 import { allowedIamActions } from '../allowlist.js';
 import { errorCode, trustErrorMessage } from './errors.js';
-import { assumeRole, createStsClient, sessionPolicy, stsName, type SessionCredentials } from './session.js';
+import { accountIdOf, assumeRole, createStsClient, sessionPolicy, stsName, type SessionCredentials } from './session.js';
 import type { AccountTarget } from './types.js';
 
 /** Write and data-plane actions the role must never be allowed (a sample: the role grants reads only). */
@@ -44,6 +44,11 @@ export interface VerifyOptions {
   /** Override hawk's STS client (tests); by default the default credential chain in AWS_REGION or us-east-1. */
   sts?: STSClient;
   maxAttempts?: number;
+  /**
+   * Verifying a rotation: `account.externalId` is the new id, this the one it replaces. The role
+   * must refuse the old id too, or the rotation retires nothing (a trust policy that lists both).
+   */
+  replacesExternalId?: string;
 }
 
 const creds = (c: SessionCredentials) => ({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration });
@@ -58,7 +63,7 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
   // The role denies every call from a session without a SourceIdentity, and its trust policy wants `slack-*`.
   const sourceIdentity = stsName('slack-cli-verify');
   // The verify session may only simulate policies; GetCallerIdentity needs no permission.
-  const policy = sessionPolicy(['iam:SimulatePrincipalPolicy']);
+  const policy = sessionPolicy(['iam:SimulatePrincipalPolicy'], accountIdOf(account.roleArn));
 
   try {
     let session: SessionCredentials | undefined;
@@ -66,7 +71,24 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
       session = await assumeRole(sts, { roleArn: account.roleArn, externalId: account.externalId, sessionName, sourceIdentity, policy });
       checks.push({ name: 'assume role with ExternalId', status: 'pass', detail: `session valid until ${session.expiration.toISOString()}` });
     } catch (err) {
-      checks.push({ name: 'assume role with ExternalId', status: 'fail', detail: trustErrorMessage({ account: account.accountName, roleArn: account.roleArn }, errorCode(err)) });
+      const detail = opts.replacesExternalId
+        ? `the role does not accept the new ExternalId (${errorCode(err)}): run the stack update \`plainfra accounts rotate-external-id\` printed, in the account and region of the stack, then verify again. Until then hawk keeps using the current ExternalId.`
+        : trustErrorMessage({ account: account.accountName, roleArn: account.roleArn }, errorCode(err));
+      checks.push({ name: 'assume role with ExternalId', status: 'fail', detail });
+    }
+
+    if (opts.replacesExternalId !== undefined) {
+      const name = 'assume role with the previous ExternalId is refused';
+      try {
+        await assumeRole(sts, { roleArn: account.roleArn, externalId: opts.replacesExternalId, sessionName, sourceIdentity, policy });
+        checks.push({
+          name, status: 'fail',
+          detail: "the role still accepts the ExternalId being retired, so retiring it would change nothing: the stack's trust policy must name only the new ExternalId (was the update applied to this role's stack?)",
+        });
+      } catch (err) {
+        const code = errorCode(err);
+        checks.push({ name, status: code === 'AccessDenied' ? 'pass' : 'warn', detail: `AWS answered ${code}` });
+      }
     }
 
     for (const [name, externalId] of [

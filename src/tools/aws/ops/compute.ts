@@ -19,6 +19,7 @@ import { DescribeClusterCommand, EKSClient, ListClustersCommand as EksListCluste
 import { ComputeOptimizerClient, GetEC2InstanceRecommendationsCommand } from '@aws-sdk/client-compute-optimizer';
 import { z } from 'zod';
 import { bool, ec2Filters, filterList, obj, pageSize, str, strs } from '../params.js';
+import type { ParamPin } from '../account-pin.js';
 import type { FieldSpec } from '../shape.js';
 import { defineOps } from '../spec.js';
 
@@ -35,6 +36,10 @@ const lambdaConfig: FieldSpec = [
 ];
 /** EC2 refuses MaxResults together with an explicit id list, so the page size is left out then. */
 const ec2Paging = (paginator: any, max: number, ids: string[]) => ({ input: 'NextToken', output: 'NextToken', sizeParam: 'MaxResults', pageSize: max, paginator, noSizeWith: ids });
+/** ECS cluster and service names; either may also be given as an ARN, which must be the bound account's. */
+const ecsName = /^[A-Za-z0-9_-]{1,255}$/;
+const ecsPin = (param: string): ParamPin => ({ param, kind: 'arn', service: 'ecs', names: ecsName });
+const elbPin = (param: string): ParamPin => ({ param, kind: 'arn', service: 'elasticloadbalancing' });
 const openToWorld = (i: any) =>
   (i.IpPermissions ?? []).some((r: any) => (r.IpRanges ?? []).some((x: any) => x.CidrIp === '0.0.0.0/0') || (r.Ipv6Ranges ?? []).some((x: any) => x.CidrIpv6 === '::/0'))
     ? 'open to the internet'
@@ -74,11 +79,13 @@ export const computeOps = defineOps([
     service: 'ec2', operation: 'DescribeSnapshots', client: EC2Client, command: DescribeSnapshotsCommand, scope: 'regional',
     params: obj({
       // Without OwnerIds EC2 returns every public snapshot in the region (millions): default to self.
-      OwnerIds: z.array(z.union([z.literal('self'), z.string().regex(/^\d{12}$/)])).min(1).max(20).default(['self']),
+      // Only `self` or the bound account's own id pass the pin: other owners are other accounts.
+      OwnerIds: strs(20).min(1).default(['self']),
       SnapshotIds: strs(500).optional(),
       Filters: ec2Filters.optional(),
       MaxResults: pageSize(5, 1000).optional(),
     }),
+    pins: [{ param: 'OwnerIds', kind: 'owner' }],
     fixedInput: (p) => ({ OwnerIds: p.OwnerIds ?? ['self'] }),
     paging: ec2Paging(paginateDescribeSnapshots, 1000, ['SnapshotIds']),
     list: {
@@ -138,6 +145,7 @@ export const computeOps = defineOps([
   {
     service: 'elasticloadbalancing', operation: 'DescribeLoadBalancers', client: ElasticLoadBalancingV2Client, command: DescribeLoadBalancersCommand, scope: 'regional',
     params: obj({ LoadBalancerArns: strs(20).optional(), Names: strs(20).optional(), PageSize: pageSize(1, 400).optional() }),
+    pins: [elbPin('LoadBalancerArns')],
     paging: { input: 'Marker', output: 'NextMarker', sizeParam: 'PageSize', pageSize: 400, paginator: paginateDescribeLoadBalancers },
     list: {
       items: (p) => p.LoadBalancers,
@@ -148,6 +156,7 @@ export const computeOps = defineOps([
   {
     service: 'elasticloadbalancing', operation: 'DescribeTargetGroups', client: ElasticLoadBalancingV2Client, command: DescribeTargetGroupsCommand, scope: 'regional',
     params: obj({ LoadBalancerArn: str.optional(), TargetGroupArns: strs(20).optional(), Names: strs(20).optional(), PageSize: pageSize(1, 400).optional() }),
+    pins: [elbPin('LoadBalancerArn'), elbPin('TargetGroupArns')],
     paging: { input: 'Marker', output: 'NextMarker', sizeParam: 'PageSize', pageSize: 400, paginator: paginateDescribeTargetGroups },
     list: {
       items: (p) => p.TargetGroups,
@@ -176,6 +185,8 @@ export const computeOps = defineOps([
   {
     service: 'lambda', operation: 'GetFunctionConfiguration', client: LambdaClient, command: GetFunctionConfigurationCommand, scope: 'regional',
     params: obj({ FunctionName: str, Qualifier: str.optional() }),
+    // A function's resource policy can share it with other accounts: only the bound account's.
+    pins: [{ param: 'FunctionName', kind: 'lambda-function' }],
     single: lambdaConfig,
   },
   {
@@ -187,6 +198,7 @@ export const computeOps = defineOps([
   {
     service: 'ecs', operation: 'DescribeClusters', client: ECSClient, command: EcsDescribeClustersCommand, scope: 'regional',
     params: obj({ clusters: strs(100).optional() }),
+    pins: [ecsPin('clusters')],
     single: [
       { clusters: ['clusterArn', 'clusterName', 'status', 'registeredContainerInstancesCount', 'runningTasksCount', 'pendingTasksCount', 'activeServicesCount', 'capacityProviders'] },
       { failures: ['arn', 'reason'] },
@@ -194,6 +206,7 @@ export const computeOps = defineOps([
   },
   {
     service: 'ecs', operation: 'ListServices', client: ECSClient, command: ListServicesCommand, scope: 'regional',
+    pins: [ecsPin('cluster')],
     params: obj({ cluster: str.optional(), launchType: z.enum(['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES']).optional(), schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(), maxResults: pageSize(1, 100).optional() }),
     paging: { input: 'nextToken', output: 'nextToken', sizeParam: 'maxResults', pageSize: 100, paginator: paginateListServices },
     list: { items: (p) => p.serviceArns, item: (arn: string) => ({ serviceArn: arn }) },
@@ -201,6 +214,7 @@ export const computeOps = defineOps([
   {
     service: 'ecs', operation: 'DescribeServices', client: ECSClient, command: DescribeServicesCommand, scope: 'regional',
     params: obj({ cluster: str.optional(), services: strs(10).min(1) }),
+    pins: [ecsPin('cluster'), ecsPin('services')],
     single: [
       {
         services: [
@@ -219,7 +233,8 @@ export const computeOps = defineOps([
   },
   {
     service: 'eks', operation: 'DescribeCluster', client: EKSClient, command: DescribeClusterCommand, scope: 'regional',
-    params: obj({ name: str }),
+    // EKS takes the cluster's name only (no ARN form), so nothing of another account can be named.
+    params: obj({ name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'expected an EKS cluster name') }),
     single: [{
       cluster: [
         'name', 'arn', 'version', 'status', 'endpoint', 'platformVersion', 'createdAt', 'roleArn', { tags: ['*'] },
@@ -230,7 +245,9 @@ export const computeOps = defineOps([
   },
   {
     service: 'compute-optimizer', operation: 'GetEC2InstanceRecommendations', client: ComputeOptimizerClient, command: GetEC2InstanceRecommendationsCommand, scope: 'regional',
+    // No accountIds: in a management account it would read member accounts' recommendations.
     params: obj({ instanceArns: strs(100).optional(), filters: filterList.optional(), maxResults: pageSize(1, 1000).optional() }),
+    pins: [{ param: 'instanceArns', kind: 'arn', service: 'ec2' }],
     // The SDK has no paginator for this one: hawk loops on nextToken.
     paging: { input: 'nextToken', output: 'nextToken', sizeParam: 'maxResults', pageSize: 1000 },
     list: {

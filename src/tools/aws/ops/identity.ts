@@ -186,6 +186,10 @@ export const identityOps = defineOps([
       ResourceArns: z.array(z.string().min(1).max(2048)).max(20).optional(),
       MaxItems: pageSize(1, 1000).optional(),
     }),
+    // The principal must be the bound account's; resources too (S3 ARNs name no account; a wildcard
+    // may stand in the resource path only). A bare `*` is refused: leaving ResourceArns out
+    // simulates against every resource already.
+    pins: [{ param: 'PolicySourceArn', kind: 'arn', service: 'iam' }, { param: 'ResourceArns', kind: 'any-arn', resourceWildcards: true }],
     paging: iamPaging(paginateSimulatePrincipalPolicy),
     list: {
       items: (p) => p.EvaluationResults,

@@ -153,6 +153,9 @@ export const observabilityOps = defineOps([
   {
     service: 'cloudtrail', operation: 'DescribeTrails', client: CloudTrailClient, command: DescribeTrailsCommand, scope: 'regional',
     params: obj({ trailNameList: strs(50).optional(), includeShadowTrails: bool.optional() }),
+    // Trail names, or ARNs of the bound account's trails (an organization trail shows up with
+    // includeShadowTrails, without naming its owner's ARN).
+    pins: [{ param: 'trailNameList', kind: 'arn', service: 'cloudtrail', names: /^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/ }],
     single: [{
       trailList: [
         'Name', 'TrailARN', 'S3BucketName', 'IsMultiRegionTrail', 'IsOrganizationTrail', 'HomeRegion', 'LogFileValidationEnabled',
@@ -232,6 +235,7 @@ export const observabilityOps = defineOps([
       ResourceARNList: strs(100).optional(),
       ResourcesPerPage: pageSize(1, 100).optional(),
     }),
+    pins: [{ param: 'ResourceARNList', kind: 'any-arn' }],
     paging: { input: 'PaginationToken', output: 'PaginationToken', sizeParam: 'ResourcesPerPage', pageSize: 100, paginator: paginateGetResources },
     list: {
       items: (p) => p.ResourceTagMappingList,

@@ -53,12 +53,14 @@ export const securityOps = defineOps([
   {
     service: 'securityhub', operation: 'DescribeHub', client: SecurityHubClient, command: DescribeHubCommand, scope: 'regional',
     params: obj({ HubArn: str.optional() }),
+    pins: [{ param: 'HubArn', kind: 'arn', service: 'securityhub' }],
     single: ['HubArn', 'SubscribedAt', 'AutoEnableControls', 'ControlFindingGenerator'],
     absentOn: { InvalidAccessException: 'Security Hub is not enabled in this region.' },
   },
   {
     service: 'securityhub', operation: 'GetEnabledStandards', client: SecurityHubClient, command: GetEnabledStandardsCommand, scope: 'regional',
     params: obj({ StandardsSubscriptionArns: strs(25).optional(), MaxResults: pageSize(1, 100).optional() }),
+    pins: [{ param: 'StandardsSubscriptionArns', kind: 'arn', service: 'securityhub' }],
     paging: { input: 'NextToken', output: 'NextToken', sizeParam: 'MaxResults', pageSize: 100, paginator: paginateGetEnabledStandards },
     list: {
       items: (p) => p.StandardsSubscriptions,
@@ -143,6 +145,7 @@ export const securityOps = defineOps([
       sort: z.strictObject({ attributeName: str.optional(), orderBy: z.enum(['ASC', 'DESC']).optional() }).optional(),
       maxResults: pageSize(1, 100).optional(),
     }),
+    pins: [{ param: 'analyzerArn', kind: 'arn', service: 'access-analyzer' }],
     paging: { input: 'nextToken', output: 'nextToken', sizeParam: 'maxResults', pageSize: 100, paginator: paginateAaListFindings },
     list: {
       items: (p) => p.findings,

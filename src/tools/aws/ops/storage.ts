@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { filterList, obj, pageSize, str } from '../params.js';
+import type { ParamPin } from '../account-pin.js';
 import { defineOps } from '../spec.js';
 
 /** S3 bucket names: also stops the model from passing a key or a path where a bucket is expected. */
@@ -19,6 +20,10 @@ const bucketParams = obj({ Bucket: bucket });
  * another account instead of sending it a signed request that reveals who is asking.
  */
 const ownBucketsOnly = (_params: Record<string, unknown>, accountId: string) => ({ ExpectedBucketOwner: accountId });
+/** RDS identifiers may be given as ARNs (DB instance, cluster, snapshot): only the bound account's. */
+const rdsId = /^[A-Za-z][A-Za-z0-9-]{0,254}$/;
+const rdsSnapshotId = /^(?:rds:|awsbackup:)?[A-Za-z][A-Za-z0-9-]{0,254}$/;
+const rdsPin = (param: string, names = rdsId): ParamPin => ({ param, kind: 'arn', service: 'rds', names });
 const rdsPaging = (paginator: any) => ({ input: 'Marker', output: 'Marker', sizeParam: 'MaxRecords', pageSize: 100, paginator });
 
 export const storageOps = defineOps([
@@ -65,6 +70,7 @@ export const storageOps = defineOps([
   {
     service: 'rds', operation: 'DescribeDBInstances', client: RDSClient, command: DescribeDBInstancesCommand, scope: 'regional',
     params: obj({ DBInstanceIdentifier: str.optional(), Filters: filterList.optional(), MaxRecords: pageSize(20, 100).optional() }),
+    pins: [rdsPin('DBInstanceIdentifier')],
     paging: rdsPaging(paginateDescribeDBInstances),
     list: {
       items: (p) => p.DBInstances,
@@ -81,6 +87,7 @@ export const storageOps = defineOps([
   {
     service: 'rds', operation: 'DescribeDBClusters', client: RDSClient, command: DescribeDBClustersCommand, scope: 'regional',
     params: obj({ DBClusterIdentifier: str.optional(), Filters: filterList.optional(), MaxRecords: pageSize(20, 100).optional() }),
+    pins: [rdsPin('DBClusterIdentifier')],
     paging: rdsPaging(paginateDescribeDBClusters),
     list: {
       items: (p) => p.DBClusters,
@@ -96,10 +103,16 @@ export const storageOps = defineOps([
     params: obj({
       DBInstanceIdentifier: str.optional(),
       DBSnapshotIdentifier: str.optional(),
-      SnapshotType: z.enum(['automated', 'manual', 'shared', 'public', 'awsbackup']).optional(),
+      // `shared` and `public` list snapshots other accounts own: not the bound account's resources.
+      SnapshotType: z
+        .enum(['automated', 'manual', 'awsbackup'], {
+          error: 'expected automated, manual or awsbackup; shared and public snapshots belong to other accounts, and plainfra reads only the bound account\'s own',
+        })
+        .optional(),
       Filters: filterList.optional(),
       MaxRecords: pageSize(20, 100).optional(),
     }),
+    pins: [rdsPin('DBInstanceIdentifier'), rdsPin('DBSnapshotIdentifier', rdsSnapshotId)],
     paging: rdsPaging(paginateDescribeDBSnapshots),
     list: {
       items: (p) => p.DBSnapshots,
