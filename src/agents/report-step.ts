@@ -1,6 +1,6 @@
 import { isKind, recordAudit, stepKey, type AuditEvent, type ContentBlock } from '../audit/index.js';
 import { accountsForChannel } from '../accounts/index.js';
-import type { SentinelJob } from '../queues/index.js';
+import { RetryAfter, type SentinelJob } from '../queues/index.js';
 import {
   computeReport,
   reportBundle,
@@ -13,7 +13,6 @@ import { unsupportedNote } from './answer.js';
 import { unsupportedNumbers } from './numbers.js';
 import { LlmError } from './llm.js';
 import type { SentinelDeps } from './step.js';
-import { StepNotReady } from './errors.js';
 
 /** One Block Kit message and one chart per account; past this a digest says how many it left out. */
 const MAX_ACCOUNTS_PER_DIGEST = 20;
@@ -85,7 +84,7 @@ function bundleResults(trail: AuditEvent[], turnId: string, account: string, tod
   for (const { key } of reportBundle(account, today)) {
     const id = callId(account, key);
     const row = trail.filter(isKind('tool_result', 'refused')).find((r) => r.payload.turnId === turnId && r.payload.toolUseId === id);
-    if (!row) throw new StepNotReady(`digest result ${id} not recorded yet`);
+    if (!row) throw new RetryAfter(undefined, { spendsAttempt: true, reason: `digest result ${id} not recorded yet` });
     const p = row.payload;
     // hawk's budget refusal is worded for the model; the digest's reader gets it said plainly.
     const budget = p.budget as { which?: string; limit?: number } | undefined;
@@ -139,7 +138,7 @@ async function narrate(
       kind: 'error',
       payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
     });
-    if (e.retryable && !attempt.isFinal) throw e;
+    if (e.retryable && !attempt.isFinal) throw new RetryAfter(undefined, { spendsAttempt: true, reason: e.message, cause: e });
     return undefined;
   }
 }
