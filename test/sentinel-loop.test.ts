@@ -255,6 +255,23 @@ describe('sentinel agent loop', () => {
     }
   });
 
+  it('makes one HTTP request per attempt with the default client, and audits each (no hidden SDK retries)', async () => {
+    const fake = await startFakeAnthropic({ apiKey: 'sk-loop', script: [{ error: { status: 529, retryAfter: 0.01 } }, { text: 'fine' }] });
+    try {
+      const llm = createAnthropicLlm({ apiKey: 'sk-loop', baseURL: fake.url });
+      const q = await ask('hello again?');
+      await expect(runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(/529/);
+      expect(fake.requests.map((r) => r.status)).toEqual([529]);
+      // BullMQ's next attempt is the retry: a second request, a second llm_request row.
+      await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 2, isFinal: false });
+      expect(fake.requests.map((r) => r.status)).toEqual([529, 200]);
+      const requests = (await readTrail(t.db, q.conversationId)).filter((r) => r.kind === 'llm_request');
+      expect(requests.map((r) => (r.payload as { attempt: number }).attempt)).toEqual([1, 2]);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('answers questions of one thread one after the other, each seeing the earlier answer', async () => {
     const a = await ask('what did EC2 cost?');
     const [conv] = await t.db.select().from(conversations).where(sql`id = ${a.conversationId}`);
