@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
 import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, isFinalAttempt, startWorker, workerOptions } from '../queues/index.js';
-import { abandonTurn, createAnthropicLlm, runSentinelStep, type Llm } from '../agents/index.js';
+import { abandonTurn, checkModelAtStart, createAnthropicLlm, ModelHealth, runSentinelStep, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
 import { emfSettings, startObservability } from './observability.js';
 import { startProcess, type Lifecycle } from './lifecycle.js';
@@ -21,7 +21,9 @@ async function startSentinel(config: SentinelConfig, logger: Logger, lifecycle: 
   await checkProcessLogin(db, 'sentinel', logger);
   const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger, emf: emfSettings(config) });
   lifecycle.defer('observability', () => obs.close());
-  const model = llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL });
+  const model = llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger });
+  // A model that is unknown or deprecated is a warning in the log, not a refusal to start.
+  if (model.checkModel) await checkModelAtStart(config.PLAINFRA_MODEL, model.checkModel, logger);
   const deps = {
     db,
     enqueuer,
@@ -45,6 +47,7 @@ async function startSentinel(config: SentinelConfig, logger: Logger, lifecycle: 
     docsBaseUrl: config.PLAINFRA_DOCS_URL,
     maxDocsFetches: config.PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION,
     transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
+    modelHealth: new ModelHealth(logger),
   };
   const worker = startWorker(
     'sentinel',
