@@ -90,11 +90,13 @@ export function createAnthropicLlm(opts: {
   /** The breakpoint on each step's last message (default on; off only to measure what it saves, bench/llm-steps.ts). */
   conversationBreakpoint?: boolean;
 }): Llm {
-  // The SDK retries 429/5xx/529 itself, honouring retry-after; BullMQ's attempts sit on top of that.
+  // No SDK retries: every HTTP attempt is a BullMQ attempt of the step, and each writes its own
+  // llm_request row (attempt number included), so the audit trail counts every call the model got.
+  // BullMQ's exponential backoff (queues/catalog.ts) does the waiting between attempts.
   const client = new Anthropic({
     apiKey: opts.apiKey,
     baseURL: opts.baseURL,
-    maxRetries: opts.maxRetries ?? 2,
+    maxRetries: opts.maxRetries ?? 0,
     timeout: opts.timeoutMs ?? 120_000,
     ...(opts.logger && { logger: sdkLogger(opts.logger) }),
   });

@@ -1,6 +1,6 @@
 import { isKind, recordAudit, stepKey, type AuditEvent, type ContentBlock } from '../audit/index.js';
 import { accountsForChannel } from '../accounts/index.js';
-import type { SentinelJob } from '../queues/index.js';
+import { RetryAfter, type SentinelJob } from '../queues/index.js';
 import {
   computeReport,
   DEFAULT_REPORT_REQUEST,
@@ -14,7 +14,6 @@ import {
 import { groundNarrative } from './grounding.js';
 import { LlmError } from './llm.js';
 import type { SentinelDeps } from './step.js';
-import { StepNotReady } from './errors.js';
 
 /** One Block Kit message and one chart per account; past this a digest says how many it left out. */
 const MAX_ACCOUNTS_PER_DIGEST = 20;
@@ -91,7 +90,7 @@ function bundleResults(
   for (const { key } of reportBundle(account, today, request)) {
     const id = callId(account, key);
     const row = trail.filter(isKind('tool_result', 'refused')).find((r) => r.payload.turnId === turnId && r.payload.toolUseId === id);
-    if (!row) throw new StepNotReady(`digest result ${id} not recorded yet`);
+    if (!row) throw new RetryAfter(undefined, { spendsAttempt: true, reason: `digest result ${id} not recorded yet` });
     const p = row.payload;
     // hawk's budget refusal is worded for the model; the digest's reader gets it said plainly.
     const budget = p.budget as { which?: string; limit?: number } | undefined;
@@ -149,7 +148,7 @@ async function narrate(
       payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
     });
     if (deps.modelHealth?.failed(deps.model, e)) return undefined;
-    if (e.retryable && !attempt.isFinal) throw e;
+    if (e.retryable && !attempt.isFinal) throw new RetryAfter(undefined, { spendsAttempt: true, reason: e.message, cause: e });
     return undefined;
   }
 }

@@ -1,10 +1,9 @@
 import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
-import { UnrecoverableError } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { findAuditRow, findByStepKey, recordAudit, stepKey as stepKeys } from '../audit/index.js';
 import { conversations, type Db } from '../db/index.js';
-import type { ReplyJob } from '../queues/index.js';
+import { Permanent, type ReplyJob } from '../queues/index.js';
 import { CLI_THREAD_PREFIX, PENDING_THREAD_PREFIX } from './intake.js';
 import { recordTerminalAnswer } from './terminal-reply.js';
 import { reportMessage } from './report-message.js';
@@ -84,7 +83,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   const { db, client, logger } = deps;
   const stepKey = stepKeys.out(job.turnId);
   const [conversation] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId)).limit(1);
-  if (!conversation) throw new UnrecoverableError(`reply for unknown conversation ${job.conversationId}`);
+  if (!conversation) throw new Permanent(`reply for unknown conversation ${job.conversationId}`);
   if (await findByStepKey(db, conversation.id, stepKey)) {
     logger.info({ conversationId: conversation.id, turnId: job.turnId }, 'answer already posted; skipping');
     return 'already_posted';
@@ -168,7 +167,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
         stepKey: stepKeys.outError(job.turnId),
         payload: { stage: 'post_reply', slack_error: code, channel: conversation.channelId, thread_ts: threadTs ?? null, posted },
       });
-      throw new UnrecoverableError(`chat.postMessage failed: ${code}`);
+      throw new Permanent(`chat.postMessage failed: ${code}`);
     }
     throw err;
   }
