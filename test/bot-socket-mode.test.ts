@@ -201,17 +201,15 @@ describe('bot › Socket Mode', () => {
   it('acks /plainfra-report pushed as a slash_commands envelope with the ephemeral answer', async () => {
     const triggerId = '1710000000.123.abcdef';
     const payload = Object.fromEntries(
-      new URLSearchParams(slashCommandBody({ teamId: TEAM, channelId: BOUND, userId: ALICE, text: 'how many buckets?', responseUrl: `${slack.origin}/commands/1`, triggerId })),
+      new URLSearchParams(slashCommandBody({ teamId: TEAM, channelId: BOUND, userId: ALICE, text: 'cost 30d', responseUrl: `${slack.origin}/commands/1`, triggerId })),
     );
     const envelopeId = socket.pushCommand(payload);
     const ack = await socket.waitForAck(envelopeId);
-    expect(ack.raw).toEqual({
-      envelope_id: envelopeId,
-      payload: { response_type: 'ephemeral', text: "Working on it — I'll post the digest in this channel." },
-    });
+    expect(ack.raw).toMatchObject({ envelope_id: envelopeId, payload: { response_type: 'ephemeral' } });
+    expect((ack.raw as { payload: { text: string } }).payload.text).toMatch(/^Working on it \(cost 30d\)/);
     const ev = await eventRow(`trigger:${triggerId}`);
     expect(ev).toBeDefined();
-    expect((await auditOf(ev!.conversationId, 'message_in'))[0]!.payload).toMatchObject({ text: 'how many buckets?', source: 'slash_command' });
+    expect((await auditOf(ev!.conversationId, 'message_in'))[0]!.payload).toMatchObject({ source: 'slash_command', report: true, report_request: { what: 'cost', period: '30d' } });
     expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
   });
 
