@@ -35,14 +35,22 @@ export class LlmError extends Error {
   }
 }
 
-export function createAnthropicLlm(opts: { apiKey: string; baseURL?: string; maxRetries?: number; timeoutMs?: number }): Llm {
+/** The part of an SDK client the loop uses: Anthropic's, or AnthropicBedrock's (same Messages API, other transport). */
+export type MessagesClient = { messages: Pick<Anthropic['messages'], 'create'> };
+
+export function createAnthropicLlm(
+  opts: { apiKey: string; baseURL?: string; maxRetries?: number; timeoutMs?: number } | { client: MessagesClient },
+): Llm {
   // The SDK retries 429/5xx/529 itself, honouring retry-after; BullMQ's attempts sit on top of that.
-  const client = new Anthropic({
-    apiKey: opts.apiKey,
-    baseURL: opts.baseURL,
-    maxRetries: opts.maxRetries ?? 2,
-    timeout: opts.timeoutMs ?? 120_000,
-  });
+  const client: MessagesClient =
+    'client' in opts
+      ? opts.client
+      : new Anthropic({
+          apiKey: opts.apiKey,
+          baseURL: opts.baseURL,
+          maxRetries: opts.maxRetries ?? 2,
+          timeout: opts.timeoutMs ?? 120_000,
+        });
   return {
     async create(req) {
       const tools = req.tools.map((t, i) =>

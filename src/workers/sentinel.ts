@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
 import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, isFinalAttempt, startWorker } from '../queues/index.js';
-import { abandonTurn, createAnthropicLlm, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
+import { abandonTurn, createConfiguredLlm, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
 import { emfSettings, startObservability } from './observability.js';
 
@@ -11,7 +11,8 @@ import { emfSettings, startObservability } from './observability.js';
 const TURN_WAIT_POLL_MS = 1_500;
 
 /**
- * The sentinel process: holds the LLM key and nothing that reaches AWS or Slack. It consumes the
+ * The sentinel process: holds the LLM key (or, with Bedrock, an IAM identity that may only invoke
+ * the model) and nothing that reaches hawk's AWS accounts or Slack. It consumes the
  * `sentinel` queue, one agent step per job, and hands AWS calls to hawk and answers to the bot
  * through their queues.
  */
@@ -19,7 +20,7 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
   const { db, enqueuer, close } = await openConnections(config);
   await checkProcessLogin(db, 'sentinel', logger);
   const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger, emf: emfSettings(config) });
-  const model = llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL });
+  const model = llm ?? (await createConfiguredLlm(config));
   const deps = {
     db,
     enqueuer,
@@ -71,7 +72,7 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
   );
   obs.metrics.watch(worker, 'sentinel');
   await worker.waitUntilReady();
-  logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX, model: config.PLAINFRA_MODEL, metricsPort: obs.port ?? null }, 'sentinel ready');
+  logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX, llmProvider: config.PLAINFRA_LLM_PROVIDER, model: config.PLAINFRA_MODEL, metricsPort: obs.port ?? null }, 'sentinel ready');
   return {
     metricsPort: obs.port,
     async close() {
