@@ -70,7 +70,8 @@ export function answerText(text: string, stopReason: string | null): string {
 }
 
 export function llmFailureText(e: LlmError): string {
-  if (e.status === 401 || e.status === 403) return 'Sorry — the language model rejected plainfra\'s API key. An admin should check ANTHROPIC_API_KEY on the sentinel.';
+  if (e.status === 401 || e.status === 403)
+    return 'Sorry — the language model rejected plainfra\'s credentials. An admin should check ANTHROPIC_API_KEY on the sentinel (with Amazon Bedrock: that its IAM role may bedrock:InvokeModel on PLAINFRA_MODEL; plainfra doctor --role sentinel).';
   if (e.status === 429 || e.status === 529 || (e.status ?? 0) >= 500)
     return `Sorry — the language model is overloaded or rate-limited right now (HTTP ${e.status}). Please ask again in a few minutes.`;
   if (e.status === 400) return 'Sorry — the language model refused the request as invalid; this was logged for the plainfra admins.';
