@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTranscript } from '../src/agents/index.js';
-import { unsupportedNumbers } from '../src/agents/numbers.js';
+import { collectSources, groundText } from '../src/grounding/index.js';
 import { parseAuditRow, type AuditEvent } from '../src/audit/index.js';
 
 let id = 0;
@@ -101,12 +101,12 @@ describe('transcript limits', () => {
   });
 });
 
-describe('numbers in answers', () => {
-  const sources = ['{"total":"1234.5612","count":42,"period":"2026-11-01"}'];
+describe('numbers in answers (grounding)', () => {
+  const sources = collectSources([{ ref: 'toolu_1', data: '{"total":"1234.5612","count":42,"period":"2026-11-01"}' }]);
   it('accepts numbers copied or rounded from tool results', () => {
-    expect(unsupportedNumbers('Spend was $1,234.56 ($1,235) over 42 instances since 2026-11-01.', sources)).toEqual([]);
+    expect(groundText('Spend was $1,234.56 ($1,235) over 42 instances since 2026-11-01.', sources).unverified).toEqual([]);
   });
   it('reports invented figures and ignores small list markers', () => {
-    expect(unsupportedNumbers('1. Spend rose 12.5% to $9,999.', sources)).toEqual(['12.5', '9999']);
+    expect(groundText('1. Spend rose 12.5% to $9,999.', sources).unverified.map((f) => f.text)).toEqual(['12.5%', '$9,999']);
   });
 });

@@ -104,7 +104,8 @@ describe('plainfra ask', () => {
       actor: string;
       payload: Record<string, unknown>;
     }[];
-    expect(rows.map((x) => x.kind)).toEqual(['message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'llm_request', 'llm_response', 'message_out']);
+    // The answer's figures were checked against the AWS data (grounding) before the reply.
+    expect(rows.map((x) => x.kind)).toEqual(['message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'llm_request', 'llm_response', 'grounding', 'message_out']);
     expect(rows[0]!.payload).toMatchObject({ source: 'cli', channel: CHANNEL, team: TEAM, accounts: ['prod'], text: 'what did we spend this month?' });
     expect(rows.at(-1)!.payload).toMatchObject({ delivered: 'terminal', recorded_by: 'cli', outcome: 'answer', ts: null });
     const replies = new Queue('replies', { connection: { url: REDIS_URL }, prefix });
@@ -119,7 +120,9 @@ describe('plainfra ask', () => {
     const r = await ask(['--channel', CHANNEL, '--json', 'and this month again?']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ status: 'answered', outcome: 'answer', answer: 'You spent *$4321.09* this month.' });
+    // The model's words, then the cost note plainfra adds from the audited call (metric, netting, estimates).
+    expect(out).toMatchObject({ status: 'answered', outcome: 'answer' });
+    expect(out.answer).toMatch(/^You spent \*\$4321\.09\* this month\.\n\n_Cost Explorer UnblendedCost; totals are net of credits and refunds/);
     expect(out.sources).toEqual([{ account: 'prod', service: 'ce', operation: 'GetCostAndUsage', region: null }]);
     expect(typeof out.conversationId).toBe('string');
     expect(out.elapsedMs).toBeGreaterThan(0);

@@ -110,7 +110,8 @@ describe('sentinel limits', () => {
     script = (req) => {
       const results = lastToolResults(req.body);
       if (results.length === 0) return { toolUse: [{ name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage' } }] };
-      return { text: `Spend for that period was $${(1000 + req.index).toFixed(2)}. ${'The largest service was EC2. '.repeat(10)}` };
+      // Words only: an answer's figures must come from the results (these have none), else it is sent back.
+      return { text: `Spend for that period is in request ${'one'.repeat(req.index % 3 + 1)}. ${'The largest service was EC2. '.repeat(10)}` };
     };
     const conv = await thread();
     const sizes: { turn: number; step: number; chars: number; tokens: number }[] = [];

@@ -163,12 +163,18 @@ describe('sentinel agent loop', () => {
     expect(reply?.data).toMatchObject({ text: 'EC2 cost *$812.40* in October.', outcome: 'answer' });
   });
 
-  it('flags numbers in the answer that no tool result supports', async () => {
+  it('sends an answer with figures no tool result supports back to the model once, naming them', async () => {
     const q = await ask('what did S3 cost?');
     const llm = new ScriptedLlm(() => text('S3 cost $4,321.99 this month, up 17.5% from 2,000 last month.'));
     await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
+    expect(await job('replies', `r-${q.turnId}`)).toBeUndefined();
+    expect(await job('sentinel', `s-${q.turnId}-1`)).toBeDefined();
+    await runSentinelStep(deps(llm), { ...q, step: 1 }, { number: 1, isFinal: false });
+    // The second step read the draft and plainfra's note naming every unsupported figure.
+    const note = JSON.stringify(llm.calls[1]!.messages.at(-1));
+    expect(note).toContain('$4,321.99, 17.5%, 2,000');
     const reply = await job('replies', `r-${q.turnId}`);
-    expect(reply?.data.text).toMatch(/Note: 4321\.99, 17\.5, 2000 do not appear in the AWS data/);
+    expect(reply?.data.text).toBe('S3 cost [figure removed: not in the AWS data] this month, up [figure removed: not in the AWS data] from [figure removed: not in the AWS data] last month.');
   });
 
   it('runs aws_docs only on the docs host, refusing other hosts and off-host redirects', async () => {
@@ -244,6 +250,23 @@ describe('sentinel agent loop', () => {
       expect(body.tools?.[1]).toHaveProperty('cache_control', { type: 'ephemeral' });
       expect(body.tool_choice).toEqual({ type: 'auto' });
       expect((await job('replies', `r-${q.turnId}`))?.data.text).toBe('fine');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('makes one HTTP request per attempt with the default client, and audits each (no hidden SDK retries)', async () => {
+    const fake = await startFakeAnthropic({ apiKey: 'sk-loop', script: [{ error: { status: 529, retryAfter: 0.01 } }, { text: 'fine' }] });
+    try {
+      const llm = createAnthropicLlm({ apiKey: 'sk-loop', baseURL: fake.url });
+      const q = await ask('hello again?');
+      await expect(runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(/529/);
+      expect(fake.requests.map((r) => r.status)).toEqual([529]);
+      // BullMQ's next attempt is the retry: a second request, a second llm_request row.
+      await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 2, isFinal: false });
+      expect(fake.requests.map((r) => r.status)).toEqual([529, 200]);
+      const requests = (await readTrail(t.db, q.conversationId)).filter((r) => r.kind === 'llm_request');
+      expect(requests.map((r) => (r.payload as { attempt: number }).attempt)).toEqual([1, 2]);
     } finally {
       await fake.close();
     }

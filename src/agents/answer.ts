@@ -1,7 +1,5 @@
 import { isKind, type AuditEvent } from '../audit/index.js';
-import { toolResultOf } from './transcript.js';
 import type { LlmError } from './llm.js';
-import { unsupportedNumbers } from './numbers.js';
 
 /** The words around a turn's answer: notes the reply must carry whatever the model wrote. */
 
@@ -39,23 +37,6 @@ export function budgetNote(trail: AuditEvent[], turnId: string): string {
   return `\n\n_This question hit its Cost Explorer budget (${hits[0]!.limit} requests, pages included), so some cost data could not be fetched; a narrower question (one period, one grouping) needs fewer requests._`;
 }
 
-/** Sources an answer's numbers may come from: this conversation's tool results and questions. */
-export function checkNumbers(trail: AuditEvent[], answer: string): string[] {
-  const sources = trail.flatMap((r) => {
-    if (r.kind === 'message_in') return [r.payload.text];
-    const res = toolResultOf(r);
-    return res ? [res.content] : [];
-  });
-  sources.push(new Date().toISOString().slice(0, 10));
-  return unsupportedNumbers(answer, sources);
-}
-
-export function unsupportedNote(numbers: string[]): string {
-  if (numbers.length === 0) return '';
-  const list = numbers.slice(0, 8).join(', ');
-  return `\n\n_Note: ${list} ${numbers.length === 1 ? 'does' : 'do'} not appear in the AWS data I retrieved (it may be derived or mistaken); check before relying on ${numbers.length === 1 ? 'it' : 'them'}._`;
-}
-
 export function answerText(text: string, stopReason: string | null): string {
   switch (stopReason) {
     case 'max_tokens':
@@ -70,8 +51,6 @@ export function answerText(text: string, stopReason: string | null): string {
 }
 
 export function llmFailureText(e: LlmError): string {
-  if (e.status === 401 || e.status === 403)
-    return 'Sorry — the language model rejected plainfra\'s credentials. An admin should check ANTHROPIC_API_KEY on the sentinel (with Amazon Bedrock: that its IAM role may bedrock:InvokeModel on PLAINFRA_MODEL; plainfra doctor --role sentinel).';
   if (e.status === 429 || e.status === 529 || (e.status ?? 0) >= 500)
     return `Sorry — the language model is overloaded or rate-limited right now (HTTP ${e.status}). Please ask again in a few minutes.`;
   if (e.status === 400) return 'Sorry — the language model refused the request as invalid; this was logged for the plainfra admins.';

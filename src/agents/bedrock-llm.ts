@@ -1,4 +1,5 @@
 import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
+import type { Logger } from 'pino';
 import { createAnthropicLlm, type Llm } from './llm.js';
 
 /**
@@ -20,15 +21,16 @@ export function bedrockRuntimeEndpoint(region: string): string {
  * `apiKey: null` keeps the SDK from using a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) instead,
  * so the sentinel's identity is always an IAM principal that the shipped policy confines.
  */
-export function createBedrockLlm(opts: { region: string; endpoint?: string; maxRetries?: number; timeoutMs?: number }): Llm {
+export function createBedrockLlm(opts: { region: string; endpoint?: string; maxRetries?: number; timeoutMs?: number; logger?: Logger }): Llm {
   const client = new AnthropicBedrock({
     awsRegion: opts.region,
     // Always explicit, so a stray ANTHROPIC_BEDROCK_BASE_URL in the environment cannot redirect it.
     baseURL: opts.endpoint ?? bedrockRuntimeEndpoint(opts.region),
     apiKey: null,
-    maxRetries: opts.maxRetries ?? 2,
+    // As on the Anthropic API: no SDK retries, each HTTP attempt is a BullMQ attempt of the step.
+    maxRetries: opts.maxRetries ?? 0,
     timeout: opts.timeoutMs ?? 120_000,
     defaultHeaders: { 'anthropic-version': BEDROCK_ANTHROPIC_VERSION },
   });
-  return createAnthropicLlm({ client });
+  return createAnthropicLlm({ client, logger: opts.logger });
 }

@@ -5,3 +5,6 @@ export { createAnthropicLlm, LlmError, type Llm, type LlmRequest, type LlmRespon
 export { createConfiguredLlm } from './llm-from-config.js';
 export { buildTranscript, toolResultOf, type TranscriptMessage, type ContentBlock } from './transcript.js';
 export { systemPrompt } from './prompt.js';
+export { ModelHealth, permanentCause, unavailableText, PERMANENT_ERROR_PAUSE_MS } from './model-health.js';
+export { checkModel, checkModelAtStart, sdkDeprecatedModels, type ModelCheck } from './model-check.js';
+export { groundingSources } from './grounding.js';

@@ -9,8 +9,7 @@ import {
   type BundleResult,
   type Report,
 } from '../reports/index.js';
-import { unsupportedNote } from './answer.js';
-import { unsupportedNumbers } from './numbers.js';
+import { groundNarrative } from './grounding.js';
 import { LlmError } from './llm.js';
 import type { SentinelDeps } from './step.js';
 import { StepNotReady } from './errors.js';
@@ -53,13 +52,13 @@ export async function runReportStep(
 
   const reports = accounts.map((a) => computeReport(a, today, bundleResults(trail, job.turnId, a, today)));
   const forModel = reports.map(reportForModel).join('\n\n');
-  const narrative = await narrate(deps, job, forModel, attempt, trail);
-  const note = narrative === undefined ? '' : unsupportedNote(unsupportedNumbers(narrative, [forModel, today.toISOString().slice(0, 10)]));
+  const drafted = await narrate(deps, job, forModel, attempt, trail);
+  // The narrative's figures must come from the tables it was given; anything else is removed.
+  const narrative = drafted === undefined ? undefined : await groundNarrative(deps, job, drafted, [{ ref: 'digest tables', data: forModel }]);
   await deps.enqueuer.add('replies', {
     ...ids(job),
     text:
       (narrative ?? "Here is this week's digest (the summary could not be written: the language model was unavailable).") +
-      note +
       (left > 0 ? `\n\n_${left} more bound account(s) are not included: a digest covers at most ${MAX_ACCOUNTS_PER_DIGEST}._` : ''),
     reports: reports as unknown as Record<string, unknown>[],
     outcome: 'report',
@@ -107,6 +106,8 @@ async function narrate(
 ): Promise<string | undefined> {
   const stored = trail.filter(isKind('llm_response')).find((r) => r.stepKey === stepKey.llm(job.turnId, job.step));
   if (stored) return textOf(stored.payload.content);
+  // The tables go out without a narrative while the model is known to be unavailable.
+  if (deps.modelHealth?.unavailable(deps.model)) return undefined;
   const request = {
     model: deps.model,
     maxTokens: 600,
@@ -123,6 +124,7 @@ async function narrate(
   });
   try {
     const response = await deps.llm.create(request);
+    deps.modelHealth?.succeeded(deps.model);
     await recordAudit(deps.db, {
       conversationId: job.conversationId,
       actor: 'sentinel',
@@ -139,6 +141,7 @@ async function narrate(
       kind: 'error',
       payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
     });
+    if (deps.modelHealth?.failed(deps.model, e)) return undefined;
     if (e.retryable && !attempt.isFinal) throw e;
     return undefined;
   }

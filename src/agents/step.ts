@@ -8,10 +8,13 @@ import { AWS_DOCS, AWS_QUERY, toolDefinitions } from '../tools/index.js';
 import { buildTranscript, toolResultOf } from './transcript.js';
 import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
 import { LlmError, type Llm, type LlmResponse } from './llm.js';
-import { answerText, budgetNote, checkNumbers, llmFailureText, setupProblemNote, unsupportedNote } from './answer.js';
+import { answerText, budgetNote, llmFailureText, setupProblemNote } from './answer.js';
+import { groundAnswer } from './grounding.js';
+import { costNote } from './cost-note.js';
 import { refuse, runDocs } from './tool-calls.js';
 import { StepNotReady, TurnWaiting } from './errors.js';
 import { runReportStep } from './report-step.js';
+import { permanentCause, unavailableText, type ModelHealth } from './model-health.js';
 
 export { StepNotReady, TurnWaiting };
 
@@ -28,6 +31,8 @@ export interface SentinelDeps {
   transcriptBudgetTokens?: number;
   /** aws_docs fetches per question (PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION). */
   maxDocsFetches?: number;
+  /** Models that failed permanently lately (shared by the process's jobs); absent: no pause. */
+  modelHealth?: ModelHealth;
 }
 
 /**
@@ -90,6 +95,12 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
       messages: transcript.messages,
       toolChoice: finalStep ? ('none' as const) : ('auto' as const),
     };
+    // A model that failed permanently a moment ago is not asked again for a minute.
+    const outage = deps.modelHealth?.unavailable(request.model);
+    if (outage) {
+      await finish(deps, job, 'error', unavailableText(outage.cause, outage.status));
+      return;
+    }
     // No audit row, no LLM call: if this insert throws, the call below never happens.
     await recordAudit(db, {
       conversationId: job.conversationId,
@@ -119,11 +130,17 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
         kind: 'error',
         payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
       });
+      const cause = deps.modelHealth ? deps.modelHealth.failed(request.model, e) : permanentCause(e);
+      if (cause) {
+        await finish(deps, job, 'error', unavailableText(cause, e.status));
+        return;
+      }
       if (e.retryable && !attempt.isFinal) throw e;
       log.error({ err: e.message }, 'LLM call failed for good');
       await finish(deps, job, 'error', llmFailureText(e));
       return;
     }
+    deps.modelHealth?.succeeded(request.model);
     response = (
       await recordAudit(db, {
         conversationId: job.conversationId,
@@ -240,13 +257,14 @@ async function actOnResponse(
     .trim();
   const answer = answerText(text, payload.stopReason ?? null);
   const trail = trailBefore ?? (await readTrail(deps.db, job.conversationId));
-  const unsupported = checkNumbers(trail, answer);
+  // No figure leaves the sentinel unless the AWS data supports it (src/grounding).
+  const grounded = await groundAnswer(deps, job, answer, trail, log);
+  if (grounded.sentBack) return;
   await finish(
     deps,
     job,
     payload.stopReason === 'end_turn' || !payload.stopReason ? 'answer' : payload.stopReason,
-    answer + unsupportedNote(unsupported) + budgetNote(trail, job.turnId) + setupProblemNote(trail, job.turnId, externallyShared),
-    { unsupportedNumbers: unsupported },
+    grounded.text + costNote(trail, job.turnId) + budgetNote(trail, job.turnId) + setupProblemNote(trail, job.turnId, externallyShared),
   );
 }
 
@@ -265,7 +283,7 @@ async function refuseTurn(deps: SentinelDeps, job: SentinelJob, refusal: { reaso
   await deps.enqueuer.add('replies', { conversationId: job.conversationId, turnId: job.turnId, text: refusal.message, outcome: 'refused' });
 }
 
-async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, text: string, extra: Record<string, unknown> = {}): Promise<void> {
+async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, text: string): Promise<void> {
   if (outcome === 'step_cap' || outcome === 'error') {
     await recordAudit(deps.db, {
       conversationId: job.conversationId,
@@ -274,9 +292,6 @@ async function finish(deps: SentinelDeps, job: SentinelJob, outcome: string, tex
       stepKey: stepKey.end(job.turnId),
       payload: { turnId: job.turnId, step: job.step, outcome, message: text },
     });
-  }
-  if (Array.isArray(extra.unsupportedNumbers) && extra.unsupportedNumbers.length > 0) {
-    deps.logger.warn({ conversationId: job.conversationId, turnId: job.turnId, unsupported: extra.unsupportedNumbers }, 'answer has numbers no tool result supports');
   }
   await deps.enqueuer.add('replies', { conversationId: job.conversationId, turnId: job.turnId, text, outcome });
 }

@@ -98,6 +98,10 @@ export function buildTranscript(rows: AuditEvent[], turnId: number, opts: Transc
       const content = row.payload.content.filter(isReplayable);
       for (const block of content) entries.push({ role: 'assistant', kind: block.type === 'tool_use' ? 'tool_use' : 'text', turn, rowId: row.id, block });
       pending = content.filter((b) => b.type === 'tool_use').map((b) => ({ id: String(b.id), turn }));
+    } else if (row.kind === 'grounding' && row.payload.verdict === 'sent_back' && row.payload.forModel) {
+      // The draft went back to the model: plainfra's note follows it, as the user's next message.
+      close('not run: the turn ended before this call completed');
+      entries.push({ role: 'user', kind: 'note', turn, rowId: row.id, block: { type: 'text', text: row.payload.forModel } });
     }
   }
   const stillPending = pending.filter((p) => !results.has(p.id)).map((p) => p.id);

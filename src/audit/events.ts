@@ -49,13 +49,25 @@ export const llmRequestPayload = z.looseObject({
   purpose: z.string().optional(),
 });
 
+/**
+ * Token usage of one Messages call as the API reports it. Cache reads and writes are billed apart
+ * from plain input (reads at a tenth of the price), so all four are kept; `plainfra audit` totals them.
+ */
+export const llmUsageSchema = z.looseObject({
+  input_tokens: z.number().int().nonnegative().optional(),
+  output_tokens: z.number().int().nonnegative().optional(),
+  cache_read_input_tokens: z.number().int().nonnegative().nullable().optional(),
+  cache_creation_input_tokens: z.number().int().nonnegative().nullable().optional(),
+});
+export type LlmUsage = z.infer<typeof llmUsageSchema>;
+
 export const llmResponsePayload = z.looseObject({
   turnId,
   step,
   id: z.string().optional(),
   model: z.string().optional(),
   stopReason: nullableString.optional(),
-  usage: z.record(z.string(), z.unknown()).optional(),
+  usage: llmUsageSchema.optional(),
   content: z.array(contentBlockSchema),
 });
 
@@ -168,6 +180,31 @@ export const adminPayload = z.looseObject({
   ok: z.boolean().optional(),
 });
 
+/** One figure of a checked answer: as written, whether the AWS data supports it, by which rule, from which calls. */
+export const groundedFigureSchema = z.looseObject({
+  text: z.string(),
+  value: z.number(),
+  kind: z.string(),
+  verified: z.boolean(),
+  rule: z.string().optional(),
+  /** tool_use ids (or `question`) whose values supplied the figure. */
+  refs: z.array(z.string()).optional(),
+});
+
+/**
+ * The sentinel's check of an answer's figures (src/grounding) before it leaves: `grounded` (every
+ * figure supported), `sent_back` (the draft went back to the model once; `forModel` is what it
+ * read) or `removed` (figures still unsupported were replaced in the reply).
+ */
+export const groundingPayload = z.looseObject({
+  turnId,
+  step,
+  verdict: z.enum(['grounded', 'sent_back', 'removed']),
+  figures: z.array(groundedFigureSchema),
+  forModel: z.string().optional(),
+  purpose: z.string().optional(),
+});
+
 export const auditPayloadSchemas = {
   message_in: messageInPayload,
   llm_request: llmRequestPayload,
@@ -177,6 +214,7 @@ export const auditPayloadSchemas = {
   refused: refusedPayload,
   message_out: messageOutPayload,
   error: errorPayload,
+  grounding: groundingPayload,
   admin: adminPayload,
 } as const;
 
@@ -193,6 +231,7 @@ export const auditEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('refused'), payload: refusedPayload }),
   z.object({ kind: z.literal('message_out'), payload: messageOutPayload }),
   z.object({ kind: z.literal('error'), payload: errorPayload }),
+  z.object({ kind: z.literal('grounding'), payload: groundingPayload }),
   z.object({ kind: z.literal('admin'), payload: adminPayload }),
 ]);
 
@@ -278,6 +317,8 @@ export const stepKey = {
   call: (turn: string | number, toolUseId: string) => `call:${turn}:${toolUseId}`,
   /** The result (or refusal) of one tool call. */
   result: (turn: string | number, toolUseId: string) => `result:${turn}:${toolUseId}`,
+  /** The figure check of the answer drafted at one step. */
+  grounding: (turn: string | number, stepNo: number) => `grounding:${turn}:${stepNo}`,
   /** A turn ended without an answer (step cap, LLM failure, abandoned). */
   end: (turn: string | number) => `end:${turn}`,
   /** The turn's reply was posted. */

@@ -1,17 +1,30 @@
 import type { AuditRow } from './events.js';
+import { formatUsage, usageByTurn } from './usage.js';
 
 const MAX_PAYLOAD_CHARS = 400;
 
-/** Human-readable trail for `plainfra audit`: one line per event, payload abbreviated. */
+/**
+ * Human-readable trail for `plainfra audit`: one line per event, payload abbreviated, and after
+ * each answer (its message_out) the turn's LLM calls and tokens; turns without an answer yet get
+ * theirs at the end.
+ */
 export function formatTrail(rows: AuditRow[]): string {
   if (rows.length === 0) return '(no audit events)';
-  return rows
-    .map((r) => {
-      const payload = JSON.stringify(r.payload);
-      const short = payload.length > MAX_PAYLOAD_CHARS ? `${payload.slice(0, MAX_PAYLOAD_CHARS)}… (${payload.length} chars)` : payload;
-      return `${r.createdAt.toISOString()}  #${r.id}  ${r.actor.padEnd(8)} ${r.kind.padEnd(12)} ${short}`;
-    })
-    .join('\n');
+  const usage = usageByTurn(rows);
+  const lines: string[] = [];
+  for (const r of rows) {
+    const payload = JSON.stringify(r.payload);
+    const short = payload.length > MAX_PAYLOAD_CHARS ? `${payload.slice(0, MAX_PAYLOAD_CHARS)}… (${payload.length} chars)` : payload;
+    lines.push(`${r.createdAt.toISOString()}  #${r.id}  ${r.actor.padEnd(8)} ${r.kind.padEnd(12)} ${short}`);
+    const turnId = r.kind === 'message_out' ? String((r.payload as { turnId?: unknown }).turnId) : undefined;
+    const u = turnId === undefined ? undefined : usage.get(turnId);
+    if (turnId !== undefined && u) {
+      lines.push(formatUsage(turnId, u));
+      usage.delete(turnId);
+    }
+  }
+  for (const [turnId, u] of usage) lines.push(formatUsage(turnId, u));
+  return lines.join('\n');
 }
 
 /** The trail as JSON, keyed by the `audit_events` column names operators query with SQL. */

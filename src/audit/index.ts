@@ -18,6 +18,8 @@ export {
   auditEventSchema,
   auditPayloadSchemas,
   contentBlockSchema,
+  llmUsageSchema,
+  type LlmUsage,
   ADMIN_ACTIONS,
   type AdminAction,
   type AuditEvent,
@@ -29,6 +31,7 @@ export {
   type ContentBlock,
 } from './events.js';
 export { formatTrail, trailToJson } from './format.js';
+export { usageByTurn, formatUsage, type TurnUsage } from './usage.js';
 export { adminConversationId, recordAdminAction, readAdminTrail, currentOperator, type AdminActionInput } from './admin.js';
 export { pruneExpired, DEFAULT_RETENTION, type RetentionPolicy, type RetentionResult } from './retention.js';
 export { findStrandedTurns, type StrandedTurn } from './stranded.js';

@@ -52,11 +52,10 @@ export function socketModeClientOptions(config: BotConfig, logger: Logger): WebC
 
 /**
  * The Bolt app: HTTP receiver (POST /slack/events, served by our own server, see http.ts) or Socket
- * Mode when SLACK_APP_TOKEN is set. `processBeforeResponse` holds Slack's 200 until intake has
- * committed and enqueued, so a failed intake answers 500 and Slack redelivers instead of the
- * question being lost after an early ack; in Socket Mode BotSocketModeReceiver does the same for
- * the envelope ack (and holds and retries a failed intake). Intake is one transaction and one Redis write: the ack
- * still goes out in milliseconds.
+ * Mode when SLACK_APP_TOKEN is set. `processBeforeResponse` holds Slack's 200 until the listener has
+ * made the question durable — a mention queued in Redis, a command recorded and enqueued — so a failure
+ * answers 500 and Slack redelivers instead of the question being lost after an early ack; in Socket
+ * Mode BotSocketModeReceiver does the same for the envelope ack (and holds and retries a failed one).
  */
 export async function createSlackApp(config: BotConfig, logger: Logger): Promise<SlackApp> {
   const options = webClientOptions(config, logger);

@@ -29,6 +29,7 @@ export {
 } from './intake.js';
 export { registerListeners, stripMention, REPORT_COMMAND, DEFAULT_REPORT_QUESTION, type ListenerDeps } from './listeners/index.js';
 export { BotMetrics } from './metrics.js';
+export { BurstGate } from './burst-gate.js';
 export { apologiseForLostQuestion, recordQueuedQuestion, type IntakeWorkerDeps } from './intake-worker.js';
 export { showProgress, clearProgress, PROGRESS_REACTION } from './progress.js';
 export { deliverReply, type ReplyDeps, type ReplyOutcome } from './replies.js';

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import type { Enqueuer, IntakeJob } from '../queues/index.js';
 import { acceptQuestion } from './intake.js';
+import type { BurstGate } from './burst-gate.js';
 import type { BotMetrics } from './metrics.js';
 import { showProgress } from './progress.js';
 
@@ -12,6 +13,8 @@ export interface IntakeWorkerDeps {
   metrics: BotMetrics;
   logger: Logger;
   client: WebClient;
+  /** Waits out a burst of mentions before recording, so the acks go first. */
+  burst?: BurstGate;
 }
 
 /**
@@ -23,6 +26,7 @@ export interface IntakeWorkerDeps {
  */
 export async function recordQueuedQuestion(deps: IntakeWorkerDeps, q: IntakeJob): Promise<void> {
   const log = deps.logger.child({ eventId: q.deliveryId, team: q.teamId, channel: q.channelId });
+  await deps.burst?.lull();
   let result;
   try {
     result = await acceptQuestion(deps, q);

@@ -12,6 +12,7 @@ import { costChartPng, type Report } from '../reports/index.js';
 import type { BotMetrics } from './metrics.js';
 import { clearProgress } from './progress.js';
 import { AWS_LINKS, safePlainText, safeSlackText, splitMessage, type LinkPolicy } from './safe-text.js';
+import { sourcesButton } from './sources.js';
 
 /**
  * The replies consumer: posts a turn's final answer in its thread, exactly once as far as Slack
@@ -183,6 +184,34 @@ type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 
  * account, a Block Kit message (the model's narrative on the first) followed by its cost chart.
  */
 function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy): ReplyPart[] {
+  const parts = messageParts(job, safeText, links);
+  // Every answer ends with its Sources button (refusals made no call, so they have none).
+  if (job.outcome !== 'refused') {
+    const last = parts.filter((p): p is Extract<ReplyPart, { kind: 'message' }> => p.kind === 'message').at(-1);
+    const blocks = last ? (last.blocks ?? textBlocks(last.text)) : [];
+    // Slack allows 50 blocks per message; a digest message already at the limit keeps its tables.
+    if (last && blocks.length < MAX_MESSAGE_BLOCKS) last.blocks = [...blocks, sourcesButton({ conversationId: job.conversationId, turnId: job.turnId })];
+  }
+  return parts;
+}
+
+const MAX_MESSAGE_BLOCKS = 50;
+
+/** Section blocks carrying a message's text (a message with blocks shows them, not its text). */
+const SECTION_CHARS = 3_000;
+function textBlocks(text: string): object[] {
+  const blocks: object[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    let cut = rest.length <= SECTION_CHARS ? rest.length : rest.lastIndexOf('\n', SECTION_CHARS);
+    if (cut <= 0) cut = SECTION_CHARS;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: rest.slice(0, cut) } });
+    rest = rest.slice(cut).replace(/^\n/, '');
+  }
+  return blocks;
+}
+
+function messageParts(job: ReplyJob, safeText: string, links: LinkPolicy): ReplyPart[] {
   if (!job.reports?.length) return splitMessage(safeText).map((chunk) => ({ kind: 'message' as const, text: chunk }));
   return (job.reports as unknown as Report[]).flatMap((report, i): ReplyPart[] => {
     const message = reportMessage(report, i === 0 ? job.text : '', links);

@@ -132,7 +132,7 @@ export const auditEvents = pgTable(
     check('audit_events_actor', sql`${t.actor} IN ('bot', 'hawk', 'sentinel', 'admin')`),
     check(
       'audit_events_kind',
-      sql`${t.kind} IN ('message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'refused', 'message_out', 'error', 'admin')`,
+      sql`${t.kind} IN ('message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'refused', 'message_out', 'error', 'admin', 'grounding')`,
     ),
   ],
 );
@@ -158,6 +158,7 @@ export const AUDIT_KINDS = [
   'message_out',
   'error',
   'admin',
+  'grounding',
 ] as const;
 export type AuditActor = (typeof AUDIT_ACTORS)[number];
 export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import {
   apologiseForLostQuestion,
   BotMetrics,
+  BurstGate,
   createBotServer,
   createSlackApp,
   deliverReply,
@@ -20,10 +21,11 @@ import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../q
 /** Parallel replies per process: Slack allows ~1 message/s per channel, so a few are plenty. */
 const REPLIES_CONCURRENCY = 4;
 /**
- * Questions recorded in parallel after their ack. Few: each holds a Postgres connection for its
- * transaction, and the event loop they share must stay free to ack the next burst.
+ * Questions are recorded one at a time, in the order they were queued: a follow-up posted right after
+ * its question is recorded after it (turn order is message_in order), and the event loop stays free
+ * to ack the next burst. About 50 recordings a second per bot; replicas add more.
  */
-const INTAKE_CONCURRENCY = 2;
+const INTAKE_CONCURRENCY = 1;
 /** How long close() lets in-flight Slack requests finish before cutting connections. */
 const HTTP_GRACE_MS = 5_000;
 
@@ -64,7 +66,9 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     const slack = await createSlackApp(config, logger);
     // Which hosts stay clickable in everything the bot posts: AWS's own and the docs host.
     const links = linkPolicy(config.PLAINFRA_DOCS_URL);
-    registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient, links });
+    // Mentions are acked first; their recording waits for a lull (at most 2 s) so a burst acks fast.
+    const burst = new BurstGate();
+    registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient, links, burst });
 
     const worker = startWorker(
       'replies',
@@ -84,7 +88,7 @@ export async function runBot(config: BotConfig, logger: Logger): Promise<Running
     await worker.waitUntilReady();
 
     // Questions queued by the listeners before their ack, recorded in Postgres here.
-    const intakeDeps = { db, enqueuer, metrics, logger, client: slack.app.client };
+    const intakeDeps = { db, enqueuer, metrics, logger, client: slack.app.client, burst };
     const intake = startWorker('intake', (payload) => recordQueuedQuestion(intakeDeps, payload), {
       redisUrl: config.REDIS_URL,
       prefix: config.PLAINFRA_QUEUE_PREFIX,

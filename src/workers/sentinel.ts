@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
 import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, isFinalAttempt, startWorker } from '../queues/index.js';
-import { abandonTurn, createConfiguredLlm, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
+import { abandonTurn, checkModelAtStart, createConfiguredLlm, ModelHealth, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
 import { emfSettings, startObservability } from './observability.js';
 
@@ -20,7 +20,9 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
   const { db, enqueuer, close } = await openConnections(config);
   await checkProcessLogin(db, 'sentinel', logger);
   const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger, emf: emfSettings(config) });
-  const model = llm ?? (await createConfiguredLlm(config));
+  const model = llm ?? (await createConfiguredLlm(config, logger));
+  // A model that is unknown or deprecated is a warning in the log, not a refusal to start.
+  if (model.checkModel) await checkModelAtStart(config.PLAINFRA_MODEL, model.checkModel, logger);
   const deps = {
     db,
     enqueuer,
@@ -44,6 +46,7 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
     docsBaseUrl: config.PLAINFRA_DOCS_URL,
     maxDocsFetches: config.PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION,
     transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
+    modelHealth: new ModelHealth(logger),
   };
   const worker = startWorker(
     'sentinel',

@@ -119,6 +119,14 @@ export interface FakeAnthropicOptions {
    * a 404 `not_found_error`, as the real API answers an unknown model.
    */
   models?: Record<string, { display_name?: string; lifecycle?: 'active' | 'deprecated' | 'retired'; retires_at?: string | null }>;
+  /**
+   * Simulate prompt caching as the API does it: the prefix (tools, then system, then message blocks)
+   * up to each `cache_control` breakpoint is written to the cache; a later request whose prefix up to
+   * a block boundary (within 20 blocks before one of its breakpoints) was written is a cache read.
+   * Usage then splits input into `cache_read_input_tokens`, `cache_creation_input_tokens` and the
+   * uncached rest. Off by default (usage reports no caching).
+   */
+  simulateCache?: boolean;
 }
 
 export interface FakeAnthropic {
@@ -275,7 +283,7 @@ export function validateBody(body: MessagesRequestBody): string | undefined {
  * The Messages API response for a scripted turn (also what the Bedrock fake answers: InvokeModel
  * returns the same JSON). `index` is the request's position, mixed into the message id.
  */
-export function scriptedMessage(body: MessagesRequestBody, index: number, turn: Turn) {
+export function scriptedMessage(body: MessagesRequestBody, index: number, turn: Turn, cached?: { input: number; creation: number; read: number }) {
   const convKey = JSON.stringify(body.messages ?? []);
   const content: Record<string, unknown>[] =
     turn.content ??
@@ -291,10 +299,10 @@ export function scriptedMessage(body: MessagesRequestBody, index: number, turn: 
     ];
   const stopReason = turn.stopReason ?? ((turn.toolUse?.length ?? 0) > 0 ? 'tool_use' : 'end_turn');
   const usage: Usage = {
-    input_tokens: estimateTokens([body.system, body.tools, body.messages]),
+    input_tokens: cached?.input ?? estimateTokens([body.system, body.tools, body.messages]),
     output_tokens: estimateTokens(content),
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: cached?.creation ?? 0,
+    cache_read_input_tokens: cached?.read ?? 0,
     ...turn.usage,
   };
   return {
@@ -318,6 +326,46 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
   const waiters = new Set<() => void>();
   let scriptCalls = 0;
 
+  /** Prefix hashes written to the simulated prompt cache. */
+  const cacheStore = new Set<string>();
+  const cacheUsage = (body: MessagesRequestBody) => {
+    // The cacheable sequence, in the API's order: tool definitions, system blocks, message blocks.
+    const segments: { text: string; breakpoint: boolean }[] = [];
+    // The marker itself is not part of the cached content: a block reads the same with or without it.
+    const push = (block: unknown) => {
+      const { cache_control, ...content } = (block ?? {}) as { cache_control?: unknown };
+      segments.push({ text: JSON.stringify(content), breakpoint: Boolean(cache_control) });
+    };
+    for (const t of body.tools ?? []) push(t);
+    if (Array.isArray(body.system)) for (const b of body.system) push(b);
+    else if (body.system !== undefined) push({ type: 'text', text: body.system });
+    for (const m of body.messages ?? []) for (const b of typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content) push({ role: m.role, ...b });
+    const h = createHash('sha256');
+    const prefixes: { hash: string; tokens: number }[] = [];
+    let chars = 0;
+    for (const seg of segments) {
+      h.update(seg.text);
+      chars += seg.text.length;
+      prefixes.push({ hash: h.copy().digest('hex'), tokens: Math.ceil(chars / 4) });
+    }
+    const total = Math.max(1, Math.ceil(chars / 4));
+    const breakpoints = segments.flatMap((s, i) => (s.breakpoint ? [i] : []));
+    let read = 0;
+    for (const bp of breakpoints) {
+      for (let i = bp; i >= Math.max(0, bp - 20); i--) {
+        if (cacheStore.has(prefixes[i]!.hash)) {
+          read = Math.max(read, prefixes[i]!.tokens);
+          break;
+        }
+      }
+    }
+    const last = breakpoints.at(-1);
+    const written = last === undefined ? 0 : prefixes[last]!.tokens;
+    for (const bp of breakpoints) cacheStore.add(prefixes[bp]!.hash);
+    const creation = Math.max(0, written - read);
+    return { read, creation, input: Math.max(0, total - read - creation) };
+  };
+
   const requestId = (index: number) => `req_fake${String(index).padStart(6, '0')}${hash(String(Date.now()) + index, 10)}`;
 
   const sendError = (res: ServerResponse, spec: ErrorSpec, reqId: string): unknown => {
@@ -336,7 +384,9 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     return body;
   };
 
-  const sendStream = async (res: ServerResponse, message: ReturnType<typeof scriptedMessage>, turn: Turn, reqId: string) => {
+  const buildMessage = (rec: ReceivedRequest, turn: Turn) => scriptedMessage(rec.body, rec.index, turn, opts.simulateCache ? cacheUsage(rec.body) : undefined);
+
+  const sendStream = async (res: ServerResponse, message: ReturnType<typeof buildMessage>, turn: Turn, reqId: string) => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -502,7 +552,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
     if (turn.error) return fail(turn.error);
 
-    const message = scriptedMessage(rec.body, rec.index, turn);
+    const message = buildMessage(rec, turn);
     rec.status = 200;
     rec.response = message;
     if (body.stream === true) {

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/index.js';
 import type { Enqueuer } from '../../queues/index.js';
+import type { BurstGate } from '../burst-gate.js';
 import type { BotMetrics } from '../metrics.js';
 import type { LinkPolicy } from '../safe-text.js';
 
@@ -18,4 +19,6 @@ export interface ListenerDeps {
   fastClient: WebClient;
   /** Which hosts stay links in what the listeners post (AWS's and PLAINFRA_DOCS_URL's). */
   links?: LinkPolicy;
+  /** Told of every mention acked, so the intake worker records after the burst (burst-gate.ts). */
+  burst?: BurstGate;
 }

@@ -33,6 +33,7 @@ export function registerMention(app: App, deps: ListenerDeps): void {
     // Bots (including other apps mentioning us) and edits never start work.
     if (e.bot_id || (e.subtype && IGNORED_SUBTYPES.has(e.subtype)) || e.edited || !e.user) return;
     deps.metrics.eventsReceived.inc({ type: 'app_mention' });
+    deps.burst?.noteDelivery();
     if (context.retryNum) deps.metrics.retriesReceived.inc({ type: 'app_mention' });
     const envelope = body as unknown as { team_id: string; event_id: string; is_ext_shared_channel?: boolean };
     const teamId = envelope.team_id;

@@ -28,6 +28,9 @@ function costTotals(): PageAggregator {
   const byGroup = new Map<string, Map<string, number>>();
   const grand = new Map<string, number>();
   const units = new Map<string, string>();
+  // Cost Explorer marks periods whose data is not final yet (the last day or two) Estimated.
+  const estimated: { Start: string; End: string }[] = [];
+  let byRecordType = false;
   const add = (target: Map<string, number>, m: Record<string, { Amount?: string; Unit?: string }> | undefined) => {
     for (const [name, v] of Object.entries(m ?? {})) {
       const n = Number(v?.Amount);
@@ -39,7 +42,9 @@ function costTotals(): PageAggregator {
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     add(page: any) {
+      if ((page?.GroupDefinitions ?? []).some((g: any) => g?.Key === 'RECORD_TYPE')) byRecordType = true;
       for (const p of page?.ResultsByTime ?? []) {
+        if (p?.Estimated === true && estimated.length < 400) estimated.push({ Start: String(p.TimePeriod?.Start), End: String(p.TimePeriod?.End) });
         if (Array.isArray(p.Groups) && p.Groups.length > 0) {
           for (const g of p.Groups) {
             const key = (g.Keys ?? []).join(' | ') || '(none)';
@@ -56,6 +61,11 @@ function costTotals(): PageAggregator {
     result() {
       const out: Record<string, Json> = {
         grandTotal: Object.fromEntries([...grand].map(([k, v]) => [k, { Amount: round(v), Unit: units.get(k) ?? null }])),
+        // Said plainly for the model: which figures may still change, and what the totals include.
+        estimatedPeriods: mergePeriods(estimated),
+        chargeTypes: byRecordType
+          ? 'grouped by RECORD_TYPE: usage, credits, refunds, tax … are separate groups'
+          : 'not grouped by RECORD_TYPE: totals are net (usage minus credits and refunds, plus tax and fees); group by RECORD_TYPE to see them apart',
       };
       if (byGroup.size > 0) {
         const first = [...grand.keys()][0];
@@ -72,6 +82,17 @@ function costTotals(): PageAggregator {
       return out;
     },
   };
+}
+
+/** Consecutive estimated periods as one span (30 estimated days read as one line, not 30). */
+function mergePeriods(periods: { Start: string; End: string }[]): Json {
+  const merged: { Start: string; End: string }[] = [];
+  for (const p of [...periods].sort((a, b) => a.Start.localeCompare(b.Start))) {
+    const last = merged[merged.length - 1];
+    if (last && p.Start <= last.End) last.End = p.End > last.End ? p.End : last.End;
+    else merged.push({ ...p });
+  }
+  return merged;
 }
 
 const utilization: FieldSpec = [
