@@ -380,13 +380,83 @@ describe('bot › /plainfra-report', () => {
       command: '/plainfra-report',
       text: 'Weekly cost and security digest',
       report: true, // the sentinel computes the digest rather than answering a question
+      report_request: { what: 'all', period: '7d' }, // no words: the default
     });
     expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
   });
 
+  /**
+   * Questions recorded, sentinel jobs queued and channel look-ups (the first Slack call of a taken
+   * command) since `mark`: a usage answer leaves all three untouched.
+   */
+  const lookups = () => slack.callsTo('conversations.info').length;
+  const questions = async () => (await db.select().from(auditEvents).where(eq(auditEvents.kind, 'message_in'))).length;
+  async function sideEffectsSince(mark: { rows: number; jobs: number; calls: number }) {
+    return { rows: (await questions()) - mark.rows, jobs: (await jobsIn(sentinelQueue)).length - mark.jobs, calls: lookups() - mark.calls };
+  }
+  async function mark() {
+    return { rows: await questions(), jobs: (await jobsIn(sentinelQueue)).length, calls: lookups() };
+  }
+
+  it.each([
+    ['help', 'help', null],
+    ['an unknown word', 'banana', 'I don\'t know the word "banana"'],
+    ['a free-text question', 'what did EC2 cost?', 'I don\'t know the word "what"'],
+    ['two scopes', 'cost security', 'choose one of cost, security or all'],
+    ['two periods', '7d 30d', 'choose one period'],
+    ['account without a name', 'cost account', '"account" needs the name of a bound account'],
+  ])('answers %s with the ephemeral usage at once: nothing recorded, nothing queued, no Slack call', async (_what, text, problem) => {
+    const before = await mark();
+    const triggerId = `${Date.now()}.usage.${text.length}`;
+    const started = Date.now();
+    const res = await postSignedEvent(eventsUrl, SECRET, command(text, BOUND, triggerId));
+    expect(Date.now() - started).toBeLessThan(3000); // within Slack's 3 s
+    const ack = (await res.json()) as { response_type: string; text: string };
+    expect(ack.response_type).toBe('ephemeral');
+    // The usage names every valid word.
+    for (const word of ['cost', 'security', 'all', '7d', '30d', 'mtd', 'last-month', 'account NAME', 'help']) expect(ack.text).toContain(word);
+    if (problem) expect(ack.text).toContain(problem);
+    else expect(ack.text).not.toContain('Sorry');
+    expect(await eventRow(`trigger:${triggerId}`)).toBeUndefined();
+    expect(await sideEffectsSince(before)).toEqual({ rows: 0, jobs: 0, calls: 0 });
+  });
+
+  it('escapes the words it echoes back: a mention in an unknown word stays inert', async () => {
+    const res = await postSignedEvent(eventsUrl, SECRET, command('<!channel>', BOUND, `${Date.now()}.usage.escape`));
+    const ack = (await res.json()) as { text: string };
+    expect(ack.text).not.toContain('<!channel>');
+    expect(ack.text).toContain('&lt;!channel&gt;');
+  });
+
+  it('takes words in any order and records the request; `account NAME` narrows the report to that bound account', async () => {
+    const triggerId = `${Date.now()}.args.report`;
+    const res = await postSignedEvent(eventsUrl, SECRET, command('account sandbox 30d COST', BOUND, triggerId));
+    const ack = (await res.json()) as { text: string };
+    expect(ack.text).toContain('Working on it (cost 30d account sandbox)');
+    const ev = await eventRow(`trigger:${triggerId}`);
+    const [row] = await auditOf(ev!.conversationId, 'message_in');
+    expect(row!.payload).toMatchObject({
+      text: 'Weekly cost and security digest: cost 30d account sandbox',
+      report_request: { what: 'cost', period: '30d', account: 'sandbox' },
+      accounts: ['sandbox'], // BOUND may query prod (explicit) and sandbox (workspace default): only the one asked for
+    });
+    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
+  });
+
+  it('refuses `account NAME` for an account this channel may not query, listing the ones it may, with nothing recorded', async () => {
+    const before = await mark();
+    const triggerId = `${Date.now()}.args.unbound`;
+    const res = await postSignedEvent(eventsUrl, SECRET, command('cost account staging', BOUND, triggerId));
+    const ack = (await res.json()) as { response_type: string; text: string };
+    expect(ack.response_type).toBe('ephemeral');
+    expect(ack.text).toContain('Account "staging" is not bound to this channel; it may query: prod, sandbox.');
+    expect(await eventRow(`trigger:${triggerId}`)).toBeUndefined();
+    expect(await sideEffectsSince(before)).toMatchObject({ rows: 0, jobs: 0 });
+  });
+
   it('posts the answer in the channel; that message starts the conversation thread', async () => {
     const triggerId = `${Date.now()}.2.report`;
-    await postSignedEvent(eventsUrl, SECRET, command('which buckets are public?', BOUND, triggerId));
+    await postSignedEvent(eventsUrl, SECRET, command('security', BOUND, triggerId));
     const ev = await eventRow(`trigger:${triggerId}`);
     await enqueuer.add('replies', { conversationId: ev!.conversationId, turnId: ev!.turnId, text: 'No public buckets.', outcome: 'answer' });
 
@@ -407,7 +477,7 @@ describe('bot › /plainfra-report', () => {
 
   it('tells the user ephemerally when the channel is a Slack Connect channel without an explicit binding', async () => {
     const triggerId = `${Date.now()}.3.report`;
-    const res = await postSignedEvent(eventsUrl, SECRET, command('costs?', SHARED_DEFAULT_ONLY, triggerId));
+    const res = await postSignedEvent(eventsUrl, SECRET, command('cost', SHARED_DEFAULT_ONLY, triggerId));
     const ack = (await res.json()) as { response_type: string; text: string };
     expect(ack.response_type).toBe('ephemeral');
     expect(ack.text).toContain('plainfra channels bind');
@@ -417,7 +487,7 @@ describe('bot › /plainfra-report', () => {
   it('fails closed when Slack cannot say whether the channel is shared: only explicit bindings count', async () => {
     const triggerId = `${Date.now()}.4.report`;
     slack.failNext('conversations.info', 'missing_scope');
-    const res = await postSignedEvent(eventsUrl, SECRET, command('costs?', 'C0NOSCOPE', triggerId));
+    const res = await postSignedEvent(eventsUrl, SECRET, command('cost', 'C0NOSCOPE', triggerId));
     const ack = (await res.json()) as { text: string };
     expect(ack.text).toContain('plainfra channels bind');
     expect(ack.text).toContain('channels:read');

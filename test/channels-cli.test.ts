@@ -53,7 +53,7 @@ describe('plainfra channels unbind and list', { timeout: 120_000 }, () => {
     expect(lines).toContainEqual(expect.stringMatching(/^\*\s+sandbox\s+arn:aws:iam::333333333333:role\/plainfra-readonly\s+us-east-1,eu-west-1$/));
     expect(lines).toContainEqual(expect.stringMatching(/^C0LIST\s+prod\s+arn:aws:iam::111111111111:role\/plainfra-readonly\s+us-east-1,eu-west-1$/));
     expect(lines).toContain('Digest schedules:');
-    expect(lines).toContainEqual(expect.stringMatching(/^C0LIST\s+0 9 \* \* 1\s+Europe\/Berlin\s+prod$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^C0LIST\s+0 9 \* \* 1\s+Europe\/Berlin\s+all 7d\s+prod$/));
     // Columns line up: every ACCOUNT cell starts where the header's does.
     const col = lines[1]!.indexOf('ACCOUNT');
     expect(lines.slice(2, 4).map((l) => l.slice(col).split(/\s+/)[0])).toEqual(['sandbox', 'prod']);
@@ -80,6 +80,31 @@ describe('plainfra channels unbind and list', { timeout: 120_000 }, () => {
     expect(last.stdout).toContain('its digest schedule was removed');
     expect(await schedulers()).not.toContain(`digest:${TEAM}:C0OPS`);
     expect(cli('list', '--team', TEAM).stdout).not.toMatch(/^C0OPS/m);
+  });
+
+  it('binds a schedule with --what and --period (the /plainfra-report words), keeps them through an unbind, and refuses bad words', async () => {
+    const bind = (...extra: string[]) => cli('bind', '--team', TEAM, '--channel', 'C0FINOPS', ...extra);
+    const ok = bind('--account', 'prod', '--digest', '0 9 1 * *', '--tz', 'UTC', '--what', 'cost', '--period', 'last-month');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('digest (cost last-month) on "0 9 1 * *" UTC');
+    expect(bind('--account', 'dev', '--digest', '0 9 1 * *', '--tz', 'UTC', '--what', 'cost', '--period', 'last-month').status).toBe(0);
+    expect(cli('list', '--team', TEAM).stdout).toMatch(/^C0FINOPS\s+0 9 1 \* \*\s+UTC\s+cost last-month\s+dev, prod$/m);
+    // The schedule's words stay with the binding that is left.
+    expect(cli('unbind', '--team', TEAM, '--channel', 'C0FINOPS', '--account', 'prod').status).toBe(0);
+    expect(cli('list', '--team', TEAM).stdout).toMatch(/^C0FINOPS\s+0 9 1 \* \*\s+UTC\s+cost last-month\s+dev$/m);
+
+    const banana = bind('--account', 'prod', '--digest', '0 9 * * 1', '--what', 'banana');
+    expect(banana.status).toBe(2);
+    expect(banana.stderr).toContain('--what must be one of cost, security, all (got "banana")');
+    const swapped = bind('--account', 'prod', '--digest', '0 9 * * 1', '--period', 'cost');
+    expect(swapped.status).toBe(2);
+    expect(swapped.stderr).toContain('--period must be one of 7d, 30d, mtd, last-month');
+    const noSchedule = bind('--account', 'prod', '--period', '30d');
+    expect(noSchedule.status).toBe(2);
+    expect(noSchedule.stderr).toContain('--what and --period describe a digest schedule');
+    // Nothing changed by the refused commands.
+    expect(cli('list', '--team', TEAM).stdout).toMatch(/^C0FINOPS\s+0 9 1 \* \*\s+UTC\s+cost last-month\s+dev$/m);
+    await cli('unbind', '--team', TEAM, '--channel', 'C0FINOPS', '--all');
   });
 
   it('--all removes every binding of the channel and says when nothing is left to query', async () => {

@@ -8,7 +8,8 @@ import { readTrail, recordAudit } from '../src/audit/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import type { Llm, LlmRequest, LlmResponse } from '../src/agents/index.js';
 import { runSentinelStep, LlmError } from '../src/agents/index.js';
-import { startDigest, syncDigestSchedules } from '../src/workers/maintenance.js';
+import { runMaintenance, startDigest, syncDigestSchedules } from '../src/workers/maintenance.js';
+import { ReportAccountNotBound } from '../src/bot/intake.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { runPlainfra } from './helpers/processes.js';
@@ -147,5 +148,51 @@ describe('digest', () => {
     expect(reply.reports).toHaveLength(1);
     expect(reply.reports[0]).toMatchObject({ account: 'dev', cost: { totalThis: 42 } });
     expect((await readTrail(t.db, job.conversationId)).filter((r) => r.kind === 'llm_request')).toHaveLength(2);
+  });
+
+  /** The bundle the sentinel's step 0 hands hawk for a started report turn. */
+  async function bundleOf(started: { conversationId: string; turnId: string }) {
+    const llm: Llm = { create: async () => { throw new Error('step 0 makes no LLM call'); } };
+    const deps = { db: t.db, enqueuer, llm, logger, model: 'claude-test', maxSteps: 8, docsBaseUrl: 'https://docs.aws.amazon.com' };
+    await runSentinelStep(deps, { ...started, step: 0 }, { number: 1, isFinal: false });
+    return (await hawk.getJob(`h-${started.turnId}-0`))!.data.calls as { input: { account: string; service: string; operation: string; params: any } }[];
+  }
+
+  it('runs a schedule with its stored words: `--what cost --period 30d` asks Cost Explorer only, for 30 days', async () => {
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0FIN', accountName: 'prod', digestCron: '0 9 * * 1', digestTz: 'UTC', digestWhat: 'cost', digestPeriod: '30d' });
+    await runMaintenance({ task: 'digest', teamId: 'T0D', channelId: 'C0FIN' }, { db: t.db, enqueuer, logger }, 'repeat:digest:T0D:C0FIN:1')
+    const [convo] = (await t.db.execute<{ conversation_id: string; id: string }>(
+      `SELECT conversation_id, id FROM audit_events WHERE kind = 'message_in' AND payload->>'channel' = 'C0FIN'` as never,
+    )).rows;
+    const trail = await readTrail(t.db, convo!.conversation_id);
+    expect(trail[0]!.payload).toMatchObject({ text: 'Weekly cost and security digest: cost 30d', report_request: { what: 'cost', period: '30d' } });
+    const calls = await bundleOf({ conversationId: convo!.conversation_id, turnId: String(convo!.id) });
+    expect(calls.map((c) => c.input.service)).toEqual(['ce', 'ce', 'ce', 'ce']);
+    const [current] = calls;
+    const days = (Date.parse(current!.input.params.TimePeriod.End) - Date.parse(current!.input.params.TimePeriod.Start)) / 86_400_000;
+    expect(days).toBe(30);
+  });
+
+  it('`plainfra digest --now --what security --account NAME`: that account only, Security Hub only; bad words and an unbound account are refused', async () => {
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0SEC', accountName: 'prod' });
+    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0SEC', accountName: 'dev' });
+    const env = { DATABASE_URL: t.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix };
+    const run = (...extra: string[]) => runPlainfra(['digest', '--team', 'T0D', '--channel', 'C0SEC', '--now', ...extra], env);
+    const ok = run('--what', 'security', '--account', 'dev');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('digest (security 7d account dev) queued for channel C0SEC');
+    const conversationId = /conversation ([0-9a-f-]{36})/.exec(ok.stdout)![1]!;
+    const [messageIn] = await readTrail(t.db, conversationId);
+    expect(messageIn!.payload).toMatchObject({ accounts: ['dev'], report_request: { what: 'security', period: '7d', account: 'dev' } });
+    const calls = await bundleOf({ conversationId, turnId: String(messageIn!.id) });
+    expect(calls.map((c) => `${c.input.account}:${c.input.service}`)).toEqual(['dev:securityhub', 'dev:securityhub']);
+
+    const bad = run('--period', 'fortnight');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--period must be one of 7d, 30d, mtd, last-month (got "fortnight")');
+    const unbound = run('--account', 'staging');
+    expect(unbound.status).toBe(1);
+    expect(unbound.stderr).toContain('Account "staging" is not bound to this channel; it may query: dev, prod.');
+    await expect(startDigest({ db: t.db, enqueuer, logger }, 'T0D', 'C0SEC', randomUUID(), { what: 'all', period: '7d', account: 'nope' })).rejects.toBeInstanceOf(ReportAccountNotBound);
   });
 });

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
-import { appMentionEnvelope, postSignedEvent } from './fakes/slack-signing.js';
+import { appMentionEnvelope, postSignedEvent, slashCommandBody } from './fakes/slack-signing.js';
 import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { assumeRoleHandler, callerIdentityHandler, describeInstancesXml, pagedJson, sampleFindings, sampleInstances, sampleLambdaFunctions, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { allowedIamActions } from '../src/tools/index.js';
@@ -107,15 +107,18 @@ describe('plainfra end to end', () => {
           if (ceDelayMs) await new Promise((r) => setTimeout(r, ceDelayMs));
           if (req.json?.GroupBy) {
             // The digest's by-service calls: last week cheaper than this week, per service.
-            const thisWeek = req.json.TimePeriod.End >= new Date().toISOString().slice(0, 10);
-            const costs: [string, number][] = [['Amazon Elastic Compute Cloud - Compute', thisWeek ? 700 : 500], ['Amazon Simple Storage Service', thisWeek ? 120.5 : 120.5]];
-            return {
-              result: {
-                GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
-                ResultsByTime: [{ TimePeriod: req.json.TimePeriod, Total: {}, Estimated: true, Groups: costs.map(([k, v]) => ({ Keys: [k], Metrics: { UnblendedCost: { Amount: String(v), Unit: 'USD' } } })) }],
-                DimensionValueAttributes: [],
-              },
-            };
+            const current = req.json.TimePeriod.End >= new Date().toISOString().slice(0, 10);
+            const costs: [string, number][] = [['Amazon Elastic Compute Cloud - Compute', current ? 700 : 500], ['Amazon Simple Storage Service', current ? 120.5 : 120.5]];
+            const groups = (share: number) => costs.map(([k, v]) => ({ Keys: [k], Metrics: { UnblendedCost: { Amount: String(v * share), Unit: 'USD' } } }));
+            // DAILY (the current period, for the daily chart): the amounts spread evenly over its days.
+            const { Start, End } = req.json.TimePeriod as { Start: string; End: string };
+            const days = Math.round((Date.parse(End) - Date.parse(Start)) / 86_400_000);
+            const day = (i: number) => new Date(Date.parse(Start) + i * 86_400_000).toISOString().slice(0, 10);
+            const periods =
+              req.json.Granularity === 'DAILY'
+                ? Array.from({ length: days }, (_, i) => ({ TimePeriod: { Start: day(i), End: day(i + 1) }, Total: {}, Estimated: true, Groups: groups(1 / days) }))
+                : [{ TimePeriod: req.json.TimePeriod, Total: {}, Estimated: true, Groups: groups(1) }];
+            return { result: { GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }], ResultsByTime: periods, DimensionValueAttributes: [] } };
           }
           return {
             result: {
@@ -296,13 +299,15 @@ describe('plainfra end to end', () => {
     const post = await slack.waitFor('chat.postMessage', (c) => Array.isArray(c.args.blocks) && slack.callsTo('chat.postMessage').indexOf(c) >= before, 30_000);
     expect(post.args.thread_ts).toBeUndefined(); // the digest starts its own thread
     const blocks = JSON.stringify(post.args.blocks);
-    expect(blocks).toContain('Weekly AWS digest');
+    expect(blocks).toContain('AWS report, last 7 days');
     expect(blocks).toContain('Spend moved mostly in EC2 this week');
     // Totals and deltas computed by plainfra from the two weeks' Cost Explorer answers.
     expect(blocks).toMatch(/Total\s+620\.50\s+820\.50\s+\+200\.00\s+\+32\.2%/);
     expect(blocks).toContain('$2,950.00'); // the forecast
-    await waitFor(() => (slack.uploads.length > 0 ? true : undefined), 10_000, 'the chart upload');
     const ts = String(post.response.ts);
+    // Both charts, drawn in the bot's worker thread, uploaded into the digest's thread.
+    await waitFor(() => (slack.uploads.filter((u) => u.completed?.thread_ts === ts).length === 2 ? true : undefined), 30_000, 'the two chart uploads');
+    expect(slack.uploads.filter((u) => u.completed?.thread_ts === ts).map((u) => u.filename)).toEqual(['plainfra-cost-by-service.png', 'plainfra-daily-cost.png']);
     // The conversation adopts the digest's thread right after the last part is posted.
     // Asynchronously: a blocking spawn would also stall the fake Slack the bot is still talking to.
     await waitFor(async () => ((await runPlainfraAsync(['audit', '--thread', `${CHANNEL}:${ts}`], base)).stdout.includes('message_out') ? true : undefined), 60_000, 'the digest thread to be adopted');
@@ -311,6 +316,43 @@ describe('plainfra end to end', () => {
     expect(trail.filter((e) => e.kind === 'tool_result')).toHaveLength(6);
     expect(trail.filter((e) => e.kind === 'llm_response')).toHaveLength(1);
     expect(trail[trail.length - 1]!.kind).toBe('message_out');
+  }, 90_000);
+
+  const slash = (text: string) =>
+    postSignedEvent(url(), SIGNING_SECRET, slashCommandBody({ teamId: TEAM, channelId: CHANNEL, userId: 'U0ALICE', text, responseUrl: `${slack.origin}/response` }));
+
+  it('answers `/plainfra-report banana` and `help` with the usage: no AWS request, no LLM call, nothing posted', async () => {
+    const before = { aws: aws.requests.length, llm: llm.requests.length, posts: slack.callsTo('chat.postMessage').length };
+    for (const text of ['banana', 'help', 'cost security']) {
+      const started = Date.now();
+      const res = await slash(text);
+      expect(Date.now() - started).toBeLessThan(3000);
+      const ack = (await res.json()) as { response_type: string; text: string };
+      expect(ack.response_type).toBe('ephemeral');
+      expect(ack.text).toContain('/plainfra-report [cost|security|all] [7d|30d|mtd|last-month] [account NAME]');
+    }
+    await new Promise((r) => setTimeout(r, 2000)); // room for a wrong digest to start
+    expect({ aws: aws.requests.length, llm: llm.requests.length, posts: slack.callsTo('chat.postMessage').length }).toEqual(before);
+  });
+
+  it('`/plainfra-report cost 30d`: Cost Explorer only, the last 30 days by day vs the 30 before, and a cost-only report', async () => {
+    const awsBefore = aws.requests.length;
+    const postsBefore = slack.callsTo('chat.postMessage').length;
+    const res = await slash('cost 30d');
+    expect(((await res.json()) as { text: string }).text).toContain('Working on it (cost 30d)');
+    const post = await slack.waitFor('chat.postMessage', (c) => Array.isArray(c.args.blocks) && slack.callsTo('chat.postMessage').indexOf(c) >= postsBefore, 30_000);
+    const blocks = JSON.stringify(post.args.blocks);
+    expect(blocks).toContain('AWS report, last 30 days');
+    expect(blocks).not.toContain('Security Hub');
+    const made = aws.requests.slice(awsBefore);
+    expect(made.filter((r) => r.service === 'securityhub')).toEqual([]);
+    const ce = made.filter((r) => r.service === 'ce');
+    expect(ce.length).toBeLessThanOrEqual(4);
+    const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    const byGranularity = Object.fromEntries(ce.filter((r) => r.action === 'GetCostAndUsage').map((r) => [r.json.Granularity, r.json.TimePeriod]));
+    expect(byGranularity).toEqual({ DAILY: { Start: day(-30), End: day(0) }, MONTHLY: { Start: day(-60), End: day(-30) } });
+    const ts = String(post.response.ts);
+    await waitFor(() => (slack.uploads.filter((u) => u.completed?.thread_ts === ts).length === 2 ? true : undefined), 30_000, 'the 30-day charts');
   }, 90_000);
 
   it('neutralises <!channel> and user mentions from the model before they reach Slack', async () => {

@@ -21,11 +21,11 @@ describe('reportBundle', () => {
     }
   });
 
-  it('uses the last 7 full UTC days and the 7 before them (CE end exclusive), MONTHLY by SERVICE', () => {
+  it('uses the last 7 full UTC days (DAILY, for the daily chart) and the 7 before them (MONTHLY), CE end exclusive, by SERVICE', () => {
     // 23:30 in New York on the 3rd is already the 4th in UTC.
     const calls = byKey(new Date('2024-06-03T23:30:00-04:00'));
     expect(calls.cost_this!.params).toEqual({
-      TimePeriod: { Start: '2024-05-28', End: '2024-06-04' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'], GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+      TimePeriod: { Start: '2024-05-28', End: '2024-06-04' }, Granularity: 'DAILY', Metrics: ['UnblendedCost'], GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
     });
     expect(calls.cost_prev!.params!.TimePeriod).toEqual({ Start: '2024-05-21', End: '2024-05-28' });
     expect(calls.anomalies!.params).toEqual({ DateInterval: { StartDate: '2024-05-28', EndDate: '2024-06-03' } });

@@ -29,14 +29,19 @@ export const WEEKS: Record<string, [number, number]> = {
   'AWS Glue': [0, 40],
 };
 
+/** Day `i` (0-based) of the current week's share of a service's weekly cost: rising through the week. */
+export const DAY_SHARE = [0.1, 0.12, 0.13, 0.14, 0.15, 0.17, 0.19];
+
 /**
- * GetCostAndUsage as CE answers a MONTHLY query over a week that crosses a month end: two partial
- * periods, amounts as strings with CE's long decimals, zero-cost groups included.
+ * GetCostAndUsage as CE answers it: a MONTHLY query over a week that crosses a month end gives two
+ * partial periods, a DAILY one a period per day; amounts as strings with CE's long decimals,
+ * zero-cost groups included.
  */
 function costAnswer(req: RecordedRequest) {
   const start: string = req.json.TimePeriod.Start;
   const end: string = req.json.TimePeriod.End;
   const col = start === '2024-05-28' ? 0 : 1;
+  if (req.json.Granularity === 'DAILY') return dailyCostAnswer(start, col);
   const split = col === 0 ? '2024-06-01' : undefined;
   const periods = split ? [[start, split, 4 / 7], [split, end, 3 / 7]] : [[start, end, 1]];
   return {
@@ -55,6 +60,27 @@ function costAnswer(req: RecordedRequest) {
             void share;
             return { Keys: [service], Metrics: { UnblendedCost: { Amount: amount.toFixed(10), Unit: 'USD' } } };
           }),
+      })),
+    },
+  };
+}
+
+function dailyCostAnswer(start: string, col: 0 | 1) {
+  const day = (i: number) => new Date(Date.parse(`${start}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
+  return {
+    result: {
+      GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+      DimensionValueAttributes: [],
+      ResultsByTime: DAY_SHARE.map((share, i) => ({
+        TimePeriod: { Start: day(i), End: day(i + 1) },
+        Total: {},
+        Estimated: true,
+        Groups: Object.entries(WEEKS).map(([service, v]) => {
+          // The last day takes the rounding remainder, so the days add up to the week exactly.
+          const before = DAY_SHARE.slice(0, i).reduce((sum, x) => sum + Math.round(v[col] * x * 1e8) / 1e8, 0);
+          const amount = i === DAY_SHARE.length - 1 ? v[col] - before : Math.round(v[col] * share * 1e8) / 1e8;
+          return { Keys: [service], Metrics: { UnblendedCost: { Amount: amount.toFixed(10), Unit: 'USD' } } };
+        }),
       })),
     },
   };
@@ -127,8 +153,10 @@ describe('computeReport on real shaped results (fake AWS → createAwsQueryRunne
   it('sends the bundle as hawk reads it: CE windows, Security Hub filters, fan-out over the regions', async () => {
     const results = await collect();
     for (const k of ['cost_this', 'cost_prev', 'forecast', 'anomalies', 'findings', 'new_critical'] as const) expect(results[k]?.ok, k).toBe(true);
-    const ce = fake.requestsFor('ce:GetCostAndUsage').map((r) => r.json.TimePeriod);
-    expect(ce).toEqual(expect.arrayContaining([{ Start: '2024-05-28', End: '2024-06-04' }, { Start: '2024-05-21', End: '2024-05-28' }]));
+    const ce = fake.requestsFor('ce:GetCostAndUsage').map((r) => [r.json.TimePeriod, r.json.Granularity]);
+    expect(ce).toEqual(expect.arrayContaining([[{ Start: '2024-05-28', End: '2024-06-04' }, 'DAILY'], [{ Start: '2024-05-21', End: '2024-05-28' }, 'MONTHLY']]));
+    // Four Cost Explorer requests for the account's bundle, none paginated.
+    expect(fake.requests.filter((r) => r.service === 'ce')).toHaveLength(4);
     expect(fake.requestsFor('ce:GetCostForecast')[0]!.json.TimePeriod).toEqual({ Start: '2024-06-04', End: '2024-07-01' });
     expect(fake.requestsFor('ce:GetAnomalies')[0]!.json.DateInterval).toEqual({ StartDate: '2024-05-28', EndDate: '2024-06-03' });
     const hub = fake.requestsFor('securityhub:GetFindings');
@@ -142,7 +170,7 @@ describe('computeReport on real shaped results (fake AWS → createAwsQueryRunne
     const report = computeReport(account.accountName, TODAY, await collect());
     expect(report.problems).toEqual([]);
     expect(report.account).toBe('acme-prod');
-    expect(report.period).toEqual({ thisWeek: { start: '2024-05-28', end: '2024-06-03' }, lastWeek: { start: '2024-05-21', end: '2024-05-27' } });
+    expect(report.period).toEqual({ current: { start: '2024-05-28', end: '2024-06-03' }, previous: { start: '2024-05-21', end: '2024-05-27' } });
     expect(report.currency).toBe('USD');
 
     const cost = report.cost!;
@@ -150,24 +178,37 @@ describe('computeReport on real shaped results (fake AWS → createAwsQueryRunne
       'Amazon Elastic Compute Cloud - Compute', 'Amazon Relational Database Service', 'Amazon Simple Storage Service', 'AWS Lambda',
       'Amazon CloudFront', 'AmazonCloudWatch', 'Amazon DynamoDB', 'AWS Key Management Service', 'Other (4 services)',
     ]);
-    expect(cost.rows[0]).toEqual({ service: 'Amazon Elastic Compute Cloud - Compute', thisWeek: 700, lastWeek: 600, delta: 100, deltaPct: 16.7 });
-    expect(cost.rows[1]).toEqual({ service: 'Amazon Relational Database Service', thisWeek: 300.5, lastWeek: 320.25, delta: -19.75, deltaPct: -6.2 });
-    expect(cost.rows[2]).toMatchObject({ thisWeek: 120.1, lastWeek: 100, delta: 20.1, deltaPct: 20.1 });
+    expect(cost.rows[0]).toEqual({ service: 'Amazon Elastic Compute Cloud - Compute', current: 700, previous: 600, delta: 100, deltaPct: 16.7 });
+    expect(cost.rows[1]).toEqual({ service: 'Amazon Relational Database Service', current: 300.5, previous: 320.25, delta: -19.75, deltaPct: -6.2 });
+    expect(cost.rows[2]).toMatchObject({ current: 120.1, previous: 100, delta: 20.1, deltaPct: 20.1 });
     // New this week: no base to compare with.
-    expect(cost.rows[3]).toMatchObject({ thisWeek: 50, lastWeek: 0, delta: 50, deltaPct: null });
-    expect(cost.rows[6]).toMatchObject({ thisWeek: 20, lastWeek: 20, delta: 0, deltaPct: 0 });
+    expect(cost.rows[3]).toMatchObject({ current: 50, previous: 0, delta: 50, deltaPct: null });
+    expect(cost.rows[6]).toMatchObject({ current: 20, previous: 20, delta: 0, deltaPct: 0 });
     // SNS 5 + SQS 3 + Route 53 1.5 + Glue 0 | 4 + 2 + 1.5 + 40; Tax is zero both weeks and left out.
-    expect(cost.rows[8]).toEqual({ service: 'Other (4 services)', thisWeek: 9.5, lastWeek: 47.5, delta: -38, deltaPct: -80 });
+    expect(cost.rows[8]).toEqual({ service: 'Other (4 services)', current: 9.5, previous: 47.5, delta: -38, deltaPct: -80 });
     expect(cost.totalThis).toBe(1285.1);
     expect(cost.totalPrev).toBe(1181.75);
     expect(cost.delta).toBe(103.35);
     expect(cost.deltaPct).toBe(8.7);
     // The table adds up to the totals, to the cent.
     const cents = (xs: number[]) => Math.round(xs.reduce((s, x) => s + x * 100, 0));
-    expect(cents(cost.rows.map((r) => r.thisWeek))).toBe(cents([cost.totalThis]));
-    expect(cents(cost.rows.map((r) => r.lastWeek))).toBe(cents([cost.totalPrev]));
+    expect(cents(cost.rows.map((r) => r.current))).toBe(cents([cost.totalThis]));
+    expect(cents(cost.rows.map((r) => r.previous))).toBe(cents([cost.totalPrev]));
 
     expect(report.forecast).toEqual({ amount: 1520.33, start: '2024-06-04', end: '2024-06-30' });
+
+    // The daily chart's data, from the same DAILY answer hawk summed for the table: the top 5
+    // services by the week's cost, the other 7 with a cost as one series, every day of the week.
+    const daily = report.daily!;
+    expect(daily.days).toEqual(['2024-05-28', '2024-05-29', '2024-05-30', '2024-05-31', '2024-06-01', '2024-06-02', '2024-06-03']);
+    expect(daily.series.map((x) => x.service)).toEqual([
+      'Amazon Elastic Compute Cloud - Compute', 'Amazon Relational Database Service', 'Amazon Simple Storage Service', 'AWS Lambda', 'Amazon CloudFront', 'Other (8 services)',
+    ]);
+    expect(daily.series[0]!.values).toEqual([70, 84, 91, 98, 105, 119, 133]);
+    // The days add up to the table's total within hawk's rounding (each day's amount to the cent).
+    const perDay = daily.days.map((_, d) => cents(daily.series.map((x) => x.values[d]!)));
+    expect(Math.abs(perDay.reduce((a, b) => a + b, 0) - cents([cost.totalThis]))).toBeLessThanOrEqual((daily.days.length * daily.series.length) / 2);
+    expect(perDay[0]).toBe(cents(Object.values(WEEKS).map(([now]) => now * 0.1)));
 
     expect(report.anomalies!.count).toBe(4);
     expect(report.anomalies!.top.map((a) => a.impact)).toEqual([100, 48.26, 12.5, 1]);
@@ -227,13 +268,13 @@ describe('computeReport on odd or partial results', () => {
     const cost = report.cost!;
     expect(report.currency).toBe('EUR');
     expect(cost.rows).toHaveLength(9);
-    expect(cost.rows[0]).toEqual({ service: 'svc-00', thisWeek: 40, lastWeek: 30, delta: 10, deltaPct: 33.3 });
+    expect(cost.rows[0]).toEqual({ service: 'svc-00', current: 40, previous: 30, delta: 10, deltaPct: 33.3 });
     expect(cost.rows[8]!.service).toBe('Other (17 services)'); // 12 named + 5 in this week's tail
     expect(cost.totalThis).toBe(1000);
     expect(cost.totalPrev).toBe(900);
-    const sum = (k: 'thisWeek' | 'lastWeek') => Math.round(cost.rows.reduce((s, r) => s + r[k] * 100, 0)) / 100;
-    expect(sum('thisWeek')).toBe(1000);
-    expect(sum('lastWeek')).toBe(900);
+    const sum = (k: 'current' | 'previous') => Math.round(cost.rows.reduce((s, r) => s + r[k] * 100, 0)) / 100;
+    expect(sum('current')).toBe(1000);
+    expect(sum('previous')).toBe(900);
   });
 
   it('tolerates cent rounding between groups and the grand total, garbage fields, and missing sections', () => {
@@ -245,7 +286,7 @@ describe('computeReport on odd or partial results', () => {
       findings: ok({ count: 'many', by: { severity: { critical: 1, HIGH: 'two', '(none)': 4 } } }),
       new_critical: ok('nope'),
     });
-    expect(report.cost!.rows.map((r) => [r.service, r.thisWeek, r.lastWeek, r.deltaPct])).toEqual([['B', 6.67, 0, null], ['A', 3.33, 0, null]]);
+    expect(report.cost!.rows.map((r) => [r.service, r.current, r.previous, r.deltaPct])).toEqual([['B', 6.67, 0, null], ['A', 3.33, 0, null]]);
     expect(report.cost!.totalThis).toBe(10);
     expect(report.cost!.deltaPct).toBeNull();
     expect(report.forecast).toBeNull();
@@ -253,7 +294,7 @@ describe('computeReport on odd or partial results', () => {
     expect(report.findings).toEqual({ bySeverity: { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0 }, total: 1 });
     expect(report.newCritical).toBeNull();
     expect(report.problems).toEqual(['Cost forecast: no forecast amount in the result.', 'New critical findings: the result was not an object.']);
-    for (const v of [report.cost!.totalThis, report.cost!.delta, ...report.cost!.rows.flatMap((r) => [r.thisWeek, r.lastWeek, r.delta])]) expect(Number.isFinite(v)).toBe(true);
+    for (const v of [report.cost!.totalThis, report.cost!.delta, ...report.cost!.rows.flatMap((r) => [r.current, r.previous, r.delta])]) expect(Number.isFinite(v)).toBe(true);
   });
 
   it('with nothing collected, every section is null and each says why; one cost week alone is not a table', () => {
@@ -262,7 +303,7 @@ describe('computeReport on odd or partial results', () => {
     expect(none.problems).toHaveLength(6);
     const one = computeReport('a', TODAY, { cost_this: ok({ grandTotal: { UnblendedCost: { Amount: 5, Unit: 'USD' } } }), cost_prev: { ok: false, message: 'Throttled' } });
     expect(one.cost).toBeNull();
-    expect(one.problems).toContain('Cost last week: Throttled');
-    expect(one.problems).toContain('Cost table: needs both weeks to compare, so it is left out.');
+    expect(one.problems).toContain('Cost previous period: Throttled');
+    expect(one.problems).toContain('Cost table: needs both periods to compare, so it is left out.');
   });
 });

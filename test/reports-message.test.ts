@@ -105,14 +105,14 @@ describe('reportMessage', () => {
     const report = sampleReport();
     const msg = reportMessage(report, 'Costs rose.');
     const blocks = msg.blocks as any[];
-    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Weekly AWS digest — acme-prod', emoji: false } });
+    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'AWS report, last 7 days — acme-prod', emoji: false } });
     const all = texts(blocks).join('\n');
     const table = /```\n([\s\S]*?)\n```/.exec(all)![1]!.split('\n');
-    expect(table[0]).toMatch(/^Service\s+Last week\s+This week\s+Change\s+Change %$/);
+    expect(table[0]).toMatch(/^Service\s+Previous 7 days\s+Last 7 days\s+Change\s+Change %$/);
     const cost = report.cost!;
     cost.rows.forEach((r, i) => {
       const cells = table[i + 1]!.trim().split(/\s{2,}/);
-      expect(cells.slice(-4)).toEqual([formatAmount(r.lastWeek), formatAmount(r.thisWeek), formatDelta(r.delta), formatPct(r.deltaPct)]);
+      expect(cells.slice(-4)).toEqual([formatAmount(r.previous), formatAmount(r.current), formatDelta(r.delta), formatPct(r.deltaPct)]);
     });
     expect(table.at(-1)!.split(/\s{2,}/)).toEqual(['Total', '1,120.00', '1,384.75', '+264.75', '+23.6%']);
     expect([cost.totalPrev, cost.totalThis, cost.delta, cost.deltaPct]).toEqual([1120, 1384.75, 264.75, 23.6]);
@@ -125,15 +125,15 @@ describe('reportMessage', () => {
 
     expect(all).toContain(`(2024-06-04 – 2024-06-30): ${formatMoney(987.65, 'USD')}`);
     expect(all).toContain('$987.65');
-    expect(all).toContain('*Cost anomalies* this week: 5');
+    expect(all).toContain('*Cost anomalies* in the last 7 days: 5');
     expect(all).toContain('impact $42.42');
     expect(all).toContain('_…and 3 more_');
     expect(all).toContain('open findings (new or notified): 21\nCritical 2 · High 4 · Medium 7 · Low 5 · Informational 3');
-    expect(all).toContain('*New critical findings* this week: 30');
+    expect(all).toContain('*New critical findings* in the last 7 days: 30');
     expect(all.match(/^• .*Critical \d/gm)).toHaveLength(4); // 5 shown (the first is the evil title)
     expect(all).toContain('_…and 25 more_');
     expect(all).toContain('@\u200Bhere'); // "@here" in a title is defused
-    expect(all).toContain('This week 2024-05-28 – 2024-06-03 · last week 2024-05-21 – 2024-05-27 (UTC) · numbers computed by plainfra from AWS Cost Explorer and Security Hub');
+    expect(all).toContain('Last 7 days 2024-05-28 – 2024-06-03 · previous 7 days 2024-05-21 – 2024-05-27 (UTC) · numbers computed by plainfra from AWS Cost Explorer and Security Hub');
     expect(all).not.toContain('Some data is missing');
   });
 
@@ -144,17 +144,17 @@ describe('reportMessage', () => {
       findings: ok({ count: 3, by: { severity: { HIGH: 3 } }, items: [] }),
     });
     const msg = reportMessage(report, '');
-    expect(msg.text).toBe('Weekly AWS digest — acme-prod: 0 critical / 3 open Security Hub findings; some data missing.');
+    expect(msg.text).toBe('AWS report, last 7 days — acme-prod: 0 critical / 3 open Security Hub findings; some data missing.');
     const all = texts(msg.blocks).join('\n');
     expect(all).toContain('*Cost by service*: not available');
     expect(all).toContain('*Forecast*: not available.');
     expect(all).toContain(':warning: *Some data is missing or incomplete*');
-    expect(all).toContain('Cost last week: AccessDeniedException: &lt;!channel&gt; not authorized');
+    expect(all).toContain('Cost previous period: AccessDeniedException: &lt;!channel&gt; not authorized');
     expect(all).toContain('Cost forecast: not collected.');
     // An empty narrative adds no block.
     expect((msg.blocks as any[]).filter((b) => b.type === 'section')[0].text.text).toContain('Cost by service');
     const full = reportMessage(sampleReport(), 'x');
-    expect(full.text).toBe('Weekly AWS digest — acme-prod: cost $1,384.75 this week (+23.6% vs last week); 2 critical / 21 open Security Hub findings; 30 new critical.');
+    expect(full.text).toBe('AWS report, last 7 days — acme-prod: cost $1,384.75 in the last 7 days (+23.6% vs the 7 days before); 2 critical / 21 open Security Hub findings; 30 new critical.');
   });
 });
 
@@ -168,11 +168,11 @@ describe('reportForModel', () => {
     expect(text).toContain('FORECAST for 2024-06-04 – 2024-06-30: $987.65');
     expect(text).toContain('SECURITY HUB open findings (workflow NEW or NOTIFIED): 21');
     expect(text).toContain('CRITICAL 2, HIGH 4, MEDIUM 7, LOW 5, INFORMATIONAL 3');
-    expect(text).toContain('NEW CRITICAL findings created this week: 30');
+    expect(text).toContain('NEW CRITICAL findings created in the last 7 days: 30');
     expect(text).toContain('- and 22 more');
     expect(text).not.toContain('MISSING');
     // Every number in the message's table is in the model's text too.
-    for (const r of report.cost!.rows) for (const n of [formatAmount(r.thisWeek), formatAmount(r.lastWeek), formatDelta(r.delta)]) expect(text).toContain(n);
+    for (const r of report.cost!.rows) for (const n of [formatAmount(r.current), formatAmount(r.previous), formatDelta(r.delta)]) expect(text).toContain(n);
     expect(REPORT_NARRATIVE_INSTRUCTIONS).toMatch(/2 to 4/);
     expect(REPORT_NARRATIVE_INSTRUCTIONS).toMatch(/only numbers that appear in the tables/);
     expect(REPORT_NARRATIVE_INSTRUCTIONS).toMatch(/mrkdwn/);

@@ -8,7 +8,7 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { abandonTurn, createAnthropicLlm, LlmError, runSentinelStep, TurnWaiting, type Llm, type LlmRequest, type LlmResponse } from '../src/agents/index.js';
+import { abandonTurn, createAnthropicLlm, LlmError, runSentinelStep, type Llm, type LlmRequest, type LlmResponse } from '../src/agents/index.js';
 import { startFakeAnthropic } from './fakes/anthropic.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -279,7 +279,7 @@ describe('sentinel agent loop', () => {
     const { row: bRow } = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'and S3?', user: 'U0ASKER' } });
     const b = { conversationId: conv!.id, turnId: String(bRow.id) };
     const llm = new ScriptedLlm((req) => text(req.messages.length === 1 ? 'EC2: $5.' : 'S3: $3.'));
-    await expect(runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(TurnWaiting);
+    await expect(runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false })).rejects.toMatchObject({ code: 'retry_after', spendsAttempt: false, ms: 1_500 });
     await runSentinelStep(deps(llm), { ...a, step: 0 }, { number: 1, isFinal: false });
     await recordAudit(t.db, { conversationId: a.conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${a.turnId}`, payload: { turnId: a.turnId } });
     await runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false });

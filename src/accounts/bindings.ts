@@ -31,7 +31,10 @@ export async function unbindChannel(db: Db, input: UnbindInput): Promise<UnbindR
   await requireWorkspace(db, input.teamId);
   return db.transaction(async (tx) => {
     const rows = await tx
-      .select({ id: channelBindings.id, name: awsAccounts.name, cron: channelBindings.digestCron, tz: channelBindings.digestTz })
+      .select({
+        id: channelBindings.id, name: awsAccounts.name, cron: channelBindings.digestCron, tz: channelBindings.digestTz,
+        what: channelBindings.digestWhat, period: channelBindings.digestPeriod,
+      })
       .from(channelBindings)
       .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
       .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, input.channelId)))
@@ -69,7 +72,7 @@ export async function unbindChannel(db: Db, input: UnbindInput): Promise<UnbindR
       digest = { cron: schedule.cron!, tz: schedule.tz ?? 'UTC' };
       await tx
         .update(channelBindings)
-        .set({ digestCron: schedule.cron, digestTz: schedule.tz })
+        .set({ digestCron: schedule.cron, digestTz: schedule.tz, digestWhat: schedule.what, digestPeriod: schedule.period })
         .where(inArray(channelBindings.id, kept.map((r) => r.id)));
     }
     const removed = gone.map((r) => r.name);
@@ -80,13 +83,17 @@ export async function unbindChannel(db: Db, input: UnbindInput): Promise<UnbindR
 
 export interface ChannelListing {
   bindings: { channelId: string; account: string; roleArn: string; regions: string[] }[];
-  digests: { channelId: string; cron: string; tz: string; accounts: string[] }[];
+  /** `report`: the schedule's `--what --period` words (`all 7d` when it was bound without them). */
+  digests: { channelId: string; cron: string; tz: string; report: string; accounts: string[] }[];
 }
 
 export async function listBindings(db: Db, teamId: string): Promise<ChannelListing> {
   await requireWorkspace(db, teamId);
   const rows = await db
-    .select({ channelId: channelBindings.channelId, account: awsAccounts.name, roleArn: awsAccounts.roleArn, regions: awsAccounts.regions, cron: channelBindings.digestCron, tz: channelBindings.digestTz })
+    .select({
+      channelId: channelBindings.channelId, account: awsAccounts.name, roleArn: awsAccounts.roleArn, regions: awsAccounts.regions,
+      cron: channelBindings.digestCron, tz: channelBindings.digestTz, what: channelBindings.digestWhat, period: channelBindings.digestPeriod,
+    })
     .from(channelBindings)
     .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
     .where(eq(channelBindings.teamId, teamId))
@@ -94,7 +101,7 @@ export async function listBindings(db: Db, teamId: string): Promise<ChannelListi
   const digests = new Map<string, ChannelListing['digests'][number]>();
   for (const r of rows) {
     if (r.cron === null) continue;
-    const d = digests.get(r.channelId) ?? { channelId: r.channelId, cron: r.cron, tz: r.tz ?? 'UTC', accounts: [] };
+    const d = digests.get(r.channelId) ?? { channelId: r.channelId, cron: r.cron, tz: r.tz ?? 'UTC', report: `${r.what ?? 'all'} ${r.period ?? '7d'}`, accounts: [] };
     // Every binding of a channel that has a digest is covered by it (the digest reads them all).
     d.accounts = rows.filter((x) => x.channelId === r.channelId).map((x) => x.account);
     digests.set(r.channelId, d);
@@ -116,6 +123,6 @@ export function formatListing(teamId: string, l: ChannelListing): string {
     '',
   ];
   if (l.digests.length === 0) out.push('Digest schedules: none');
-  else out.push('Digest schedules:', table(['CHANNEL', 'CRON', 'TIME ZONE', 'ACCOUNTS'], l.digests.map((d) => [d.channelId, d.cron, d.tz, d.accounts.join(', ')])));
+  else out.push('Digest schedules:', table(['CHANNEL', 'CRON', 'TIME ZONE', 'REPORT', 'ACCOUNTS'], l.digests.map((d) => [d.channelId, d.cron, d.tz, d.report, d.accounts.join(', ')])));
   return out.join('\n');
 }

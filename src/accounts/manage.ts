@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { recordAdminAction } from '../audit/admin.js';
 import { awsAccounts, channelBindings, workspaces, type Db } from '../db/index.js';
+import type { ReportPeriod, ReportWhat } from '../reports/index.js';
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -58,6 +59,9 @@ export interface BindInput {
   accountName: string;
   digestCron?: string;
   digestTz?: string;
+  /** The schedule's report (`--what`, `--period`), parsed by the same grammar as `/plainfra-report`. */
+  digestWhat?: ReportWhat;
+  digestPeriod?: ReportPeriod;
 }
 
 export async function bindChannel(db: Db, input: BindInput) {
@@ -68,6 +72,14 @@ export async function bindChannel(db: Db, input: BindInput) {
   if (input.digestTz && !isValidTimeZone(input.digestTz)) throw new AccountsError(`--tz "${input.digestTz}" is not an IANA time zone (e.g. Europe/Berlin)`);
   if (input.digestCron && input.digestCron.trim().split(/\s+/).length !== 5)
     throw new AccountsError(`--digest "${input.digestCron}" must be a 5-field cron expression, e.g. "0 9 * * 1"`);
+  if (!input.digestCron && (input.digestWhat || input.digestPeriod))
+    throw new AccountsError('--what and --period describe a digest schedule: give --digest CRON with them');
+  const schedule = {
+    digestCron: input.digestCron ?? null,
+    digestTz: input.digestTz ?? null,
+    digestWhat: input.digestCron ? (input.digestWhat ?? null) : null,
+    digestPeriod: input.digestCron ? (input.digestPeriod ?? null) : null,
+  };
   return db.transaction(async (tx) => {
     const [account] = await tx
       .select()
@@ -80,12 +92,11 @@ export async function bindChannel(db: Db, input: BindInput) {
         teamId: input.teamId,
         channelId: input.channelId,
         accountId: account.id,
-        digestCron: input.digestCron ?? null,
-        digestTz: input.digestTz ?? null,
+        ...schedule,
       })
       .onConflictDoUpdate({
         target: [channelBindings.teamId, channelBindings.channelId, channelBindings.accountId],
-        set: { digestCron: input.digestCron ?? null, digestTz: input.digestTz ?? null },
+        set: schedule,
       })
       .returning();
     if (input.digestCron) {
@@ -93,7 +104,7 @@ export async function bindChannel(db: Db, input: BindInput) {
       // never has two schedules to choose between.
       await tx
         .update(channelBindings)
-        .set({ digestCron: input.digestCron, digestTz: input.digestTz ?? null })
+        .set(schedule)
         .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, input.channelId)));
     }
     await recordAdminAction(tx as unknown as Db, {
@@ -102,7 +113,9 @@ export async function bindChannel(db: Db, input: BindInput) {
       channel: input.channelId,
       account: account.name,
       accountId: account.id,
-      ...(input.digestCron && { digest: { cron: input.digestCron, tz: input.digestTz ?? 'UTC' } }),
+      ...(input.digestCron && {
+        digest: { cron: input.digestCron, tz: input.digestTz ?? 'UTC', what: schedule.digestWhat ?? 'all', period: schedule.digestPeriod ?? '7d' },
+      }),
     });
     return { binding: row!, account };
   });

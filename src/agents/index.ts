@@ -1,5 +1,5 @@
 /** The agent loop (ours, no framework): durable steps over the Anthropic Messages API. */
-export { runSentinelStep, abandonTurn, StepNotReady, TurnWaiting, type SentinelDeps } from './step.js';
+export { runSentinelStep, abandonTurn, type SentinelDeps } from './step.js';
 export { createAnthropicLlm, LlmError, type Llm, type LlmRequest, type LlmResponse } from './llm.js';
 // The Bedrock client (bedrock-llm.ts) is loaded lazily by this, never exported statically.
 export { createConfiguredLlm } from './llm-from-config.js';

@@ -1,18 +1,19 @@
 import { isKind, recordAudit, stepKey, type AuditEvent, type ContentBlock } from '../audit/index.js';
 import { accountsForChannel } from '../accounts/index.js';
-import type { SentinelJob } from '../queues/index.js';
+import { RetryAfter, type SentinelJob } from '../queues/index.js';
 import {
   computeReport,
+  DEFAULT_REPORT_REQUEST,
   reportBundle,
   reportForModel,
   REPORT_NARRATIVE_INSTRUCTIONS,
   type BundleResult,
   type Report,
+  type ReportRequest,
 } from '../reports/index.js';
 import { groundNarrative } from './grounding.js';
 import { LlmError } from './llm.js';
 import type { SentinelDeps } from './step.js';
-import { StepNotReady } from './errors.js';
 
 /** One Block Kit message and one chart per account; past this a digest says how many it left out. */
 const MAX_ACCOUNTS_PER_DIGEST = 20;
@@ -32,6 +33,9 @@ export async function runReportStep(
 ): Promise<void> {
   const messageIn = trail.filter(isKind('message_in')).find((r) => String(r.id) === job.turnId);
   const today = dayOf(messageIn?.createdAt ?? new Date());
+  // What and which period were asked for (`/plainfra-report cost 30d`); rows from before arguments
+  // existed were the weekly all-in-one digest.
+  const request = messageIn?.payload.report_request ?? DEFAULT_REPORT_REQUEST;
   // The accounts are fixed when the digest is taken (intake records them), so a binding changed
   // between steps, or a sweep resuming the turn later, cannot make step 1 wait for calls never made.
   const recorded = messageIn?.payload.accounts;
@@ -45,12 +49,12 @@ export async function runReportStep(
     return;
   }
   if (job.step === 0) {
-    const calls = accounts.flatMap((a) => reportBundle(a, today).map((c) => ({ toolUseId: callId(a, c.key), input: c.input })));
+    const calls = accounts.flatMap((a) => reportBundle(a, today, request).map((c) => ({ toolUseId: callId(a, c.key), input: c.input })));
     await deps.enqueuer.add('hawk', { ...ids(job), step: 0, calls });
     return;
   }
 
-  const reports = accounts.map((a) => computeReport(a, today, bundleResults(trail, job.turnId, a, today)));
+  const reports = accounts.map((a) => computeReport(a, today, bundleResults(trail, job.turnId, a, today, request), request));
   const forModel = reports.map(reportForModel).join('\n\n');
   const drafted = await narrate(deps, job, forModel, attempt, trail);
   // The narrative's figures must come from the tables it was given; anything else is removed.
@@ -58,7 +62,7 @@ export async function runReportStep(
   await deps.enqueuer.add('replies', {
     ...ids(job),
     text:
-      (narrative ?? "Here is this week's digest (the summary could not be written: the language model was unavailable).") +
+      (narrative ?? 'Here is the report (the summary could not be written: the language model was unavailable).') +
       (left > 0 ? `\n\n_${left} more bound account(s) are not included: a digest covers at most ${MAX_ACCOUNTS_PER_DIGEST}._` : ''),
     reports: reports as unknown as Record<string, unknown>[],
     outcome: 'report',
@@ -79,12 +83,14 @@ function dayOf(d: Date): Date {
 }
 
 /** The bundle's results for one account; a missing one means hawk has not finished (retry later). */
-function bundleResults(trail: AuditEvent[], turnId: string, account: string, today: Date): Record<string, BundleResult> {
+function bundleResults(
+  trail: AuditEvent[], turnId: string, account: string, today: Date, request: Pick<ReportRequest, 'what' | 'period'>,
+): Record<string, BundleResult> {
   const out: Record<string, BundleResult> = {};
-  for (const { key } of reportBundle(account, today)) {
+  for (const { key } of reportBundle(account, today, request)) {
     const id = callId(account, key);
     const row = trail.filter(isKind('tool_result', 'refused')).find((r) => r.payload.turnId === turnId && r.payload.toolUseId === id);
-    if (!row) throw new StepNotReady(`digest result ${id} not recorded yet`);
+    if (!row) throw new RetryAfter(undefined, { spendsAttempt: true, reason: `digest result ${id} not recorded yet` });
     const p = row.payload;
     // hawk's budget refusal is worded for the model; the digest's reader gets it said plainly.
     const budget = p.budget as { which?: string; limit?: number } | undefined;
@@ -142,7 +148,7 @@ async function narrate(
       payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
     });
     if (deps.modelHealth?.failed(deps.model, e)) return undefined;
-    if (e.retryable && !attempt.isFinal) throw e;
+    if (e.retryable && !attempt.isFinal) throw new RetryAfter(undefined, { spendsAttempt: true, reason: e.message, cause: e });
     return undefined;
   }
 }

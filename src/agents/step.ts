@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
 import { isKind, readTrail, recordAudit, stepKey, type AuditEvent } from '../audit/index.js';
 import { resolveScope } from '../accounts/index.js';
-import { awsQueryInput, type Enqueuer, type SentinelJob } from '../queues/index.js';
+import { awsQueryInput, RetryAfter, type Enqueuer, type SentinelJob } from '../queues/index.js';
 import { AWS_DOCS, AWS_QUERY, toolDefinitions } from '../tools/index.js';
 import { buildTranscript, toolResultOf } from './transcript.js';
 import { FINAL_STEP_NOTE, systemPrompt } from './prompt.js';
@@ -12,11 +12,11 @@ import { answerText, budgetNote, llmFailureText, setupProblemNote } from './answ
 import { groundAnswer } from './grounding.js';
 import { costNote } from './cost-note.js';
 import { refuse, runDocs } from './tool-calls.js';
-import { StepNotReady, TurnWaiting } from './errors.js';
 import { runReportStep } from './report-step.js';
 import { permanentCause, unavailableText, type ModelHealth } from './model-health.js';
 
-export { StepNotReady, TurnWaiting };
+/** How often a follow-up checks whether the earlier question of its thread has been answered. */
+const TURN_WAIT_POLL_MS = 1_500;
 
 export interface SentinelDeps {
   db: Db;
@@ -82,9 +82,11 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
       return;
     }
     const earlier = job.step === 0 ? unfinishedEarlierTurn(rows, turn) : undefined;
-    if (earlier) throw new TurnWaiting(`waiting for turn ${earlier} of this thread to be answered`);
+    // Turns of one thread run one after the other, so a follow-up sees the earlier answer and the two
+    // transcripts never interleave. Waiting is not failing: it spends none of the job's attempts.
+    if (earlier) throw new RetryAfter(TURN_WAIT_POLL_MS, { spendsAttempt: false, reason: `waiting for turn ${earlier} of this thread to be answered` });
     const transcript = buildTranscript(rows, turn, { scope: accounts.map((a) => a.name), budgetTokens: deps.transcriptBudgetTokens });
-    if (transcript.pendingToolUses.length > 0) throw new StepNotReady(`waiting for ${transcript.pendingToolUses.length} tool result(s)`);
+    if (transcript.pendingToolUses.length > 0) throw new RetryAfter(undefined, { spendsAttempt: true, reason: `waiting for ${transcript.pendingToolUses.length} tool result(s)` });
     const finalStep = job.step >= deps.maxSteps - 1;
     const system = systemPrompt({ accounts: accounts.map((a) => ({ name: a.name, regions: a.regions })), today: new Date().toISOString().slice(0, 10) });
     const request = {
@@ -135,7 +137,7 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
         await finish(deps, job, 'error', unavailableText(cause, e.status));
         return;
       }
-      if (e.retryable && !attempt.isFinal) throw e;
+      if (e.retryable && !attempt.isFinal) throw new RetryAfter(undefined, { spendsAttempt: true, reason: e.message, cause: e });
       log.error({ err: e.message }, 'LLM call failed for good');
       await finish(deps, job, 'error', llmFailureText(e));
       return;

@@ -36,6 +36,8 @@ export const messageInPayload = z.looseObject({
   externally_shared: z.boolean().optional(),
   /** The accounts the channel could query when the question came in (a digest uses exactly these). */
   accounts: z.array(z.string()).optional(),
+  /** A report's scope and period (`/plainfra-report cost 30d`); absent on older rows = all, 7d. */
+  report_request: z.looseObject({ what: z.enum(['cost', 'security', 'all']), period: z.enum(['7d', '30d', 'mtd', 'last-month']), account: z.string().optional() }).optional(),
 });
 
 export const llmRequestPayload = z.looseObject({
@@ -323,6 +325,11 @@ export const stepKey = {
   end: (turn: string | number) => `end:${turn}`,
   /** The turn's reply was posted. */
   out: (turn: string | number) => `out:${turn}`,
+  /**
+   * One file of the reply (a chart), claimed before it is uploaded: a retried or concurrent reply
+   * job finds the claim and does not upload it again.
+   */
+  upload: (turn: string | number, part: number) => `upload:${turn}:${part}`,
   /** Slack refused the reply for good. */
   outError: (turn: string | number) => `out-error:${turn}`,
   /** The question was refused (no bound account). */

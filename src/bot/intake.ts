@@ -3,6 +3,7 @@ import { REFUSAL_REASONS, resolveScope, type RefusalReason } from '../accounts/i
 import { findByStepKey, recordAudit, stepKey } from '../audit/index.js';
 import { conversations, slackEvents, type Db } from '../db/index.js';
 import type { Enqueuer } from '../queues/index.js';
+import { DEFAULT_REPORT_REQUEST, type ReportRequest } from '../reports/index.js';
 
 /**
  * Intake: the one path by which a Slack question becomes work. Mentions and slash commands both
@@ -45,6 +46,8 @@ export interface IncomingQuestion {
   command?: string;
   /** The weekly cost + security report rather than a free question (the sentinel computes it). */
   report?: boolean;
+  /** A report's scope, period and (optionally) its one account; default all, 7d, every bound account. */
+  reportRequest?: ReportRequest;
 }
 
 export { REFUSAL_REASONS, resolveScope, type RefusalReason };
@@ -57,6 +60,18 @@ function refusalReason(stored: string): RefusalReason {
 export type IntakeResult =
   | { status: 'accepted'; duplicate: boolean; conversationId: string; turnId: string }
   | { status: 'refused'; duplicate: boolean; conversationId: string; turnId: string; reason: RefusalReason; message: string };
+
+/**
+ * A report's `account NAME` is not among the accounts this channel may query. Thrown before
+ * anything is recorded or queued: like a typo in the command, it costs no AWS request and no LLM
+ * call. The message lists what the channel may query (account names are not secret to it).
+ */
+export class ReportAccountNotBound extends Error {
+  constructor(readonly account: string, readonly bound: string[]) {
+    super(`Account "${account}" is not bound to this channel; it may query: ${[...bound].sort().join(', ')}.`);
+    this.name = 'ReportAccountNotBound';
+  }
+}
 
 /**
  * Conversations started by a slash command have no thread yet: the answer's ts will start it. Until
@@ -94,6 +109,12 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
   if (seen) return redeliver(deps, q, seen);
 
   const scope = await resolveScope(db, q);
+  const wanted = q.reportRequest?.account;
+  if (wanted !== undefined && !scope.refusal) {
+    const match = scope.accounts.filter((a) => a.name === wanted);
+    if (match.length === 0) throw new ReportAccountNotBound(wanted, scope.accounts.map((a) => a.name));
+    scope.accounts = match;
+  }
   // Commands and digests start a new thread with their answer; until then the key is a placeholder.
   // A CLI question never gets a Slack thread: its key says so for good.
   const threadKey =
@@ -135,6 +156,7 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
         source: q.source,
         command: q.command ?? null,
         report: q.report === true,
+        ...(q.report && { report_request: { ...(q.reportRequest ?? DEFAULT_REPORT_REQUEST) } }),
         externally_shared: q.externallyShared,
         // The accounts this channel may query, as resolved now from the signed team and channel.
         accounts: scope.accounts.map((a) => a.name),

@@ -1,14 +1,14 @@
 import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
-import { UnrecoverableError } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { findAuditRow, findByStepKey, recordAudit, stepKey as stepKeys } from '../audit/index.js';
 import { conversations, type Db } from '../db/index.js';
-import type { ReplyJob } from '../queues/index.js';
+import { Permanent, type ReplyJob } from '../queues/index.js';
 import { CLI_THREAD_PREFIX, PENDING_THREAD_PREFIX } from './intake.js';
 import { recordTerminalAnswer } from './terminal-reply.js';
 import { reportMessage } from './report-message.js';
-import { costChartPng, type Report } from '../reports/index.js';
+import type { Report } from '../reports/index.js';
+import { chartKinds, type ChartFile, type ChartKind, type ChartRenderer } from '../charts/index.js';
 import type { BotMetrics } from './metrics.js';
 import { clearProgress } from './progress.js';
 import { AWS_LINKS, safePlainText, safeSlackText, splitMessage, type LinkPolicy } from './safe-text.js';
@@ -29,7 +29,18 @@ export interface ReplyDeps {
   metrics: BotMetrics;
   /** Which hosts stay links (AWS's and PLAINFRA_DOCS_URL's); AWS's only when absent. */
   links?: LinkPolicy;
+  /** Draws a report's charts off the event loop (src/charts); without it a report posts no chart. */
+  charts?: ChartRenderer;
+  /**
+   * Least time between two parts of one reply in its channel. Slack allows about one message per
+   * second per channel (short bursts tolerated); a report is 1 message and up to 2 charts per
+   * account, so its parts are spaced rather than burst. Default 1 000 ms.
+   */
+  channelGapMs?: number;
 }
+
+/** See ReplyDeps.channelGapMs. */
+export const CHANNEL_GAP_MS = 1_000;
 
 /** Slack errors that no retry will fix: the job fails for good and the failure is audited. */
 const PERMANENT = new Set([
@@ -72,7 +83,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   const { db, client, logger } = deps;
   const stepKey = stepKeys.out(job.turnId);
   const [conversation] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId)).limit(1);
-  if (!conversation) throw new UnrecoverableError(`reply for unknown conversation ${job.conversationId}`);
+  if (!conversation) throw new Permanent(`reply for unknown conversation ${job.conversationId}`);
   if (await findByStepKey(db, conversation.id, stepKey)) {
     logger.info({ conversationId: conversation.id, turnId: job.turnId }, 'answer already posted; skipping');
     return 'already_posted';
@@ -87,10 +98,35 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
   let threadTs: string | undefined = pending ? undefined : conversation.threadTs;
   const links = deps.links ?? AWS_LINKS;
   const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER, links);
-  const parts = replyParts(job, text, links);
+  const parts = replyParts(job, text, links, deps.charts !== undefined);
   const posted: string[] = [];
+  const rendered = new Map<Report, Promise<ChartFile[] | undefined>>();
+  const gapMs = deps.channelGapMs ?? CHANNEL_GAP_MS;
+  let lastPostAt: number | undefined;
+  /**
+   * Waits out the channel gap since this attempt's previous post finished (an async wait: the job
+   * lock stays renewed), runs the post, and notes when it finished.
+   */
+  const paced = async <T>(post: () => Promise<T>): Promise<T> => {
+    if (lastPostAt !== undefined) {
+      const wait = lastPostAt + gapMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    try {
+      return await post();
+    } finally {
+      lastPostAt = Date.now();
+    }
+  };
+  const done = progress?.posted ?? [];
+  // Every chart still to post is queued for drawing now, so the worker thread draws while this
+  // reply posts its messages and waits out the channel gap (renderCharts never rejects).
+  for (const [i, part] of parts.entries()) {
+    if (part.kind === 'chart' && i >= done.length && !rendered.has(part.report)) {
+      rendered.set(part.report, renderCharts(deps, conversation.id, job.turnId, part.report));
+    }
+  }
   try {
-    const done = progress?.posted ?? [];
     for (const [i, part] of parts.entries()) {
       if (i < done.length) {
         posted.push(done[i]!);
@@ -98,11 +134,13 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
         continue;
       }
       if (part.kind === 'chart') {
-        // Charts go into the thread the first message started; a failed upload is not worth a re-post.
-        await uploadChart(deps, conversation.channelId, threadTs, part);
+        // Charts go into the thread the first message started; drawn in the renderer's worker
+        // thread, so this job's lock keeps being renewed while they are drawn.
+        const file = (await rendered.get(part.report)!)?.find((f) => f.kind === part.chart);
+        if (file) await paced(() => uploadChart(deps, { conversationId: conversation.id, turnId: job.turnId, part: i, channel: conversation.channelId, threadTs }, file));
         posted.push(`chart:${i}`);
       } else {
-        const res = await client.chat.postMessage({
+        const res = await paced(() => client.chat.postMessage({
           channel: conversation.channelId,
           ...(threadTs ? { thread_ts: threadTs } : {}),
           text: part.text,
@@ -112,7 +150,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
           unfurl_media: false,
           // Belt and braces: the text is escaped already; never let Slack resolve @names in it.
           link_names: false,
-        });
+        }));
         posted.push(res.ts!);
         // A slash-command answer is posted in the channel; its first message starts the thread.
         threadTs ??= res.ts!;
@@ -129,7 +167,7 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
         stepKey: stepKeys.outError(job.turnId),
         payload: { stage: 'post_reply', slack_error: code, channel: conversation.channelId, thread_ts: threadTs ?? null, posted },
       });
-      throw new UnrecoverableError(`chat.postMessage failed: ${code}`);
+      throw new Permanent(`chat.postMessage failed: ${code}`);
     }
     throw err;
   }
@@ -177,14 +215,15 @@ async function questionTs(deps: ReplyDeps, conversationId: string, turnId: strin
   return row?.kind === 'message_in' ? (row.payload.ts ?? undefined) : undefined;
 }
 
-type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 'chart'; png: Buffer; title: string };
+type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 'chart'; report: Report; chart: ChartKind };
 
 /**
- * What one reply posts, in order. A plain answer is its text split into messages; a digest is, per
- * account, a Block Kit message (the model's narrative on the first) followed by its cost chart.
+ * What one reply posts, in order. A plain answer is its text split into messages; a report is, per
+ * account, a Block Kit message (the model's narrative on the first) followed by its charts (cost by
+ * service, daily cost). Parts are numbered before anything is drawn, so a retry knows what it did.
  */
-function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy): ReplyPart[] {
-  const parts = messageParts(job, safeText, links);
+function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy, charts: boolean): ReplyPart[] {
+  const parts = messageParts(job, safeText, links, charts);
   // Every answer ends with its Sources button (refusals made no call, so they have none).
   if (job.outcome !== 'refused') {
     const last = parts.filter((p): p is Extract<ReplyPart, { kind: 'message' }> => p.kind === 'message').at(-1);
@@ -211,23 +250,63 @@ function textBlocks(text: string): object[] {
   return blocks;
 }
 
-function messageParts(job: ReplyJob, safeText: string, links: LinkPolicy): ReplyPart[] {
+function messageParts(job: ReplyJob, safeText: string, links: LinkPolicy, charts: boolean): ReplyPart[] {
   if (!job.reports?.length) return splitMessage(safeText).map((chunk) => ({ kind: 'message' as const, text: chunk }));
   return (job.reports as unknown as Report[]).flatMap((report, i): ReplyPart[] => {
     const message = reportMessage(report, i === 0 ? job.text : '', links);
     const parts: ReplyPart[] = [{ kind: 'message', text: message.text, blocks: message.blocks }];
-    if (report.cost && report.cost.rows.length > 0) {
-      parts.push({ kind: 'chart', png: costChartPng(report), title: `Cost by service, last week vs this week (${report.account})` });
-    }
+    if (charts) for (const chart of chartKinds(report)) parts.push({ kind: 'chart', report, chart });
     return parts;
   });
 }
 
-async function uploadChart(deps: ReplyDeps, channel: string, threadTs: string | undefined, part: Extract<ReplyPart, { kind: 'chart' }>) {
+/** A report's charts, or undefined (audited) when they cannot be drawn: the tables go out regardless. */
+async function renderCharts(deps: ReplyDeps, conversationId: string, turnId: string, report: Report): Promise<ChartFile[] | undefined> {
   try {
-    const file = { file: part.png, filename: 'plainfra-cost-by-service.png', title: safePlainText(part.title, deps.links) };
-    await deps.client.files.uploadV2(threadTs ? { ...file, channel_id: channel, thread_ts: threadTs } : { ...file, channel_id: channel });
+    return await deps.charts!.render(report);
   } catch (err) {
-    deps.logger.warn({ err: (err as Error).message }, 'chart upload failed; the digest tables were posted');
+    deps.logger.warn({ err: (err as Error).message, turnId }, 'chart rendering failed; the report tables were posted');
+    await recordAudit(deps.db, {
+      conversationId, actor: 'bot', kind: 'error',
+      payload: { turnId, stage: 'render_chart', message: (err as Error).message },
+    });
+    return undefined;
+  }
+}
+
+/**
+ * Uploads one chart at most once. The claim — a `message_out` row under the part's own step key
+ * (`upload:<turnId>:<part>`) — is written before the upload: a retried job, or a second worker that
+ * took this job after its lock lapsed, finds the claim and skips the upload. So a chart is never
+ * posted twice; the price is that a crash between the claim and the upload loses that one image
+ * (the report's tables are separate messages and are not affected).
+ */
+async function uploadChart(
+  deps: ReplyDeps,
+  at: { conversationId: string; turnId: string; part: number; channel: string; threadTs: string | undefined },
+  file: ChartFile,
+) {
+  const title = safePlainText(file.title, deps.links);
+  const claim = await recordAudit(deps.db, {
+    conversationId: at.conversationId,
+    actor: 'bot',
+    kind: 'message_out',
+    stepKey: stepKeys.upload(at.turnId, at.part),
+    payload: { turnId: at.turnId, channel: at.channel, thread_ts: at.threadTs ?? null, text: title, outcome: 'chart_upload', file: file.filename, bytes: file.png.length },
+  });
+  if (!claim.created) {
+    deps.logger.info({ turnId: at.turnId, part: at.part }, 'chart already uploaded (or claimed) by an earlier attempt; skipping');
+    return;
+  }
+  try {
+    const upload = { file: file.png, filename: file.filename, title };
+    await deps.client.files.uploadV2(at.threadTs ? { ...upload, channel_id: at.channel, thread_ts: at.threadTs } : { ...upload, channel_id: at.channel });
+  } catch (err) {
+    // Not retried: the claim is taken, and a chart is not worth the risk of a second copy.
+    deps.logger.warn({ err: (err as Error).message }, 'chart upload failed; the report tables were posted');
+    await recordAudit(deps.db, {
+      conversationId: at.conversationId, actor: 'bot', kind: 'error',
+      payload: { turnId: at.turnId, stage: 'upload_chart', message: (err as Error).message, channel: at.channel },
+    });
   }
 }

@@ -1,12 +1,13 @@
 /**
- * The weekly digest as a Slack message: Block Kit plus a plain fallback. Every figure comes from
+ * A cost + security report (the weekly digest, or `/plainfra-report`) as a Slack message: Block
+ * Kit plus a plain fallback. Every figure comes from
  * the computed report (formatted exactly as the model saw it); every piece of text from AWS or the
  * model passes through safeSlackText/safePlainText here, at posting time (escaped, mentions broken,
  * links other than AWS's and the docs host's defanged — a Marketplace product name or a finding's
  * title is as untrusted as the model).
  */
 import {
-  COST_ROWS_SHOWN, SEVERITIES, costTableLines, formatDelta, formatMoney, formatPct, formatSpan, type Report,
+  SEVERITIES, costTableLines, formatDelta, formatMoney, formatPct, formatSpan, periodLabels, type Report,
 } from '../reports/index.js';
 import { AWS_LINKS, cleanUntrusted, defangLinks, escapeSlack, safePlainText, safeSlackText, type LinkPolicy } from './safe-text.js';
 
@@ -54,15 +55,16 @@ const divider = () => ({ type: 'divider' });
 
 function costBlocks(report: Report, links: LinkPolicy): object[] {
   const cost = report.cost;
-  if (!cost) return [section('*Cost by service*: not available this week (see below).')];
+  const labels = periodLabels(report.periodKind);
+  if (!cost) return [section(`*Cost by service*: not available ${labels.inCurrent} (see below).`)];
   // Cells are defanged before the columns are aligned (`[.]` is wider than `.`), then each line is
   // escaped: Slack shows `&amp;` as one character.
   const cell = (s: string) => defangLinks(cleanUntrusted(s.length > 40 ? `${s.slice(0, 39)}…` : s).replace(/\s+/g, ' '), links);
   const lines = costTableLines(report, cell).map(escapeSlack);
-  const head = `*Cost by service* (${escapeSlack(report.currency)}, unblended): *${formatMoney(cost.totalThis, report.currency)}* this week, ${formatDelta(cost.delta)} (${formatPct(cost.deltaPct)}) vs last week`;
+  const head = `*Cost by service* (${escapeSlack(report.currency)}, unblended): *${formatMoney(cost.totalThis, report.currency)}* ${labels.inCurrent}, ${formatDelta(cost.delta)} (${formatPct(cost.deltaPct)}) ${labels.vsPrevious}`;
   return [
     section(`${head}\n\`\`\`\n${lines.join('\n')}\n\`\`\``),
-    context(`Chart: one pair of bars per table row, in table order (top ${COST_ROWS_SHOWN} services, then the rest) — light: last week, dark: this week.`),
+    context('Charts in the thread: cost by service for both periods, and cost per day by service.'),
   ];
 }
 
@@ -75,11 +77,12 @@ function forecastBlock(report: Report): object {
 function anomalyBlock(report: Report, links: LinkPolicy): object {
   const a = report.anomalies;
   if (!a) return section('*Cost anomalies*: not available.');
-  if (a.count === 0) return section('*Cost anomalies* this week: none detected.');
+  const when = periodLabels(report.periodKind).inCurrent;
+  if (a.count === 0) return section(`*Cost anomalies* ${when}: none detected.`);
   const lines = a.top.slice(0, ANOMALIES_SHOWN).map((x) => `• ${safeLine(x.description, links)} — impact ${formatMoney(x.impact, report.currency)}`);
   const more = a.count - Math.min(ANOMALIES_SHOWN, a.top.length);
   if (more > 0) lines.push(`_…and ${more} more_`);
-  return section([`*Cost anomalies* this week: ${a.count}`, ...lines].join('\n'));
+  return section([`*Cost anomalies* ${when}: ${a.count}`, ...lines].join('\n'));
 }
 
 function findingsBlock(report: Report): object {
@@ -93,11 +96,12 @@ function newCriticalBlock(report: Report, links: LinkPolicy): object {
   const list = report.newCritical;
   if (!list) return section('*New critical findings*: not available.');
   const count = Math.max(report.newCriticalCount ?? 0, list.length);
-  if (count === 0) return section('*New critical findings* this week: none.');
+  const when = periodLabels(report.periodKind).inCurrent;
+  if (count === 0) return section(`*New critical findings* ${when}: none.`);
   const lines = list.slice(0, NEW_CRITICAL_SHOWN).map((f) => `• ${safeLine(f.title, links)}${f.resource ? ` — ${safeCode(f.resource, links)}` : ''}`);
   const shown = Math.min(NEW_CRITICAL_SHOWN, list.length);
   if (count > shown) lines.push(`_…and ${count - shown} more_`);
-  return section([`:rotating_light: *New critical findings* this week: ${count}`, ...lines].join('\n'));
+  return section([`:rotating_light: *New critical findings* ${when}: ${count}`, ...lines].join('\n'));
 }
 
 function problemsBlock(report: Report, links: LinkPolicy): object | undefined {
@@ -109,33 +113,38 @@ function problemsBlock(report: Report, links: LinkPolicy): object | undefined {
 
 function fallbackText(report: Report, links: LinkPolicy): string {
   const parts: string[] = [];
+  const labels = periodLabels(report.periodKind);
   if (report.cost) {
-    parts.push(`cost ${formatMoney(report.cost.totalThis, report.currency)} this week (${formatPct(report.cost.deltaPct)} vs last week)`);
+    parts.push(`cost ${formatMoney(report.cost.totalThis, report.currency)} ${labels.inCurrent} (${formatPct(report.cost.deltaPct)} ${labels.vsPrevious})`);
   }
   if (report.findings) parts.push(`${report.findings.bySeverity.CRITICAL} critical / ${report.findings.total} open Security Hub findings`);
   if (report.newCritical) parts.push(`${Math.max(report.newCriticalCount ?? 0, report.newCritical.length)} new critical`);
   if (report.problems.length > 0) parts.push('some data missing');
-  const head = `Weekly AWS digest — ${report.account}`;
+  const head = `${labels.title} — ${report.account}`;
   return safePlainText(parts.length > 0 ? `${head}: ${parts.join('; ')}.` : `${head}.`, links);
+}
+
+function sources(report: Report): string {
+  return report.what === 'cost' ? 'AWS Cost Explorer' : report.what === 'security' ? 'AWS Security Hub' : 'AWS Cost Explorer and Security Hub';
 }
 
 /** `links`: the process's link policy (AWS hosts plus PLAINFRA_DOCS_URL's); AWS's only when absent. */
 export function reportMessage(report: Report, narrative: string, links: LinkPolicy = AWS_LINKS): { text: string; blocks: object[] } {
-  const headerText = `Weekly AWS digest — ${report.account.replace(/\s+/g, ' ')}`;
+  const labels = periodLabels(report.periodKind);
+  const headerText = `${labels.title} — ${report.account.replace(/\s+/g, ' ')}`;
   const shown = defangLinks(cleanUntrusted(headerText), links);
   const header = shown.length > MAX_HEADER_CHARS ? `${shown.slice(0, MAX_HEADER_CHARS - 1)}…` : shown;
   const blocks: object[] = [{ type: 'header', text: { type: 'plain_text', text: escapeSlack(header), emoji: false } }];
   const story = narrative.trim();
   if (story) blocks.push(section(safeSlackText(story, links)));
-  blocks.push(
-    divider(), ...costBlocks(report, links), forecastBlock(report), anomalyBlock(report, links),
-    divider(), findingsBlock(report), newCriticalBlock(report, links),
-  );
+  // Only the sections asked for (`/plainfra-report cost` shows no Security Hub section at all).
+  if (report.what !== 'security') blocks.push(divider(), ...costBlocks(report, links), forecastBlock(report), anomalyBlock(report, links));
+  if (report.what !== 'cost') blocks.push(divider(), findingsBlock(report), newCriticalBlock(report, links));
   const problems = problemsBlock(report, links);
   if (problems) blocks.push(problems);
-  const { thisWeek, lastWeek } = report.period;
+  const { current, previous } = report.period;
   blocks.push(
-    context(`This week ${formatSpan(thisWeek)} · last week ${formatSpan(lastWeek)} (UTC) · numbers computed by plainfra from AWS Cost Explorer and Security Hub`),
+    context(`${labels.current} ${formatSpan(current)} · ${labels.previous.toLowerCase()} ${formatSpan(previous)} (UTC) · numbers computed by plainfra from ${sources(report)}`),
   );
   return { text: fallbackText(report, links), blocks: blocks.slice(0, MAX_BLOCKS) };
 }

@@ -30,6 +30,13 @@ const common = {
   REDIS_PASSWORD: z.string().min(1).optional(),
   /** How long a worker holds a job before another may take it over after a crash (BullMQ lock). */
   PLAINFRA_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * After SIGTERM, how long a process may take to finish the jobs in hand and close its connections
+   * before it exits anyway (jobs cut off are re-run by another worker). Below the orchestrator's
+   * kill timeout (ECS stopTimeout, Kubernetes terminationGracePeriodSeconds: 30 s by default).
+   * @defaultValue 25_000
+   */
+  PLAINFRA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(25_000),
 };
 
 const docsUrl = z.string().url('PLAINFRA_DOCS_URL must be a URL, e.g. https://docs.aws.amazon.com').default('https://docs.aws.amazon.com');

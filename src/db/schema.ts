@@ -71,6 +71,10 @@ export const channelBindings = pgTable(
       .references(() => awsAccounts.id),
     digestCron: text('digest_cron'),
     digestTz: text('digest_tz'),
+    /** The schedule's report scope (`cost`, `security`, `all`); NULL = all. */
+    digestWhat: text('digest_what'),
+    /** The schedule's report period (`7d`, `30d`, `mtd`, `last-month`); NULL = 7d. */
+    digestPeriod: text('digest_period'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('channel_bindings_unique').on(t.teamId, t.channelId, t.accountId)],

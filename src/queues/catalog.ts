@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobsOptions } from 'bullmq';
+import { RETRY_BACKOFF } from './errors.js';
 
 /**
  * The typed job catalogue: per queue, the payload schema and the job options in one place.
@@ -92,19 +93,19 @@ export const QUEUES = {
     jobId: (j: SentinelJob) => `s-${j.turnId}-${j.step}`,
     // 2+4+8+16+32 s: rides out a Postgres failover or an LLM outage of about a minute, then the
     // final attempt apologises in the thread instead of leaving the question unanswered.
-    options: { ...common, attempts: 6, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
+    options: { ...common, attempts: 6, backoff: { type: RETRY_BACKOFF, delay: 2_000 } } satisfies JobsOptions,
   },
   hawk: {
     name: 'hawk',
     schema: hawkJob,
     jobId: (j: HawkJob) => `h-${j.turnId}-${j.step}`,
-    options: { ...common, attempts: 6, backoff: { type: 'exponential', delay: 2_000 } } satisfies JobsOptions,
+    options: { ...common, attempts: 6, backoff: { type: RETRY_BACKOFF, delay: 2_000 } } satisfies JobsOptions,
   },
   replies: {
     name: 'replies',
     schema: replyJob,
     jobId: (j: ReplyJob) => `r-${j.turnId}`,
-    options: { ...common, attempts: 6, backoff: { type: 'exponential', delay: 1_000 } } satisfies JobsOptions,
+    options: { ...common, attempts: 6, backoff: { type: RETRY_BACKOFF, delay: 1_000 } } satisfies JobsOptions,
   },
   intake: {
     name: 'intake',
@@ -114,13 +115,13 @@ export const QUEUES = {
     jobId: (j: IntakeJob) => `i-${j.source}-${j.deliveryId.replaceAll(':', '_')}`,
     // 1+2+4+…+1024 s: a Postgres outage of over half an hour loses no question; after that the
     // asker is told in the thread to ask again.
-    options: { ...common, attempts: 11, backoff: { type: 'exponential', delay: 1_000 } } satisfies JobsOptions,
+    options: { ...common, attempts: 11, backoff: { type: RETRY_BACKOFF, delay: 1_000 } } satisfies JobsOptions,
   },
   maintenance: {
     name: 'maintenance',
     schema: maintenanceJob,
     jobId: (j: MaintenanceJob) => (j.task === 'digest' ? `m-digest-${j.teamId}-${j.channelId}` : `m-${j.task}`),
-    options: { ...common, attempts: 3, backoff: { type: 'exponential', delay: 60_000 } } satisfies JobsOptions,
+    options: { ...common, attempts: 3, backoff: { type: RETRY_BACKOFF, delay: 60_000 } } satisfies JobsOptions,
   },
 } as const;
 

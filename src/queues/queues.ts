@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { QUEUES, SCHEDULES, type QueueName, type HawkJob, type IntakeJob, type MaintenanceJob, type ReplyJob, type SentinelJob } from './catalog.js';
 import { createRedis } from './connection.js';
+import { backoffStrategy, Permanent, RetryAfter } from './errors.js';
+import type { CommonConfig } from '../config/index.js';
 
 type PayloadOf<N extends QueueName> = N extends 'sentinel'
   ? SentinelJob
@@ -107,17 +109,42 @@ export class Enqueuer {
   }
 }
 
+/** What `startWorker` needs besides the handler; the config part comes from `workerOptions`. */
 export interface WorkerOptions<P = unknown> {
   redisUrl: string;
   prefix: string;
+  /** Jobs this process runs at once on this queue (per-role config, e.g. PLAINFRA_HAWK_CONCURRENCY). */
   concurrency: number;
+  /**
+   * How long a job stays locked to this worker without a renewal; a crashed worker's job goes back
+   * to the queue after it. PLAINFRA_JOB_LOCK_MS. @defaultValue 30_000
+   */
   lockDurationMs: number;
+  /**
+   * How often the worker looks for jobs whose lock expired (another process died holding them).
+   * @defaultValue half of `lockDurationMs`, at least 1000
+   */
+  stalledIntervalMs?: number;
+  /**
+   * How many times a job may stall (its worker died) before it fails instead of being taken over;
+   * more than once, as a rolling deploy can kill two workers in a row. @defaultValue 2
+   */
+  maxStalledCount?: number;
   logger: Logger;
   /**
    * Called instead of failing when the job's last attempt throws, so the work can still end in
-   * something a person sees (an apology, an error result) rather than a silently failed job.
+   * something a person sees (an apology, an error result) rather than a silently failed job. Not
+   * called for `Permanent` errors: the handler has already decided there is nothing more to do.
    */
   onFinalFailure?: (payload: P, err: Error, job: Job) => Promise<void>;
+}
+
+/** The config-derived part of every worker's options, built in one place for every process role. */
+export function workerOptions(
+  config: Pick<CommonConfig, 'REDIS_URL' | 'PLAINFRA_QUEUE_PREFIX' | 'PLAINFRA_JOB_LOCK_MS'>,
+  concurrency: number,
+): Pick<WorkerOptions, 'redisUrl' | 'prefix' | 'concurrency' | 'lockDurationMs'> {
+  return { redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, concurrency, lockDurationMs: config.PLAINFRA_JOB_LOCK_MS };
 }
 
 export function isFinalAttempt(job: Job): boolean {
@@ -125,9 +152,11 @@ export function isFinalAttempt(job: Job): boolean {
 }
 
 /**
- * A BullMQ worker for one queue. Invalid payloads fail without retries (UnrecoverableError): a
- * malformed job will not become valid by waiting. A crashed worker's job returns to the queue when
- * its lock expires (stalled-job recovery), so a second process finishes it.
+ * A BullMQ worker for one queue, and the one place that turns a handler's error into what the
+ * queue does (src/queues/errors.ts): `Permanent` (and an invalid payload, which will not become
+ * valid by waiting) fails without retries; `RetryAfter` waits or retries; anything else is a failed
+ * attempt, retried with backoff, then handed to `onFinalFailure`. A crashed worker's job returns to
+ * the queue when its lock expires (stalled-job recovery), so a second process finishes it.
  */
 export function startWorker<N extends QueueName>(
   name: N,
@@ -137,11 +166,20 @@ export function startWorker<N extends QueueName>(
   const def = QUEUES[name];
   const processor: Processor = async (job, token) => {
     const parsed = def.schema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid ${name} job ${job.id}: ${parsed.error.message}`);
     try {
+      if (!parsed.success) throw new Permanent(`invalid ${name} job ${job.id}: ${parsed.error.message}`);
       await handler(parsed.data as PayloadOf<N>, job, token);
     } catch (err) {
-      if (err instanceof DelayedError || !opts.onFinalFailure || !isFinalAttempt(job)) throw err;
+      if (err instanceof Permanent) throw new UnrecoverableError(err.message);
+      if (err instanceof RetryAfter) {
+        opts.logger.info({ queue: name, jobId: job.id, code: err.code, reason: err.message, delayMs: err.ms ?? null, spendsAttempt: err.spendsAttempt }, 'job will be tried again');
+        if (!err.spendsAttempt) {
+          // Waiting, not failing: back to the delayed set with its attempts untouched.
+          await job.moveToDelayed(Date.now() + err.ms!, token);
+          throw new DelayedError();
+        }
+      }
+      if (!opts.onFinalFailure || !isFinalAttempt(job)) throw err;
       opts.logger.error({ queue: name, jobId: job.id, err: (err as Error).message }, 'job failed for good; running its fallback');
       await opts.onFinalFailure(parsed.data as PayloadOf<N>, err as Error, job);
     }
@@ -151,8 +189,10 @@ export function startWorker<N extends QueueName>(
     prefix: opts.prefix,
     concurrency: opts.concurrency,
     lockDuration: opts.lockDurationMs,
-    stalledInterval: Math.max(1000, Math.floor(opts.lockDurationMs / 2)),
-    maxStalledCount: 2,
+    stalledInterval: opts.stalledIntervalMs ?? Math.max(1000, Math.floor(opts.lockDurationMs / 2)),
+    maxStalledCount: opts.maxStalledCount ?? 2,
+    // Exponential, or the delay a RetryAfter names (jobs use the RETRY_BACKOFF type, see catalog).
+    settings: { backoffStrategy },
   });
   worker.on('failed', (job, err) =>
     opts.logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),

@@ -4,10 +4,19 @@
  * Deliberately imports nothing from `src/tools/aws` (that would pull the AWS SDK into the sentinel).
  */
 import type { AwsQueryToolInput } from '../queues/catalog.js';
-import { dayAfter, digestPeriods, forecastSpan } from './dates.js';
+import { dayAfter, forecastSpan, reportPeriods } from './dates.js';
+import { DEFAULT_REPORT_REQUEST, type ReportRequest } from './request.js';
 
 export const BUNDLE_KEYS = ['cost_this', 'cost_prev', 'forecast', 'anomalies', 'findings', 'new_critical'] as const;
 export type BundleKey = (typeof BUNDLE_KEYS)[number];
+/** The Cost Explorer reads (4 requests per account when none paginates) and the Security Hub reads. */
+export const COST_KEYS: readonly BundleKey[] = ['cost_this', 'cost_prev', 'forecast', 'anomalies'];
+export const SECURITY_KEYS: readonly BundleKey[] = ['findings', 'new_critical'];
+
+/** The bundle keys a request asks for: `cost` makes no Security Hub call, `security` no Cost Explorer call. */
+export function bundleKeysFor(what: ReportRequest['what']): readonly BundleKey[] {
+  return what === 'cost' ? COST_KEYS : what === 'security' ? SECURITY_KEYS : BUNDLE_KEYS;
+}
 
 export interface BundleCall {
   key: BundleKey;
@@ -22,21 +31,25 @@ const OPEN_FINDINGS = {
 };
 
 /**
- * The calls for a digest of `accountName` made on `today` (UTC). Security Hub calls carry no region,
- * so hawk fans out over the account's configured regions and merges the counts.
+ * The calls for a report of `accountName` made on `today` (UTC), for the request's scope and period.
+ * Security Hub calls carry no region, so hawk fans out over the account's configured regions and
+ * merges the counts.
  */
-export function reportBundle(accountName: string, today: Date): BundleCall[] {
-  const { thisWeek, lastWeek } = digestPeriods(today);
+export function reportBundle(accountName: string, today: Date, request: Pick<ReportRequest, 'what' | 'period'> = DEFAULT_REPORT_REQUEST): BundleCall[] {
+  const { current, previous } = reportPeriods(today, request.period);
   const forecast = forecastSpan(today);
-  const costBy = (span: { start: string; end: string }) => ({
+  // The current period by day (the daily chart; hawk also sums it per service for the table), the
+  // previous one by month (only its totals per service are compared). One request each unless
+  // Cost Explorer paginates, which it does not for one group-by over at most 31 days.
+  const costBy = (span: { start: string; end: string }, granularity: 'DAILY' | 'MONTHLY') => ({
     TimePeriod: { Start: span.start, End: dayAfter(span.end) },
-    Granularity: 'MONTHLY',
+    Granularity: granularity,
     Metrics: ['UnblendedCost'],
     GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
   });
-  return [
-    { key: 'cost_this', input: { account: accountName, service: 'ce', operation: 'GetCostAndUsage', params: costBy(thisWeek) } },
-    { key: 'cost_prev', input: { account: accountName, service: 'ce', operation: 'GetCostAndUsage', params: costBy(lastWeek) } },
+  const all: BundleCall[] = [
+    { key: 'cost_this', input: { account: accountName, service: 'ce', operation: 'GetCostAndUsage', params: costBy(current, 'DAILY') } },
+    { key: 'cost_prev', input: { account: accountName, service: 'ce', operation: 'GetCostAndUsage', params: costBy(previous, 'MONTHLY') } },
     {
       key: 'forecast',
       input: {
@@ -54,8 +67,8 @@ export function reportBundle(accountName: string, today: Date): BundleCall[] {
         account: accountName,
         service: 'ce',
         operation: 'GetAnomalies',
-        // Both dates inclusive: the same 7 days as the cost table.
-        params: { DateInterval: { StartDate: thisWeek.start, EndDate: thisWeek.end } },
+        // Both dates inclusive: the same days as the cost table.
+        params: { DateInterval: { StartDate: current.start, EndDate: current.end } },
       },
     },
     {
@@ -72,13 +85,15 @@ export function reportBundle(accountName: string, today: Date): BundleCall[] {
           Filters: {
             ...OPEN_FINDINGS,
             SeverityLabel: [eq('CRITICAL')],
-            // Exactly the reported week (its last day included, today excluded), so consecutive weekly
-            // digests neither overlap nor leave a gap.
-            CreatedAt: [{ Start: `${thisWeek.start}T00:00:00.000Z`, End: `${dayAfter(thisWeek.end)}T00:00:00.000Z` }],
+            // Exactly the reported period (its last day included, today excluded), so consecutive
+            // weekly digests neither overlap nor leave a gap.
+            CreatedAt: [{ Start: `${current.start}T00:00:00.000Z`, End: `${dayAfter(current.end)}T00:00:00.000Z` }],
           },
           SortCriteria: [{ Field: 'CreatedAt', SortOrder: 'desc' }],
         },
       },
     },
   ];
+  const wanted = bundleKeysFor(request.what);
+  return all.filter((c) => wanted.includes(c.key));
 }

@@ -4,9 +4,10 @@
  * around them. Results are untrusted `unknown` and read defensively: a missing field makes a
  * section smaller or null (with a problem), never a crash or NaN.
  */
-import type { BundleKey } from './bundle.js';
-import { digestPeriods, forecastSpan } from './dates.js';
-import { SEVERITIES, type BundleResult, type CostRow, type Report, type Severity } from './types.js';
+import { bundleKeysFor, type BundleKey } from './bundle.js';
+import { eachDay, forecastSpan, reportPeriods } from './dates.js';
+import { DEFAULT_REPORT_REQUEST, type ReportRequest } from './request.js';
+import { SEVERITIES, type BundleResult, type CostRow, type DailyCost, type Report, type Severity } from './types.js';
 
 /** Services shown by name in the cost table; the rest become one "Other" row. */
 export const COST_ROWS_SHOWN = 8;
@@ -15,8 +16,8 @@ const TOP_ANOMALIES = 5;
 const MAX_TEXT = 200;
 
 const LABELS: Record<BundleKey, string> = {
-  cost_this: 'Cost this week',
-  cost_prev: 'Cost last week',
+  cost_this: 'Cost this period',
+  cost_prev: 'Cost previous period',
   forecast: 'Cost forecast',
   anomalies: 'Cost anomalies',
   findings: 'Security Hub findings',
@@ -109,9 +110,9 @@ function readCostWeek(result: unknown, metric = 'UnblendedCost'): CostWeek | str
 }
 
 function costRow(service: string, thisCents: number, prevCents: number): CostRow {
-  const thisWeek = fromCents(thisCents);
-  const lastWeek = fromCents(prevCents);
-  return { service, thisWeek, lastWeek, delta: fromCents(thisCents - prevCents), deltaPct: pctChange(thisCents, prevCents) };
+  const current = fromCents(thisCents);
+  const previous = fromCents(prevCents);
+  return { service, current, previous, delta: fromCents(thisCents - prevCents), deltaPct: pctChange(thisCents, prevCents) };
 }
 
 function buildCost(now: CostWeek, prev: CostWeek): NonNullable<Report['cost']> {
@@ -124,7 +125,7 @@ function buildCost(now: CostWeek, prev: CostWeek): NonNullable<Report['cost']> {
   const rows = shown.map((r) => costRow(r.service, r.now, r.prev));
   const restNow = rest.reduce((s, r) => s + r.now, 0) + now.tailCents;
   const restPrev = rest.reduce((s, r) => s + r.prev, 0) + prev.tailCents;
-  // Tails of the two weeks may hold the same services: count the bigger one, not both.
+  // Tails of the two periods may hold the same services: count the bigger one, not both.
   const restServices = rest.length + Math.max(now.tailServices, prev.tailServices);
   if (restServices > 0 || restNow !== 0 || restPrev !== 0) {
     const n = Math.max(restServices, 1);
@@ -232,10 +233,54 @@ function partialNotes(label: string, result: unknown): string[] {
 
 // ---------------------------------------------------------------------------------------------
 
-export function computeReport(accountName: string, today: Date, results: Partial<Record<BundleKey, BundleResult>>): Report {
+/** Services with their own colour in the daily chart; the rest are stacked as one "Other". */
+export const DAILY_SERVICES_SHOWN = 5;
+
+/**
+ * Reads hawk's `byPeriod` of a DAILY GetCostAndUsage: per day, the top groups and the rest. Days
+ * Cost Explorer left out (no usage) are zero; a service beyond DAILY_SERVICES_SHOWN joins "Other".
+ */
+function readDaily(result: unknown, span: { start: string; end: string }): DailyCost | null {
+  const by = objAt(result, 'byPeriod');
+  if (!by) return null;
+  const starts = arrAt(by, 'starts').map((s) => (typeof s === 'string' ? s : ''));
+  const days = eachDay(span);
+  const index = new Map(days.map((d, i) => [d, i]));
+  const series: { service: string; cents: number[] }[] = [];
+  const other = days.map(() => 0);
+  const add = (target: number[], values: unknown[]) =>
+    values.forEach((v, i) => {
+      const at = index.get(starts[i] ?? '');
+      const n = num(v);
+      if (at !== undefined && n !== undefined) target[at]! += toCents(n);
+    });
+  for (const g of arrAt(by, 'groups')) {
+    const name = text(isObj(g) ? g.group : undefined);
+    if (!isObj(g) || !name) continue;
+    const cents = days.map(() => 0);
+    add(cents, arrAt(g, 'values'));
+    if (series.length < DAILY_SERVICES_SHOWN) series.push({ service: name, cents });
+    else cents.forEach((c, i) => (other[i]! += c));
+  }
+  add(other, arrAt(by, 'other'));
+  // The groups beyond those shown, as far as hawk counted them.
+  const hidden = Math.max(0, Math.trunc(num(by.otherGroups) ?? 0)) + Math.max(0, arrAt(by, 'groups').length - series.length);
+  const out: DailyCost = { days, series: series.map((s) => ({ service: s.service, values: s.cents.map(fromCents) })) };
+  if (other.some((c) => c !== 0)) out.series.push({ service: `Other (${Math.max(hidden, 1)} service${hidden === 1 ? '' : 's'})`, values: other.map(fromCents) });
+  return out.series.length > 0 ? out : null;
+}
+
+export function computeReport(
+  accountName: string,
+  today: Date,
+  results: Partial<Record<BundleKey, BundleResult>>,
+  request: Pick<ReportRequest, 'what' | 'period'> = DEFAULT_REPORT_REQUEST,
+): Report {
   const problems: string[] = [];
-  /** The result of `key`, or undefined after noting why it is missing. */
+  const wanted = bundleKeysFor(request.what);
+  /** The result of `key`, or undefined after noting why it is missing (silently when not asked for). */
   const take = (key: BundleKey): unknown => {
+    if (!wanted.includes(key)) return undefined;
     const r = results[key];
     if (!r) {
       problems.push(`${LABELS[key]}: not collected.`);
@@ -259,10 +304,13 @@ export function computeReport(accountName: string, today: Date, results: Partial
     return out;
   };
 
-  const now = read('cost_this', take('cost_this'), readCostWeek);
+  const periods = reportPeriods(today, request.period);
+  const thisResult = take('cost_this');
+  const now = read('cost_this', thisResult, readCostWeek);
   const prev = read('cost_prev', take('cost_prev'), readCostWeek);
   const cost = now && prev ? buildCost(now, prev) : null;
-  if (!cost && (now || prev)) problems.push('Cost table: needs both weeks to compare, so it is left out.');
+  if (!cost && (now || prev)) problems.push('Cost table: needs both periods to compare, so it is left out.');
+  const daily = now ? readDaily(thisResult, periods.current) : null;
 
   const span = forecastSpan(today);
   const forecastAmount = read('forecast', take('forecast'), readForecast);
@@ -272,9 +320,12 @@ export function computeReport(accountName: string, today: Date, results: Partial
 
   return {
     account: accountName,
-    period: digestPeriods(today),
+    what: request.what,
+    periodKind: request.period,
+    period: periods,
     currency: now?.unit ?? prev?.unit ?? 'USD',
     cost,
+    daily,
     forecast: forecastAmount === null ? null : { amount: forecastAmount, start: span.start, end: span.end },
     anomalies,
     findings,

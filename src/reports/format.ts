@@ -2,6 +2,7 @@
  * How the digest writes its numbers, shared by the Slack message and the model's copy of the
  * tables, so every figure the narrative quotes appears verbatim in the message.
  */
+import type { ReportPeriod } from './request.js';
 
 const SYMBOL: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥' };
 
@@ -52,4 +53,29 @@ export function alignColumns(rows: string[][]): string[] {
       .join('  ')
       .trimEnd(),
   );
+}
+
+/** How each period is named in the tables, the narrative's input, the message and the charts. */
+export interface PeriodLabels {
+  /** Report title: `Weekly AWS report` … */
+  title: string;
+  /** Column heads: `Last 7 days` / `Previous 7 days`. */
+  current: string;
+  previous: string;
+  /** Inline: `in the last 7 days`, `vs the 7 days before`. */
+  inCurrent: string;
+  vsPrevious: string;
+}
+
+export function periodLabels(period: ReportPeriod): PeriodLabels {
+  switch (period) {
+    case '7d':
+      return { title: 'AWS report, last 7 days', current: 'Last 7 days', previous: 'Previous 7 days', inCurrent: 'in the last 7 days', vsPrevious: 'vs the 7 days before' };
+    case '30d':
+      return { title: 'AWS report, last 30 days', current: 'Last 30 days', previous: 'Previous 30 days', inCurrent: 'in the last 30 days', vsPrevious: 'vs the 30 days before' };
+    case 'mtd':
+      return { title: 'AWS report, month to date', current: 'Month to date', previous: 'Same days last month', inCurrent: 'this month to date', vsPrevious: 'vs the same days of last month' };
+    case 'last-month':
+      return { title: 'AWS report, last month', current: 'Last month', previous: 'Month before', inCurrent: 'last month', vsPrevious: 'vs the month before' };
+  }
 }

@@ -1,10 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { conversations, type Db } from '../db/index.js';
-import { UnrecoverableError } from 'bullmq';
 import { findAuditRow, findByStepKey, recordAudit, stepKey, type AuditEventInput } from '../audit/index.js';
 import { accountsForChannel, externalIdsOf, type BoundAccount } from '../accounts/index.js';
-import { awsQueryInput, type Enqueuer, type HawkJob } from '../queues/index.js';
+import { awsQueryInput, Permanent, RetryAfter, type Enqueuer, type HawkJob } from '../queues/index.js';
 import { accountScopeOf, refusalFor, type AwsQueryRunner, type AwsQueryOutcome } from '../tools/aws/index.js';
 
 export interface HawkDeps {
@@ -14,11 +13,6 @@ export interface HawkDeps {
   logger: Logger;
   /** Counts refusals by stage (metrics port); optional so tests need not pass one. */
   onRefused?: (stage: 'input' | 'allowlist' | 'scope' | 'runner') => void;
-}
-
-/** A transient AWS failure; BullMQ retries the job and finished calls are skipped on the retry. */
-export class RetryableAwsError extends Error {
-  override readonly name = 'RetryableAwsError';
 }
 
 /**
@@ -41,7 +35,7 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
         payload: { turnId: job.turnId, step: job.step, reason: scope.refusal, calls: job.calls.map((c) => c.toolUseId) },
       });
     }
-    throw new UnrecoverableError(`hawk job refused: ${scope.refusal}`);
+    throw new Permanent(`hawk job refused: ${scope.refusal}`);
   }
   const { accounts, teamId, asker, report } = scope;
   const ctx = { conversationId: job.conversationId, turnId: job.turnId, teamId, userId: asker };
@@ -103,7 +97,8 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     if (outcome.status === 'refused') deps.onRefused?.('runner');
     await recordAudit(db, { ...where, ...outcomeEvent(outcome, account.name, base) });
   }
-  if (retryLater) throw new RetryableAwsError(retryLater);
+  // A transient AWS failure spends an attempt; the retry skips the calls that already finished.
+  if (retryLater) throw new RetryAfter(undefined, { spendsAttempt: true, reason: retryLater });
   await deps.enqueuer.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
 }
 

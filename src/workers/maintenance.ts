@@ -1,4 +1,4 @@
-import { isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { findStrandedTurns, pruneExpired } from '../audit/index.js';
 // Intake's own file, not the bot's door: the door also carries the Bolt app, and `plainfra digest`
@@ -6,6 +6,7 @@ import { findStrandedTurns, pruneExpired } from '../audit/index.js';
 import { acceptQuestion, DEFAULT_REPORT_QUESTION } from '../bot/intake.js';
 import { channelBindings, type Db } from '../db/index.js';
 import type { Enqueuer, MaintenanceJob } from '../queues/index.js';
+import { describeReportRequest, parseReportFlags, type ReportRequest } from '../reports/index.js';
 
 /** A question unanswered this long is presumed lost, not slow (jobs retry for about a minute). */
 const STRANDED_AFTER_MS = 5 * 60_000;
@@ -46,17 +47,36 @@ export async function syncDigestSchedules(deps: MaintenanceDeps): Promise<void> 
  * cover the accounts bound to that channel explicitly: no Slack request tells us here whether the
  * channel is shared with another organisation, so the workspace default never applies.
  */
-export async function startDigest(deps: MaintenanceDeps, teamId: string, channelId: string, runId: string) {
+export async function startDigest(deps: MaintenanceDeps, teamId: string, channelId: string, runId: string, request?: ReportRequest) {
   return acceptQuestion(deps, {
     source: 'digest',
     deliveryId: `${teamId}:${channelId}:${runId}`,
     teamId,
     channelId,
     userId: 'plainfra',
-    text: DEFAULT_REPORT_QUESTION,
+    text: request ? `${DEFAULT_REPORT_QUESTION}: ${describeReportRequest(request)}` : DEFAULT_REPORT_QUESTION,
     externallyShared: true,
     report: true,
+    ...(request && { reportRequest: request }),
   });
+}
+
+/**
+ * The report a channel's schedule asks for (`channels bind … --what --period`), read when it fires
+ * so a re-bind with other words applies from the next run. Stored words go through the same parser
+ * as the command; a value the parser refuses (an edited row) falls back to the default and says so.
+ */
+export async function scheduledRequest(deps: MaintenanceDeps, teamId: string, channelId: string): Promise<ReportRequest | undefined> {
+  const [row] = await deps.db
+    .select({ what: channelBindings.digestWhat, period: channelBindings.digestPeriod })
+    .from(channelBindings)
+    .where(and(eq(channelBindings.teamId, teamId), eq(channelBindings.channelId, channelId), isNotNull(channelBindings.digestCron)))
+    .limit(1);
+  if (!row) return undefined;
+  const parsed = parseReportFlags({ what: row.what ?? undefined, period: row.period ?? undefined });
+  if (parsed.ok) return parsed.request;
+  deps.logger.error({ channel: channelId, problem: parsed.problem }, 'digest schedule has an invalid report; posting the default (all 7d)');
+  return undefined;
 }
 
 export async function runMaintenance(job: MaintenanceJob, deps: MaintenanceDeps, runId: string): Promise<void> {
@@ -69,7 +89,8 @@ export async function runMaintenance(job: MaintenanceJob, deps: MaintenanceDeps,
       await syncDigestSchedules(deps);
       return;
     case 'digest': {
-      const result = await startDigest(deps, job.teamId, job.channelId, runId);
+      const request = await scheduledRequest(deps, job.teamId, job.channelId);
+      const result = await startDigest(deps, job.teamId, job.channelId, runId, request);
       if (result.status === 'refused') deps.logger.warn({ channel: job.channelId, reason: result.reason }, 'scheduled digest refused');
       return;
     }

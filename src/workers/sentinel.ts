@@ -1,14 +1,11 @@
-import { DelayedError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
 import { checkProcessLogin } from '../db/index.js';
-import { closeWorker, isFinalAttempt, startWorker } from '../queues/index.js';
-import { abandonTurn, checkModelAtStart, createConfiguredLlm, ModelHealth, runSentinelStep, StepNotReady, TurnWaiting, type Llm } from '../agents/index.js';
+import { closeWorker, isFinalAttempt, startWorker, workerOptions } from '../queues/index.js';
+import { abandonTurn, checkModelAtStart, createConfiguredLlm, ModelHealth, runSentinelStep, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
 import { emfSettings, startObservability } from './observability.js';
-
-/** How often a follow-up checks whether the earlier question of its thread has been answered. */
-const TURN_WAIT_POLL_MS = 1_500;
+import { startProcess, type Lifecycle } from './lifecycle.js';
 
 /**
  * The sentinel process: holds the LLM key (or, with Bedrock, an IAM identity that may only invoke
@@ -16,10 +13,15 @@ const TURN_WAIT_POLL_MS = 1_500;
  * `sentinel` queue, one agent step per job, and hands AWS calls to hawk and answers to the bot
  * through their queues.
  */
-export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: Llm) {
-  const { db, enqueuer, close } = await openConnections(config);
+export function runSentinel(config: SentinelConfig, logger: Logger, llm?: Llm) {
+  return startProcess(logger, 'sentinel', (lifecycle) => startSentinel(config, logger, lifecycle, llm));
+}
+
+async function startSentinel(config: SentinelConfig, logger: Logger, lifecycle: Lifecycle, llm?: Llm) {
+  const { db, enqueuer } = await openConnections(config, lifecycle);
   await checkProcessLogin(db, 'sentinel', logger);
   const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger, emf: emfSettings(config) });
+  lifecycle.defer('observability', () => obs.close());
   const model = llm ?? (await createConfiguredLlm(config, logger));
   // A model that is unknown or deprecated is a warning in the log, not a refusal to start.
   if (model.checkModel) await checkModelAtStart(config.PLAINFRA_MODEL, model.checkModel, logger);
@@ -50,38 +52,18 @@ export async function runSentinel(config: SentinelConfig, logger: Logger, llm?: 
   };
   const worker = startWorker(
     'sentinel',
-    async (payload, job, token) => {
-      try {
-        await runSentinelStep(deps, payload, { number: job.attemptsMade + 1, isFinal: isFinalAttempt(job) });
-      } catch (err) {
-        if (err instanceof TurnWaiting) {
-          // Not a failure: look again shortly without spending one of the job's attempts.
-          await job.moveToDelayed(Date.now() + TURN_WAIT_POLL_MS, token);
-          throw new DelayedError();
-        }
-        if (err instanceof StepNotReady) logger.info({ jobId: job.id, reason: err.message }, 'step not ready; will retry');
-        throw err;
-      }
-    },
+    // Waiting for an earlier turn or for tool results is a RetryAfter, handled by startWorker.
+    (payload, job) => runSentinelStep(deps, payload, { number: job.attemptsMade + 1, isFinal: isFinalAttempt(job) }),
     {
-      redisUrl: config.REDIS_URL,
-      prefix: config.PLAINFRA_QUEUE_PREFIX,
-      concurrency: config.PLAINFRA_SENTINEL_CONCURRENCY,
-      lockDurationMs: config.PLAINFRA_JOB_LOCK_MS,
+      ...workerOptions(config, config.PLAINFRA_SENTINEL_CONCURRENCY),
       logger,
       // A step that keeps failing still ends the turn: with an apology in the thread.
       onFinalFailure: (payload, err) => abandonTurn(deps, payload, err),
     },
   );
+  lifecycle.defer('sentinel worker', () => closeWorker(worker));
   obs.metrics.watch(worker, 'sentinel');
   await worker.waitUntilReady();
   logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX, llmProvider: config.PLAINFRA_LLM_PROVIDER, model: config.PLAINFRA_MODEL, metricsPort: obs.port ?? null }, 'sentinel ready');
-  return {
-    metricsPort: obs.port,
-    async close() {
-      await closeWorker(worker);
-      await obs.close();
-      await close();
-    },
-  };
+  return { metricsPort: obs.port };
 }

@@ -19,6 +19,8 @@ import { headerRecord, readBody } from './http-util.js';
 export interface SlackCall {
   /** Web API method, e.g. `chat.postMessage`. */
   method: string;
+  /** When the fake received it (epoch ms): for rate checks (messages per second per channel). */
+  at: number;
   /**
    * Arguments, parsed from the form-urlencoded / JSON / multipart body plus any query string.
    * Form values stay strings (`"true"`, `"42"`) exactly as Slack receives them, except the
@@ -531,8 +533,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     for (const w of [...waiters.keys()]) w(call);
   };
 
-  const record = (call: Omit<SlackCall, 'seq' | 'ok'>): SlackCall => {
-    const full: SlackCall = { ...call, seq: calls.length, ok: call.status === 200 && call.response.ok === true };
+  const record = (call: Omit<SlackCall, 'seq' | 'ok' | 'at'>): SlackCall => {
+    const full: SlackCall = { ...call, at: Date.now(), seq: calls.length, ok: call.status === 200 && call.response.ok === true };
     calls.push(full);
     return full;
   };

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
-import { acceptQuestion, DEFAULT_REPORT_QUESTION } from '../intake.js';
+import { describeReportRequest, parseReportText, reportUsage } from '../../reports/index.js';
+import { acceptQuestion, DEFAULT_REPORT_QUESTION, ReportAccountNotBound } from '../intake.js';
 import { safeSlackText } from '../safe-text.js';
 import type { ListenerDeps } from './context.js';
 import { makeSharedChannelCheck } from './shared-channel.js';
@@ -8,15 +9,26 @@ export const REPORT_COMMAND = '/plainfra-report';
 export { DEFAULT_REPORT_QUESTION };
 
 /**
- * `/plainfra-report`: the weekly cost + security digest for this channel's accounts, now. Same
- * intake as a mention (dedupe, scope, audit), flagged as a report: the sentinel computes the tables
- * and the bot posts them in the channel, starting a thread. The ephemeral ack says it was taken.
+ * `/plainfra-report [cost|security|all] [7d|30d|mtd|last-month] [account NAME]`: a cost + security
+ * report for this channel's accounts, now. The words are parsed first: `help` or anything the
+ * grammar does not know gets the usage back at once (ephemeral), with nothing recorded or queued,
+ * so no AWS request and no LLM call. A valid request takes the same intake as a mention (dedupe,
+ * scope, audit), flagged as a report: the sentinel computes the tables and the bot posts them in
+ * the channel, starting a thread. The ephemeral ack says it was taken.
  */
 export function registerCommands(app: App, deps: ListenerDeps): void {
   const isShared = makeSharedChannelCheck(deps.fastClient, deps.logger);
   app.command(REPORT_COMMAND, async ({ command, ack }) => {
     deps.metrics.eventsReceived.inc({ type: 'slash_command' });
     const log = deps.logger.child({ triggerId: command.trigger_id, team: command.team_id, channel: command.channel_id });
+    const parsed = parseReportText(command.text ?? '');
+    if (!parsed.ok) {
+      deps.metrics.questionsRefused.inc({ reason: parsed.help ? 'report_help' : 'report_usage' });
+      // The user's own words are echoed in the problem: escaped like any untrusted text.
+      await ack({ response_type: 'ephemeral', text: safeSlackText(reportUsage(parsed.problem), deps.links) });
+      return;
+    }
+    const request = parsed.request;
     let result;
     let channel = { shared: true, known: false };
     try {
@@ -27,12 +39,18 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
         teamId: command.team_id,
         channelId: command.channel_id,
         userId: command.user_id,
-        text: command.text.trim() || DEFAULT_REPORT_QUESTION,
+        text: command.text.trim() ? `${DEFAULT_REPORT_QUESTION}: ${describeReportRequest(request)}` : DEFAULT_REPORT_QUESTION,
         externallyShared: channel.shared,
         command: command.command,
         report: true,
+        reportRequest: request,
       });
     } catch (err) {
+      if (err instanceof ReportAccountNotBound) {
+        deps.metrics.questionsRefused.inc({ reason: 'report_account' });
+        await ack({ response_type: 'ephemeral', text: safeSlackText(`${err.message}\n\n${reportUsage()}`, deps.links) });
+        return;
+      }
       // Slack does not retry slash commands: tell the user rather than fail silently.
       deps.metrics.intakeErrors.inc();
       log.error({ err: (err as Error).message }, 'command intake failed');
@@ -55,6 +73,6 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
       return;
     }
     log.info({ conversationId: result.conversationId, turnId: result.turnId }, 'command accepted');
-    await ack({ response_type: 'ephemeral', text: "Working on it — I'll post the digest in this channel." });
+    await ack({ response_type: 'ephemeral', text: `Working on it (${describeReportRequest(request)}) — I'll post the report in this channel.` });
   });
 }

@@ -19,6 +19,10 @@ const groupBy = z.array(z.strictObject({ Type: z.enum(['DIMENSION', 'TAG', 'COST
 
 /** Groups kept in `totalsByGroup`; the long tail is summed into `otherGroups`. */
 const TOP_COST_GROUPS = 20;
+/** Groups given their own series in `byPeriod` (a daily chart's stack); the rest are summed per period. */
+const TOP_PERIOD_GROUPS = 6;
+/** Periods kept in `byPeriod`: 62 days, or five years of months. */
+const MAX_PERIODS = 62;
 
 /**
  * Sums each metric per group key over all periods and pages, so "top services last quarter" is one
@@ -26,6 +30,9 @@ const TOP_COST_GROUPS = 20;
  */
 function costTotals(): PageAggregator {
   const byGroup = new Map<string, Map<string, number>>();
+  /** First metric per period start and group (for `byPeriod`). */
+  const perPeriod = new Map<string, Map<string, number>>();
+  let firstMetric: string | undefined;
   const grand = new Map<string, number>();
   const units = new Map<string, string>();
   // Cost Explorer marks periods whose data is not final yet (the last day or two) Estimated.
@@ -44,10 +51,16 @@ function costTotals(): PageAggregator {
     add(page: any) {
       if ((page?.GroupDefinitions ?? []).some((g: any) => g?.Key === 'RECORD_TYPE')) byRecordType = true;
       for (const p of page?.ResultsByTime ?? []) {
+        const start = typeof p.TimePeriod?.Start === 'string' ? p.TimePeriod.Start : undefined;
+        if (start && !perPeriod.has(start) && perPeriod.size < MAX_PERIODS) perPeriod.set(start, new Map());
         if (p?.Estimated === true && estimated.length < 400) estimated.push({ Start: String(p.TimePeriod?.Start), End: String(p.TimePeriod?.End) });
         if (Array.isArray(p.Groups) && p.Groups.length > 0) {
           for (const g of p.Groups) {
             const key = (g.Keys ?? []).join(' | ') || '(none)';
+            firstMetric ??= Object.keys(g.Metrics ?? {})[0];
+            const v = Number(g.Metrics?.[firstMetric ?? '']?.Amount);
+            const slot = start ? perPeriod.get(start) : undefined;
+            if (slot && Number.isFinite(v)) slot.set(key, (slot.get(key) ?? 0) + v);
             let m = byGroup.get(key);
             if (!m) byGroup.set(key, (m = new Map()));
             add(m, g.Metrics);
@@ -77,6 +90,20 @@ function costTotals(): PageAggregator {
         const rest = sorted.slice(TOP_COST_GROUPS);
         if (rest.length > 0) {
           out.otherGroups = { groups: rest.length, [first]: round(rest.reduce((s, [, m]) => s + (m.get(first) ?? 0), 0)) };
+        }
+        // Several periods (a DAILY query): the top groups' amount per period, the rest summed, so a
+        // chart of cost per day by service fits in a few hundred characters.
+        if (perPeriod.size > 1 && firstMetric) {
+          const starts = [...perPeriod.keys()].sort();
+          const top = sorted.slice(0, TOP_PERIOD_GROUPS).map(([key]) => key);
+          const topSet = new Set(top);
+          out.byPeriod = {
+            metric: firstMetric,
+            starts,
+            groups: top.map((key) => ({ group: key, values: starts.map((s) => round(perPeriod.get(s)!.get(key) ?? 0)) })),
+            other: starts.map((s) => round([...perPeriod.get(s)!].reduce((sum, [k, v]) => (topSet.has(k) ? sum : sum + v), 0))),
+            otherGroups: Math.max(0, byGroup.size - top.length),
+          };
         }
       }
       return out;
