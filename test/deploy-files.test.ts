@@ -79,7 +79,13 @@ describe('deploy/aws/plainfra-ecs.yaml', () => {
   };
   type Container = { Command: string[]; Environment?: { Name: string; Value: unknown }[]; Secrets?: { Name: string; ValueFrom: unknown }[] };
   const container = (task: string) => (template.Resources[task]!.Properties.ContainerDefinitions as Container[])[0]!;
-  const variables = (task: string) => [...(container(task).Environment ?? []), ...(container(task).Secrets ?? [])].map((v) => v.Name);
+  /** Names of a task's variables; an entry under `!If [cond, …, …]` counts with both branches. */
+  const entryNames = (v: unknown): string[] => {
+    const branches = (v as { 'Fn::If'?: unknown[] })['Fn::If'];
+    if (branches) return branches.slice(1).flatMap(entryNames);
+    return typeof (v as { Name?: unknown }).Name === 'string' ? [(v as { Name: string }).Name] : [];
+  };
+  const variables = (task: string) => [...(container(task).Environment ?? []), ...(container(task).Secrets ?? [])].flatMap(entryNames);
   const tasks = { bot: 'BotTask', hawk: 'HawkTask', sentinel: 'SentinelTask' } as const;
   const schemas = { bot: botEnv, hawk: hawkEnv, sentinel: sentinelEnv };
   // Read by libraries rather than our schema: node-postgres (PGPASSWORD) and the AWS SDK.
@@ -96,7 +102,8 @@ describe('deploy/aws/plainfra-ecs.yaml', () => {
   it('gives AWS credentials to hawk alone, and each execution role only its own secrets', () => {
     expect(template.Resources.HawkTask!.Properties.TaskRoleArn).toEqual({ Ref: 'HawkTaskRoleArn' });
     expect(template.Resources.BotTask!.Properties.TaskRoleArn).toBeUndefined();
-    expect(template.Resources.SentinelTask!.Properties.TaskRoleArn).toBeUndefined();
+    // The sentinel gets a task role only on Bedrock (plainfra-sentinel-bedrock.yaml: InvokeModel on named models).
+    expect(template.Resources.SentinelTask!.Properties.TaskRoleArn).toEqual({ 'Fn::If': ['SentinelOnBedrock', { Ref: 'SentinelBedrockRoleArn' }, { Ref: 'AWS::NoValue' }] });
     const secretsOf = (role: string) => {
       const policies = template.Resources[role]!.Properties.Policies as { PolicyDocument: { Statement: { Resource: unknown }[] } }[];
       return JSON.stringify(policies.flatMap((p) => p.PolicyDocument.Statement.map((s) => s.Resource)));
@@ -105,6 +112,15 @@ describe('deploy/aws/plainfra-ecs.yaml', () => {
     expect(secretsOf('HawkExecutionRole')).not.toMatch(/Slack|Anthropic/);
     expect(secretsOf('SentinelExecutionRole')).not.toMatch(/Slack/);
     expect(secretsOf('BotExecutionRole')).not.toMatch(/Anthropic|HawkDb|SentinelDb/);
+  });
+
+  it('with SentinelBedrockRoleArn the sentinel runs on Bedrock: provider bedrock, its role, no Anthropic key or secret', () => {
+    const c = container('SentinelTask');
+    expect(c.Environment!.find((v) => v.Name === 'PLAINFRA_LLM_PROVIDER')!.Value).toEqual({ 'Fn::If': ['SentinelOnBedrock', 'bedrock', 'anthropic'] });
+    const key = c.Secrets!.find((v) => entryNames(v).includes('ANTHROPIC_API_KEY')) as unknown as { 'Fn::If': unknown[] };
+    expect(key['Fn::If'].slice(0, 2)).toEqual(['SentinelOnBedrock', { Ref: 'AWS::NoValue' }]);
+    const policies = template.Resources.SentinelExecutionRole!.Properties.Policies as { PolicyDocument: { Statement: { Resource: unknown[] }[] } }[];
+    expect(policies[0]!.PolicyDocument.Statement[0]!.Resource[0]).toEqual({ 'Fn::If': ['SentinelOnBedrock', { Ref: 'AWS::NoValue' }, { Ref: 'AnthropicSecretArn' }] });
   });
 
   it('connects each process as its own login over verified TLS, and Redis over TLS with noeviction', () => {

@@ -2,13 +2,24 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reachableFrom, violations } from './helpers/import-graph.js';
+import { packageClosure, reachableFrom, violations } from './helpers/import-graph.js';
 
 const AWS = /^@aws-sdk\/|^@smithy\//;
 const LLM = /^@anthropic-ai\//;
 const SLACK = /^@slack\//;
 
-/** The GUIDE's separation of secrets, as import rules: what each process must not even load. */
+/**
+ * The GUIDE's separation of secrets, as import rules: what each process must not even load.
+ *
+ * The sentinel may call Amazon Bedrock (PLAINFRA_LLM_PROVIDER=bedrock) through
+ * @anthropic-ai/bedrock-sdk, which signs with AWS code of its own. How the rules tell that apart
+ * from hawk's AWS access: our code reachable from the sentinel still imports no @aws-sdk/* or
+ * @smithy/* package and no file of src/tools/aws/ (hawk's clients, allowlist and session policy);
+ * the Bedrock SDK is the one AWS-speaking package allowed, only behind a dynamic import (a sentinel
+ * on the Anthropic API never loads it), and its installed dependency closure holds no AWS service
+ * client but Bedrock Runtime's — none of those hawk imports. The IAM policy of
+ * deploy/aws/plainfra-sentinel-bedrock.yaml is what confines the identity it signs with.
+ */
 const RULES = {
   'src/workers/sentinel.ts': [AWS, SLACK],
   'src/workers/hawk.ts': [LLM, SLACK],
@@ -26,6 +37,23 @@ describe('process split', () => {
     expect(reachableFrom('src/workers/sentinel.ts').packages.has('@anthropic-ai/sdk')).toBe(true);
     expect([...reachableFrom('src/workers/hawk.ts').packages.keys()].some((p) => p.startsWith('@aws-sdk/'))).toBe(true);
     expect(reachableFrom('src/workers/bot.ts').packages.has('@slack/bolt')).toBe(true);
+  });
+
+  it("the sentinel reaches no file of hawk's AWS clients (src/tools/aws/)", () => {
+    const hawkAws = path.resolve('src/tools/aws') + path.sep;
+    expect([...reachableFrom('src/workers/sentinel.ts').files].filter((f) => f.startsWith(hawkAws))).toEqual([]);
+    // …while hawk does reach them: the check is not vacuous.
+    expect([...reachableFrom('src/workers/hawk.ts').files].some((f) => f.startsWith(hawkAws))).toBe(true);
+  });
+
+  it('the sentinel loads the Bedrock SDK only lazily, and it brings none of the AWS clients hawk uses', () => {
+    expect(reachableFrom('src/workers/sentinel.ts').packages.has('@anthropic-ai/bedrock-sdk')).toBe(true);
+    expect(reachableFrom('src/workers/sentinel.ts', { followDynamic: false }).packages.has('@anthropic-ai/bedrock-sdk')).toBe(false);
+    const hawkClients = [...reachableFrom('src/workers/hawk.ts').packages.keys()].filter((p) => p.startsWith('@aws-sdk/client-'));
+    expect(hawkClients.length).toBeGreaterThan(5);
+    const bedrockClosure = packageClosure('@anthropic-ai/bedrock-sdk');
+    expect(hawkClients.filter((c) => bedrockClosure.has(c))).toEqual([]);
+    expect([...bedrockClosure].filter((p) => p.startsWith('@aws-sdk/client-'))).toEqual(['@aws-sdk/client-bedrock-runtime']);
   });
 
   it('the CLI loads role code lazily: its static imports reach no SDK', () => {

@@ -81,25 +81,36 @@ function capturingConsoleWarn<T>(onWarn: (text: string) => void, call: () => T):
   }
 }
 
-export function createAnthropicLlm(opts: {
-  apiKey: string;
-  baseURL?: string;
-  maxRetries?: number;
-  timeoutMs?: number;
-  logger?: Logger;
-  /** The breakpoint on each step's last message (default on; off only to measure what it saves, bench/llm-steps.ts). */
-  conversationBreakpoint?: boolean;
-}): Llm {
+/** The part of an SDK client the loop uses: Anthropic's, or AnthropicBedrock's (same Messages API, other transport). */
+export type MessagesClient = { messages: Pick<Anthropic['messages'], 'create'> };
+
+export function createAnthropicLlm(
+  opts: {
+    maxRetries?: number;
+    timeoutMs?: number;
+    logger?: Logger;
+    /** The breakpoint on each step's last message (default on; off only to measure what it saves, bench/llm-steps.ts). */
+    conversationBreakpoint?: boolean;
+  } & (
+    | { apiKey: string; baseURL?: string }
+    /** Another transport of the same Messages API (AnthropicBedrock, bedrock-llm.ts); no Models API check. */
+    | { client: MessagesClient }
+  ),
+): Llm {
   // No SDK retries: every HTTP attempt is a BullMQ attempt of the step, and each writes its own
   // llm_request row (attempt number included), so the audit trail counts every call the model got.
   // BullMQ's exponential backoff (queues/catalog.ts) does the waiting between attempts.
-  const client = new Anthropic({
-    apiKey: opts.apiKey,
-    baseURL: opts.baseURL,
-    maxRetries: opts.maxRetries ?? 0,
-    timeout: opts.timeoutMs ?? 120_000,
-    ...(opts.logger && { logger: sdkLogger(opts.logger) }),
-  });
+  const anthropic =
+    'client' in opts
+      ? undefined
+      : new Anthropic({
+          apiKey: opts.apiKey,
+          baseURL: opts.baseURL,
+          maxRetries: opts.maxRetries ?? 0,
+          timeout: opts.timeoutMs ?? 120_000,
+          ...(opts.logger && { logger: sdkLogger(opts.logger) }),
+        });
+  const client: MessagesClient = 'client' in opts ? opts.client : anthropic!;
   const warned = new Set<string>();
   const onWarn = (text: string) => {
     if (warned.has(text)) return;
@@ -107,7 +118,7 @@ export function createAnthropicLlm(opts: {
     opts.logger?.warn({ component: 'anthropic-sdk' }, text);
   };
   return {
-    checkModel: (model) => checkModel(client, model),
+    ...(anthropic && { checkModel: (model: string) => checkModel(anthropic, model) }),
     async create(req) {
       const tools = req.tools.map((t, i) =>
         // One cache breakpoint after the (static) tool list and one on the system prompt.

@@ -26,7 +26,7 @@ export function permanentCause(e: Pick<LlmError, 'status' | 'apiMessage'>): Perm
 export function unavailableText(cause: PermanentCause, status: number | undefined): string {
   const http = status ? ` (HTTP ${status})` : '';
   if (cause === 'key')
-    return `Sorry — the language model is unavailable: it rejected plainfra's API key${http}. A plainfra admin should check ANTHROPIC_API_KEY on the sentinel.`;
+    return `Sorry — the language model is unavailable: it rejected plainfra's API key${http}. A plainfra admin should check ANTHROPIC_API_KEY on the sentinel (on Amazon Bedrock: that the sentinel's IAM role may bedrock:InvokeModel on PLAINFRA_MODEL).`;
   return `Sorry — the language model is unavailable: the API does not offer the model plainfra is set to use${http}. A plainfra admin should set PLAINFRA_MODEL on the sentinel to a current model.`;
 }
 

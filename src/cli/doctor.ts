@@ -47,8 +47,15 @@ export async function doctorCommand(
       }
     }
   } else if (role === 'sentinel') {
-    const { checkAnthropicModel } = await import('../doctor/llm.js');
-    checks.push(...(config ? await checkAnthropicModel(config as SentinelConfig) : [skipped('llm model')]));
+    const sentinel = config as SentinelConfig | undefined;
+    if (!sentinel) checks.push(skipped('llm model'));
+    else if (sentinel.PLAINFRA_LLM_PROVIDER === 'bedrock') {
+      const { checkBedrockModel } = await import('../doctor/bedrock.js');
+      checks.push(...(await checkBedrockModel(sentinel)));
+    } else {
+      const { checkAnthropicModel } = await import('../doctor/llm.js');
+      checks.push(...(await checkAnthropicModel(sentinel)));
+    }
   }
 
   const ok = checks.every((c) => c.ok);

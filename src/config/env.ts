@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BEDROCK_API_KEY_VAR, llmProviderFields, refineLlmProvider } from './llm-provider.js';
 
 /**
  * Per-role environment schemas. Each process role reads only its own secrets and refuses to start
@@ -92,8 +93,8 @@ export const hawkEnv = z.object({
 
 export const sentinelEnv = z.object({
   ...common,
-  ANTHROPIC_API_KEY: z.string().min(1, 'ANTHROPIC_API_KEY is required for the sentinel'),
-  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  /** PLAINFRA_LLM_PROVIDER, ANTHROPIC_API_KEY, AWS_REGION… (src/config/llm-provider.ts). */
+  ...llmProviderFields,
   PLAINFRA_MODEL: z.string().min(1).default('claude-sonnet-5-5'),
   PLAINFRA_DOCS_URL: docsUrl,
   /** LLM calls per question before the loop stops with an explanation. */
@@ -125,7 +126,7 @@ export const sentinelEnv = z.object({
     .min(2_000, 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be at least 2000 tokens')
     .max(150_000, 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be at most 150000 tokens (the model\'s context is 200000)')
     .default(16_000),
-});
+}).superRefine(refineLlmProvider);
 
 const rolePassword = z.string().min(12, 'must be at least 12 characters').optional();
 
@@ -148,7 +149,7 @@ export type SentinelConfig = z.infer<typeof sentinelEnv>;
 export type AdminConfig = z.infer<typeof adminEnv>;
 export type CommonConfig = z.infer<z.ZodObject<typeof common>>;
 
-const AWS_CREDENTIAL_VARS = [
+export const AWS_CREDENTIAL_VARS = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
@@ -163,14 +164,17 @@ const AWS_CREDENTIAL_VARS = [
   'AWS_SHARED_CREDENTIALS_FILE',
   'AWS_CONFIG_FILE',
 ];
-const SLACK_SECRET_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'];
-/** The Anthropic SDK authenticates with either. */
-const LLM_SECRET_VARS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'];
+export const SLACK_SECRET_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'];
+/** The Anthropic SDK authenticates with either; the Bedrock SDK with a Bedrock API key. */
+export const LLM_SECRET_VARS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', BEDROCK_API_KEY_VAR];
 
-/** Variables each role must NOT be given (the GUIDE's "refuses" column). */
+/**
+ * Variables each role must NOT be given (the GUIDE's "refuses" column). The sentinel's list is the
+ * one of the default anthropic provider; loadConfig asks forbiddenForSentinel for the bedrock one.
+ */
 export const FORBIDDEN: Record<Role, readonly string[]> = {
   bot: [...AWS_CREDENTIAL_VARS, ...LLM_SECRET_VARS],
   hawk: [...LLM_SECRET_VARS, ...SLACK_SECRET_VARS],
-  sentinel: [...AWS_CREDENTIAL_VARS, ...SLACK_SECRET_VARS],
+  sentinel: [...AWS_CREDENTIAL_VARS, ...SLACK_SECRET_VARS, BEDROCK_API_KEY_VAR],
   admin: [],
 };

@@ -2,6 +2,7 @@
 export { loadConfig, ConfigError, type ConfigFor } from './load.js';
 export {
   FORBIDDEN,
+  AWS_CREDENTIAL_VARS,
   type Role,
   type BotConfig,
   type HawkConfig,
@@ -9,3 +10,4 @@ export {
   type AdminConfig,
   type CommonConfig,
 } from './env.js';
+export { bedrockRegion, isBedrockModelId, LLM_PROVIDERS, BEDROCK_API_KEY_VAR, type LlmProvider } from './llm-provider.js';

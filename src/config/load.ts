@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { adminEnv, botEnv, FORBIDDEN, hawkEnv, sentinelEnv, type Role } from './env.js';
+import { adminEnv, botEnv, FORBIDDEN, hawkEnv, LLM_SECRET_VARS, sentinelEnv, SLACK_SECRET_VARS, type Role } from './env.js';
+import { forbiddenForSentinel } from './llm-provider.js';
 
 /** A start-up configuration problem; the CLI prints `message` and exits non-zero. */
 export class ConfigError extends Error {
@@ -16,11 +17,13 @@ export type ConfigFor<R extends Role> = z.infer<Schemas[R]>;
  */
 export function loadConfig<R extends Role>(role: R, env: NodeJS.ProcessEnv = process.env): ConfigFor<R> {
   const problems: string[] = [];
-  for (const name of FORBIDDEN[role]) {
+  const forbidden =
+    role === 'sentinel'
+      ? forbiddenForSentinel(env, { anthropic: FORBIDDEN.sentinel, slack: SLACK_SECRET_VARS, llmSecrets: LLM_SECRET_VARS })
+      : { names: FORBIDDEN[role], why: explainSeparation(role) };
+  for (const name of forbidden.names) {
     if (env[name] !== undefined && env[name] !== '') {
-      problems.push(
-        `${name} is set, but the ${role} process must not hold it: ${explainSeparation(role)} Unset ${name} for this process.`,
-      );
+      problems.push(`${name} is set, but the ${role} process must not hold it: ${forbidden.why} Unset ${name} for this process.`);
     }
   }
   if (role === 'bot' && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -48,8 +51,6 @@ function explainSeparation(role: Role): string {
       return 'the bot holds Slack tokens only, never AWS or LLM credentials.';
     case 'hawk':
       return 'hawk holds AWS credentials only; it must not be able to talk to Slack or the LLM.';
-    case 'sentinel':
-      return 'the sentinel holds the LLM key only; it must not be able to touch AWS or Slack.';
     default:
       return '';
   }

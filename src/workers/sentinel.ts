@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
 import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, isFinalAttempt, startWorker, workerOptions } from '../queues/index.js';
-import { abandonTurn, checkModelAtStart, createAnthropicLlm, ModelHealth, runSentinelStep, type Llm } from '../agents/index.js';
+import { abandonTurn, checkModelAtStart, createConfiguredLlm, ModelHealth, runSentinelStep, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
 import { emfSettings, startObservability } from './observability.js';
 import { startProcess, type Lifecycle } from './lifecycle.js';
 
 /**
- * The sentinel process: holds the LLM key and nothing that reaches AWS or Slack. It consumes the
+ * The sentinel process: holds the LLM key (or, with Bedrock, an IAM identity that may only invoke
+ * the model) and nothing that reaches hawk's AWS accounts or Slack. It consumes the
  * `sentinel` queue, one agent step per job, and hands AWS calls to hawk and answers to the bot
  * through their queues.
  */
@@ -21,7 +22,7 @@ async function startSentinel(config: SentinelConfig, logger: Logger, lifecycle: 
   await checkProcessLogin(db, 'sentinel', logger);
   const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger, emf: emfSettings(config) });
   lifecycle.defer('observability', () => obs.close());
-  const model = llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger });
+  const model = llm ?? (await createConfiguredLlm(config, logger));
   // A model that is unknown or deprecated is a warning in the log, not a refusal to start.
   if (model.checkModel) await checkModelAtStart(config.PLAINFRA_MODEL, model.checkModel, logger);
   const deps = {
@@ -63,6 +64,6 @@ async function startSentinel(config: SentinelConfig, logger: Logger, lifecycle: 
   lifecycle.defer('sentinel worker', () => closeWorker(worker));
   obs.metrics.watch(worker, 'sentinel');
   await worker.waitUntilReady();
-  logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX, model: config.PLAINFRA_MODEL, metricsPort: obs.port ?? null }, 'sentinel ready');
+  logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX, llmProvider: config.PLAINFRA_LLM_PROVIDER, model: config.PLAINFRA_MODEL, metricsPort: obs.port ?? null }, 'sentinel ready');
   return { metricsPort: obs.port };
 }

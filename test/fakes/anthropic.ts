@@ -138,7 +138,7 @@ export interface FakeAnthropic {
   close(): Promise<void>;
 }
 
-class FakeApiError extends Error {
+export class FakeApiError extends Error {
   constructor(readonly spec: ErrorSpec) {
     super(spec.message ?? spec.type ?? `HTTP ${spec.status}`);
   }
@@ -223,7 +223,7 @@ function estimateTokens(value: unknown): number {
 }
 
 /** Validation mirroring the real API's 400s (subset), so agent bugs surface in tests. */
-function validateBody(body: MessagesRequestBody): string | undefined {
+export function validateBody(body: MessagesRequestBody): string | undefined {
   if (typeof body.model !== 'string' || body.model === '') return 'model: Field required';
   if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
   if (!Array.isArray(body.messages)) return 'messages: Field required';
@@ -277,6 +277,47 @@ function validateBody(body: MessagesRequestBody): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The Messages API response for a scripted turn (also what the Bedrock fake answers: InvokeModel
+ * returns the same JSON). `index` is the request's position, mixed into the message id.
+ */
+export function scriptedMessage(body: MessagesRequestBody, index: number, turn: Turn, cached?: { input: number; creation: number; read: number }) {
+  const convKey = JSON.stringify(body.messages ?? []);
+  const content: Record<string, unknown>[] =
+    turn.content ??
+    [
+      ...(turn.text !== undefined ? [{ type: 'text', text: turn.text, citations: null }] : []),
+      ...(turn.toolUse ?? []).map((t, i) => ({
+        type: 'tool_use',
+        id: t.id ?? `toolu_01${hash(`${convKey}#${i}#${t.name}`, 22)}`,
+        name: t.name,
+        input: t.input ?? {},
+        caller: { type: 'direct' },
+      })),
+    ];
+  const stopReason = turn.stopReason ?? ((turn.toolUse?.length ?? 0) > 0 ? 'tool_use' : 'end_turn');
+  const usage: Usage = {
+    input_tokens: cached?.input ?? estimateTokens([body.system, body.tools, body.messages]),
+    output_tokens: estimateTokens(content),
+    cache_creation_input_tokens: cached?.creation ?? 0,
+    cache_read_input_tokens: cached?.read ?? 0,
+    ...turn.usage,
+  };
+  return {
+    id: `msg_01${hash(`${convKey}#${index}`, 22)}`,
+    type: 'message',
+    role: 'assistant',
+    model: body.model ?? 'claude-fake',
+    content,
+    stop_reason: stopReason,
+    stop_sequence: stopReason === 'stop_sequence' ? (turn.stopSequence ?? null) : null,
+    stop_details:
+      stopReason === 'refusal' ? { type: 'refusal', category: null, explanation: turn.text ?? null } : null,
+    container: null,
+    usage,
+  };
 }
 
 export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<FakeAnthropic> {
@@ -343,44 +384,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     return body;
   };
 
-  const buildMessage = (rec: ReceivedRequest, turn: Turn) => {
-    const body = rec.body;
-    const convKey = JSON.stringify(body.messages ?? []);
-    const content: Record<string, unknown>[] =
-      turn.content ??
-      [
-        ...(turn.text !== undefined ? [{ type: 'text', text: turn.text, citations: null }] : []),
-        ...(turn.toolUse ?? []).map((t, i) => ({
-          type: 'tool_use',
-          id: t.id ?? `toolu_01${hash(`${convKey}#${i}#${t.name}`, 22)}`,
-          name: t.name,
-          input: t.input ?? {},
-          caller: { type: 'direct' },
-        })),
-      ];
-    const stopReason = turn.stopReason ?? ((turn.toolUse?.length ?? 0) > 0 ? 'tool_use' : 'end_turn');
-    const cached = opts.simulateCache ? cacheUsage(body) : undefined;
-    const usage: Usage = {
-      input_tokens: cached?.input ?? estimateTokens([body.system, body.tools, body.messages]),
-      output_tokens: estimateTokens(content),
-      cache_creation_input_tokens: cached?.creation ?? 0,
-      cache_read_input_tokens: cached?.read ?? 0,
-      ...turn.usage,
-    };
-    return {
-      id: `msg_01${hash(`${convKey}#${rec.index}`, 22)}`,
-      type: 'message',
-      role: 'assistant',
-      model: body.model ?? 'claude-fake',
-      content,
-      stop_reason: stopReason,
-      stop_sequence: stopReason === 'stop_sequence' ? (turn.stopSequence ?? null) : null,
-      stop_details:
-        stopReason === 'refusal' ? { type: 'refusal', category: null, explanation: turn.text ?? null } : null,
-      container: null,
-      usage,
-    };
-  };
+  const buildMessage = (rec: ReceivedRequest, turn: Turn) => scriptedMessage(rec.body, rec.index, turn, opts.simulateCache ? cacheUsage(rec.body) : undefined);
 
   const sendStream = async (res: ServerResponse, message: ReturnType<typeof buildMessage>, turn: Turn, reqId: string) => {
     res.writeHead(200, {

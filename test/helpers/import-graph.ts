@@ -85,3 +85,36 @@ export function violations(entry: string, forbidden: RegExp[], opts?: { followDy
     .filter(([name]) => forbidden.some((re) => re.test(name)))
     .map(([name, chain]) => `${name} via ${chain.map((f) => path.relative(root, f)).join(' → ')}`);
 }
+
+/**
+ * Every package an installed npm package can load: its `dependencies` (and optional ones), followed
+ * through node_modules the way Node resolves them (nearest node_modules first). Used for the one
+ * third-party package allowed to speak AWS inside the sentinel, the Bedrock SDK: its closure is
+ * checked for hawk's AWS service clients.
+ */
+export function packageClosure(name: string, from = process.cwd()): Set<string> {
+  const resolveDir = (pkg: string, dir: string): string | undefined => {
+    for (let d = dir; ; d = path.dirname(d)) {
+      const candidate = path.join(d, 'node_modules', pkg);
+      if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+      if (path.dirname(d) === d) return undefined;
+    }
+  };
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const start = resolveDir(name, from);
+  if (!start) throw new Error(`${name} is not installed`);
+  const queue = [start];
+  while (queue.length) {
+    const dir = queue.shift()!;
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    names.add(manifest.name);
+    for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+      const found = resolveDir(dep, dir);
+      if (found) queue.push(found);
+    }
+  }
+  return names;
+}
