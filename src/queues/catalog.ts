@@ -8,12 +8,16 @@ import { RETRY_BACKOFF } from './errors.js';
  * performs, and each worker re-checks the audit log for work already done before doing it again.
  */
 
+/**
+ * The `aws_query` tool's input, written once: the sentinel and hawk validate with it, and the tool
+ * definition the model sees is generated from it (tools/definitions.ts), descriptions included.
+ */
 export const awsQueryInput = z.object({
-  account: z.string().max(128).optional(),
-  region: z.string().max(32).optional(),
-  service: z.string().min(1).max(64),
-  operation: z.string().min(1).max(128),
-  params: z.record(z.string(), z.unknown()).optional(),
+  account: z.string().max(128).optional().describe('Account name as listed in the system prompt; omit when only one is bound.'),
+  region: z.string().max(32).optional().describe('AWS region, e.g. eu-west-1; omit to use the account regions.'),
+  service: z.string().min(1).max(64).describe('IAM service prefix, e.g. ec2, ce, securityhub, s3, iam.'),
+  operation: z.string().min(1).max(128).describe('API operation name, e.g. DescribeInstances.'),
+  params: z.record(z.string(), z.unknown()).optional().describe('API request parameters.'),
 });
 export type AwsQueryToolInput = z.infer<typeof awsQueryInput>;
 

@@ -1,8 +1,12 @@
+import { z } from 'zod';
+import { awsQueryInput } from '../queues/catalog.js';
 import { ALLOWED_OPERATIONS } from './allowlist.js';
 
 /**
  * The LLM's two tools, as Anthropic tool definitions (plain JSON, so this file imports no SDK).
  * The descriptions list the allowlist so the model asks for what will run instead of guessing.
+ * Input schemas are generated from the zod schemas that validate the model's tool input, so what
+ * the model is told and what is checked cannot drift apart.
  */
 
 export const AWS_QUERY = 'aws_query';
@@ -20,6 +24,15 @@ export interface ToolDefinition {
   input_schema: { type: 'object'; properties: Record<string, unknown>; required?: string[] };
 }
 
+/** The `aws_docs` tool's input. */
+export const awsDocsInput = (docsBaseUrl: string) => z.object({ url: z.string().describe(`Full URL under ${docsBaseUrl}`) });
+
+/** A tool's JSON schema from its zod schema (without the `$schema` marker the Messages API does not need). */
+export function inputSchemaOf(schema: z.ZodObject): ToolDefinition['input_schema'] {
+  const { $schema: _drop, ...json } = z.toJSONSchema(schema) as Record<string, unknown>;
+  return json as ToolDefinition['input_schema'];
+}
+
 export function toolDefinitions(docsBaseUrl: string): ToolDefinition[] {
   return [
     {
@@ -32,26 +45,12 @@ export function toolDefinitions(docsBaseUrl: string): ToolDefinition[] {
         '\nParameters use the AWS API field names (e.g. ce GetCostAndUsage: {"TimePeriod":{"Start":"2026-11-01","End":"2026-11-25"},' +
         '"Granularity":"MONTHLY","Metrics":["UnblendedCost"],"GroupBy":[{"Type":"DIMENSION","Key":"SERVICE"}]}). ' +
         'Cost Explorer is billed per request: ask for what you need in one call.',
-      input_schema: {
-        type: 'object',
-        properties: {
-          account: { type: 'string', description: 'Account name as listed in the system prompt; omit when only one is bound.' },
-          region: { type: 'string', description: 'AWS region, e.g. eu-west-1; omit to use the account regions.' },
-          service: { type: 'string', description: 'IAM service prefix, e.g. ec2, ce, securityhub, s3, iam.' },
-          operation: { type: 'string', description: 'API operation name, e.g. DescribeInstances.' },
-          params: { type: 'object', description: 'API request parameters.' },
-        },
-        required: ['service', 'operation'],
-      },
+      input_schema: inputSchemaOf(awsQueryInput),
     },
     {
       name: AWS_DOCS,
       description: `Fetch one page of public AWS documentation as text (only URLs under ${docsBaseUrl}).`,
-      input_schema: {
-        type: 'object',
-        properties: { url: { type: 'string', description: `Full URL under ${docsBaseUrl}` } },
-        required: ['url'],
-      },
+      input_schema: inputSchemaOf(awsDocsInput(docsBaseUrl)),
     },
   ];
 }
