@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isKind, recordAudit, stepKey, type AuditEvent } from '../audit/index.js';
 import { collectSources, describeFigures, groundText, removeFigures, type CheckedFigure, type SourceInput, type SourcePool } from '../grounding/index.js';
 import type { SentinelJob } from '../queues/index.js';
-import type { SentinelDeps } from './step.js';
+import type { SentinelDeps } from './deps.js';
 import { toolResultOf } from './transcript.js';
 
 /**

@@ -13,7 +13,7 @@ import {
 } from '../reports/index.js';
 import { groundNarrative } from './grounding.js';
 import { LlmError } from './llm.js';
-import type { SentinelDeps } from './step.js';
+import type { SentinelDeps } from './deps.js';
 
 /** One Block Kit message and one chart per account; past this a digest says how many it left out. */
 const MAX_ACCOUNTS_PER_DIGEST = 20;

@@ -13,27 +13,13 @@ import { groundAnswer } from './grounding.js';
 import { costNote } from './cost-note.js';
 import { refuse, runDocs } from './tool-calls.js';
 import { runReportStep } from './report-step.js';
+import type { SentinelDeps } from './deps.js';
 import { permanentCause, unavailableText, type ModelHealth } from './model-health.js';
 
 /** How often a follow-up checks whether the earlier question of its thread has been answered. */
 const TURN_WAIT_POLL_MS = 1_500;
 
-export interface SentinelDeps {
-  db: Db;
-  enqueuer: Enqueuer;
-  llm: Llm;
-  logger: Logger;
-  model: string;
-  maxSteps: number;
-  docsBaseUrl: string;
-  maxTokens?: number;
-  /** Estimated-token budget of the replayed thread (PLAINFRA_TRANSCRIPT_TOKEN_BUDGET). */
-  transcriptBudgetTokens?: number;
-  /** aws_docs fetches per question (PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION). */
-  maxDocsFetches?: number;
-  /** Models that failed permanently lately (shared by the process's jobs); absent: no pause. */
-  modelHealth?: ModelHealth;
-}
+export type { SentinelDeps } from './deps.js';
 
 /**
  * AWS calls one model response may ask for. With the step cap this bounds what one question can

@@ -2,7 +2,7 @@ import { recordAudit, stepKey } from '../audit/index.js';
 import type { SentinelJob } from '../queues/index.js';
 import { AWS_DOCS, fetchAwsDoc } from '../tools/index.js';
 import type { ContentBlock } from './transcript.js';
-import type { SentinelDeps } from './step.js';
+import type { SentinelDeps } from './deps.js';
 
 /** Tool calls the sentinel settles itself: aws_docs, and refusals of malformed or unknown tools. */
 
