@@ -1,0 +1,61 @@
+import { UsageError } from '../cli/command.js';
+import { createLogger } from '../log/index.js';
+import { createAnthropicLlm, type Llm } from '../agents/index.js';
+import { loadCases, type EvalCase } from './cases.js';
+import { loadEvalConfig } from './config.js';
+import { createEvalDatabase } from './database.js';
+import { formatCaseLine, formatReport } from './report.js';
+import { runEval, type EvalReport } from './run.js';
+
+export interface EvalMainOptions {
+  model?: string;
+  /** Comma-separated case names. */
+  only?: string;
+  json: boolean;
+  minScore: number;
+  env?: NodeJS.ProcessEnv;
+  /** Tests swap the transport; default: the Anthropic SDK with ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL. */
+  llm?: Llm;
+  casesDir?: string;
+  /** Where the report goes (default stdout) and progress (default stderr). */
+  out?: (text: string) => void;
+  progress?: (text: string) => void;
+}
+
+export function selectCases(all: EvalCase[], only: string | undefined): EvalCase[] {
+  if (!only) return all;
+  const names = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !all.some((c) => c.name === n));
+  if (unknown.length) throw new UsageError(`--only: no eval case named ${unknown.join(', ')}; cases: ${all.map((c) => c.name).join(', ')}`);
+  return all.filter((c) => names.includes(c.name));
+}
+
+/** Runs the eval and prints it; resolves to the exit code (1 below --min-score). */
+export async function evalMain(opts: EvalMainOptions): Promise<number> {
+  const config = loadEvalConfig(opts.env);
+  const model = opts.model ?? config.PLAINFRA_MODEL;
+  const cases = selectCases(loadCases(opts.casesDir), opts.only);
+  const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const progress = opts.progress ?? ((t: string) => process.stderr.write(`${t}\n`));
+  // The loop's own log lines (grounding verdicts, steps) only at LOG_LEVEL=debug and below: the report is the output.
+  const logger = createLogger('eval', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const llm = opts.llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger, maxRetries: 2 });
+  const database = await createEvalDatabase(config.DATABASE_URL);
+  let report: EvalReport;
+  try {
+    report = await runEval(cases, {
+      db: database.db,
+      llm,
+      model,
+      logger,
+      maxSteps: config.PLAINFRA_MAX_STEPS,
+      docsBaseUrl: config.PLAINFRA_DOCS_URL,
+      transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
+      onCase: opts.json ? undefined : (r, i, n) => progress(`[${i + 1}/${n}] ${formatCaseLine(r)}`),
+    });
+  } finally {
+    await database.drop();
+  }
+  out(opts.json ? JSON.stringify({ ...report, minScore: opts.minScore }, null, 2) : formatReport(report, opts.minScore));
+  return report.score + 1e-9 >= opts.minScore ? 0 : 1;
+}
