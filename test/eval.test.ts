@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -147,7 +148,8 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
     expect(r.code).toBe(1);
     expect(r.out).toMatch(new RegExp(`model claude-sonnet-4-5: 0/${CASES.length} passed \\(0 %; required 90 %\\)`));
     expect(r.progress).toHaveLength(CASES.length);
-    expect(r.progress[0]).toMatch(/^\[1\/\d+\] FAIL {2}\S+ .*steps \d+ {2}tokens in \d+ \/ out \d+ \/ cache read \d+ \/ cache write \d+ {2}cost \$\d/);
+    expect(r.progress[0]).toMatch(/^\[1\/\d+\] FAIL total-bill-october \(\d steps\)$/);
+    expect(r.out).toMatch(/FAIL {2}total-bill-october {2}\(cost by period\) {2}steps \d+ {2}tokens in \d+ \/ out \d+ \/ cache read \d+ \/ cache write \d+ {2}cost \$\d/);
     expect(r.out).toMatch(/missing figures: \$18,432\.17/);
     expect(r.out).toMatch(/unverified figures \(grounding\): \$184,328\.70 — 1 removed from the answer/);
   }, 180_000);
@@ -178,4 +180,25 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
     const badDb = { ...env('right'), DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x' };
     await expect(evalMain({ json: false, minScore: 0.9, env: badDb, only: 'forecast-november' })).rejects.toThrow(/could not create its temporary database .*CREATEDB/);
   }, 30_000);
+
+  it('drops its temporary database when interrupted (Ctrl-C) mid-run', async () => {
+    const slow = await startFakeAnthropic({ apiKey: 'sk-eval', script: () => ({ text: 'still thinking', delayMs: 20_000 }) });
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'eval', '--only', 'forecast-november'], {
+        env: { ...process.env, ...env('right'), ANTHROPIC_BASE_URL: slow.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await slow.waitForRequests(1, 20_000);
+      expect(await countEvalDbs()).toBe(dbsBefore + 1);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/plainfra eval: SIGINT, dropping the temporary database plainfra_eval_[0-9a-f]+/);
+      expect(await countEvalDbs()).toBe(dbsBefore);
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { UsageError } from '../cli/command.js';
-import { createLogger } from '../log/index.js';
+import { pino } from 'pino';
 import { createAnthropicLlm, type Llm } from '../agents/index.js';
 import { loadCases, type EvalCase } from './cases.js';
 import { loadEvalConfig } from './config.js';
@@ -37,10 +37,18 @@ export async function evalMain(opts: EvalMainOptions): Promise<number> {
   const cases = selectCases(loadCases(opts.casesDir), opts.only);
   const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const progress = opts.progress ?? ((t: string) => process.stderr.write(`${t}\n`));
-  // The loop's own log lines (grounding verdicts, steps) only at LOG_LEVEL=debug and below: the report is the output.
-  const logger = createLogger('eval', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  // The loop's own log lines go to stderr (stdout is the report, --json must stay parseable), and
+  // at the default level only errors: figures removed or calls refused are what the report shows.
+  const logger = pino({ name: 'plainfra-eval', base: { role: 'eval' }, level: config.LOG_LEVEL === 'info' ? 'error' : config.LOG_LEVEL }, pino.destination(2));
   const llm = opts.llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger, maxRetries: 2 });
   const database = await createEvalDatabase(config.DATABASE_URL);
+  // Ctrl-C or a kill mid-run still drops the temporary database.
+  const interrupted = (signal: NodeJS.Signals) => {
+    progress(`plainfra eval: ${signal}, dropping the temporary database ${database.name}`);
+    void database.drop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   let report: EvalReport;
   try {
     report = await runEval(cases, {
@@ -51,9 +59,11 @@ export async function evalMain(opts: EvalMainOptions): Promise<number> {
       maxSteps: config.PLAINFRA_MAX_STEPS,
       docsBaseUrl: config.PLAINFRA_DOCS_URL,
       transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
-      onCase: opts.json ? undefined : (r, i, n) => progress(`[${i + 1}/${n}] ${formatCaseLine(r)}`),
+      onCase: opts.json ? undefined : (r, i, n) => progress(`[${i + 1}/${n}] ${r.pass ? 'PASS' : 'FAIL'} ${r.name} (${r.steps} steps)`),
     });
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await database.drop();
   }
   out(opts.json ? JSON.stringify({ ...report, minScore: opts.minScore }, null, 2) : formatReport(report, opts.minScore));
