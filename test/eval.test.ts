@@ -18,6 +18,8 @@ import { requestFor, scriptedModel, type ScriptedKind } from './eval-scripted.js
 /** `plainfra eval`: bundled cases, replayed AWS data, figure scoring, and the command's exits. */
 
 const CASES = loadCases();
+/** What the fake Models API knows. */
+const MODELS = { 'claude-sonnet-4-5': { lifecycle: 'deprecated' as const, retires_at: '2026-11-30T00:00:00Z' }, 'claude-haiku-4-5': {} };
 const accountOf = (c: EvalCase) => ({ accountName: c.accounts[0]!.name, roleArn: `arn:aws:iam::${c.accounts[0]!.accountId}:role/plainfra-readonly`, externalId: 'unused', regions: c.accounts[0]!.regions });
 const ctx = { conversationId: 'eval', teamId: 'T', userId: 'U' };
 
@@ -108,7 +110,7 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
 
   beforeAll(async () => {
     for (const kind of ['right', 'wrong'] as const) {
-      const fake = await startFakeAnthropic({ apiKey: 'sk-eval', script: scriptedModel(CASES, kind), simulateCache: true });
+      const fake = await startFakeAnthropic({ apiKey: 'sk-eval', script: scriptedModel(CASES, kind), simulateCache: true, models: MODELS });
       fakes.push(fake);
       servers[kind] = fake;
     }
@@ -147,8 +149,13 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
     const r = await run('wrong');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(new RegExp(`model claude-sonnet-4-5: 0/${CASES.length} passed \\(0 %; required 90 %\\)`));
-    expect(r.progress).toHaveLength(CASES.length);
-    expect(r.progress[0]).toMatch(/^\[1\/\d+\] FAIL total-bill-october \(\d steps\)$/);
+    // sonnet-4-5 is deprecated (in the SDK's list and the fake Models API): measured anyway, with a warning.
+    expect(r.progress.slice(0, 2)).toEqual([
+      expect.stringMatching(/claude-sonnet-4-5 is deprecated in the installed Anthropic SDK \(end of life/),
+      'plainfra eval: claude-sonnet-4-5 is deprecated and retires 2026-11-30',
+    ]);
+    expect(r.progress.slice(2)).toHaveLength(CASES.length);
+    expect(r.progress[2]).toMatch(/^\[1\/\d+\] FAIL total-bill-october \(\d steps\)$/);
     expect(r.out).toMatch(/FAIL {2}total-bill-october {2}\(cost by period\) {2}steps \d+ {2}tokens in \d+ \/ out \d+ \/ cache read \d+ \/ cache write \d+ {2}cost \$\d/);
     expect(r.out).toMatch(/missing figures: \$18,432\.17/);
     expect(r.out).toMatch(/unverified figures \(grounding\): \$184,328\.70 — 1 removed from the answer/);
@@ -164,7 +171,7 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
       ['answer', 'awsCalls', 'costUsd', 'error', 'expected', 'missing', 'name', 'outcome', 'pass', 'question', 'removed', 'score', 'steps', 'tokens', 'topic', 'unverified'].filter((k) => k !== 'error'),
     );
     expect(report.cases[1].awsCalls.filter((a: { operation: string }) => a.operation === 's3:GetBucketPolicyStatus')).toHaveLength(7);
-    expect(r.progress).toEqual([]);
+    expect(r.progress).toEqual([]); // haiku-4-5 is active: no warning, and --json prints no progress
   }, 60_000);
 
   it('--min-score decides the exit code', async () => {
@@ -177,12 +184,14 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
     await expect(run('right', { only: 'no-such-case' })).rejects.toThrow(/--only: no eval case named no-such-case; cases: total-bill-october/);
     await expect(dispatch(['eval', '--min-score', '2'])).rejects.toThrow(/--min-score must be a number from 0 to 1/);
     await expect(evalMain({ json: false, minScore: 0.9, env: { DATABASE_URL: ADMIN_DATABASE_URL } })).rejects.toThrow(/plainfra eval: configuration refused\n {2}- ANTHROPIC_API_KEY/);
+    await expect(run('right', { model: 'claude-nope-9' })).rejects.toThrow(/the Anthropic API does not know model "claude-nope-9" for this key: pass --model/);
+    await expect(evalMain({ json: false, minScore: 0.9, env: { ...env('right'), ANTHROPIC_API_KEY: 'sk-wrong' }, progress: () => undefined })).rejects.toThrow(/refused ANTHROPIC_API_KEY \(HTTP 401\)/);
     const badDb = { ...env('right'), DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x' };
-    await expect(evalMain({ json: false, minScore: 0.9, env: badDb, only: 'forecast-november' })).rejects.toThrow(/could not create its temporary database .*CREATEDB/);
+    await expect(evalMain({ json: false, minScore: 0.9, env: badDb, only: 'forecast-november', progress: () => undefined })).rejects.toThrow(/could not create its temporary database .*CREATEDB/);
   }, 30_000);
 
   it('drops its temporary database when interrupted (Ctrl-C) mid-run', async () => {
-    const slow = await startFakeAnthropic({ apiKey: 'sk-eval', script: () => ({ text: 'still thinking', delayMs: 20_000 }) });
+    const slow = await startFakeAnthropic({ apiKey: 'sk-eval', script: () => ({ text: 'still thinking', delayMs: 20_000 }), models: MODELS });
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'eval', '--only', 'forecast-november'], {
         env: { ...process.env, ...env('right'), ANTHROPIC_BASE_URL: slow.url },

@@ -1,6 +1,7 @@
 import { UsageError } from '../cli/command.js';
 import { pino } from 'pino';
-import { createAnthropicLlm, type Llm } from '../agents/index.js';
+import { createAnthropicLlm, sdkDeprecatedModels, type Llm } from '../agents/index.js';
+import { ConfigError } from '../config/load.js';
 import { loadCases, type EvalCase } from './cases.js';
 import { loadEvalConfig } from './config.js';
 import { createEvalDatabase } from './database.js';
@@ -41,6 +42,7 @@ export async function evalMain(opts: EvalMainOptions): Promise<number> {
   // at the default level only errors: figures removed or calls refused are what the report shows.
   const logger = pino({ name: 'plainfra-eval', base: { role: 'eval' }, level: config.LOG_LEVEL === 'info' ? 'error' : config.LOG_LEVEL }, pino.destination(2));
   const llm = opts.llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger, maxRetries: 2 });
+  await checkModelFirst(llm, model, progress);
   const database = await createEvalDatabase(config.DATABASE_URL);
   // Ctrl-C or a kill mid-run still drops the temporary database.
   const interrupted = (signal: NodeJS.Signals) => {
@@ -68,4 +70,21 @@ export async function evalMain(opts: EvalMainOptions): Promise<number> {
   }
   out(opts.json ? JSON.stringify({ ...report, minScore: opts.minScore }, null, 2) : formatReport(report, opts.minScore));
   return report.score + 1e-9 >= opts.minScore ? 0 : 1;
+}
+
+/**
+ * A model id the API does not know, or a refused key, would fail every question the same way:
+ * say so once, before any question runs. A deprecated model is still measured (that is often why
+ * the eval is run), with a warning; an unreachable Models API is left to the questions to show.
+ */
+async function checkModelFirst(llm: Llm, model: string, warn: (t: string) => void): Promise<void> {
+  const eol = sdkDeprecatedModels()[model];
+  if (eol) warn(`plainfra eval: ${model} is deprecated in the installed Anthropic SDK (end of life ${eol})`);
+  if (!llm.checkModel) return;
+  const check = await llm.checkModel(model);
+  if (check.status === 'unknown') {
+    throw new ConfigError(`plainfra eval: the Anthropic API does not know model "${model}" for this key: pass --model (or set PLAINFRA_MODEL) to a model the key may use (GET /v1/models lists them)`);
+  }
+  if (check.status === 'key_rejected') throw new ConfigError(`plainfra eval: the Anthropic API refused ANTHROPIC_API_KEY (HTTP ${check.httpStatus}): set a valid key`);
+  if (check.status === 'deprecated') warn(`plainfra eval: ${model} is ${check.lifecycle}${check.retiresAt ? ` and retires ${check.retiresAt.slice(0, 10)}` : ''}`);
 }
