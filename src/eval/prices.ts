@@ -11,6 +11,8 @@ export interface ModelPrice {
 }
 
 export const PRICES_PER_MTOK: Record<string, ModelPrice> = {
+  // The 5-series rows assume the tier prices of the 4.5 series (Opus $5/$25, Sonnet $3/$15): check
+  // them against Anthropic's price list before relying on the cost column for these models.
   'claude-opus-5-5': { input: 5, output: 25 },
   'claude-opus-5': { input: 5, output: 25 },
   'claude-sonnet-5-5': { input: 3, output: 15 },
