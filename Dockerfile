@@ -20,6 +20,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
+# The bundled questions of `plainfra eval`: data files read at run time, like migrations/.
+COPY eval ./eval
 COPY deploy ./deploy
 # Amazon RDS's certificate authorities, so DATABASE_URL can say sslmode=verify-full (the ECS template
 # does). Readable by the node user; refreshed on every image build.

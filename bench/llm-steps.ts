@@ -9,9 +9,9 @@
  *
  *   npx tsx bench/llm-steps.ts [--questions N] [--steps S]      (defaults: 20, 3 tool steps per question)
  *
- * Until the eval set (`plainfra eval`, issue 9 §4) is on this branch, the questions are generated
- * here: each asks for S Cost Explorer reads (30 days by service) before answering with figures
- * taken from the results (so grounding passes and no draft is sent back).
+ * The questions are generated here, to measure long questions: each asks for S Cost Explorer reads
+ * (30 days by service) before answering with figures taken from the results (so grounding passes
+ * and no draft is sent back). bench/eval-tokens.ts measures the same over the eval set.
  */
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';

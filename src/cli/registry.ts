@@ -4,6 +4,7 @@ import { auditCommand } from './commands/audit.js';
 import { channelsCommand } from './commands/channels.js';
 import { digestCommand } from './commands/digest.js';
 import { doctorCommand } from './commands/doctor.js';
+import { evalCommand } from './commands/eval.js';
 import { migrateCommand } from './commands/migrate.js';
 import { policyCommand } from './commands/policy.js';
 import { rolesCommand } from './commands/roles.js';
@@ -11,7 +12,7 @@ import { templateCommand } from './commands/template.js';
 import { UsageError, type Command } from './command.js';
 
 /** Every command, in the order the usage text lists them. A new command is a file and a line here. */
-export const COMMANDS: readonly Command[] = [migrateCommand, rolesCommand, accountsCommand, channelsCommand, auditCommand, digestCommand, askCommand, doctorCommand, policyCommand, templateCommand];
+export const COMMANDS: readonly Command[] = [migrateCommand, rolesCommand, accountsCommand, channelsCommand, auditCommand, digestCommand, askCommand, evalCommand, doctorCommand, policyCommand, templateCommand];
 
 export const USAGE = ['usage: plainfra <command>', '', ...COMMANDS.flatMap((c) => c.usage)].join('\n');
 

@@ -1,0 +1,90 @@
+import { UsageError } from '../cli/command.js';
+import { pino } from 'pino';
+import { createAnthropicLlm, sdkDeprecatedModels, type Llm } from '../agents/index.js';
+import { ConfigError } from '../config/load.js';
+import { loadCases, type EvalCase } from './cases.js';
+import { loadEvalConfig } from './config.js';
+import { createEvalDatabase } from './database.js';
+import { formatCaseLine, formatReport } from './report.js';
+import { runEval, type EvalReport } from './run.js';
+
+export interface EvalMainOptions {
+  model?: string;
+  /** Comma-separated case names. */
+  only?: string;
+  json: boolean;
+  minScore: number;
+  env?: NodeJS.ProcessEnv;
+  /** Tests swap the transport; default: the Anthropic SDK with ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL. */
+  llm?: Llm;
+  casesDir?: string;
+  /** Where the report goes (default stdout) and progress (default stderr). */
+  out?: (text: string) => void;
+  progress?: (text: string) => void;
+}
+
+export function selectCases(all: EvalCase[], only: string | undefined): EvalCase[] {
+  if (!only) return all;
+  const names = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !all.some((c) => c.name === n));
+  if (unknown.length) throw new UsageError(`--only: no eval case named ${unknown.join(', ')}; cases: ${all.map((c) => c.name).join(', ')}`);
+  return all.filter((c) => names.includes(c.name));
+}
+
+/** Runs the eval and prints it; resolves to the exit code (1 below --min-score). */
+export async function evalMain(opts: EvalMainOptions): Promise<number> {
+  const config = loadEvalConfig(opts.env);
+  const model = opts.model ?? config.PLAINFRA_MODEL;
+  const cases = selectCases(loadCases(opts.casesDir), opts.only);
+  const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const progress = opts.progress ?? ((t: string) => process.stderr.write(`${t}\n`));
+  // The loop's own log lines go to stderr (stdout is the report, --json must stay parseable), and
+  // at the default level only errors: figures removed or calls refused are what the report shows.
+  const logger = pino({ name: 'plainfra-eval', base: { role: 'eval' }, level: config.LOG_LEVEL === 'info' ? 'error' : config.LOG_LEVEL }, pino.destination(2));
+  const llm = opts.llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger, maxRetries: 2 });
+  await checkModelFirst(llm, model, progress);
+  const database = await createEvalDatabase(config.DATABASE_URL);
+  // Ctrl-C or a kill mid-run still drops the temporary database.
+  const interrupted = (signal: NodeJS.Signals) => {
+    progress(`plainfra eval: ${signal}, dropping the temporary database ${database.name}`);
+    void database.drop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  let report: EvalReport;
+  try {
+    report = await runEval(cases, {
+      db: database.db,
+      llm,
+      model,
+      logger,
+      maxSteps: config.PLAINFRA_MAX_STEPS,
+      docsBaseUrl: config.PLAINFRA_DOCS_URL,
+      transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
+      onCase: opts.json ? undefined : (r, i, n) => progress(`[${i + 1}/${n}] ${r.pass ? 'PASS' : 'FAIL'} ${r.name} (${r.steps} steps)`),
+    });
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await database.drop();
+  }
+  out(opts.json ? JSON.stringify({ ...report, minScore: opts.minScore }, null, 2) : formatReport(report, opts.minScore));
+  return report.score + 1e-9 >= opts.minScore ? 0 : 1;
+}
+
+/**
+ * A model id the API does not know, or a refused key, would fail every question the same way:
+ * say so once, before any question runs. A deprecated model is still measured (that is often why
+ * the eval is run), with a warning; an unreachable Models API is left to the questions to show.
+ */
+async function checkModelFirst(llm: Llm, model: string, warn: (t: string) => void): Promise<void> {
+  const eol = sdkDeprecatedModels()[model];
+  if (eol) warn(`plainfra eval: ${model} is deprecated in the installed Anthropic SDK (end of life ${eol})`);
+  if (!llm.checkModel) return;
+  const check = await llm.checkModel(model);
+  if (check.status === 'unknown') {
+    throw new ConfigError(`plainfra eval: the Anthropic API does not know model "${model}" for this key: pass --model (or set PLAINFRA_MODEL) to a model the key may use (GET /v1/models lists them)`);
+  }
+  if (check.status === 'key_rejected') throw new ConfigError(`plainfra eval: the Anthropic API refused ANTHROPIC_API_KEY (HTTP ${check.httpStatus}): set a valid key`);
+  if (check.status === 'deprecated') warn(`plainfra eval: ${model} is ${check.lifecycle}${check.retiresAt ? ` and retires ${check.retiresAt.slice(0, 10)}` : ''}`);
+}

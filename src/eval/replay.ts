@@ -1,0 +1,177 @@
+/**
+ * hawk without AWS: an `AwsQueryRunner` that answers from a case's recorded responses. Everything
+ * hawk does to a request and a response is the real code — the allowlist and its refusals
+ * (`prepare`, with the bound account's ARN pin), the operation's SDK client, command and paging,
+ * the shaper (list collector or field pick), secret redaction, the string cut and the size budget.
+ * Only the network is replaced: a middleware at the front of the SDK client's stack returns the
+ * recorded output, so no credentials are needed and no request leaves the machine.
+ */
+import { accountScopeOf } from '../tools/aws/account-pin.js';
+import { ListCollector } from '../tools/aws/collector.js';
+import { errorCode, operationError } from '../tools/aws/errors.js';
+import { fitToBudget } from '../tools/aws/fit.js';
+import { followPages } from '../tools/aws/pages.js';
+import { redact } from '../tools/aws/redact.js';
+import { prepare } from '../tools/aws/refusal.js';
+import { cutLongStrings, jsonSafe, pick, type Json } from '../tools/aws/shape.js';
+import type { OperationSpec, SdkClient } from '../tools/aws/spec.js';
+import { DEFAULT_LIMITS, type AccountTarget, type AwsQueryInput, type AwsQueryOutcome } from '../tools/aws/types.js';
+import type { AwsQueryRunner } from '../tools/aws/runner.js';
+import type { RecordedCall } from './cases.js';
+
+/** What a request the case did not record gets: an error the model (and the report) can read. */
+export class NotRecorded extends Error {
+  override readonly name = 'NotRecordedByEvalCase';
+}
+
+/** A replayed call, for the report: what was asked and whether the case had it. */
+export interface ReplayedCall {
+  operation: string;
+  region: string;
+  params: Record<string, unknown>;
+  recorded: boolean;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** JSON as the SDK returns it: timestamps are Date objects. */
+export function reviveDates(v: unknown): unknown {
+  if (typeof v === 'string') return ISO_TIME.test(v) ? new Date(v) : v;
+  if (Array.isArray(v)) return v.map(reviveDates);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reviveDates(x)]));
+  return v;
+}
+
+/** `want` is contained in `got`: objects member by member, arrays element by element, scalars equal (strings case-insensitively). */
+export function matchesSubset(got: unknown, want: unknown): boolean {
+  if (want === null || typeof want !== 'object') {
+    if (typeof want === 'string' && typeof got === 'string') return want.toLowerCase() === got.toLowerCase();
+    return got === want;
+  }
+  if (Array.isArray(want)) return Array.isArray(got) && got.length === want.length && want.every((w, i) => matchesSubset(got[i], w));
+  if (!got || typeof got !== 'object' || Array.isArray(got)) return false;
+  return Object.entries(want).every(([k, w]) => matchesSubset((got as Record<string, unknown>)[k], w));
+}
+
+const specificity = (c: RecordedCall) => JSON.stringify(c.params ?? {}).length + (c.region ? 1 : 0);
+
+/** The recorded call for this request, most specific first; undefined when the case has none. */
+export function findRecording(recorded: RecordedCall[], spec: OperationSpec, region: string, params: Record<string, unknown>): RecordedCall | undefined {
+  return recorded
+    .filter((c) => c.service.toLowerCase() === spec.service && c.operation.toLowerCase() === spec.operation.toLowerCase())
+    .filter((c) => !c.region || c.region === region)
+    .filter((c) => !c.params || matchesSubset(params, c.params))
+    .sort((a, b) => specificity(b) - specificity(a))[0];
+}
+
+function notRecordedMessage(recorded: RecordedCall[], spec: OperationSpec, region: string, params: Record<string, unknown>): string {
+  const same = recorded.filter((c) => c.service.toLowerCase() === spec.service && c.operation.toLowerCase() === spec.operation.toLowerCase());
+  const available = same.length
+    ? `Recorded for ${spec.service}:${spec.operation}: ${same.map((c) => `params containing ${JSON.stringify(c.params ?? {})}${c.region ? ` in ${c.region}` : ''}`).join('; ')}.`
+    : `Recorded operations: ${[...new Set(recorded.map((c) => `${c.service}:${c.operation}`))].join(', ')}.`;
+  return `plainfra eval replay: this question's recorded AWS data has no ${spec.service}:${spec.operation} response for region ${region} and params ${JSON.stringify(params)}. ${available}`;
+}
+
+/** A real SDK client of the operation's service whose requests never leave the process. */
+function replayClient(spec: OperationSpec, region: string, recorded: RecordedCall[], log: ReplayedCall[]): SdkClient {
+  const client = new spec.client({ region, credentials: { accessKeyId: 'AKIDPLAINFRAEVAL', secretAccessKey: 'plainfra-eval-replay' }, maxAttempts: 1 });
+  const paging = spec.paging;
+  client.middlewareStack.add(
+    () => async (args: { input: Record<string, unknown> }) => {
+      const input = { ...args.input };
+      const token = paging ? input[paging.input] : undefined;
+      if (paging) delete input[paging.input];
+      const call = findRecording(recorded, spec, region, input);
+      if (token === undefined) log.push({ operation: `${spec.service}:${spec.operation}`, region, params: input, recorded: Boolean(call) });
+      if (!call) throw new NotRecorded(notRecordedMessage(recorded, spec, region, input));
+      if (call.error) throw Object.assign(new Error(call.error.message || call.error.code), { name: call.error.code, Code: call.error.code, $metadata: { httpStatusCode: 400 } });
+      const pages = call.pages ?? [call.response!];
+      const index = typeof token === 'string' && token.startsWith('eval-page-') ? Number(token.slice('eval-page-'.length)) : 0;
+      const page = { ...(reviveDates(pages[index] ?? {}) as Record<string, unknown>) };
+      if (paging && index + 1 < pages.length) page[paging.output] = `eval-page-${index + 1}`;
+      return { output: { $metadata: { httpStatusCode: 200, requestId: 'eval-replay' }, ...page } };
+    },
+    { step: 'initialize', priority: 'high', name: 'plainfraEvalReplay' },
+  );
+  return client;
+}
+
+function regionsFor(spec: OperationSpec, account: AccountTarget, region: string | undefined): string[] {
+  if (spec.scope === 'global') return ['us-east-1'];
+  if (spec.scope === 'bucket') return [region ?? 'us-east-1'];
+  return region ? [region] : [...new Set(account.regions)];
+}
+
+function absentResult(spec: OperationSpec, err: unknown): Json | undefined {
+  const code = errorCode(err);
+  return spec.absentOn?.[code] ? { absent: true, code, note: spec.absentOn[code] } : undefined;
+}
+
+export interface ReplayRunner extends AwsQueryRunner {
+  /** Every request hawk let through to "AWS", in order. */
+  readonly calls: ReplayedCall[];
+}
+
+/**
+ * The runner for one case. Mirrors runner.ts's assembly of a result (fan-out, list collector or
+ * single pick, region errors, redact → cut → fit) without STS, the Cost Explorer cache or budget,
+ * which need Redis and real accounts and change no figure.
+ */
+export function createReplayRunner(recorded: RecordedCall[], limits = DEFAULT_LIMITS): ReplayRunner {
+  const calls: ReplayedCall[] = [];
+  async function run(account: AccountTarget, _ctx: unknown, input: AwsQueryInput): Promise<AwsQueryOutcome> {
+    const prepared = prepare(input, accountScopeOf(account.accountName, account.roleArn));
+    if (!prepared.ok) return { status: 'refused', reason: prepared.reason };
+    const { spec, allowed, params } = prepared;
+    const regions = regionsFor(spec, account, input.region);
+    const accountId = account.roleArn.split(':')[4] ?? '';
+    const sdkInput = { ...params, ...spec.fixedInput?.(params, accountId) };
+    const fanOut = regions.length > 1;
+    const collector = spec.list ? new ListCollector(spec.list, limits.maxItems) : undefined;
+    const singles = new Map<string, Json>();
+    const failed = new Map<string, Extract<AwsQueryOutcome, { status: 'error' }>>();
+    let pages = 0;
+    let truncated = false;
+    for (const region of regions) {
+      const client = replayClient(spec, region, recorded, calls);
+      try {
+        const r = await followPages(spec, client, sdkInput, limits.maxPages, new AbortController().signal, (page) => {
+          if (collector) collector.addPage(page, fanOut ? region : undefined);
+          else singles.set(region, typeof spec.single === 'function' ? jsonSafe(spec.single(page)) : (pick(page, spec.single!) ?? {}));
+        });
+        pages += r.pages;
+        truncated ||= r.truncated;
+      } catch (err) {
+        const absent = absentResult(spec, err);
+        if (absent) singles.set(region, absent);
+        else if (err instanceof NotRecorded) failed.set(region, { status: 'error', kind: 'aws', retryable: false, message: err.message });
+        else failed.set(region, operationError(err, { ...allowed, account: account.accountName, region }));
+      } finally {
+        client.destroy();
+      }
+    }
+    if (failed.size === regions.length) return [...failed.values()][0]!;
+    let result: Record<string, Json>;
+    if (collector) {
+      result = collector.result();
+      if (singles.size > 0) result.notAvailable = Object.fromEntries(singles);
+    } else if (!fanOut) {
+      const only = singles.get(regions[0]!);
+      result = only && typeof only === 'object' && !Array.isArray(only) ? { ...only } : { value: only ?? null };
+    } else {
+      result = { byRegion: Object.fromEntries([...singles]) };
+    }
+    if (truncated) result.note = `Stopped after ${limits.maxPages} pages: counts cover only what was read. Add filters to narrow the question.`;
+    if (failed.size > 0) result.regionErrors = Object.fromEntries([...failed].map(([r, e]) => [r, e.message]));
+    if (fanOut) result.regions = regions;
+    const red = redact(result);
+    const fitted = fitToBudget(cutLongStrings(red.value as Json), limits.maxResultChars);
+    return { status: 'ok', result: fitted.value, cache: 'none', pages, truncated, redactions: red.count };
+  }
+  return {
+    calls,
+    run: (account, ctx, input) => run(account, ctx, input),
+    forgetConversation: () => undefined,
+    close: async () => undefined,
+  };
+}
