@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/load.js';
+import { z } from 'zod';
 import { sentinelEnv } from '../config/env.js';
 
 /**
@@ -6,15 +7,17 @@ import { sentinelEnv } from '../config/env.js';
  * eval judges exactly what the sentinel would run) and DATABASE_URL for its temporary database.
  * No AWS or Slack settings: the AWS data is recorded and nothing is posted.
  */
-export const evalEnv = sentinelEnv.pick({
-  DATABASE_URL: true,
-  ANTHROPIC_API_KEY: true,
-  ANTHROPIC_BASE_URL: true,
-  PLAINFRA_MODEL: true,
-  PLAINFRA_MAX_STEPS: true,
-  PLAINFRA_DOCS_URL: true,
-  PLAINFRA_TRANSCRIPT_TOKEN_BUDGET: true,
-  LOG_LEVEL: true,
+const sentinel = sentinelEnv.shape;
+export const evalEnv = z.object({
+  DATABASE_URL: sentinel.DATABASE_URL,
+  // The sentinel may run on Bedrock without it; the eval talks to the Anthropic API only (so far).
+  ANTHROPIC_API_KEY: z.string().min(1, 'ANTHROPIC_API_KEY is required for plainfra eval (it runs against the Anthropic API)'),
+  ANTHROPIC_BASE_URL: sentinel.ANTHROPIC_BASE_URL,
+  PLAINFRA_MODEL: sentinel.PLAINFRA_MODEL,
+  PLAINFRA_MAX_STEPS: sentinel.PLAINFRA_MAX_STEPS,
+  PLAINFRA_DOCS_URL: sentinel.PLAINFRA_DOCS_URL,
+  PLAINFRA_TRANSCRIPT_TOKEN_BUDGET: sentinel.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
+  LOG_LEVEL: sentinel.LOG_LEVEL,
 });
 export type EvalConfig = ReturnType<typeof evalEnv.parse>;
 
