@@ -43,7 +43,15 @@ function presign(n: number, tag: string): Signed[] {
   return Array.from({ length: n }, (_, i) => {
     const ts = `1764200${String(i).padStart(3, '0')}.${tag === 'warm' ? '1' : '2'}${String(i).padStart(5, '0')}`;
     const body = JSON.stringify(
-      appMentionEnvelope({ teamId: TEAM, channel: CHANNEL, user: 'U0ALICE', text: `<@${BOT_USER}> burst ${tag} ${i}`, ts, eventId: `Ev${tag.toUpperCase()}${String(i).padStart(6, '0')}`, botUserId: BOT_USER }),
+      appMentionEnvelope({
+        teamId: TEAM,
+        channel: CHANNEL,
+        user: 'U0ALICE',
+        text: `<@${BOT_USER}> burst ${tag} ${i}`,
+        ts,
+        eventId: `Ev${tag.toUpperCase()}${String(i).padStart(6, '0')}`,
+        botUserId: BOT_USER,
+      }),
     );
     return { body, headers: { ...signSlackRequest(SECRET, body), 'content-length': String(Buffer.byteLength(body)) } };
   });
@@ -80,13 +88,19 @@ function stats(ms: number[]) {
 const fmt = (x: number) => `${Math.round(x)} ms`;
 
 async function main() {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { mentions: { type: 'string' }, pool: { type: 'string' }, alone: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { mentions: { type: 'string' }, pool: { type: 'string' }, alone: { type: 'boolean' } },
+  });
   const n = Number(values.mentions ?? 200);
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 
   // --- bare Bolt app ---
   const barePort = await freePort();
-  const bare = spawn(process.execPath, [path.join(ROOT, 'bench/bare-bolt-app.mjs'), String(barePort), SECRET], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const bare = spawn(process.execPath, [path.join(ROOT, 'bench/bare-bolt-app.mjs'), String(barePort), SECRET], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => bare.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
   const [bareWarm, bareSigned] = [presign(WARMUP, 'warm'), presign(n, 'bare')];
   await burst(barePort, bareWarm);
@@ -99,14 +113,43 @@ async function main() {
   const slack = await startFakeSlack({ token: 'xoxb-burst', teamId: TEAM, botUserId: BOT_USER });
   const llm = await startFakeAnthropic({ script: () => ({ text: 'Nothing to look up for a burst.' }), apiKey: 'sk-burst' });
   const aws = await startFakeAws({ handlers: {} });
-  const base = { DATABASE_URL: dbh.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', ...(values.pool ? { PLAINFRA_DB_POOL_SIZE: values.pool } : {}) };
+  const base = {
+    DATABASE_URL: dbh.url,
+    REDIS_URL,
+    PLAINFRA_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    ...(values.pool ? { PLAINFRA_DB_POOL_SIZE: values.pool } : {}),
+  };
   const procs: RoleProcess[] = [];
   try {
-    if (runPlainfra(['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', 'arn:aws:iam::123456789012:role/plainfra-readonly'], base).status !== 0) throw new Error('accounts add failed');
-    if (runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status !== 0) throw new Error('channels bind failed');
+    if (
+      runPlainfra(
+        ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', 'arn:aws:iam::123456789012:role/plainfra-readonly'],
+        base,
+      ).status !== 0
+    )
+      throw new Error('accounts add failed');
+    if (runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status !== 0)
+      throw new Error('channels bind failed');
     const port = await freePort();
-    const env = roleEnvironments({ base, port, slackUrl: slack.url, botToken: 'xoxb-burst', signingSecret: SECRET, botUserId: BOT_USER, anthropicUrl: llm.url, anthropicKey: 'sk-burst', awsUrl: aws.url });
-    procs.push(spawnPlainfra(['bot'], { ...env.bot, LOG_LEVEL: 'info', ...(process.env.BENCH_BOT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_BOT_NODE_OPTIONS } : {}) }));
+    const env = roleEnvironments({
+      base,
+      port,
+      slackUrl: slack.url,
+      botToken: 'xoxb-burst',
+      signingSecret: SECRET,
+      botUserId: BOT_USER,
+      anthropicUrl: llm.url,
+      anthropicKey: 'sk-burst',
+      awsUrl: aws.url,
+    });
+    procs.push(
+      spawnPlainfra(['bot'], {
+        ...env.bot,
+        LOG_LEVEL: 'info',
+        ...(process.env.BENCH_BOT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_BOT_NODE_OPTIONS } : {}),
+      }),
+    );
     // --alone: the bot without workers, to tell the bot's own cost from CPU shared with the workers.
     if (!values.alone) procs.push(spawnPlainfra(['hawk'], env.hawk), spawnPlainfra(['sentinel'], { ...env.sentinel, LOG_LEVEL: 'info' }));
     await Promise.all([procs[0]!.waitForOutput(/bot ready/, 120_000), procs[2]?.waitForOutput(/sentinel ready/, 120_000)]);
@@ -124,12 +167,18 @@ async function main() {
 
     const a = stats(bareMs);
     const b = stats(botMs);
-    console.log(`\nack latency, burst of ${n} distinct signed app_mention deliveries (warm-up ${WARMUP} not counted), ${new Date().toISOString()}`);
+    console.log(
+      `\nack latency, burst of ${n} distinct signed app_mention deliveries (warm-up ${WARMUP} not counted), ${new Date().toISOString()}`,
+    );
     console.log('| app | p50 | p90 | p99 | max | acks ≥ 1 s |');
     console.log('|---|---|---|---|---|---|');
     console.log(`| bare Bolt app (acks, does nothing) | ${fmt(a.p50)} | ${fmt(a.p90)} | ${fmt(a.p99)} | ${fmt(a.max)} | ${a.over1s} |`);
-    console.log(`| plainfra bot ${values.alone ? '(workers on other hosts)' : '(+ hawk, sentinel answering on this host)'} | ${fmt(b.p50)} | ${fmt(b.p90)} | ${fmt(b.p99)} | ${fmt(b.max)} | ${b.over1s} |`);
-    console.log(`\np99 ratio plainfra / bare: ${(b.p99 / a.p99).toFixed(2)}×   (goal ≤ 2×, every ack < 1 s: ${b.over1s === 0 ? 'yes' : 'no'})`);
+    console.log(
+      `| plainfra bot ${values.alone ? '(workers on other hosts)' : '(+ hawk, sentinel answering on this host)'} | ${fmt(b.p50)} | ${fmt(b.p90)} | ${fmt(b.p99)} | ${fmt(b.max)} | ${b.over1s} |`,
+    );
+    console.log(
+      `\np99 ratio plainfra / bare: ${(b.p99 / a.p99).toFixed(2)}×   (goal ≤ 2×, every ack < 1 s: ${b.over1s === 0 ? 'yes' : 'no'})`,
+    );
     console.log(`durable: ${durable} of ${n} acked mentions recorded (slack_events row) within a minute of the burst`);
     if (durable !== n) process.exitCode = 1;
   } finally {

@@ -35,7 +35,14 @@ async function run(conversationBreakpoint: boolean) {
   const database = await createEvalDatabase(DATABASE_URL);
   try {
     const llm = createAnthropicLlm({ apiKey: 'sk-bench', baseURL: fake.url, conversationBreakpoint });
-    const report = await runEval(cases, { db: database.db, llm, model: values.model!, logger: pino({ level: 'silent' }), maxSteps: 8, docsBaseUrl: 'https://docs.aws.amazon.com' });
+    const report = await runEval(cases, {
+      db: database.db,
+      llm,
+      model: values.model!,
+      logger: pino({ level: 'silent' }),
+      maxSteps: 8,
+      docsBaseUrl: 'https://docs.aws.amazon.com',
+    });
     type U = { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number };
     const usage = fake.requests.filter((r) => r.status === 200).map((r) => (r.response as { usage: U }).usage);
     const allIn = usage.map((u) => u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens);
@@ -60,9 +67,13 @@ async function run(conversationBreakpoint: boolean) {
 
 const rows = [await run(true), await run(false)];
 console.log(`${cases.length} eval questions, scripted model (estimated tokens = characters / 4; cost at ${values.model} list prices)`);
-console.log('| breakpoints | passed | LLM calls / answer (max) | input tokens / step median / max | not from cache median / max | cache-read share | est. cost / answer |');
+console.log(
+  '| breakpoints | passed | LLM calls / answer (max) | input tokens / step median / max | not from cache median / max | cache-read share | est. cost / answer |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.breakpoint} | ${r.passed} | ${r.callsPerAnswer.toFixed(1)} (${r.maxCalls}) | ${r.inputPerStep.median} / ${r.inputPerStep.max} | ${r.notCached.median} / ${r.notCached.max} | ${(r.cacheReadShare * 100).toFixed(0)} % | $${r.costPerAnswer.toFixed(4)} |`);
+  console.log(
+    `| ${r.breakpoint} | ${r.passed} | ${r.callsPerAnswer.toFixed(1)} (${r.maxCalls}) | ${r.inputPerStep.median} / ${r.inputPerStep.max} | ${r.notCached.median} / ${r.notCached.max} | ${(r.cacheReadShare * 100).toFixed(0)} % | $${r.costPerAnswer.toFixed(4)} |`,
+  );
 }
 process.exit(0);

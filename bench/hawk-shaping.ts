@@ -14,7 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createAwsQueryRunner } from '../src/tools/aws/index.js';
-import { SAMPLE_ACCOUNT, assumeRoleHandler, describeInstancesXml, sampleFindings, sampleInstances, startFakeAws } from '../test/fakes/aws.js';
+import {
+  SAMPLE_ACCOUNT,
+  assumeRoleHandler,
+  describeInstancesXml,
+  sampleFindings,
+  sampleInstances,
+  startFakeAws,
+} from '../test/fakes/aws.js';
 
 const SCENARIOS = {
   findings: { total: 50_000, pageSize: 100, input: { service: 'securityhub', operation: 'GetFindings', region: 'us-east-1' } },
@@ -30,16 +37,31 @@ async function runScenario(name: Name): Promise<void> {
       'securityhub:GetFindings': (req) => {
         const offset = Number(req.json?.NextToken ?? 0);
         const next = offset + s.pageSize;
-        return { result: { Findings: sampleFindings(Math.min(s.pageSize, s.total - offset), offset), ...(next < s.total && { NextToken: String(next) }) } };
+        return {
+          result: {
+            Findings: sampleFindings(Math.min(s.pageSize, s.total - offset), offset),
+            ...(next < s.total && { NextToken: String(next) }),
+          },
+        };
       },
       'ec2:DescribeInstances': (req) => {
         const offset = Number(req.form?.NextToken ?? 0);
         const next = offset + s.pageSize;
-        return { xml: describeInstancesXml(sampleInstances(Math.min(s.pageSize, s.total - offset), offset), next < s.total ? String(next) : undefined) };
+        return {
+          xml: describeInstancesXml(
+            sampleInstances(Math.min(s.pageSize, s.total - offset), offset),
+            next < s.total ? String(next) : undefined,
+          ),
+        };
       },
     },
   });
-  Object.assign(process.env, { AWS_ENDPOINT_URL: fake.url, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: fake.url,
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_REGION: 'us-east-1',
+  });
   // The runner needs Redis only for Cost Explorer; lazyConnect means it never connects here.
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
   const runner = createAwsQueryRunner({

@@ -130,7 +130,9 @@ const costAndUsage: FakeHandler = (req) => {
   const period = req.json?.TimePeriod as { Start: string; End: string };
   return {
     result: {
-      ResultsByTime: [{ TimePeriod: period, Total: { UnblendedCost: { Amount: amountOf(period.Start), Unit: 'USD' } }, Groups: [], Estimated: true }],
+      ResultsByTime: [
+        { TimePeriod: period, Total: { UnblendedCost: { Amount: amountOf(period.Start), Unit: 'USD' } }, Groups: [], Estimated: true },
+      ],
       DimensionValueAttributes: [],
     },
   };
@@ -251,7 +253,15 @@ function newQuestion(period: number): Question {
 
 async function ask(stack: Stack, q: Question): Promise<Asked> {
   const body = JSON.stringify(
-    appMentionEnvelope({ teamId: TEAM, channel: CHANNEL, user: 'U0ALICE', text: questionText(q.period), ts: q.ts, eventId: q.eventId, botUserId: BOT_USER }),
+    appMentionEnvelope({
+      teamId: TEAM,
+      channel: CHANNEL,
+      user: 'U0ALICE',
+      text: questionText(q.period),
+      ts: q.ts,
+      eventId: q.eventId,
+      botUserId: BOT_USER,
+    }),
   );
   // Listen before posting so no answer can slip past; the fake resolves this as it records the call.
   const answered = stack.slack.waitFor('chat.postMessage', (c) => c.ok && c.args.thread_ts === q.ts, ANSWER_TIMEOUT_MS);
@@ -323,7 +333,10 @@ async function runPhase(stack: Stack, name: string, periods: number[], concurren
   const cpuAfter = cpuSnapshot(stack);
   await new Promise((r) => setTimeout(r, DUPLICATE_GRACE_MS));
   const awsAfter = awsCounts(stack.aws);
-  const rows = await auditRows(stack.dbh, asked.map((a) => a.ts));
+  const rows = await auditRows(
+    stack.dbh,
+    asked.map((a) => a.ts),
+  );
   return {
     name,
     asked,
@@ -354,7 +367,8 @@ function answerProblems(slack: FakeSlack, asked: Asked[]): string[] {
     if (a.ackStatus !== 200) problems.push(`${a.ts}: ack HTTP ${a.ackStatus}`);
     else if (n === 0) problems.push(`${a.ts}: no answer`);
     else if (n > 1) problems.push(`${a.ts}: ${n} answers`);
-    else if (!a.answerText?.includes(amountOf(periodOf(a.period).Start))) problems.push(`${a.ts}: wrong answer ${JSON.stringify(a.answerText)}`);
+    else if (!a.answerText?.includes(amountOf(periodOf(a.period).Start)))
+      problems.push(`${a.ts}: wrong answer ${JSON.stringify(a.answerText)}`);
   }
   return problems;
 }
@@ -413,7 +427,8 @@ function stageBreakdown(asked: Asked[], rows: AuditRow[]): Phase['stages'] {
     if (a.answerMs === undefined) continue;
     const trail = groups.get(a.ts) ?? [];
     // First row of each kind/step: a retried step adds rows, its first attempt started the stage.
-    const first = (kind: string, step?: number) => trail.find((r) => r.kind === kind && (step === undefined || r.step === String(step)))?.at;
+    const first = (kind: string, step?: number) =>
+      trail.find((r) => r.kind === kind && (step === undefined || r.step === String(step)))?.at;
     const at: Record<string, number | undefined> = {
       posted: a.postedAt,
       in: first('message_in'),
@@ -497,15 +512,23 @@ function cpuDelta(a: CpuSnapshot, b: CpuSnapshot, answers: number): Pick<Phase, 
   for (const name of Object.keys(a.byName)) per[name] = (b.byName[name] - a.byName[name]) / answers;
   per.foreign = (b.machine.busy - a.machine.busy) / answers - Object.values(per).reduce((s, v) => s + v, 0);
   const total = b.machine.total - a.machine.total;
-  return { cpuPerAnswer: per, machineBusy: (b.machine.busy - a.machine.busy) / total, machineSteal: (b.machine.steal - a.machine.steal) / total };
+  return {
+    cpuPerAnswer: per,
+    machineBusy: (b.machine.busy - a.machine.busy) / total,
+    machineSteal: (b.machine.steal - a.machine.steal) / total,
+  };
 }
 
 /** Share of the CPU taken by other workloads above which a phase's figures are flagged. */
 const FOREIGN_WARN = 0.1;
 
 function report(opts: Options, phases: Phase[], rss: Record<string, number>): void {
-  console.log(`\nquestion path: N=${opts.questions} per phase, concurrency ${opts.concurrency} (closed loop), warm-up ${opts.concurrency} not counted`);
-  console.log('phase  | answered | ack p50/p95/max ms | answer p50/p95/p99/max ms | answers/s | AssumeRole / CE calls | audit rows/question');
+  console.log(
+    `\nquestion path: N=${opts.questions} per phase, concurrency ${opts.concurrency} (closed loop), warm-up ${opts.concurrency} not counted`,
+  );
+  console.log(
+    'phase  | answered | ack p50/p95/max ms | answer p50/p95/p99/max ms | answers/s | AssumeRole / CE calls | audit rows/question',
+  );
   for (const p of phases) {
     const acks = p.asked.map((a) => a.ackMs);
     const answers = p.asked.flatMap((a) => (a.answerMs === undefined ? [] : [a.answerMs]));
@@ -521,13 +544,23 @@ function report(opts: Options, phases: Phase[], rss: Record<string, number>): vo
       ].join(' | '),
     );
   }
-  console.log(`peak RSS (VmHWM): ${Object.entries(rss).map(([role, mib]) => `${role} ${mib.toFixed(0)} MiB`).join(', ')}`);
+  console.log(
+    `peak RSS (VmHWM): ${Object.entries(rss)
+      .map(([role, mib]) => `${role} ${mib.toFixed(0)} MiB`)
+      .join(', ')}`,
+  );
   for (const p of phases) {
-    const cpu = Object.entries(p.cpuPerAnswer).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
-    console.log(`CPU ms per answer (${p.name}): ${cpu}; machine ${(p.machineBusy * 100).toFixed(0)} % busy, ${(p.machineSteal * 100).toFixed(0)} % stolen`);
+    const cpu = Object.entries(p.cpuPerAnswer)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ');
+    console.log(
+      `CPU ms per answer (${p.name}): ${cpu}; machine ${(p.machineBusy * 100).toFixed(0)} % busy, ${(p.machineSteal * 100).toFixed(0)} % stolen`,
+    );
     const total = Object.values(p.cpuPerAnswer).reduce((a, b) => a + b, 0);
     if (p.cpuPerAnswer.foreign > FOREIGN_WARN * total || p.machineSteal > FOREIGN_WARN) {
-      console.log(`  WARNING: other work on this machine took CPU during the ${p.name} phase; its latencies are pessimistic, rerun when the machine is quiet`);
+      console.log(
+        `  WARNING: other work on this machine took CPU during the ${p.name} phase; its latencies are pessimistic, rerun when the machine is quiet`,
+      );
     }
   }
   for (const p of phases) {
@@ -559,7 +592,8 @@ async function main(): Promise<number> {
     report(opts, [cold, cached], rss);
     if (warmup.problems.length) console.log(`\nwarm-up: ${warmup.problems.length} PROBLEM(S):\n  ${warmup.problems.join('\n  ')}`);
     const failed = [warmup, cold, cached].some((p) => p.problems.length > 0);
-    if (failed) for (const [role, p] of Object.entries(stack.procs)) console.error(`\n--- ${role} output (tail) ---\n${p.output().slice(-3000)}`);
+    if (failed)
+      for (const [role, p] of Object.entries(stack.procs)) console.error(`\n--- ${role} output (tail) ---\n${p.output().slice(-3000)}`);
     return failed ? 1 : 0;
   } finally {
     await runTeardown();

@@ -8,8 +8,16 @@ import { renderReportCharts } from '../src/charts/render.js';
 import { computeReport } from '../src/reports/index.js';
 
 const SERVICES = [
-  'Amazon Elastic Compute Cloud - Compute', 'Amazon Relational Database Service', 'Amazon Simple Storage Service', 'AWS Lambda',
-  'Amazon CloudFront', 'Amazon DynamoDB', 'Amazon Elastic Load Balancing', 'AmazonCloudWatch', 'Amazon Virtual Private Cloud', 'AWS Key Management Service',
+  'Amazon Elastic Compute Cloud - Compute',
+  'Amazon Relational Database Service',
+  'Amazon Simple Storage Service',
+  'AWS Lambda',
+  'Amazon CloudFront',
+  'Amazon DynamoDB',
+  'Amazon Elastic Load Balancing',
+  'AmazonCloudWatch',
+  'Amazon Virtual Private Cloud',
+  'AWS Key Management Service',
 ];
 const DAYS = ['2024-05-28', '2024-05-29', '2024-05-30', '2024-05-31', '2024-06-01', '2024-06-02', '2024-06-03'];
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -29,14 +37,22 @@ const current = {
   },
 };
 const before = week.map((g, k) => ({ group: g.group, UnblendedCost: round(g.UnblendedCost * (k % 3 === 0 ? 0.8 : 1.1)) }));
-const previous = { grandTotal: { UnblendedCost: { Amount: round(before.reduce((a, g) => a + g.UnblendedCost, 0)), Unit: 'USD' } }, totalsByGroup: before };
+const previous = {
+  grandTotal: { UnblendedCost: { Amount: round(before.reduce((a, g) => a + g.UnblendedCost, 0)), Unit: 'USD' } },
+  totalsByGroup: before,
+};
 
-const report = computeReport('acme-prod', new Date('2024-06-04T09:00:00Z'), {
-  cost_this: { ok: true, result: current },
-  cost_prev: { ok: true, result: previous },
-  forecast: { ok: true, result: { Total: { Amount: '21012.40', Unit: 'USD' } } },
-  anomalies: { ok: true, result: { count: 0, items: [] } },
-}, { what: 'cost', period: '7d' });
+const report = computeReport(
+  'acme-prod',
+  new Date('2024-06-04T09:00:00Z'),
+  {
+    cost_this: { ok: true, result: current },
+    cost_prev: { ok: true, result: previous },
+    forecast: { ok: true, result: { Total: { Amount: '21012.40', Unit: 'USD' } } },
+    anomalies: { ok: true, result: { count: 0, items: [] } },
+  },
+  { what: 'cost', period: '7d' },
+);
 
 mkdirSync('docs/img', { recursive: true });
 for (const chart of await renderReportCharts(report)) {

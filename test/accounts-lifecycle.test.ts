@@ -56,7 +56,13 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     AWS_REGION: 'us-east-1',
   });
   const cli = (...args: string[]) => runPlainfraAsync(['accounts', ...args], env());
-  const prodRow = async () => (await t.db.select().from(awsAccounts).where(and(eq(awsAccounts.teamId, TEAM), eq(awsAccounts.name, 'prod'))))[0]!;
+  const prodRow = async () =>
+    (
+      await t.db
+        .select()
+        .from(awsAccounts)
+        .where(and(eq(awsAccounts.teamId, TEAM), eq(awsAccounts.name, 'prod')))
+    )[0]!;
   /** ExternalIds hawk presented, in order (verify's own sessions are named hawk-verify-…). */
   const hawkAssumes = () =>
     aws
@@ -64,16 +70,40 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
       .filter((r) => !r.form!.RoleSessionName!.startsWith('hawk-verify'))
       .map((r) => r.form!.ExternalId);
   const simulate = (req: { form?: Record<string, string> }) => {
-    const names = Object.entries(req.form ?? {}).filter(([k]) => k.startsWith('ActionNames.member.')).map(([, v]) => v);
+    const names = Object.entries(req.form ?? {})
+      .filter(([k]) => k.startsWith('ActionNames.member.'))
+      .map(([, v]) => v);
     const reads = new Set(ALLOWED_OPERATIONS.map((o) => o.iamAction));
-    return { result: { EvaluationResults: names.map((a) => ({ EvalActionName: a, EvalResourceName: '*', EvalDecision: reads.has(a) ? 'allowed' : 'implicitDeny' })), IsTruncated: false } };
+    return {
+      result: {
+        EvaluationResults: names.map((a) => ({
+          EvalActionName: a,
+          EvalResourceName: '*',
+          EvalDecision: reads.has(a) ? 'allowed' : 'implicitDeny',
+        })),
+        IsTruncated: false,
+      },
+    };
   };
 
   /** One question in CHANNEL answered by hawk (as hawk's login): one `sts:GetCallerIdentity` call. */
   async function askHawk(): Promise<string | undefined> {
-    const [c] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764100000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ANN' }).returning();
-    const { row } = await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_in', payload: { text: 'who am I?', user: 'U0ANN', team: TEAM, channel: CHANNEL, accounts: ['prod'] } });
-    const job = { conversationId: c!.id, turnId: String(row.id), step: 0, calls: [{ toolUseId: `toolu_${seq}`, input: { service: 'sts', operation: 'GetCallerIdentity' } }] };
+    const [c] = await t.db
+      .insert(conversations)
+      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764100000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ANN' })
+      .returning();
+    const { row } = await recordAudit(t.db, {
+      conversationId: c!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'who am I?', user: 'U0ANN', team: TEAM, channel: CHANNEL, accounts: ['prod'] },
+    });
+    const job = {
+      conversationId: c!.id,
+      turnId: String(row.id),
+      step: 0,
+      calls: [{ toolUseId: `toolu_${seq}`, input: { service: 'sts', operation: 'GetCallerIdentity' } }],
+    };
     await runHawkJob({ db: dbs.hawk, enqueuer, runner, logger }, job, { isFinal: true });
     const result = (await readTrailRows(t.db, c!.id)).find((r) => r.kind === 'tool_result');
     return (result?.payload as { status?: string } | undefined)?.status;
@@ -89,12 +119,18 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     maintenance = new Queue('maintenance', { connection: redis, prefix });
     aws = await startFakeAws({
       handlers: {
-        'sts:AssumeRole': (req) => assumeRoleHandler({ externalId: trusted.has(req.form!.ExternalId!) ? req.form!.ExternalId! : '\u0000never' })(req),
+        'sts:AssumeRole': (req) =>
+          assumeRoleHandler({ externalId: trusted.has(req.form!.ExternalId!) ? req.form!.ExternalId! : '\u0000never' })(req),
         'sts:GetCallerIdentity': callerIdentityHandler(),
         'iam:SimulatePrincipalPolicy': simulate,
       },
     });
-    Object.assign(process.env, { AWS_ENDPOINT_URL: aws.url, AWS_ACCESS_KEY_ID: 'AKIDHAWKLIFECYCLE', AWS_SECRET_ACCESS_KEY: 'hawk-secret', AWS_REGION: 'us-east-1' });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_ACCESS_KEY_ID: 'AKIDHAWKLIFECYCLE',
+      AWS_SECRET_ACCESS_KEY: 'hawk-secret',
+      AWS_REGION: 'us-east-1',
+    });
     runner = createAwsQueryRunner({ redis, logger, cacheKeyPrefix: `${prefix}:hawk`, limits: { maxAttempts: 1 } });
 
     await addAccount(t.db, { teamId: TEAM, name: 'prod', roleArn: PROD_ARN, regions: ['us-east-1', 'eu-west-1'] });
@@ -115,7 +151,13 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
   });
 
   it('lists accounts with AWS account id, role, regions, verification, channels and digests, ExternalIds only as fingerprints', async () => {
-    await bindChannel(t.db, { teamId: TEAM, channelId: 'C0LEGACY', accountName: 'legacy', digestCron: '0 9 * * 1', digestTz: 'Europe/Berlin' });
+    await bindChannel(t.db, {
+      teamId: TEAM,
+      channelId: 'C0LEGACY',
+      accountName: 'legacy',
+      digestCron: '0 9 * * 1',
+      digestTz: 'Europe/Berlin',
+    });
     const prod = await prodRow();
     const r = await cli('list', '--team', TEAM);
     expect(r.stderr).toBe('');
@@ -123,8 +165,14 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`AWS accounts of team ${TEAM}:`);
     expect(lines[1]).toMatch(/^NAME\s+ACCOUNT ID\s+ROLE ARN\s+REGIONS\s+VERIFIED\s+CHANNELS$/);
-    expect(lines).toContainEqual(expect.stringMatching(/^legacy\s+222222222222\s+arn:aws:iam::222222222222:role\/plainfra-readonly\s+us-east-1\s+never\s+C0LEGACY$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^prod\s+123456789012\s+arn:aws:iam::123456789012:role\/plainfra-readonly\s+us-east-1,eu-west-1\s+never\s+C0LIFE01$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^legacy\s+222222222222\s+arn:aws:iam::222222222222:role\/plainfra-readonly\s+us-east-1\s+never\s+C0LEGACY$/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^prod\s+123456789012\s+arn:aws:iam::123456789012:role\/plainfra-readonly\s+us-east-1,eu-west-1\s+never\s+C0LIFE01$/,
+      ),
+    );
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^prod\\s+${externalIdFingerprint(prod.externalId)}\\s+-$`)));
     expect(lines).toContainEqual(expect.stringMatching(/^legacy\s+C0LEGACY\s+0 9 \* \* 1\s+Europe\/Berlin$/));
     expect(r.stdout).toContain(`plainfra accounts external-id --team ${TEAM} --name NAME [--pending] (audited)`);
@@ -150,7 +198,10 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     expect([shown.status, shown.stdout.trim()]).toEqual([0, prod.externalId]);
 
     const unknown = await cli('list', '--team', 'T0NOBODY');
-    expect([unknown.status, unknown.stderr.trim()]).toEqual([1, 'plainfra: no workspace T0NOBODY: no AWS account was ever added for it (check --team, or run plainfra accounts add)']);
+    expect([unknown.status, unknown.stderr.trim()]).toEqual([
+      1,
+      'plainfra: no workspace T0NOBODY: no AWS account was ever added for it (check --team, or run plainfra accounts add)',
+    ]);
   });
 
   it('rotates the ExternalId: hawk keeps using the old id until verify passes with the new one, then the old is retired and refused', async () => {
@@ -195,7 +246,9 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     const done = await cli('verify', '--team', TEAM, '--name', 'prod');
     expect(done.status, done.stdout + done.stderr).toBe(0);
     expect(done.stdout).toContain('[PASS] assume role with the previous ExternalId is refused: AWS answered AccessDenied');
-    expect(done.stdout).toContain(`ExternalId rotated: hawk now uses only the new ExternalId (${externalIdFingerprint(newId)}); the previous one (${externalIdFingerprint(oldId)}) is retired.`);
+    expect(done.stdout).toContain(
+      `ExternalId rotated: hawk now uses only the new ExternalId (${externalIdFingerprint(newId)}); the previous one (${externalIdFingerprint(oldId)}) is retired.`,
+    );
     const verifyAssumes = aws.requestsFor('sts:AssumeRole').map((r) => r.form!.ExternalId);
     expect(verifyAssumes).toEqual([newId, oldId, undefined, expect.stringMatching(/^wrong-/)]);
     const after = await prodRow();
@@ -213,11 +266,19 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     expect(again.status).toBe(0);
     expect(again.stdout).not.toContain('previous ExternalId');
     const cancel = await cli('rotate-external-id', '--team', TEAM, '--name', 'prod', '--cancel');
-    expect([cancel.status, cancel.stderr.trim()]).toEqual([1, 'plainfra: account "prod" has no ExternalId rotation pending; nothing to cancel']);
+    expect([cancel.status, cancel.stderr.trim()]).toEqual([
+      1,
+      'plainfra: account "prod" has no ExternalId rotation pending; nothing to cancel',
+    ]);
     const pending = await cli('external-id', '--team', TEAM, '--name', 'prod', '--pending');
     expect(pending.status).toBe(1);
     const list = await cli('list', '--team', TEAM);
-    expect(list.stdout).toMatch(new RegExp(`^prod\\s+123456789012\\s+\\S+\\s+us-east-1,eu-west-1\\s+${(await prodRow()).verifiedAt!.toISOString().replace(/\./g, '\\.')}\\s+C0LIFE01$`, 'm'));
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^prod\\s+123456789012\\s+\\S+\\s+us-east-1,eu-west-1\\s+${(await prodRow()).verifiedAt!.toISOString().replace(/\./g, '\\.')}\\s+C0LIFE01$`,
+        'm',
+      ),
+    );
   });
 
   it('does not retire the old id while the role still accepts it, and a rotation can be cancelled', async () => {
@@ -225,14 +286,18 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     const started = await cli('rotate-external-id', '--team', TEAM, '--name', 'prod');
     const newId = /new ExternalId:\s+(\S+)/.exec(started.stdout)![1]!;
     const listed = await cli('list', '--team', TEAM);
-    expect(listed.stdout).toMatch(new RegExp(`^prod\\s+${externalIdFingerprint(current)}\\s+pending since \\S+: new ${externalIdFingerprint(newId)}$`, 'm'));
+    expect(listed.stdout).toMatch(
+      new RegExp(`^prod\\s+${externalIdFingerprint(current)}\\s+pending since \\S+: new ${externalIdFingerprint(newId)}$`, 'm'),
+    );
     expect(listed.stdout).not.toContain(newId);
 
     // A trust policy that lists both ids: retiring the old would change nothing, so verify refuses to.
     trusted = new Set([current, newId]);
     const both = await cli('verify', '--team', TEAM, '--name', 'prod');
     expect(both.status).toBe(1);
-    expect(both.stdout).toContain('[FAIL] assume role with the previous ExternalId is refused: the role still accepts the ExternalId being retired');
+    expect(both.stdout).toContain(
+      '[FAIL] assume role with the previous ExternalId is refused: the role still accepts the ExternalId being retired',
+    );
     expect(await prodRow()).toMatchObject({ externalId: current, pendingExternalId: newId });
 
     const shown = await cli('external-id', '--team', TEAM, '--name', 'prod', '--pending');
@@ -247,7 +312,10 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
   });
 
   it('the sentinel and the bot cannot read either ExternalId, hawk can read both; no process login can write an admin row', async () => {
-    await t.db.update(awsAccounts).set({ pendingExternalId: 'pending-id-for-grant-test-0001', pendingSince: new Date() }).where(eq(awsAccounts.name, 'legacy'));
+    await t.db
+      .update(awsAccounts)
+      .set({ pendingExternalId: 'pending-id-for-grant-test-0001', pendingSince: new Date() })
+      .where(eq(awsAccounts.name, 'legacy'));
     const code = async (role: ProcessRole, statement: string) =>
       dbs[role].$client.query(statement).then(
         () => undefined,
@@ -268,7 +336,12 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
 
     const admin = adminConversationId(TEAM);
     for (const role of ['bot', 'hawk', 'sentinel'] as const) {
-      expect(await code(role, `INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES ('${admin}', 'admin', 'admin', '{"action":"account_removed","team":"${TEAM}"}')`)).toBe('42501');
+      expect(
+        await code(
+          role,
+          `INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES ('${admin}', 'admin', 'admin', '{"action":"account_removed","team":"${TEAM}"}')`,
+        ),
+      ).toBe('42501');
     }
   });
 
@@ -281,9 +354,27 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     const schedulers = async () => (await maintenance.getJobSchedulers()).map((s) => s.key).sort();
     expect(await schedulers()).toEqual([`digest:${TEAM}:C0LEGACY`, `digest:${TEAM}:C0SHARED`]);
     // A conversation that queried legacy: its rows name the account (no foreign key to it).
-    const [c] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: 'C0LEGACY', threadTs: '1764200000.000100', startedBy: 'U0ANN' }).returning();
-    const { row } = await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_in', payload: { text: 'costs?', team: TEAM, channel: 'C0LEGACY', accounts: ['legacy'] } });
-    await recordAudit(t.db, { conversationId: c!.id, actor: 'hawk', kind: 'tool_call', payload: { turnId: String(row.id), toolUseId: 'toolu_legacy', account: 'legacy', roleArn: 'arn:aws:iam::222222222222:role/plainfra-readonly' } });
+    const [c] = await t.db
+      .insert(conversations)
+      .values({ teamId: TEAM, channelId: 'C0LEGACY', threadTs: '1764200000.000100', startedBy: 'U0ANN' })
+      .returning();
+    const { row } = await recordAudit(t.db, {
+      conversationId: c!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'costs?', team: TEAM, channel: 'C0LEGACY', accounts: ['legacy'] },
+    });
+    await recordAudit(t.db, {
+      conversationId: c!.id,
+      actor: 'hawk',
+      kind: 'tool_call',
+      payload: {
+        turnId: String(row.id),
+        toolUseId: 'toolu_legacy',
+        account: 'legacy',
+        roleArn: 'arn:aws:iam::222222222222:role/plainfra-readonly',
+      },
+    });
     const trailBefore = await readTrailRows(t.db, c!.id);
     const legacyId = (await t.db.select().from(awsAccounts).where(eq(awsAccounts.name, 'legacy')))[0]!.id;
 
@@ -307,26 +398,44 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     expect(verify.stdout).toMatch(/every chain is intact/);
 
     const again = await cli('remove', '--team', TEAM, '--name', 'legacy');
-    expect([again.status, again.stderr.trim()]).toEqual([1, `plainfra: no account "legacy" for team ${TEAM} (accounts: prod); see plainfra accounts list --team ${TEAM}`]);
+    expect([again.status, again.stderr.trim()]).toEqual([
+      1,
+      `plainfra: no account "legacy" for team ${TEAM} (accounts: prod); see plainfra accounts list --team ${TEAM}`,
+    ]);
     const usage = await cli('remove', '--team', TEAM);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('missing --name');
   });
 
-  it('writes an admin row (actor admin, in the team\'s admin chain) for every admin command, never with an ExternalId', async () => {
+  it("writes an admin row (actor admin, in the team's admin chain) for every admin command, never with an ExternalId", async () => {
     await runPlainfraAsync(['channels', 'unbind', '--team', TEAM, '--channel', 'C0SHARED', '--account', 'prod'], env());
     const rows = await readAdminTrail(t.db, TEAM);
     expect(new Set(rows.map((r) => `${r.actor}/${r.kind}`))).toEqual(new Set(['admin/admin']));
     const actions = rows.map((r) => (r.payload as { action: string }).action);
     for (const action of [
-      'account_added', 'channel_bound', 'external_id_shown', 'external_id_rotation_started', 'account_verify', 'external_id_rotated',
-      'external_id_rotation_cancelled', 'account_removed', 'channel_unbound',
-    ]) expect(actions).toContain(action);
+      'account_added',
+      'channel_bound',
+      'external_id_shown',
+      'external_id_rotation_started',
+      'account_verify',
+      'external_id_rotated',
+      'external_id_rotation_cancelled',
+      'account_removed',
+      'channel_unbound',
+    ])
+      expect(actions).toContain(action);
     expect(actions.filter((a) => a === 'account_added')).toHaveLength(2);
-    const verifies = rows.filter((r) => (r.payload as { action: string }).action === 'account_verify').map((r) => (r.payload as { ok: boolean }).ok);
+    const verifies = rows
+      .filter((r) => (r.payload as { action: string }).action === 'account_verify')
+      .map((r) => (r.payload as { ok: boolean }).ok);
     expect(verifies).toEqual([false, true, true, false]);
     const removed = rows.find((r) => (r.payload as { action: string }).action === 'account_removed')!.payload;
-    expect(removed).toMatchObject({ team: TEAM, account: 'legacy', channels: ['*', 'C0LEGACY', 'C0SHARED'], schedulesRemoved: ['C0LEGACY'] });
+    expect(removed).toMatchObject({
+      team: TEAM,
+      account: 'legacy',
+      channels: ['*', 'C0LEGACY', 'C0SHARED'],
+      schedulesRemoved: ['C0LEGACY'],
+    });
     expect((removed as { operator?: string }).operator).toMatch(/.@./);
     // Every process role reads the trail: no ExternalId (current, pending or retired) in any admin row.
     const ids = (await t.db.execute(sql`SELECT external_id FROM aws_accounts`)).rows.map((x) => String(x.external_id));
@@ -357,7 +466,9 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
 
 describe('the stack update printed by rotate-external-id', () => {
   it('changes the ExternalId and keeps every other parameter of the role template', () => {
-    const template = parsePolicySource(readFileSync('deploy/aws/plainfra-readonly-role.yaml', 'utf8'), 'template') as { Parameters: Record<string, unknown> };
+    const template = parsePolicySource(readFileSync('deploy/aws/plainfra-readonly-role.yaml', 'utf8'), 'template') as {
+      Parameters: Record<string, unknown>;
+    };
     expect(Object.keys(template.Parameters).sort()).toEqual(['ExternalId', ...KEPT_STACK_PARAMETERS].sort());
     const cmd = stackUpdateCommand('NEW_external_id_0123456789abcdef');
     expect(cmd).toContain('ParameterKey=ExternalId,ParameterValue=NEW_external_id_0123456789abcdef');
@@ -368,8 +479,17 @@ describe('the stack update printed by rotate-external-id', () => {
 });
 
 describe('hawk during a rotation (ExternalIdChoice)', () => {
-  const account = { accountName: 'prod', roleArn: PROD_ARN, externalId: 'current-external-id-0001', pendingExternalId: 'pending-external-id-0001', regions: ['us-east-1'] };
-  const denied = Object.assign(new Error('not authorized to perform: sts:AssumeRole'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  const account = {
+    accountName: 'prod',
+    roleArn: PROD_ARN,
+    externalId: 'current-external-id-0001',
+    pendingExternalId: 'pending-external-id-0001',
+    regions: ['us-east-1'],
+  };
+  const denied = Object.assign(new Error('not authorized to perform: sts:AssumeRole'), {
+    name: 'AccessDenied',
+    $metadata: { httpStatusCode: 403 },
+  });
   const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
   const creds = { accessKeyId: 'ASIA1', secretAccessKey: 's', sessionToken: 't', expiration: new Date(Date.now() + 900_000) };
 

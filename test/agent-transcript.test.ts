@@ -6,7 +6,15 @@ import { parseAuditRow, type AuditEvent } from '../src/audit/index.js';
 let id = 0;
 /** A trail row as readTrail returns it: parsed against the event catalogue (steps default to 0). */
 const row = (kind: string, payload: Record<string, unknown>): AuditEvent => {
-  const parsed = parseAuditRow({ id: ++id, createdAt: new Date(), conversationId: 'c', actor: 'sentinel', kind, stepKey: null, payload: { step: 0, ...payload } });
+  const parsed = parseAuditRow({
+    id: ++id,
+    createdAt: new Date(),
+    conversationId: 'c',
+    actor: 'sentinel',
+    kind,
+    stepKey: null,
+    payload: { step: 0, ...payload },
+  });
   if (!parsed.ok) throw new Error(parsed.invalid.problems);
   return parsed.event;
 };
@@ -60,7 +68,13 @@ describe('transcript limits', () => {
     const use = `use_${q.id}`;
     return [
       q,
-      row('llm_response', { turnId: tId, content: [{ type: 'text', text: 'Let me look.' }, { type: 'tool_use', id: use, name: 'aws_query', input: { account } }] }),
+      row('llm_response', {
+        turnId: tId,
+        content: [
+          { type: 'text', text: 'Let me look.' },
+          { type: 'tool_use', id: use, name: 'aws_query', input: { account } },
+        ],
+      }),
       row('tool_result', { turnId: tId, toolUseId: use, account, result: { data: 'x'.repeat(resultChars) } }),
       row('llm_response', { turnId: tId, content: [{ type: 'text', text: answer }] }),
     ];
@@ -77,8 +91,14 @@ describe('transcript limits', () => {
     expect(json).not.toContain('prod again: $3');
     expect(trimmed.withheld).toEqual({ results: 1, texts: 3 }); // partner's answer, then turn 3's two texts
     // The pairing survives: every tool_use still has its tool_result.
-    const uses = messages.flatMap((m) => m.content).filter((b) => b.type === 'tool_use').map((b) => b.id);
-    const results = messages.flatMap((m) => m.content).filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id);
+    const uses = messages
+      .flatMap((m) => m.content)
+      .filter((b) => b.type === 'tool_use')
+      .map((b) => b.id);
+    const results = messages
+      .flatMap((m) => m.content)
+      .filter((b) => b.type === 'tool_result')
+      .map((b) => b.tool_use_id);
     expect(results).toEqual(uses);
   });
 

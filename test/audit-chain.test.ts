@@ -17,18 +17,30 @@ describe('audit hash chain', () => {
   async function conversation(createdAt?: Date) {
     const [c] = await t.db
       .insert(conversations)
-      .values({ teamId: 'T0CHAIN', channelId: 'C0CHAIN', threadTs: `1764000000.${String(++seq).padStart(6, '0')}`, startedBy: 'U1', ...(createdAt ? { createdAt } : {}) })
+      .values({
+        teamId: 'T0CHAIN',
+        channelId: 'C0CHAIN',
+        threadTs: `1764000000.${String(++seq).padStart(6, '0')}`,
+        startedBy: 'U1',
+        ...(createdAt ? { createdAt } : {}),
+      })
       .returning();
     return c!.id;
   }
   async function turn(conversationId: string, n: number) {
     const ids: number[] = [];
     for (let i = 0; i < n; i++) {
-      const payload = { text: `wie viel kostet 🐘 "prod"? ${i}`, n: i, nested: { b: [1, 2.50, null], a: true }, 'key with spaces': 'x' };
+      const payload = { text: `wie viel kostet 🐘 "prod"? ${i}`, n: i, nested: { b: [1, 2.5, null], a: true }, 'key with spaces': 'x' };
       const { row } =
         i === 0
           ? await recordAudit(t.db, { conversationId, actor: 'bot', kind: 'message_in', payload })
-          : await recordAudit(t.db, { conversationId, actor: 'sentinel', kind: 'error', stepKey: i % 2 ? `err:1:${i}` : undefined, payload: { ...payload, message: payload.text } });
+          : await recordAudit(t.db, {
+              conversationId,
+              actor: 'sentinel',
+              kind: 'error',
+              stepKey: i % 2 ? `err:1:${i}` : undefined,
+              payload: { ...payload, message: payload.text },
+            });
       ids.push(row.id);
     }
     return ids;
@@ -51,8 +63,20 @@ describe('audit hash chain', () => {
     for (let i = 1; i < r.length; i++) expect(r[i]!.prev_hash).toBe(r[i - 1]!.hash);
     const { createHash } = await import('node:crypto');
     for (const x of r) {
-      const canonical = canonicalContent({ id: x.id!, createdAtMicros: x.micros!, conversationId: x.conv!, actor: x.actor!, kind: x.kind!, stepKey: x.step_key ?? null, payloadText: x.payload! });
-      expect(createHash('sha256').update(x.prev_hash! + canonical).digest('hex')).toBe(x.hash);
+      const canonical = canonicalContent({
+        id: x.id!,
+        createdAtMicros: x.micros!,
+        conversationId: x.conv!,
+        actor: x.actor!,
+        kind: x.kind!,
+        stepKey: x.step_key ?? null,
+        payloadText: x.payload!,
+      });
+      expect(
+        createHash('sha256')
+          .update(x.prev_hash! + canonical)
+          .digest('hex'),
+      ).toBe(x.hash);
     }
     expect(await verifyAuditChains(t.db)).toMatchObject({ rows: 4, conversations: 1, breaks: [] });
   });
@@ -62,7 +86,9 @@ describe('audit hash chain', () => {
     const writers = Array.from({ length: 6 }, () => connectDb(t.url, 2));
     try {
       await Promise.all(
-        writers.flatMap((db, w) => Array.from({ length: 5 }, (_, i) => recordAudit(db, { conversationId: c, actor: 'hawk', kind: 'error', payload: { w, i } }))),
+        writers.flatMap((db, w) =>
+          Array.from({ length: 5 }, (_, i) => recordAudit(db, { conversationId: c, actor: 'hawk', kind: 'error', payload: { w, i } })),
+        ),
       );
     } finally {
       await Promise.all(writers.map((db) => closeDb(db)));
@@ -76,7 +102,9 @@ describe('audit hash chain', () => {
 
   it('retention deletes whole conversations, so every remaining chain still verifies', async () => {
     const old = await conversation(new Date(Date.now() - 120 * 86_400_000));
-    await t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind, created_at) VALUES (${old}, 'bot', 'message_in', now() - interval '120 days'), (${old}, 'sentinel', 'llm_response', now() - interval '119 days')`);
+    await t.db.execute(
+      sql`INSERT INTO audit_events (conversation_id, actor, kind, created_at) VALUES (${old}, 'bot', 'message_in', now() - interval '120 days'), (${old}, 'sentinel', 'llm_response', now() - interval '119 days')`,
+    );
     expect((await pruneExpired(t.db)).auditRows).toBe(2);
     expect((await verifyAuditChains(t.db)).breaks).toEqual([]);
   });
@@ -91,7 +119,12 @@ describe('audit hash chain', () => {
     });
     const { breaks } = await verifyAuditChains(t.db);
     expect(breaks).toEqual([
-      expect.objectContaining({ conversationId: c, rowId: String(ids[2]), problem: 'edited', message: expect.stringContaining(`row ${ids[2]} was changed`) }),
+      expect.objectContaining({
+        conversationId: c,
+        rowId: String(ids[2]),
+        problem: 'edited',
+        message: expect.stringContaining(`row ${ids[2]} was changed`),
+      }),
     ]);
   });
 
@@ -129,7 +162,9 @@ describe('audit hash chain', () => {
     expect(r.stdout).toMatch(/: 3 broken/);
     for (const b of breaks) expect(r.stdout).toContain(`BROKEN  conversation ${b.conversationId}  row ${b.rowId}: ${b.message}`);
 
-    const future = runPlainfra(['audit', 'verify', '--since', new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)], { DATABASE_URL: t.url });
+    const future = runPlainfra(['audit', 'verify', '--since', new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)], {
+      DATABASE_URL: t.url,
+    });
     expect(future.status).toBe(0);
     expect(future.stdout).toMatch(/0 rows in 0 conversation chains: every chain is intact/);
     const bad = runPlainfra(['audit', 'verify', '--since', 'last tuesday'], { DATABASE_URL: t.url });
@@ -140,7 +175,10 @@ describe('audit hash chain', () => {
   it('plainfra audit verify exits 0 on an intact trail', async () => {
     const fresh = await createTestDatabase();
     try {
-      const [c] = await fresh.db.insert(conversations).values({ teamId: 'T1', channelId: 'C1', threadTs: '1.1', startedBy: 'U1' }).returning();
+      const [c] = await fresh.db
+        .insert(conversations)
+        .values({ teamId: 'T1', channelId: 'C1', threadTs: '1.1', startedBy: 'U1' })
+        .returning();
       await recordAudit(fresh.db, { conversationId: c!.id, actor: 'bot', kind: 'message_in', payload: { text: 'hi' } });
       const r = runPlainfra(['audit', 'verify', '--json'], { DATABASE_URL: fresh.url });
       expect(r.status, r.stderr).toBe(0);

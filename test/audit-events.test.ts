@@ -39,7 +39,9 @@ describe('audit event catalogue', () => {
   });
 
   it('parses a row into its kind, keeping fields the catalogue does not name', () => {
-    const parsed = parseAuditRow(stored('llm_response', { turnId: '3', step: 1, stopReason: 'end_turn', content: [{ type: 'text', text: 'hi' }], cacheHash: 'x' }));
+    const parsed = parseAuditRow(
+      stored('llm_response', { turnId: '3', step: 1, stopReason: 'end_turn', content: [{ type: 'text', text: 'hi' }], cacheHash: 'x' }),
+    );
     expect(parsed.ok).toBe(true);
     if (!parsed.ok || parsed.event.kind !== 'llm_response') throw new Error('expected an llm_response');
     expect(parsed.event.payload.content[0]).toEqual({ type: 'text', text: 'hi' });
@@ -48,7 +50,10 @@ describe('audit event catalogue', () => {
 
   it('reports a row that does not match its schema, naming the field', () => {
     const parsed = parseAuditRow(stored('llm_response', { turnId: '3', step: 1, content: 'not a list' }));
-    expect(parsed).toEqual({ ok: false, invalid: { id: 7, conversationId: 'c1', kind: 'llm_response', problems: expect.stringContaining('content') } });
+    expect(parsed).toEqual({
+      ok: false,
+      invalid: { id: 7, conversationId: 'c1', kind: 'llm_response', problems: expect.stringContaining('content') },
+    });
     const actor = parseAuditRow(stored('message_in', { text: 'q' }, 'intruder'));
     expect(actor.ok ? '' : actor.invalid.problems).toBe('unknown actor intruder');
   });
@@ -60,7 +65,10 @@ describe('audit events in Postgres', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const [c] = await t.db.insert(conversations).values({ teamId: 'T1', channelId: 'C1', threadTs: '5.000001', startedBy: 'U1' }).returning();
+    const [c] = await t.db
+      .insert(conversations)
+      .values({ teamId: 'T1', channelId: 'C1', threadTs: '5.000001', startedBy: 'U1' })
+      .returning();
     conversationId = c!.id;
   });
   afterAll(() => t.drop());
@@ -74,7 +82,9 @@ describe('audit events in Postgres', () => {
 
   it('reports a stored row that no longer parses and leaves it out of the trail', async () => {
     await recordAudit(t.db, { conversationId, actor: 'bot', kind: 'message_in', payload: { text: 'fine', user: 'U1' } });
-    await t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES (${conversationId}, 'bot', 'message_in', '{"txt": 1}'::jsonb)`);
+    await t.db.execute(
+      sql`INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES (${conversationId}, 'bot', 'message_in', '{"txt": 1}'::jsonb)`,
+    );
     const reported: InvalidAuditRow[] = [];
     const trail = await readTrail(t.db, conversationId, (row) => reported.push(row));
     expect(trail.map((e) => e.kind === 'message_in' && e.payload.text)).toEqual(['fine']);
@@ -84,7 +94,13 @@ describe('audit events in Postgres', () => {
   });
 
   it('refuses to reuse a step key for an event of another kind', async () => {
-    await recordAudit(t.db, { conversationId, actor: 'sentinel', kind: 'error', stepKey: stepKey.end('9'), payload: { turnId: '9', outcome: 'error' } });
+    await recordAudit(t.db, {
+      conversationId,
+      actor: 'sentinel',
+      kind: 'error',
+      stepKey: stepKey.end('9'),
+      payload: { turnId: '9', outcome: 'error' },
+    });
     await expect(
       recordAudit(t.db, { conversationId, actor: 'bot', kind: 'message_out', stepKey: stepKey.end('9'), payload: { turnId: '9' } }),
     ).rejects.toThrow('step key end:9 already holds a error row, not message_out');

@@ -17,14 +17,29 @@ describe('audit trail', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const [c] = await t.db.insert(conversations).values({ teamId: 'T1', channelId: 'C1', threadTs: '1.000001', startedBy: 'U1' }).returning();
+    const [c] = await t.db
+      .insert(conversations)
+      .values({ teamId: 'T1', channelId: 'C1', threadTs: '1.000001', startedBy: 'U1' })
+      .returning();
     conversationId = c!.id;
   });
   afterAll(() => t.drop());
 
   it('writes a step once however often it is retried', async () => {
-    const a = await recordAudit(t.db, { conversationId, actor: 'hawk', kind: 'tool_call', stepKey: 'call:1:x', payload: { turnId: '1', toolUseId: 'x', n: 1 } });
-    const b = await recordAudit(t.db, { conversationId, actor: 'hawk', kind: 'tool_call', stepKey: 'call:1:x', payload: { turnId: '1', toolUseId: 'x', n: 2 } });
+    const a = await recordAudit(t.db, {
+      conversationId,
+      actor: 'hawk',
+      kind: 'tool_call',
+      stepKey: 'call:1:x',
+      payload: { turnId: '1', toolUseId: 'x', n: 1 },
+    });
+    const b = await recordAudit(t.db, {
+      conversationId,
+      actor: 'hawk',
+      kind: 'tool_call',
+      stepKey: 'call:1:x',
+      payload: { turnId: '1', toolUseId: 'x', n: 2 },
+    });
     expect(a.created).toBe(true);
     expect(b.created).toBe(false);
     expect(b.row.id).toBe(a.row.id);
@@ -32,8 +47,12 @@ describe('audit trail', () => {
   });
 
   it('accepts only the documented actors and kinds', async () => {
-    await expect(t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind) VALUES (${conversationId}, 'bot', 'whatever')`)).rejects.toThrow();
-    await expect(t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind) VALUES (${conversationId}, 'root', 'error')`)).rejects.toThrow();
+    await expect(
+      t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind) VALUES (${conversationId}, 'bot', 'whatever')`),
+    ).rejects.toThrow();
+    await expect(
+      t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind) VALUES (${conversationId}, 'root', 'error')`),
+    ).rejects.toThrow();
   });
 
   it('is append-only: UPDATE, DELETE and TRUNCATE are refused', async () => {
@@ -59,7 +78,13 @@ describe('audit trail', () => {
     // A digest from 100 days ago is kept: reports are retained for 365 days.
     const [digest] = await t.db
       .insert(conversations)
-      .values({ teamId: 'T1', channelId: 'C1', threadTs: '3.000001', startedBy: 'plainfra', createdAt: new Date(Date.now() - 100 * 86_400_000) })
+      .values({
+        teamId: 'T1',
+        channelId: 'C1',
+        threadTs: '3.000001',
+        startedBy: 'plainfra',
+        createdAt: new Date(Date.now() - 100 * 86_400_000),
+      })
       .returning();
     await t.db.execute(
       sql`INSERT INTO audit_events (conversation_id, actor, kind, payload, created_at) VALUES (${digest!.id}, 'bot', 'message_in', '{"report": true}'::jsonb, now() - interval '100 days')`,
@@ -79,11 +104,16 @@ describe('audit trail', () => {
     const prefix = uniquePrefix();
     const enqueuer = new Enqueuer(redis, prefix);
     const sentinel = new Queue('sentinel', { connection: redis, prefix });
-    const [c] = await t.db.insert(conversations).values({ teamId: 'T1', channelId: 'C1', threadTs: '9.000001', startedBy: 'U1' }).returning();
+    const [c] = await t.db
+      .insert(conversations)
+      .values({ teamId: 'T1', channelId: 'C1', threadTs: '9.000001', startedBy: 'U1' })
+      .returning();
     const at = (minutesAgo: number) => sql`now() - make_interval(mins => ${minutesAgo})`;
     const insert = async (kind: string, minutesAgo: number, payload: object, stepKey: string | null = null) =>
-      (await t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind, payload, step_key, created_at)
-        VALUES (${c!.id}, 'bot', ${kind}, ${JSON.stringify(payload)}::jsonb, ${stepKey}, ${at(minutesAgo)}) RETURNING id`)).rows[0] as { id: string };
+      (
+        await t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind, payload, step_key, created_at)
+        VALUES (${c!.id}, 'bot', ${kind}, ${JSON.stringify(payload)}::jsonb, ${stepKey}, ${at(minutesAgo)}) RETURNING id`)
+      ).rows[0] as { id: string };
     try {
       const lost = await insert('message_in', 10, { text: 'lost before any step' });
       const midway = await insert('message_in', 9, { text: 'lost after two steps' });
@@ -142,21 +172,39 @@ describe('admin CLI', () => {
 
   it('gives every account its own crypto-random ExternalId and prints the deploy command', () => {
     const ids = ['a', 'b'].map((name) => {
-      const r = runPlainfra(['accounts', 'add', '--team', 'T1', '--name', name, '--role-arn', 'arn:aws:iam::123456789012:role/plainfra-readonly'], env);
+      const r = runPlainfra(
+        ['accounts', 'add', '--team', 'T1', '--name', name, '--role-arn', 'arn:aws:iam::123456789012:role/plainfra-readonly'],
+        env,
+      );
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain('aws cloudformation deploy --template-file deploy/aws/plainfra-readonly-role.yaml');
       return /ExternalId:\s+(\S+)/.exec(r.stdout)![1]!;
     });
     expect(ids[0]).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(ids[0]).not.toBe(ids[1]);
-    expect(r2(() => runPlainfra(['accounts', 'add', '--team', 'T1', '--name', 'a', '--role-arn', 'arn:aws:iam::123456789012:role/x'], env))).toMatch(/already exists/);
+    expect(
+      r2(() => runPlainfra(['accounts', 'add', '--team', 'T1', '--name', 'a', '--role-arn', 'arn:aws:iam::123456789012:role/x'], env)),
+    ).toMatch(/already exists/);
   });
 
   it('explains bad input instead of failing obscurely', () => {
-    expect(r2(() => runPlainfra(['accounts', 'add', '--team', 'T1', '--name', 'c', '--role-arn', 'arn:aws:iam::1:user/bob'], env))).toMatch(/is not an IAM role ARN/);
-    expect(r2(() => runPlainfra(['accounts', 'add', '--team', 'T1', '--name', 'c', '--role-arn', 'arn:aws:iam::123456789012:role/r', '--regions', 'mars-1'], env))).toMatch(/unknown region/);
-    expect(r2(() => runPlainfra(['channels', 'bind', '--team', 'T1', '--channel', 'C0X1', '--account', 'nope'], env))).toMatch(/no account "nope"/);
-    expect(r2(() => runPlainfra(['channels', 'bind', '--team', 'T1', '--channel', 'C0X1', '--account', 'a', '--tz', 'Mars/Base'], env))).toMatch(/IANA time zone/);
+    expect(r2(() => runPlainfra(['accounts', 'add', '--team', 'T1', '--name', 'c', '--role-arn', 'arn:aws:iam::1:user/bob'], env))).toMatch(
+      /is not an IAM role ARN/,
+    );
+    expect(
+      r2(() =>
+        runPlainfra(
+          ['accounts', 'add', '--team', 'T1', '--name', 'c', '--role-arn', 'arn:aws:iam::123456789012:role/r', '--regions', 'mars-1'],
+          env,
+        ),
+      ),
+    ).toMatch(/unknown region/);
+    expect(r2(() => runPlainfra(['channels', 'bind', '--team', 'T1', '--channel', 'C0X1', '--account', 'nope'], env))).toMatch(
+      /no account "nope"/,
+    );
+    expect(
+      r2(() => runPlainfra(['channels', 'bind', '--team', 'T1', '--channel', 'C0X1', '--account', 'a', '--tz', 'Mars/Base'], env)),
+    ).toMatch(/IANA time zone/);
     const usage = runPlainfra(['audit', '--thread', 'nonsense'], env);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/--thread must be CHANNEL:THREAD_TS/);
@@ -165,8 +213,11 @@ describe('admin CLI', () => {
     expect(missing.stderr).toMatch(/DATABASE_URL is required/);
   });
 
-  it('prints a thread\'s trail oldest first, as text or JSON', async () => {
-    const [c] = await t.db.insert(conversations).values({ teamId: 'T1', channelId: 'C0AUD1', threadTs: '1764000000.000100', startedBy: 'U1' }).returning();
+  it("prints a thread's trail oldest first, as text or JSON", async () => {
+    const [c] = await t.db
+      .insert(conversations)
+      .values({ teamId: 'T1', channelId: 'C0AUD1', threadTs: '1764000000.000100', startedBy: 'U1' })
+      .returning();
     await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_in', payload: { text: 'first' } });
     await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_out', payload: { turnId: '1', text: 'second' } });
     const json = runPlainfra(['audit', '--thread', 'C0AUD1:1764000000.000100', '--json'], env);

@@ -16,18 +16,37 @@ const request: LlmRequest = {
   model: MODEL,
   maxTokens: 512,
   system: 'You answer questions about AWS.',
-  tools: [{ name: 'aws_docs', description: 'Fetch an AWS docs page', input_schema: { type: 'object', properties: { url: { type: 'string' } }, required: ['url'] } }],
+  tools: [
+    {
+      name: 'aws_docs',
+      description: 'Fetch an AWS docs page',
+      input_schema: { type: 'object', properties: { url: { type: 'string' } }, required: ['url'] },
+    },
+  ],
   messages: [{ role: 'user', content: [{ type: 'text', text: 'What is S3?' }] }],
   toolChoice: 'auto',
 };
 
 /** The SDK's default chain reads these; each test sets exactly what it needs. */
-const AWS_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_BEARER_TOKEN_BEDROCK'];
+const AWS_ENV = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_BEARER_TOKEN_BEDROCK',
+];
 const saved = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
 function setAwsEnv(values: Record<string, string>) {
   for (const k of AWS_ENV) delete process.env[k];
   // No shared files or instance metadata: the default chain sees only what the test sets.
-  Object.assign(process.env, { AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' }, values);
+  Object.assign(
+    process.env,
+    { AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' },
+    values,
+  );
 }
 
 describe('Bedrock LLM (InvokeModel over SigV4)', () => {
@@ -36,7 +55,12 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   let script: Parameters<typeof startFakeBedrock>[0]['script'] = [];
   let calls = 0;
   beforeAll(async () => {
-    bedrock = await startFakeBedrock({ region: REGION, credentials: KEYS, models: [MODEL], script: (r, i) => (typeof script === 'function' ? script(r, i) : script[calls++]!) });
+    bedrock = await startFakeBedrock({
+      region: REGION,
+      credentials: KEYS,
+      models: [MODEL],
+      script: (r, i) => (typeof script === 'function' ? script(r, i) : script[calls++]!),
+    });
   });
   afterEach(() => {
     bedrock.requests.length = 0;
@@ -44,8 +68,9 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
   afterAll(async () => {
     await bedrock.close();
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
 
   it('sends the Messages request to /model/{id}/invoke, signed for bedrock in the region, without model in the body', async () => {
@@ -84,7 +109,11 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
     const toolUse = first.content.find((b) => b.type === 'tool_use') as unknown as { id: string };
     const second = await llm.create({
       ...request,
-      messages: [...request.messages, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: 'S3 docs' }] }],
+      messages: [
+        ...request.messages,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: 'S3 docs' }] },
+      ],
     });
     expect(second.content).toEqual([{ type: 'text', text: 'done', citations: null }]);
     expect(bedrock.requests.map((r) => r.status)).toEqual([200, 200]);
@@ -94,7 +123,9 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
 
   it('retries Bedrock throttling itself and then answers', async () => {
     setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
-    script = byToolResults([[{ error: { status: 429, message: 'Too many requests, please wait before trying again.' } }, { text: 'after throttling' }]]);
+    script = byToolResults([
+      [{ error: { status: 429, message: 'Too many requests, please wait before trying again.' } }, { text: 'after throttling' }],
+    ]);
     const llm = createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 2 });
     const res = await llm.create(request);
     expect(res.content[0]).toMatchObject({ text: 'after throttling' });
@@ -104,7 +135,9 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   it('a signature with the wrong secret is refused, as a non-retryable 403', async () => {
     setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
     script = [{ text: 'unreachable' }];
-    const err = await createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 }).create(request).catch((e: unknown) => e);
+    const err = await createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 })
+      .create(request)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmError);
     expect(err).toMatchObject({ status: 403, retryable: false });
     expect((err as Error).message).toMatch(/signature we calculated does not match/);
@@ -112,7 +145,9 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
 
   it('a client signing for another region is refused (the scope names the region)', async () => {
     setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
-    const err = await createBedrockLlm({ region: 'us-east-1', endpoint: bedrock.url, maxRetries: 0 }).create(request).catch((e: unknown) => e);
+    const err = await createBedrockLlm({ region: 'us-east-1', endpoint: bedrock.url, maxRetries: 0 })
+      .create(request)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 403, retryable: false });
     expect(bedrock.requests[0]!.sigv4!.region).toBe('us-east-1');
   });
@@ -127,7 +162,11 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
 
   it('ignores a Bedrock API key: it signs with IAM credentials only', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey, AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key' });
+    setAwsEnv({
+      AWS_ACCESS_KEY_ID: KEYS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey,
+      AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key',
+    });
     script = [{ text: 'signed' }];
     await createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 }).create(request);
     expect(bedrock.requests[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDSENTINELBEDROCK\//);
@@ -135,7 +174,9 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
 
   it('without any AWS credentials the call fails as retryable, naming the credential chain', async () => {
     setAwsEnv({});
-    const err = await createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 }).create(request).catch((e: unknown) => e);
+    const err = await createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 })
+      .create(request)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmError);
     expect(err).toMatchObject({ retryable: true });
     expect((err as Error).message).toMatch(/AWS credentials/);

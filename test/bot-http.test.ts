@@ -15,7 +15,15 @@ const servers: Server[] = [];
 const sockets: Socket[] = [];
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((r) => {
+          s.closeAllConnections();
+          s.close(r);
+        }),
+    ),
+  );
 });
 
 /** Stands in for Bolt: answers with the length of the body it was handed (already read, as rawBody). */
@@ -64,10 +72,13 @@ function raw(port: number, head: string, body = ''): { socket: Socket; status: P
 
 const head = (headers: Record<string, string | number>) =>
   `POST /slack/events HTTP/1.1\r\nHost: x\r\nx-slack-request-timestamp: ${now()}\r\n` +
-  Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n';
+  Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('') +
+  '\r\n';
 
 describe('bot › public port', () => {
-  it('rejects a body declared over Slack\'s maximum with 413 before reading a byte of it', async () => {
+  it("rejects a body declared over Slack's maximum with 413 before reading a byte of it", async () => {
     const port = await start();
     const { status } = raw(port, head({ 'content-type': 'application/json', 'content-length': MAX_BODY_BYTES + 1 }));
     const response = await status;
@@ -121,7 +132,9 @@ describe('bot › public port', () => {
       },
     });
     const started = Date.now();
-    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json() as Promise<{ ok: boolean }>)));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json() as Promise<{ ok: boolean }>)),
+    );
     expect(answers.every((a) => a.ok === true)).toBe(true);
     const elapsed = Date.now() - started;
     // One check per started second of the burst (normally the whole burst is inside one).

@@ -15,7 +15,7 @@ function clickable(text: string): string[] {
   const found = [
     ...(text.match(/\b(?!hxxps?:)[a-z][a-z0-9+.-]*:\/\/\S+/gi) ?? []),
     ...(text.match(/\b(?:mailto|javascript|tel|data|file|slack):\S+/gi) ?? []),
-    ...(text.match(/(?:[\p{L}\p{N}_-]+\.)+[\p{L}][\p{L}\p{N}-]*/gu) ?? [])
+    ...(text.match(/(?:[\p{L}\p{N}_-]+\.)+[\p{L}][\p{L}\p{N}-]*/gu) ?? []),
   ];
   return found;
 }
@@ -91,10 +91,14 @@ describe('bot › links in the bot voice', () => {
   });
 
   it('turns Slack <url|label> and markdown links into visible, defanged text', () => {
-    expect(safeSlackText('Details: <https://evil.example/steal|AWS console>')).toBe('Details: &lt;hxxps://evil[.]example/steal|AWS console&gt;');
+    expect(safeSlackText('Details: <https://evil.example/steal|AWS console>')).toBe(
+      'Details: &lt;hxxps://evil[.]example/steal|AWS console&gt;',
+    );
     expect(safeSlackText('See [the bill](https://evil.example/x) now')).toBe('See the bill (hxxps://evil[.]example/x) now');
     expect(safeSlackText('See [the docs](https://docs.aws.amazon.com/x) now')).toBe('See the docs (https://docs.aws.amazon.com/x) now');
-    expect(safeSlackText('[https://docs.aws.amazon.com/](https://evil.example/)')).toBe('https://docs.aws.amazon.com/ (hxxps://evil[.]example/)');
+    expect(safeSlackText('[https://docs.aws.amazon.com/](https://evil.example/)')).toBe(
+      'https://docs.aws.amazon.com/ (hxxps://evil[.]example/)',
+    );
   });
 
   it('the docs host is trusted only when the bot is told it (PLAINFRA_DOCS_URL)', () => {

@@ -106,7 +106,8 @@ describe('bot › safe text', () => {
  */
 describe('bot › sanitising time is linear in the input', () => {
   const N = 20_000;
-  const fill = (unit: string, prefix = '', suffix = '') => prefix + unit.repeat(Math.ceil((N - prefix.length - suffix.length) / unit.length)).slice(0, N - prefix.length - suffix.length) + suffix;
+  const fill = (unit: string, prefix = '', suffix = '') =>
+    prefix + unit.repeat(Math.ceil((N - prefix.length - suffix.length) / unit.length)).slice(0, N - prefix.length - suffix.length) + suffix;
   const shapes: Record<string, string> = {
     'heading with a long run of spaces': fill(' ', '# a', 'b'),
     'many heading lines': fill(`# a${' '.repeat(300)}b\n`),
@@ -116,13 +117,13 @@ describe('bot › sanitising time is linear in the input', () => {
     'link-like [a](b c': fill('[a]( b c'),
     'dotted labels': fill('a.'),
     'dotted labels with a scheme': fill('a.', 'https://'),
-    'schemes': fill('a://'),
-    'colons': fill('a:'),
-    'backticks': fill('`a'),
+    schemes: fill('a://'),
+    colons: fill('a:'),
+    backticks: fill('`a'),
     'at-signs': fill('@'),
     'spaces before a word': fill(' ', '', 'x'),
     'one-line fences': fill('```x```\n'),
-    'entities': fill('&<>'),
+    entities: fill('&<>'),
   };
   it.each(Object.entries(shapes))('%s (20 000 characters) in well under 100 ms', (_name, text) => {
     expect(text.length).toBe(N);

@@ -84,13 +84,18 @@ async function sentinelJobsFor(conversationId: string): Promise<SentinelJob[]> {
  */
 async function eventRow(eventId: string) {
   // No intake job at all (rejected request, ignored message, slash command): nothing to wait for.
-  await until(`intake of ${eventId}`, async () => ['completed', 'unknown'].includes(await intakeQueue.getJobState(`i-app_mention-${eventId}`)));
+  await until(`intake of ${eventId}`, async () =>
+    ['completed', 'unknown'].includes(await intakeQueue.getJobState(`i-app_mention-${eventId}`)),
+  );
   const [row] = await db.select().from(slackEvents).where(eq(slackEvents.eventId, eventId));
   return row;
 }
 
 async function auditOf(conversationId: string, kind: string) {
-  return db.select().from(auditEvents).where(and(eq(auditEvents.conversationId, conversationId), eq(auditEvents.kind, kind)));
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.conversationId, conversationId), eq(auditEvents.kind, kind)));
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8_000): Promise<T> {
@@ -217,7 +222,9 @@ describe('bot › app_mention intake', () => {
 
   it('answers concurrent duplicate deliveries once', async () => {
     const m = mention({ channel: BOUND, text: 'what is our S3 spend?' });
-    const statuses = await Promise.all([0, 1, 2].map((n) => postSignedEvent(eventsUrl, SECRET, m.envelope, n ? { retryNum: n } : {}).then((r) => r.status)));
+    const statuses = await Promise.all(
+      [0, 1, 2].map((n) => postSignedEvent(eventsUrl, SECRET, m.envelope, n ? { retryNum: n } : {}).then((r) => r.status)),
+    );
     expect(statuses).toEqual([200, 200, 200]);
     const ev = await eventRow(m.eventId);
     expect(await auditOf(ev!.conversationId, 'message_in')).toHaveLength(1);
@@ -342,7 +349,10 @@ describe('bot › app_mention intake', () => {
     await db.execute(`ALTER TABLE slack_events RENAME TO slack_events_away` as never);
     try {
       expect((await postSignedEvent(eventsUrl, SECRET, m.envelope)).status).toBe(200);
-      await until('a failed intake attempt', async () => ((await intakeQueue.getJob(`i-app_mention-${m.eventId}`))?.attemptsMade ?? 0) >= 1);
+      await until(
+        'a failed intake attempt',
+        async () => ((await intakeQueue.getJob(`i-app_mention-${m.eventId}`))?.attemptsMade ?? 0) >= 1,
+      );
     } finally {
       await db.execute(`ALTER TABLE slack_events_away RENAME TO slack_events` as never);
     }
@@ -414,7 +424,8 @@ describe('bot › /plainfra-report', () => {
     const ack = (await res.json()) as { response_type: string; text: string };
     expect(ack.response_type).toBe('ephemeral');
     // The usage names every valid word.
-    for (const word of ['cost', 'security', 'all', '7d', '30d', 'mtd', 'last-month', 'account NAME', 'help']) expect(ack.text).toContain(word);
+    for (const word of ['cost', 'security', 'all', '7d', '30d', 'mtd', 'last-month', 'account NAME', 'help'])
+      expect(ack.text).toContain(word);
     if (problem) expect(ack.text).toContain(problem);
     else expect(ack.text).not.toContain('Sorry');
     expect(await eventRow(`trigger:${triggerId}`)).toBeUndefined();
@@ -458,7 +469,12 @@ describe('bot › /plainfra-report', () => {
     const triggerId = `${Date.now()}.2.report`;
     await postSignedEvent(eventsUrl, SECRET, command('security', BOUND, triggerId));
     const ev = await eventRow(`trigger:${triggerId}`);
-    await enqueuer.add('replies', { conversationId: ev!.conversationId, turnId: ev!.turnId, text: 'No public buckets.', outcome: 'answer' });
+    await enqueuer.add('replies', {
+      conversationId: ev!.conversationId,
+      turnId: ev!.turnId,
+      text: 'No public buckets.',
+      outcome: 'answer',
+    });
 
     const post = await slack.waitFor('chat.postMessage', (c) => c.args.text === 'No public buckets.');
     expect(post.args.thread_ts).toBeUndefined();
@@ -652,7 +668,9 @@ describe('bot › start-up modes', () => {
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,
     });
-    await expect(createSlackApp(config, createLogger('bot', 'silent'))).rejects.toThrow(/auth\.test failed \(invalid_auth\).*SLACK_BOT_TOKEN/);
+    await expect(createSlackApp(config, createLogger('bot', 'silent'))).rejects.toThrow(
+      /auth\.test failed \(invalid_auth\).*SLACK_BOT_TOKEN/,
+    );
   });
 
   it('answers /healthz with 503 and the failing check when a dependency is down', async () => {

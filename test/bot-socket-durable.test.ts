@@ -93,49 +93,92 @@ describe('bot › Socket Mode › outages', () => {
     if (prefix) await dropPrefix(prefix);
   });
 
-  it('acks a mention at once while Postgres is down for a minute, then records it once and queues it once', async () => {
-    const envelope = appMentionEnvelope({ teamId: TEAM, channel: CHANNEL, user: 'U0ALICE', text: '<@U0PLAINFRA> what did S3 cost?', ts: '1764100000.000100', eventId: 'Ev0DURABLE1', botUserId: 'U0PLAINFRA' });
-    pgProxy.cut();
-    const started = Date.now();
-    const first = socket.pushEvent(envelope);
-    // Durable in Redis: acked although Postgres is unreachable.
-    const ack = await socket.waitForAck(first, 5_000);
-    expect(ack.raw).toEqual({ envelope_id: first, payload: {} });
-    // A redelivery during the outage is acked too and becomes no second question.
-    const retry = socket.pushEvent(envelope, { retryAttempt: 1, retryReason: 'timeout' });
-    await socket.waitForAck(retry, 5_000);
-    await new Promise((r) => setTimeout(r, OUTAGE_MS - (Date.now() - started)));
-    expect(logs.join('')).toContain('intake failed; retrying with back-off');
-    expect(await probes.sentinelQueue.getJobs(['waiting', 'active', 'delayed', 'completed'])).toEqual([]);
+  it(
+    'acks a mention at once while Postgres is down for a minute, then records it once and queues it once',
+    async () => {
+      const envelope = appMentionEnvelope({
+        teamId: TEAM,
+        channel: CHANNEL,
+        user: 'U0ALICE',
+        text: '<@U0PLAINFRA> what did S3 cost?',
+        ts: '1764100000.000100',
+        eventId: 'Ev0DURABLE1',
+        botUserId: 'U0PLAINFRA',
+      });
+      pgProxy.cut();
+      const started = Date.now();
+      const first = socket.pushEvent(envelope);
+      // Durable in Redis: acked although Postgres is unreachable.
+      const ack = await socket.waitForAck(first, 5_000);
+      expect(ack.raw).toEqual({ envelope_id: first, payload: {} });
+      // A redelivery during the outage is acked too and becomes no second question.
+      const retry = socket.pushEvent(envelope, { retryAttempt: 1, retryReason: 'timeout' });
+      await socket.waitForAck(retry, 5_000);
+      await new Promise((r) => setTimeout(r, OUTAGE_MS - (Date.now() - started)));
+      expect(logs.join('')).toContain('intake failed; retrying with back-off');
+      expect(await probes.sentinelQueue.getJobs(['waiting', 'active', 'delayed', 'completed'])).toEqual([]);
 
-    pgProxy.restore();
-    // The intake job's back-off doubles to 32 s around the one-minute mark.
-    const rows = await waitFor(async () => ((await recorded('Ev0DURABLE1')).length ? recorded('Ev0DURABLE1') : undefined), 60_000, 'the question recorded');
-    expect(rows).toHaveLength(1);
-    await waitFor(async () => ((await probes.sentinelQueue.getJobs(['waiting', 'active', 'delayed', 'completed'])).length ? true : undefined), 10_000, 'the sentinel job');
-    const ins = await messageIns('Ev0DURABLE1');
-    expect(ins).toHaveLength(1);
-    expect(ins[0]!.payload).toMatchObject({ text: 'what did S3 cost?', event_id: 'Ev0DURABLE1', channel: CHANNEL });
-    const jobs = await probes.sentinelQueue.getJobs(['waiting', 'active', 'delayed', 'completed']);
-    expect(jobs.map((j) => j.id)).toEqual([`s-${ins[0]!.id}-0`]);
-  }, OUTAGE_MS + 90_000);
+      pgProxy.restore();
+      // The intake job's back-off doubles to 32 s around the one-minute mark.
+      const rows = await waitFor(
+        async () => ((await recorded('Ev0DURABLE1')).length ? recorded('Ev0DURABLE1') : undefined),
+        60_000,
+        'the question recorded',
+      );
+      expect(rows).toHaveLength(1);
+      await waitFor(
+        async () => ((await probes.sentinelQueue.getJobs(['waiting', 'active', 'delayed', 'completed'])).length ? true : undefined),
+        10_000,
+        'the sentinel job',
+      );
+      const ins = await messageIns('Ev0DURABLE1');
+      expect(ins).toHaveLength(1);
+      expect(ins[0]!.payload).toMatchObject({ text: 'what did S3 cost?', event_id: 'Ev0DURABLE1', channel: CHANNEL });
+      const jobs = await probes.sentinelQueue.getJobs(['waiting', 'active', 'delayed', 'completed']);
+      expect(jobs.map((j) => j.id)).toEqual([`s-${ins[0]!.id}-0`]);
+    },
+    OUTAGE_MS + 90_000,
+  );
 
-  it('holds a mention unacked while Redis is unreachable, then acks it and records it once', async () => {
-    const envelope = appMentionEnvelope({ teamId: TEAM, channel: CHANNEL, user: 'U0ALICE', text: '<@U0PLAINFRA> and RDS?', ts: '1764100000.000300', eventId: 'Ev0DURABLE3', botUserId: 'U0PLAINFRA' });
-    redisProxy.cut();
-    const id = socket.pushEvent(envelope);
-    await new Promise((r) => setTimeout(r, REDIS_OUTAGE_MS));
-    expect(socket.acks.filter((a) => a.envelopeId === id), 'nothing acked while not durable').toEqual([]);
-    expect(logs.join('')).toContain('Socket Mode event not durable yet (intake failed); holding it unacked and retrying');
+  it(
+    'holds a mention unacked while Redis is unreachable, then acks it and records it once',
+    async () => {
+      const envelope = appMentionEnvelope({
+        teamId: TEAM,
+        channel: CHANNEL,
+        user: 'U0ALICE',
+        text: '<@U0PLAINFRA> and RDS?',
+        ts: '1764100000.000300',
+        eventId: 'Ev0DURABLE3',
+        botUserId: 'U0PLAINFRA',
+      });
+      redisProxy.cut();
+      const id = socket.pushEvent(envelope);
+      await new Promise((r) => setTimeout(r, REDIS_OUTAGE_MS));
+      expect(
+        socket.acks.filter((a) => a.envelopeId === id),
+        'nothing acked while not durable',
+      ).toEqual([]);
+      expect(logs.join('')).toContain('Socket Mode event not durable yet (intake failed); holding it unacked and retrying');
 
-    redisProxy.restore();
-    await socket.waitForAck(id, 30_000);
-    await waitFor(async () => ((await messageIns('Ev0DURABLE3')).length ? true : undefined), 30_000, 'the question recorded');
-    expect(await messageIns('Ev0DURABLE3')).toHaveLength(1);
-  }, REDIS_OUTAGE_MS + 90_000);
+      redisProxy.restore();
+      await socket.waitForAck(id, 30_000);
+      await waitFor(async () => ((await messageIns('Ev0DURABLE3')).length ? true : undefined), 30_000, 'the question recorded');
+      expect(await messageIns('Ev0DURABLE3')).toHaveLength(1);
+    },
+    REDIS_OUTAGE_MS + 90_000,
+  );
 
   it('acks at once when everything is up, and the question is recorded right after', async () => {
-    const envelope = appMentionEnvelope({ teamId: TEAM, channel: CHANNEL, user: 'U0ALICE', text: '<@U0PLAINFRA> and EC2?', ts: '1764100000.000200', eventId: 'Ev0DURABLE2', botUserId: 'U0PLAINFRA' });
+    const envelope = appMentionEnvelope({
+      teamId: TEAM,
+      channel: CHANNEL,
+      user: 'U0ALICE',
+      text: '<@U0PLAINFRA> and EC2?',
+      ts: '1764100000.000200',
+      eventId: 'Ev0DURABLE2',
+      botUserId: 'U0PLAINFRA',
+    });
     const id = socket.pushEvent(envelope);
     await socket.waitForAck(id, 5_000);
     await waitFor(async () => ((await recorded('Ev0DURABLE2')).length ? true : undefined), 10_000, 'the question recorded');

@@ -68,7 +68,10 @@ async function eventRow(eventId: string) {
 }
 
 async function auditOf(conversationId: string, kind: string) {
-  return db.select().from(auditEvents).where(and(eq(auditEvents.conversationId, conversationId), eq(auditEvents.kind, kind)));
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.conversationId, conversationId), eq(auditEvents.kind, kind)));
 }
 
 async function sentinelJobsFor(conversationId: string): Promise<SentinelJob[]> {
@@ -90,7 +93,14 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   db = tdb.db;
   prefix = uniquePrefix();
-  slack = await startFakeSlack({ token: TOKEN, appToken: APP_TOKEN, teamId: TEAM, botUserId: BOT_USER, botId: BOT_ID, channels: { [BOUND]: { name: 'ops' } } });
+  slack = await startFakeSlack({
+    token: TOKEN,
+    appToken: APP_TOKEN,
+    teamId: TEAM,
+    botUserId: BOT_USER,
+    botId: BOT_ID,
+    channels: { [BOUND]: { name: 'ops' } },
+  });
   socket = await startFakeSocketMode(slack);
 
   await addAccount(db, { teamId: TEAM, name: 'prod', roleArn: 'arn:aws:iam::111111111111:role/plainfra-readonly' });
@@ -166,9 +176,9 @@ describe('bot › Socket Mode', () => {
       externally_shared: false,
       accounts: ['prod'],
     });
-    expect(await until('sentinel job', async () => (await sentinelJobsFor(conversationId)).length > 0 && sentinelJobsFor(conversationId))).toEqual([
-      { conversationId, turnId, step: 0 },
-    ]);
+    expect(
+      await until('sentinel job', async () => (await sentinelJobsFor(conversationId)).length > 0 && sentinelJobsFor(conversationId)),
+    ).toEqual([{ conversationId, turnId, step: 0 }]);
     expect(await sentinelQueue.getJob(`s-${turnId}-0`)).toBeDefined();
 
     // Progress goes out through the bot's Web API client, at the fake.
@@ -201,7 +211,16 @@ describe('bot › Socket Mode', () => {
   it('acks /plainfra-report pushed as a slash_commands envelope with the ephemeral answer', async () => {
     const triggerId = '1710000000.123.abcdef';
     const payload = Object.fromEntries(
-      new URLSearchParams(slashCommandBody({ teamId: TEAM, channelId: BOUND, userId: ALICE, text: 'cost 30d', responseUrl: `${slack.origin}/commands/1`, triggerId })),
+      new URLSearchParams(
+        slashCommandBody({
+          teamId: TEAM,
+          channelId: BOUND,
+          userId: ALICE,
+          text: 'cost 30d',
+          responseUrl: `${slack.origin}/commands/1`,
+          triggerId,
+        }),
+      ),
     );
     const envelopeId = socket.pushCommand(payload);
     const ack = await socket.waitForAck(envelopeId);
@@ -209,7 +228,11 @@ describe('bot › Socket Mode', () => {
     expect((ack.raw as { payload: { text: string } }).payload.text).toMatch(/^Working on it \(cost 30d\)/);
     const ev = await eventRow(`trigger:${triggerId}`);
     expect(ev).toBeDefined();
-    expect((await auditOf(ev!.conversationId, 'message_in'))[0]!.payload).toMatchObject({ source: 'slash_command', report: true, report_request: { what: 'cost', period: '30d' } });
+    expect((await auditOf(ev!.conversationId, 'message_in'))[0]!.payload).toMatchObject({
+      source: 'slash_command',
+      report: true,
+      report_request: { what: 'cost', period: '30d' },
+    });
     expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
   });
 

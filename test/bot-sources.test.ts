@@ -40,39 +40,120 @@ function click(value: string, o: { team?: string; channel?: string; triggerId?: 
     user: { id: 'U0ALICE', username: 'alice', name: 'alice', team_id: o.team ?? TEAM },
     api_app_id: 'A0PLAINFRA',
     token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: '1764600001.000200', channel_id: o.channel ?? CHANNEL, is_ephemeral: false, thread_ts: THREAD },
+    container: {
+      type: 'message',
+      message_ts: '1764600001.000200',
+      channel_id: o.channel ?? CHANNEL,
+      is_ephemeral: false,
+      thread_ts: THREAD,
+    },
     trigger_id: triggerId,
     channel: { id: o.channel ?? CHANNEL, name: 'cost' },
     message: { type: 'message', ts: '1764600001.000200', text: 'answer' },
     response_url: 'https://hooks.slack.com/actions/T0/1/x',
-    actions: [{ type: 'button', action_id: 'plainfra_sources', block_id: 'plainfra_sources_block', text: { type: 'plain_text', text: 'Sources' }, value, action_ts: String(Date.now() / 1000) }],
+    actions: [
+      {
+        type: 'button',
+        action_id: 'plainfra_sources',
+        block_id: 'plainfra_sources_block',
+        text: { type: 'plain_text', text: 'Sources' },
+        value,
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
   };
   return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), triggerId };
 }
 
-const viewOf = (call: { args: Record<string, unknown> }) => (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as { title: { text: string }; blocks: { type: string; text?: { text: string }; elements?: { text: string }[] }[] };
-const textOf = (view: ReturnType<typeof viewOf>) => view.blocks.map((b) => b.text?.text ?? b.elements?.map((e) => e.text).join(' ') ?? '').join('\n');
+const viewOf = (call: { args: Record<string, unknown> }) =>
+  (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as {
+    title: { text: string };
+    blocks: { type: string; text?: { text: string }; elements?: { text: string }[] }[];
+  };
+const textOf = (view: ReturnType<typeof viewOf>) =>
+  view.blocks.map((b) => b.text?.text ?? b.elements?.map((e) => e.text).join(' ') ?? '').join('\n');
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   prefix = uniquePrefix();
   slack = await startFakeSlack({ token: TOKEN, teamId: TEAM, botUserId: 'U0PLAINFRA' });
-  const [conv] = await tdb.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs: THREAD, startedBy: 'U0ALICE' }).returning();
+  const [conv] = await tdb.db
+    .insert(conversations)
+    .values({ teamId: TEAM, channelId: CHANNEL, threadTs: THREAD, startedBy: 'U0ALICE' })
+    .returning();
   conversationId = conv!.id;
   const db = tdb.db;
-  const q = await recordAudit(db, { conversationId, actor: 'bot', kind: 'message_in', payload: { text: 'what did we spend in November?', user: 'U0ALICE' } });
+  const q = await recordAudit(db, {
+    conversationId,
+    actor: 'bot',
+    kind: 'message_in',
+    payload: { text: 'what did we spend in November?', user: 'U0ALICE' },
+  });
   turnId = String(q.row.id);
-  const input = { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-11-01', End: '2026-12-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'], GroupBy: [{ Type: 'DIMENSION', Key: 'RECORD_TYPE' }] } };
-  await recordAudit(db, { conversationId, actor: 'hawk', kind: 'tool_call', stepKey: `call:${turnId}:toolu_ce`, payload: { turnId, step: 0, toolUseId: 'toolu_ce', tool: 'aws_query', input, account: 'prod' } });
-  await recordAudit(db, { conversationId, actor: 'hawk', kind: 'tool_result', stepKey: `result:${turnId}:toolu_ce`, payload: { turnId, step: 0, toolUseId: 'toolu_ce', tool: 'aws_query', account: 'prod', status: 'ok', cache: 'hit', result: { grandTotal: { UnblendedCost: { Amount: 1234.56 } } } } });
-  await recordAudit(db, { conversationId, actor: 'sentinel', kind: 'tool_call', stepKey: `call:${turnId}:toolu_doc`, payload: { turnId, step: 0, toolUseId: 'toolu_doc', tool: 'aws_docs', input: { url: 'https://docs.aws.amazon.com/cost-management/latest/userguide/ce-filtering.html' } } });
-  await recordAudit(db, { conversationId, actor: 'sentinel', kind: 'tool_result', stepKey: `result:${turnId}:toolu_doc`, payload: { turnId, step: 0, toolUseId: 'toolu_doc', tool: 'aws_docs', status: 'ok', forModel: 'page' } });
+  const input = {
+    service: 'ce',
+    operation: 'GetCostAndUsage',
+    params: {
+      TimePeriod: { Start: '2026-11-01', End: '2026-12-01' },
+      Granularity: 'MONTHLY',
+      Metrics: ['UnblendedCost'],
+      GroupBy: [{ Type: 'DIMENSION', Key: 'RECORD_TYPE' }],
+    },
+  };
+  await recordAudit(db, {
+    conversationId,
+    actor: 'hawk',
+    kind: 'tool_call',
+    stepKey: `call:${turnId}:toolu_ce`,
+    payload: { turnId, step: 0, toolUseId: 'toolu_ce', tool: 'aws_query', input, account: 'prod' },
+  });
+  await recordAudit(db, {
+    conversationId,
+    actor: 'hawk',
+    kind: 'tool_result',
+    stepKey: `result:${turnId}:toolu_ce`,
+    payload: {
+      turnId,
+      step: 0,
+      toolUseId: 'toolu_ce',
+      tool: 'aws_query',
+      account: 'prod',
+      status: 'ok',
+      cache: 'hit',
+      result: { grandTotal: { UnblendedCost: { Amount: 1234.56 } } },
+    },
+  });
+  await recordAudit(db, {
+    conversationId,
+    actor: 'sentinel',
+    kind: 'tool_call',
+    stepKey: `call:${turnId}:toolu_doc`,
+    payload: {
+      turnId,
+      step: 0,
+      toolUseId: 'toolu_doc',
+      tool: 'aws_docs',
+      input: { url: 'https://docs.aws.amazon.com/cost-management/latest/userguide/ce-filtering.html' },
+    },
+  });
+  await recordAudit(db, {
+    conversationId,
+    actor: 'sentinel',
+    kind: 'tool_result',
+    stepKey: `result:${turnId}:toolu_doc`,
+    payload: { turnId, step: 0, toolUseId: 'toolu_doc', tool: 'aws_docs', status: 'ok', forModel: 'page' },
+  });
   await recordAudit(db, {
     conversationId,
     actor: 'sentinel',
     kind: 'grounding',
     stepKey: `grounding:${turnId}:1`,
-    payload: { turnId, step: 1, verdict: 'grounded', figures: [{ text: '$1,234.56', value: 1234.56, kind: 'amount', verified: true, rule: 'direct', refs: ['toolu_ce'] }] },
+    payload: {
+      turnId,
+      step: 1,
+      verdict: 'grounded',
+      figures: [{ text: '$1,234.56', value: 1234.56, kind: 'amount', verified: true, rule: 'direct', refs: ['toolu_ce'] }],
+    },
   });
 
   const config = loadConfig('bot', {
@@ -107,7 +188,10 @@ describe('bot › Sources', () => {
     const post = await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === THREAD, 15_000);
     const blocks = post.args.blocks as { type: string; text?: { text: string }; elements?: { action_id: string; value: string }[] }[];
     expect(blocks[0]).toMatchObject({ type: 'section', text: { type: 'mrkdwn', text: 'November: *$1,234.56*.' } });
-    expect(blocks.at(-1)).toMatchObject({ type: 'actions', elements: [{ action_id: 'plainfra_sources', value: JSON.stringify({ c: conversationId, t: turnId }) }] });
+    expect(blocks.at(-1)).toMatchObject({
+      type: 'actions',
+      elements: [{ action_id: 'plainfra_sources', value: JSON.stringify({ c: conversationId, t: turnId }) }],
+    });
   });
 
   it('a signed click opens the modal from the audit trail, with the click’s trigger_id, within 3 s', async () => {
@@ -124,7 +208,9 @@ describe('bot › Sources', () => {
     expect(view.title.text).toBe('Sources');
     const text = textOf(view);
     expect(text).toContain('*ce GetCostAndUsage* — account prod, region us-east-1 (global)');
-    expect(text).toContain('TimePeriod 2026-11-01 → 2026-12-01 (end exclusive); Granularity "MONTHLY"; Metrics ["UnblendedCost"]; GroupBy [{"Key":"RECORD_TYPE","Type":"DIMENSION"}]');
+    expect(text).toContain(
+      'TimePeriod 2026-11-01 → 2026-12-01 (end exclusive); Granularity "MONTHLY"; Metrics ["UnblendedCost"]; GroupBy [{"Key":"RECORD_TYPE","Type":"DIMENSION"}]',
+    );
     expect(text).toMatch(/ok, from the Cost Explorer cache · \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
     expect(text).toContain('Figures from this call: $1,234.56');
     expect(text).toContain('*Docs page* https://docs.aws.amazon.com/cost-management/latest/userguide/ce-filtering.html — fetched');
@@ -146,9 +232,15 @@ describe('bot › Sources', () => {
 
   it('rejects a forged click and ignores a click from another channel', async () => {
     slack.clearCalls();
-    const forged = await postSignedEvent(eventsUrl, SECRET, click(JSON.stringify({ c: conversationId, t: turnId })).body, { badSignature: true });
+    const forged = await postSignedEvent(eventsUrl, SECRET, click(JSON.stringify({ c: conversationId, t: turnId })).body, {
+      badSignature: true,
+    });
     expect(forged.status).toBe(401);
-    const elsewhere = await postSignedEvent(eventsUrl, SECRET, click(JSON.stringify({ c: conversationId, t: turnId }), { channel: 'C0OTHER01' }).body);
+    const elsewhere = await postSignedEvent(
+      eventsUrl,
+      SECRET,
+      click(JSON.stringify({ c: conversationId, t: turnId }), { channel: 'C0OTHER01' }).body,
+    );
     expect(elsewhere.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect(slack.callsTo('views.open')).toHaveLength(0);
@@ -169,11 +261,27 @@ describe('bot › Sources', () => {
       actor: 'hawk' as const,
       stepKey: null,
       kind: 'tool_call' as const,
-      payload: { turnId: '1', toolUseId: `t${i}`, tool: 'aws_query', account: 'prod', input: { service: 'ec2', operation: 'DescribeInstances', region: '<!channel>', params: { Filters: [{ Name: 'tag:x', Values: ['y'.repeat(5000)] }] } } },
+      payload: {
+        turnId: '1',
+        toolUseId: `t${i}`,
+        tool: 'aws_query',
+        account: 'prod',
+        input: {
+          service: 'ec2',
+          operation: 'DescribeInstances',
+          region: '<!channel>',
+          params: { Filters: [{ Name: 'tag:x', Values: ['y'.repeat(5000)] }] },
+        },
+      },
     }));
-    const view = buildSourcesView([{ id: 1, createdAt: new Date(), conversationId, actor: 'bot', stepKey: null, kind: 'message_in', payload: { text: 'q' } }, ...trail], '1', { channel: CHANNEL, threadTs: THREAD }) as { blocks: { text?: { text: string }; elements?: { text: string }[] }[] };
+    const view = buildSourcesView(
+      [{ id: 1, createdAt: new Date(), conversationId, actor: 'bot', stepKey: null, kind: 'message_in', payload: { text: 'q' } }, ...trail],
+      '1',
+      { channel: CHANNEL, threadTs: THREAD },
+    ) as { blocks: { text?: { text: string }; elements?: { text: string }[] }[] };
     expect(view.blocks.length).toBeLessThanOrEqual(100);
-    for (const b of view.blocks) for (const t of [b.text?.text, ...(b.elements ?? []).map((e) => e.text)]) if (t) expect(t.length).toBeLessThanOrEqual(3_000);
+    for (const b of view.blocks)
+      for (const t of [b.text?.text, ...(b.elements ?? []).map((e) => e.text)]) if (t) expect(t.length).toBeLessThanOrEqual(3_000);
     const all = JSON.stringify(view);
     expect(all).toMatch(/more; the whole list is in the audit trail/);
     expect(all).not.toContain('<!channel>');

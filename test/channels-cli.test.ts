@@ -21,7 +21,8 @@ describe('plainfra channels unbind and list', { timeout: 120_000 }, () => {
   const env = () => ({ DATABASE_URL: t.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix });
   const cli = (...args: string[]) => runPlainfra(['channels', ...args], env());
   const schedulers = async () => (await maintenance.getJobSchedulers()).map((s) => s.key).sort();
-  const scope = async (channelId: string) => (await accountsForChannel(t.db, { teamId: TEAM, channelId, externallyShared: false })).map((a) => a.name);
+  const scope = async (channelId: string) =>
+    (await accountsForChannel(t.db, { teamId: TEAM, channelId, externallyShared: false })).map((a) => a.name);
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -29,8 +30,17 @@ describe('plainfra channels unbind and list', { timeout: 120_000 }, () => {
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     enqueuer = new Enqueuer(redis, prefix);
     maintenance = new Queue('maintenance', { connection: redis, prefix });
-    for (const [name, id] of [['prod', '111111111111'], ['dev', '222222222222'], ['sandbox', '333333333333']] as const) {
-      await addAccount(t.db, { teamId: TEAM, name, roleArn: `arn:aws:iam::${id}:role/plainfra-readonly`, regions: ['us-east-1', 'eu-west-1'] });
+    for (const [name, id] of [
+      ['prod', '111111111111'],
+      ['dev', '222222222222'],
+      ['sandbox', '333333333333'],
+    ] as const) {
+      await addAccount(t.db, {
+        teamId: TEAM,
+        name,
+        roleArn: `arn:aws:iam::${id}:role/plainfra-readonly`,
+        regions: ['us-east-1', 'eu-west-1'],
+      });
     }
   });
   afterAll(async () => {
@@ -50,8 +60,12 @@ describe('plainfra channels unbind and list', { timeout: 120_000 }, () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Bindings of team T0CHAN01/);
     expect(lines[1]).toMatch(/^CHANNEL\s+ACCOUNT\s+ROLE ARN\s+REGIONS$/);
-    expect(lines).toContainEqual(expect.stringMatching(/^\*\s+sandbox\s+arn:aws:iam::333333333333:role\/plainfra-readonly\s+us-east-1,eu-west-1$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^C0LIST\s+prod\s+arn:aws:iam::111111111111:role\/plainfra-readonly\s+us-east-1,eu-west-1$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\*\s+sandbox\s+arn:aws:iam::333333333333:role\/plainfra-readonly\s+us-east-1,eu-west-1$/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^C0LIST\s+prod\s+arn:aws:iam::111111111111:role\/plainfra-readonly\s+us-east-1,eu-west-1$/),
+    );
     expect(lines).toContain('Digest schedules:');
     expect(lines).toContainEqual(expect.stringMatching(/^C0LIST\s+0 9 \* \* 1\s+Europe\/Berlin\s+all 7d\s+prod$/));
     // Columns line up: every ACCOUNT cell starts where the header's does.
@@ -127,21 +141,33 @@ describe('plainfra channels unbind and list', { timeout: 120_000 }, () => {
   it('refuses unknown teams, accounts and bindings with a message that says what to check', async () => {
     await bindChannel(t.db, { teamId: TEAM, channelId: 'C0ERR', accountName: 'prod' });
     const refusal = (input: Partial<Parameters<typeof unbindChannel>[1]>) =>
-      unbindChannel(t.db, { teamId: TEAM, channelId: 'C0ERR', ...input }).then(() => 'no error', (err: Error) => `${err.name}: ${err.message}`);
+      unbindChannel(t.db, { teamId: TEAM, channelId: 'C0ERR', ...input }).then(
+        () => 'no error',
+        (err: Error) => `${err.name}: ${err.message}`,
+      );
     expect(await refusal({ teamId: 'T0NOBODY', accountName: 'prod' })).toMatch(/^AccountsError: no workspace T0NOBODY/);
-    expect(await refusal({ accountName: 'staging' })).toBe('AccountsError: no account "staging" for team T0CHAN01 (bound to channel C0ERR: prod)');
+    expect(await refusal({ accountName: 'staging' })).toBe(
+      'AccountsError: no account "staging" for team T0CHAN01 (bound to channel C0ERR: prod)',
+    );
     expect(await refusal({ accountName: 'dev' })).toBe('AccountsError: channel C0ERR is not bound to account "dev" (bound: prod)');
     await bindChannel(t.db, { teamId: TEAM, channelId: '*', accountName: 'sandbox' });
     expect(await refusal({ accountName: 'sandbox' })).toBe(
       `AccountsError: channel C0ERR is not bound to account "sandbox" (bound: prod); it reaches the channel through the workspace default: unbind it with --channel '*'`,
     );
-    expect(await refusal({ channelId: 'C0NONE', all: true })).toBe('AccountsError: channel C0NONE has no bindings in team T0CHAN01; see plainfra channels list --team T0CHAN01');
-    expect(await refusal({ accountName: 'prod', all: true })).toMatch(/^AccountsError: name one account with --account NAME, or pass --all/);
+    expect(await refusal({ channelId: 'C0NONE', all: true })).toBe(
+      'AccountsError: channel C0NONE has no bindings in team T0CHAN01; see plainfra channels list --team T0CHAN01',
+    );
+    expect(await refusal({ accountName: 'prod', all: true })).toMatch(
+      /^AccountsError: name one account with --account NAME, or pass --all/,
+    );
     await expect(listBindings(t.db, 'T0NOBODY')).rejects.toThrow(/no workspace T0NOBODY/);
 
     // What the operator sees: the message, exit 1; a usage mistake, exit 2 with the usage.
     const team = cli('unbind', '--team', 'T0NOBODY', '--channel', 'C0ERR', '--account', 'prod');
-    expect([team.status, team.stderr.trim()]).toEqual([1, 'plainfra: no workspace T0NOBODY: no AWS account was ever added for it (check --team, or run plainfra accounts add)']);
+    expect([team.status, team.stderr.trim()]).toEqual([
+      1,
+      'plainfra: no workspace T0NOBODY: no AWS account was ever added for it (check --team, or run plainfra accounts add)',
+    ]);
     const both = cli('unbind', '--team', TEAM, '--channel', 'C0ERR', '--account', 'prod', '--all');
     expect(both.status).toBe(2);
     expect(both.stderr).toContain('channels unbind needs --account NAME or --all');

@@ -3,7 +3,15 @@ import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chartKinds, createChartPool } from '../src/charts/index.js';
 import { chartSpecs, FONT_FILES, renderReportCharts, specToSvg, svgToPng } from '../src/charts/render.js';
-import { CHART_SCALE, CHART_WIDTH, DAILY_CHART_HEIGHT, OKABE_ITO, OTHER_COLOUR, PERIOD_COLOURS, SERVICE_CHART_HEIGHT } from '../src/charts/specs.js';
+import {
+  CHART_SCALE,
+  CHART_WIDTH,
+  DAILY_CHART_HEIGHT,
+  OKABE_ITO,
+  OTHER_COLOUR,
+  PERIOD_COLOURS,
+  SERVICE_CHART_HEIGHT,
+} from '../src/charts/specs.js';
 import { fixedReport } from './helpers/reports.js';
 
 /** Reads a PNG strictly: signature, every chunk's CRC, IHDR, and IDAT inflating to exactly the rows it declares. */
@@ -48,11 +56,24 @@ describe('report charts (Vega-Lite → SVG → resvg)', () => {
       'Total $1,180.10 vs $1,067.75: +112.35 (+10.5%)',
       'Cost (USD)',
       // The legend names both periods with their days.
-      'Previous 7 days (2024-05-21 – 2024-05-27)', 'Last 7 days (2024-05-28 – 2024-06-03)',
-      'Amazon Relational Database Service', 'Amazon Simple Storage Service', 'AWS Lambda', 'Other (4 services)',
+      'Previous 7 days (2024-05-21 – 2024-05-27)',
+      'Last 7 days (2024-05-28 – 2024-06-03)',
+      'Amazon Relational Database Service',
+      'Amazon Simple Storage Service',
+      'AWS Lambda',
+      'Other (4 services)',
       // Each bar is labelled with its amount.
-      '$700.00', '$600.00', '$300.50', '$320.25', '$120.10', '$50.00', '$0.00', '$9.50', '$47.50',
-    ]) expect(svg, text).toContain(text);
+      '$700.00',
+      '$600.00',
+      '$300.50',
+      '$320.25',
+      '$120.10',
+      '$50.00',
+      '$0.00',
+      '$9.50',
+      '$47.50',
+    ])
+      expect(svg, text).toContain(text);
     // The longest name is cut with an ellipsis rather than overlapping the bars.
     expect(svg).toMatch(/Amazon Elastic Compute Cloud[^<]*…/);
     // Colour-blind-safe: the two periods in Okabe-Ito blues, apart in lightness.
@@ -69,16 +90,26 @@ describe('report charts (Vega-Lite → SVG → resvg)', () => {
       'Last 7 days 2024-05-28 – 2024-06-03 (UTC days) · USD, unblended',
       'Total $1,180.10 over 7 days · top 4 services, the rest as Other',
       'Cost per day (USD)',
-      'Tue 28 May', 'Wed 29 May', 'Sat 01 Jun', 'Mon 03 Jun',
-      'Amazon Elastic Compute Cloud - Compute', 'AWS Lambda', 'Other (4 services)',
-    ]) expect(svg, text).toContain(text);
+      'Tue 28 May',
+      'Wed 29 May',
+      'Sat 01 Jun',
+      'Mon 03 Jun',
+      'Amazon Elastic Compute Cloud - Compute',
+      'AWS Lambda',
+      'Other (4 services)',
+    ])
+      expect(svg, text).toContain(text);
     for (const c of OKABE_ITO.slice(0, 4)) expect(svg).toContain(c);
     expect(svg).toContain(OTHER_COLOUR);
   });
 
   it('a 30-day period gets short, slanted day labels', async () => {
     const days = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2024, 4, 5 + i)).toISOString().slice(0, 10));
-    const report = fixedReport({ periodKind: '30d', period: { current: { start: days[0]!, end: days[29]! }, previous: { start: '2024-04-05', end: '2024-05-04' } }, daily: { days, series: [{ service: 'AWS Lambda', values: days.map((_, i) => i) }] } });
+    const report = fixedReport({
+      periodKind: '30d',
+      period: { current: { start: days[0]!, end: days[29]! }, previous: { start: '2024-04-05', end: '2024-05-04' } },
+      daily: { days, series: [{ service: 'AWS Lambda', values: days.map((_, i) => i) }] },
+    });
     const svg = await specToSvg(chartSpecs(report)[1]!.spec);
     expect(svg).toContain('Last 30 days 2024-05-05 – 2024-06-03');
     expect(svg).toContain('05 May');

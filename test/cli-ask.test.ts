@@ -21,15 +21,28 @@ const ROLE_ARN = 'arn:aws:iam::123456789012:role/plainfra-readonly';
 
 function script(req: { body: Parameters<typeof firstUserText>[0]; assistantTurns: number }): Turn {
   if (/terminate/.test(firstUserText(req.body))) {
-    if (req.assistantTurns === 0) return { toolUse: [{ name: 'aws_query', input: { service: 'ec2', operation: 'TerminateInstances', params: { InstanceIds: ['i-0abc'] } } }] };
+    if (req.assistantTurns === 0)
+      return {
+        toolUse: [{ name: 'aws_query', input: { service: 'ec2', operation: 'TerminateInstances', params: { InstanceIds: ['i-0abc'] } } }],
+      };
     return { text: 'I can only read: that call was refused.' };
   }
   if (req.assistantTurns === 0) {
     return {
-      toolUse: [{ name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } } }],
+      toolUse: [
+        {
+          name: 'aws_query',
+          input: {
+            service: 'ce',
+            operation: 'GetCostAndUsage',
+            params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+          },
+        },
+      ],
     };
   }
-  const amount = /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(String(lastToolResults(req.body)[0]?.content ?? ''))?.[1] ?? 'NO-NUMBER';
+  const amount =
+    /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(String(lastToolResults(req.body)[0]?.content ?? ''))?.[1] ?? 'NO-NUMBER';
   return { text: `You spent *$${amount}* this month.` };
 }
 
@@ -44,7 +57,14 @@ describe('plainfra ask', () => {
   let hawk: RoleProcess, sentinel: RoleProcess;
   let metricsPorts: { hawk: number; sentinel: number };
   const scrape = async (role: 'hawk' | 'sentinel') => (await fetch(`http://127.0.0.1:${metricsPorts[role]}/metrics`)).text();
-  const value = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ').pop() ?? NaN);
+  const value = (text: string, series: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${series} `))
+        ?.split(' ')
+        .pop() ?? NaN,
+    );
   const ask = (args: string[], timeoutMs = 60_000) => runPlainfraAsync(['ask', '--team', TEAM, ...args], base, timeoutMs);
 
   beforeAll(async () => {
@@ -54,13 +74,26 @@ describe('plainfra ask', () => {
     aws = await startFakeAws({
       handlers: {
         'ce:GetCostAndUsage': () => ({
-          result: { ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Total: { UnblendedCost: { Amount: '4321.09', Unit: 'USD' } }, Groups: [], Estimated: true }], DimensionValueAttributes: [] },
+          result: {
+            ResultsByTime: [
+              {
+                TimePeriod: { Start: '2026-11-01', End: '2026-11-25' },
+                Total: { UnblendedCost: { Amount: '4321.09', Unit: 'USD' } },
+                Groups: [],
+                Estimated: true,
+              },
+            ],
+            DimensionValueAttributes: [],
+          },
         }),
       },
     });
     slack = await startFakeSlack({ token: 'xoxb-ask', teamId: TEAM, botUserId: 'U0PLAINFRA' });
     base = { DATABASE_URL: dbh.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix, PLAINFRA_JOB_LOCK_MS: '3000' };
-    const added = runPlainfra(['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'], base);
+    const added = runPlainfra(
+      ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'],
+      base,
+    );
     expect(added.status, added.stderr).toBe(0);
     aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!, roleArn: ROLE_ARN }));
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status).toBe(0);
@@ -99,14 +132,32 @@ describe('plainfra ask', () => {
     expect(r.stderr).toMatch(/hawk\s+tool_call\s+ce:GetCostAndUsage \(prod\)/);
 
     const conversation = /conversation ([0-9a-f-]{36})/.exec(r.stderr)![1]!;
-    const rows = (await dbh.db.$client.query('select kind, actor, payload from audit_events where conversation_id = $1 order by id', [conversation])).rows as {
+    const rows = (
+      await dbh.db.$client.query('select kind, actor, payload from audit_events where conversation_id = $1 order by id', [conversation])
+    ).rows as {
       kind: string;
       actor: string;
       payload: Record<string, unknown>;
     }[];
     // The answer's figures were checked against the AWS data (grounding) before the reply.
-    expect(rows.map((x) => x.kind)).toEqual(['message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'llm_request', 'llm_response', 'grounding', 'message_out']);
-    expect(rows[0]!.payload).toMatchObject({ source: 'cli', channel: CHANNEL, team: TEAM, accounts: ['prod'], text: 'what did we spend this month?' });
+    expect(rows.map((x) => x.kind)).toEqual([
+      'message_in',
+      'llm_request',
+      'llm_response',
+      'tool_call',
+      'tool_result',
+      'llm_request',
+      'llm_response',
+      'grounding',
+      'message_out',
+    ]);
+    expect(rows[0]!.payload).toMatchObject({
+      source: 'cli',
+      channel: CHANNEL,
+      team: TEAM,
+      accounts: ['prod'],
+      text: 'what did we spend this month?',
+    });
     expect(rows.at(-1)!.payload).toMatchObject({ delivered: 'terminal', recorded_by: 'cli', outcome: 'answer', ts: null });
     const replies = new Queue('replies', { connection: { url: REDIS_URL }, prefix });
     try {
@@ -122,7 +173,9 @@ describe('plainfra ask', () => {
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     // The model's words, then the cost note plainfra adds from the audited call (metric, netting, estimates).
     expect(out).toMatchObject({ status: 'answered', outcome: 'answer' });
-    expect(out.answer).toMatch(/^You spent \*\$4321\.09\* this month\.\n\n_Cost Explorer UnblendedCost; totals are net of credits and refunds/);
+    expect(out.answer).toMatch(
+      /^You spent \*\$4321\.09\* this month\.\n\n_Cost Explorer UnblendedCost; totals are net of credits and refunds/,
+    );
     expect(out.sources).toEqual([{ account: 'prod', service: 'ce', operation: 'GetCostAndUsage', region: null }]);
     expect(typeof out.conversationId).toBe('string');
     expect(out.elapsedMs).toBeGreaterThan(0);
@@ -136,7 +189,9 @@ describe('plainfra ask', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain('$4321.09');
       const conversation = /conversation ([0-9a-f-]{36})/.exec(r.stderr)![1]!;
-      const out = await dbh.db.$client.query("select payload from audit_events where conversation_id = $1 and kind = 'message_out'", [conversation]);
+      const out = await dbh.db.$client.query("select payload from audit_events where conversation_id = $1 and kind = 'message_out'", [
+        conversation,
+      ]);
       expect(out.rows).toHaveLength(1);
       expect(out.rows[0].payload).toMatchObject({ delivered: 'terminal', recorded_by: 'bot' });
       expect(slack.callsTo('chat.postMessage')).toEqual([]);
@@ -155,7 +210,10 @@ describe('plainfra ask', () => {
   });
 
   it('gives up after --timeout with what to check when no sentinel consumes the queue', async () => {
-    const r = await runPlainfraAsync(['ask', '--team', TEAM, '--channel', CHANNEL, '--timeout', '1', 'anyone there?'], { ...base, PLAINFRA_QUEUE_PREFIX: `${prefix}-nobody` });
+    const r = await runPlainfraAsync(['ask', '--team', TEAM, '--channel', CHANNEL, '--timeout', '1', 'anyone there?'], {
+      ...base,
+      PLAINFRA_QUEUE_PREFIX: `${prefix}-nobody`,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no answer within 1 s\. Are `plainfra sentinel` and `plainfra hawk` running/);
     await dropPrefix(`${prefix}-nobody`);
@@ -182,7 +240,7 @@ describe('plainfra ask', () => {
     }
   });
 
-  it('counts a refused aws_query on hawk\'s metrics', async () => {
+  it("counts a refused aws_query on hawk's metrics", async () => {
     const before = value(await scrape('hawk'), 'plainfra_refusals_total{stage="allowlist"}');
     const r = await ask(['--channel', CHANNEL, 'please terminate i-0abc']);
     expect(r.status, r.stderr).toBe(0);

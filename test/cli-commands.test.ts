@@ -20,7 +20,8 @@ function reachablePackages(entry: string): Set<string> {
     seen.add(file);
     const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
     for (const { fileName } of info.importedFiles) {
-      if (!fileName.startsWith('.')) packages.add(fileName.startsWith('@') ? fileName.split('/').slice(0, 2).join('/') : fileName.split('/')[0]!);
+      if (!fileName.startsWith('.'))
+        packages.add(fileName.startsWith('@') ? fileName.split('/').slice(0, 2).join('/') : fileName.split('/')[0]!);
       else {
         const target = resolve(dirname(file), fileName.replace(/\.js$/, '.ts'));
         visit(existsSync(target) ? target : resolve(dirname(file), fileName, 'index.ts'));

@@ -4,7 +4,12 @@ import { bedrockRegion, ConfigError, loadConfig } from '../src/config/index.js';
 /** The sentinel's environment per LLM provider: what each must be given, and what each refuses. */
 const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', REDIS_URL: 'redis://127.0.0.1:6379' };
 const anthropic = { ...base, ANTHROPIC_API_KEY: 'sk-test' };
-const bedrock = { ...base, PLAINFRA_LLM_PROVIDER: 'bedrock', AWS_REGION: 'eu-west-1', PLAINFRA_MODEL: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0' };
+const bedrock = {
+  ...base,
+  PLAINFRA_LLM_PROVIDER: 'bedrock',
+  AWS_REGION: 'eu-west-1',
+  PLAINFRA_MODEL: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
+};
 
 function refusal(env: Record<string, string>): string {
   try {
@@ -55,25 +60,32 @@ describe('sentinel LLM provider configuration', () => {
     expect(message).toContain('Unset ANTHROPIC_API_KEY');
   });
 
-  it.each(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE'])(
-    'refuses the anthropic provider with %s, and says how to use Bedrock instead',
-    (name) => {
-      const message = refusal({ ...anthropic, [name]: 'x' });
-      expect(message).toContain(`${name} is set, but the sentinel process must not hold it`);
-      expect(message).toContain('set PLAINFRA_LLM_PROVIDER=bedrock');
-    },
-  );
+  it.each([
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_PROFILE',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+  ])('refuses the anthropic provider with %s, and says how to use Bedrock instead', (name) => {
+    const message = refusal({ ...anthropic, [name]: 'x' });
+    expect(message).toContain(`${name} is set, but the sentinel process must not hold it`);
+    expect(message).toContain('set PLAINFRA_LLM_PROVIDER=bedrock');
+  });
 
   it.each([
     ['bedrock', bedrock],
     ['anthropic', anthropic],
   ] as const)('refuses a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) with the %s provider', (_, env) => {
-    expect(refusal({ ...env, AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key' })).toContain('AWS_BEARER_TOKEN_BEDROCK is set, but the sentinel process must not hold it');
+    expect(refusal({ ...env, AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key' })).toContain(
+      'AWS_BEARER_TOKEN_BEDROCK is set, but the sentinel process must not hold it',
+    );
   });
 
   it('refuses bedrock without a region, naming both variables that set it', () => {
     const { AWS_REGION: _, ...noRegion } = bedrock;
-    expect(refusal(noRegion)).toContain('AWS_REGION: required with PLAINFRA_LLM_PROVIDER=bedrock: set AWS_REGION (or PLAINFRA_BEDROCK_REGION)');
+    expect(refusal(noRegion)).toContain(
+      'AWS_REGION: required with PLAINFRA_LLM_PROVIDER=bedrock: set AWS_REGION (or PLAINFRA_BEDROCK_REGION)',
+    );
   });
 
   it('refuses bedrock with an Anthropic API model id (or the default), showing Bedrock ids', () => {
@@ -83,7 +95,9 @@ describe('sentinel LLM provider configuration', () => {
   });
 
   it('refuses the anthropic provider with a Bedrock model id', () => {
-    expect(refusal({ ...anthropic, PLAINFRA_MODEL: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' })).toContain('is an Amazon Bedrock model id: set PLAINFRA_LLM_PROVIDER=bedrock');
+    expect(refusal({ ...anthropic, PLAINFRA_MODEL: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' })).toContain(
+      'is an Amazon Bedrock model id: set PLAINFRA_LLM_PROVIDER=bedrock',
+    );
   });
 
   it('refuses the anthropic provider without its key, offering bedrock', () => {
@@ -91,14 +105,18 @@ describe('sentinel LLM provider configuration', () => {
   });
 
   it('refuses an unknown provider, a malformed region and ANTHROPIC_BASE_URL with bedrock, all at once', () => {
-    expect(refusal({ ...anthropic, PLAINFRA_LLM_PROVIDER: 'vertex' })).toContain('PLAINFRA_LLM_PROVIDER must be anthropic (the Anthropic API) or bedrock');
+    expect(refusal({ ...anthropic, PLAINFRA_LLM_PROVIDER: 'vertex' })).toContain(
+      'PLAINFRA_LLM_PROVIDER must be anthropic (the Anthropic API) or bedrock',
+    );
     const message = refusal({ ...bedrock, AWS_REGION: 'Ireland', ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' });
     expect(message).toContain('AWS_REGION must be an AWS region name, e.g. us-east-1');
     expect(message).toContain('ANTHROPIC_BASE_URL: applies to PLAINFRA_LLM_PROVIDER=anthropic only');
   });
 
   it('still refuses Slack secrets with bedrock', () => {
-    expect(refusal({ ...bedrock, SLACK_BOT_TOKEN: 'xoxb-1' })).toContain('SLACK_BOT_TOKEN is set, but the sentinel process must not hold it');
+    expect(refusal({ ...bedrock, SLACK_BOT_TOKEN: 'xoxb-1' })).toContain(
+      'SLACK_BOT_TOKEN is set, but the sentinel process must not hold it',
+    );
   });
 
   it.each(['bot', 'hawk'] as const)('the %s refuses a Bedrock API key (it is an LLM credential)', (role) => {

@@ -54,7 +54,11 @@ describe('configuration per process role', () => {
     ['hawk', { ...hawk, SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_BOT_TOKEN'],
     ['sentinel', { ...sentinel, AWS_ACCESS_KEY_ID: 'AKID' }, 'AWS_ACCESS_KEY_ID'],
   ] as const)('`plainfra %s` exits non-zero naming %s', (role, env, variable) => {
-    const run = spawnSync(process.execPath, ['dist/cli.js', role], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, ['dist/cli.js', role], {
+      env: { PATH: process.env.PATH, ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`${variable} is set, but the ${role} process must not hold it`);
     expect(run.stderr).toContain(`Unset ${variable}`);

@@ -34,26 +34,58 @@ const FORBIDDEN: Forbidden[] = [
   { what: 'read ExternalIds', sql: 'SELECT external_id FROM aws_accounts', roles: ['bot', 'sentinel'] },
   { what: 'read whole account rows (ExternalId included)', sql: 'SELECT * FROM aws_accounts', roles: ['bot', 'sentinel'] },
   { what: "read a rotation's pending ExternalId", sql: 'SELECT pending_external_id FROM aws_accounts', roles: ['bot', 'sentinel'] },
-  { what: 'start or complete an ExternalId rotation', sql: `UPDATE aws_accounts SET pending_external_id = 'mine', pending_since = now()`, roles: ALL },
-  { what: 'write an admin audit row', sql: `INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES (gen_random_uuid(), 'admin', 'admin', '{"action":"account_removed","team":"${TEAM}"}')`, roles: ALL },
+  {
+    what: 'start or complete an ExternalId rotation',
+    sql: `UPDATE aws_accounts SET pending_external_id = 'mine', pending_since = now()`,
+    roles: ALL,
+  },
+  {
+    what: 'write an admin audit row',
+    sql: `INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES (gen_random_uuid(), 'admin', 'admin', '{"action":"account_removed","team":"${TEAM}"}')`,
+    roles: ALL,
+  },
   { what: 'rewrite an audit row', sql: `UPDATE audit_events SET payload = '{"text":"rewritten"}'`, roles: ALL },
   { what: 'delete audit rows', sql: 'DELETE FROM audit_events', roles: ALL },
   { what: 'truncate the audit trail', sql: 'TRUNCATE audit_events', roles: ALL },
-  { what: 'delete audit rows with the retention flag set', sql: `SET LOCAL plainfra.retention = 'on'; DELETE FROM audit_events`, roles: ALL },
+  {
+    what: 'delete audit rows with the retention flag set',
+    sql: `SET LOCAL plainfra.retention = 'on'; DELETE FROM audit_events`,
+    roles: ALL,
+  },
   { what: 'drop the append-only trigger', sql: 'DROP TRIGGER audit_events_append_only ON audit_events', roles: ALL },
   { what: 'drop the hash-chain trigger', sql: 'DROP TRIGGER audit_events_chain ON audit_events', roles: ALL },
   { what: 'disable the triggers', sql: 'ALTER TABLE audit_events DISABLE TRIGGER ALL', roles: ALL },
-  { what: 'replace the chain function', sql: `CREATE OR REPLACE FUNCTION plainfra_audit_chain() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END; $$`, roles: ALL },
-  { what: 'bind a channel to an account', sql: `INSERT INTO channel_bindings (team_id, channel_id, account_id) SELECT '${TEAM}', 'C0EVIL', id FROM aws_accounts LIMIT 1`, roles: ALL },
+  {
+    what: 'replace the chain function',
+    sql: `CREATE OR REPLACE FUNCTION plainfra_audit_chain() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END; $$`,
+    roles: ALL,
+  },
+  {
+    what: 'bind a channel to an account',
+    sql: `INSERT INTO channel_bindings (team_id, channel_id, account_id) SELECT '${TEAM}', 'C0EVIL', id FROM aws_accounts LIMIT 1`,
+    roles: ALL,
+  },
   { what: 'move a binding to another account', sql: `UPDATE channel_bindings SET channel_id = 'C0EVIL'`, roles: ALL },
   { what: 'remove bindings', sql: 'DELETE FROM channel_bindings', roles: ALL },
-  { what: 'register an account', sql: `INSERT INTO aws_accounts (team_id, name, role_arn, external_id) VALUES ('${TEAM}', 'evil', 'arn:aws:iam::999999999999:role/x', 'x')`, roles: ALL },
+  {
+    what: 'register an account',
+    sql: `INSERT INTO aws_accounts (team_id, name, role_arn, external_id) VALUES ('${TEAM}', 'evil', 'arn:aws:iam::999999999999:role/x', 'x')`,
+    roles: ALL,
+  },
   { what: 'point an account at another role', sql: `UPDATE aws_accounts SET role_arn = 'arn:aws:iam::999999999999:role/x'`, roles: ALL },
   { what: 'redirect a conversation to another channel', sql: `UPDATE conversations SET channel_id = 'C0EVIL'`, roles: ALL },
   { what: 'move a conversation to another team', sql: `UPDATE conversations SET team_id = 'T0EVIL'`, roles: ALL },
   { what: 'delete conversations', sql: 'DELETE FROM conversations', roles: ALL },
-  { what: 'open a conversation', sql: `INSERT INTO conversations (team_id, channel_id, thread_ts, started_by) VALUES ('${TEAM}', 'C0EVIL', '1.1', 'U1')`, roles: ['hawk', 'sentinel'] },
-  { what: 'mark a Slack delivery as seen', sql: `INSERT INTO slack_events (event_id, conversation_id, turn_id) VALUES ('Ev1', gen_random_uuid(), '1')`, roles: ['hawk', 'sentinel'] },
+  {
+    what: 'open a conversation',
+    sql: `INSERT INTO conversations (team_id, channel_id, thread_ts, started_by) VALUES ('${TEAM}', 'C0EVIL', '1.1', 'U1')`,
+    roles: ['hawk', 'sentinel'],
+  },
+  {
+    what: 'mark a Slack delivery as seen',
+    sql: `INSERT INTO slack_events (event_id, conversation_id, turn_id) VALUES ('Ev1', gen_random_uuid(), '1')`,
+    roles: ['hawk', 'sentinel'],
+  },
   { what: 'run retention', sql: 'SELECT plainfra_prune_expired(1, 1, 1)', roles: ['hawk', 'sentinel'] },
   { what: 'read or change who may write which actor', sql: 'SELECT * FROM plainfra_role_actors', roles: ALL },
   { what: 'map itself to the bot actor', sql: `UPDATE plainfra_role_actors SET actor = 'bot'`, roles: ALL },
@@ -77,7 +109,10 @@ describe('a Postgres role per process', () => {
     for (const role of ALL) dbs[role] = connectDb(roles.urls[role], 2);
     await addAccount(t.db, { teamId: TEAM, name: 'prod', roleArn: 'arn:aws:iam::111111111111:role/plainfra-readonly' });
     await bindChannel(t.db, { teamId: TEAM, channelId: CHANNEL, accountName: 'prod' });
-    const [c] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs: '1764000000.000100', startedBy: 'U0ANN' }).returning();
+    const [c] = await t.db
+      .insert(conversations)
+      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: '1764000000.000100', startedBy: 'U0ANN' })
+      .returning();
     conversationId = c!.id;
     const { row } = await recordAudit(t.db, {
       conversationId,
@@ -153,7 +188,16 @@ describe('a Postgres role per process', () => {
     try {
       const result = await acceptQuestion(
         { db: dbs.bot, enqueuer },
-        { source: 'app_mention', deliveryId: 'EvROLES1', teamId: TEAM, channelId: CHANNEL, userId: 'U0BEN', text: 'what changed?', ts: '1764000001.000200', externallyShared: false },
+        {
+          source: 'app_mention',
+          deliveryId: 'EvROLES1',
+          teamId: TEAM,
+          channelId: CHANNEL,
+          userId: 'U0BEN',
+          text: 'what changed?',
+          ts: '1764000001.000200',
+          externallyShared: false,
+        },
       );
       expect(result.status).toBe('accepted');
       await dbs.bot.update(conversations).set({ threadTs: '1764000001.000300' }).where(sql`id = ${result.conversationId}`);
@@ -167,10 +211,33 @@ describe('a Postgres role per process', () => {
   });
 
   it('the bot runs retention, but cannot shorten it below the documented periods', async () => {
-    const [old] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs: '1.000777', startedBy: 'U1', createdAt: new Date(Date.now() - 120 * 86_400_000) }).returning();
-    const [recent] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs: '1.000778', startedBy: 'U1', createdAt: new Date(Date.now() - 10 * 86_400_000) }).returning();
-    for (const [c, days] of [[old!, 120], [recent!, 10]] as const) {
-      await t.db.execute(sql`INSERT INTO audit_events (conversation_id, actor, kind, created_at) VALUES (${c.id}, 'bot', 'message_in', now() - make_interval(days => ${days}))`);
+    const [old] = await t.db
+      .insert(conversations)
+      .values({
+        teamId: TEAM,
+        channelId: CHANNEL,
+        threadTs: '1.000777',
+        startedBy: 'U1',
+        createdAt: new Date(Date.now() - 120 * 86_400_000),
+      })
+      .returning();
+    const [recent] = await t.db
+      .insert(conversations)
+      .values({
+        teamId: TEAM,
+        channelId: CHANNEL,
+        threadTs: '1.000778',
+        startedBy: 'U1',
+        createdAt: new Date(Date.now() - 10 * 86_400_000),
+      })
+      .returning();
+    for (const [c, days] of [
+      [old!, 120],
+      [recent!, 10],
+    ] as const) {
+      await t.db.execute(
+        sql`INSERT INTO audit_events (conversation_id, actor, kind, created_at) VALUES (${c.id}, 'bot', 'message_in', now() - make_interval(days => ${days}))`,
+      );
     }
     // Asked to keep only one day, the function still keeps 90 for a process role.
     const result = await pruneExpired(dbs.bot, { conversationDays: 1, reportDays: 1, slackEventDays: 1 });
@@ -188,7 +255,12 @@ describe('a Postgres role per process', () => {
     await t.db.execute(sql.raw(`GRANT INSERT ON channel_bindings TO ${roles.names.sentinel}`));
     await t.db.execute(sql.raw(`GRANT SELECT (external_id) ON aws_accounts TO ${roles.names.sentinel}`));
     await applyRoles(t.db, { prefix: roles.prefix });
-    expect(await errorCode('sentinel', `INSERT INTO channel_bindings (team_id, channel_id, account_id) SELECT '${TEAM}', 'C0EVIL', id FROM aws_accounts LIMIT 1`)).toBe('42501');
+    expect(
+      await errorCode(
+        'sentinel',
+        `INSERT INTO channel_bindings (team_id, channel_id, account_id) SELECT '${TEAM}', 'C0EVIL', id FROM aws_accounts LIMIT 1`,
+      ),
+    ).toBe('42501');
     expect(await errorCode('sentinel', 'SELECT external_id FROM aws_accounts')).toBe('42501');
   });
 
@@ -204,7 +276,9 @@ describe('a Postgres role per process', () => {
       expect(r.stdout).toContain(`sentinel ${other.names.sentinel} (created, password set)`);
       expect(r.stdout).toContain(`bot      ${other.names.bot} (created, password unchanged)`);
       expect(r.stdout).toMatch(new RegExp(`DATABASE_URL=postgres://${other.names.sentinel}:PASSWORD@`));
-      const auth = await t.db.execute(sql`SELECT rolname, rolpassword IS NOT NULL AS has_password, rolcanlogin, rolsuper FROM pg_authid WHERE rolname LIKE ${`${other.prefix}%`} ORDER BY rolname`);
+      const auth = await t.db.execute(
+        sql`SELECT rolname, rolpassword IS NOT NULL AS has_password, rolcanlogin, rolsuper FROM pg_authid WHERE rolname LIKE ${`${other.prefix}%`} ORDER BY rolname`,
+      );
       expect(auth.rows).toEqual([
         { rolname: other.names.bot, has_password: false, rolcanlogin: true, rolsuper: false },
         { rolname: other.names.hawk, has_password: false, rolcanlogin: true, rolsuper: false },

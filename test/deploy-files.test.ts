@@ -24,7 +24,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives each secret to exactly the role that needs it', () => {
-    const holders = (variable: string) => Object.entries(compose.services).filter(([, s]) => variable in (s.environment ?? {})).map(([n]) => n);
+    const holders = (variable: string) =>
+      Object.entries(compose.services)
+        .filter(([, s]) => variable in (s.environment ?? {}))
+        .map(([n]) => n);
     expect(holders('SLACK_BOT_TOKEN')).toEqual(['bot']);
     expect(holders('ANTHROPIC_API_KEY')).toEqual(['sentinel']);
     expect(holders('AWS_SECRET_ACCESS_KEY')).toEqual(['hawk']);
@@ -68,7 +71,9 @@ describe('Slack app manifest', () => {
   });
   it('declares /plainfra-report and the scopes the bot uses', () => {
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual(['/plainfra-report']);
-    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['app_mentions:read', 'chat:write', 'commands', 'reactions:write']));
+    expect(manifest.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining(['app_mentions:read', 'chat:write', 'commands', 'reactions:write']),
+    );
   });
 });
 
@@ -77,7 +82,11 @@ describe('deploy/aws/plainfra-ecs.yaml', () => {
   const template = parsePolicySource(readFileSync('deploy/aws/plainfra-ecs.yaml', 'utf8'), 'plainfra-ecs.yaml') as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
   };
-  type Container = { Command: string[]; Environment?: { Name: string; Value: unknown }[]; Secrets?: { Name: string; ValueFrom: unknown }[] };
+  type Container = {
+    Command: string[];
+    Environment?: { Name: string; Value: unknown }[];
+    Secrets?: { Name: string; ValueFrom: unknown }[];
+  };
   const container = (task: string) => (template.Resources[task]!.Properties.ContainerDefinitions as Container[])[0]!;
   /** Names of a task's variables; an entry under `!If [cond, …, …]` counts with both branches. */
   const entryNames = (v: unknown): string[] => {
@@ -103,7 +112,9 @@ describe('deploy/aws/plainfra-ecs.yaml', () => {
     expect(template.Resources.HawkTask!.Properties.TaskRoleArn).toEqual({ Ref: 'HawkTaskRoleArn' });
     expect(template.Resources.BotTask!.Properties.TaskRoleArn).toBeUndefined();
     // The sentinel gets a task role only on Bedrock (plainfra-sentinel-bedrock.yaml: InvokeModel on named models).
-    expect(template.Resources.SentinelTask!.Properties.TaskRoleArn).toEqual({ 'Fn::If': ['SentinelOnBedrock', { Ref: 'SentinelBedrockRoleArn' }, { Ref: 'AWS::NoValue' }] });
+    expect(template.Resources.SentinelTask!.Properties.TaskRoleArn).toEqual({
+      'Fn::If': ['SentinelOnBedrock', { Ref: 'SentinelBedrockRoleArn' }, { Ref: 'AWS::NoValue' }],
+    });
     const secretsOf = (role: string) => {
       const policies = template.Resources[role]!.Properties.Policies as { PolicyDocument: { Statement: { Resource: unknown }[] } }[];
       return JSON.stringify(policies.flatMap((p) => p.PolicyDocument.Statement.map((s) => s.Resource)));
@@ -116,11 +127,17 @@ describe('deploy/aws/plainfra-ecs.yaml', () => {
 
   it('with SentinelBedrockRoleArn the sentinel runs on Bedrock: provider bedrock, its role, no Anthropic key or secret', () => {
     const c = container('SentinelTask');
-    expect(c.Environment!.find((v) => v.Name === 'PLAINFRA_LLM_PROVIDER')!.Value).toEqual({ 'Fn::If': ['SentinelOnBedrock', 'bedrock', 'anthropic'] });
+    expect(c.Environment!.find((v) => v.Name === 'PLAINFRA_LLM_PROVIDER')!.Value).toEqual({
+      'Fn::If': ['SentinelOnBedrock', 'bedrock', 'anthropic'],
+    });
     const key = c.Secrets!.find((v) => entryNames(v).includes('ANTHROPIC_API_KEY')) as unknown as { 'Fn::If': unknown[] };
     expect(key['Fn::If'].slice(0, 2)).toEqual(['SentinelOnBedrock', { Ref: 'AWS::NoValue' }]);
-    const policies = template.Resources.SentinelExecutionRole!.Properties.Policies as { PolicyDocument: { Statement: { Resource: unknown[] }[] } }[];
-    expect(policies[0]!.PolicyDocument.Statement[0]!.Resource[0]).toEqual({ 'Fn::If': ['SentinelOnBedrock', { Ref: 'AWS::NoValue' }, { Ref: 'AnthropicSecretArn' }] });
+    const policies = template.Resources.SentinelExecutionRole!.Properties.Policies as {
+      PolicyDocument: { Statement: { Resource: unknown[] }[] };
+    }[];
+    expect(policies[0]!.PolicyDocument.Statement[0]!.Resource[0]).toEqual({
+      'Fn::If': ['SentinelOnBedrock', { Ref: 'AWS::NoValue' }, { Ref: 'AnthropicSecretArn' }],
+    });
   });
 
   it('connects each process as its own login over verified TLS, and Redis over TLS with noeviction', () => {

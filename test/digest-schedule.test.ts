@@ -31,7 +31,9 @@ describe('digest', () => {
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     prefix = uniquePrefix();
     enqueuer = new Enqueuer(redis, prefix);
-    [maintenance, sentinel, hawk, replies] = ['maintenance', 'sentinel', 'hawk', 'replies'].map((n) => new Queue(n, { connection: redis, prefix }));
+    [maintenance, sentinel, hawk, replies] = ['maintenance', 'sentinel', 'hawk', 'replies'].map(
+      (n) => new Queue(n, { connection: redis, prefix }),
+    );
     await addAccount(t.db, { teamId: 'T0D', name: 'prod', roleArn: 'arn:aws:iam::111111111111:role/plainfra-readonly' });
     await addAccount(t.db, { teamId: 'T0D', name: 'dev', roleArn: 'arn:aws:iam::222222222222:role/plainfra-readonly' });
   });
@@ -82,16 +84,26 @@ describe('digest', () => {
   });
 
   it('refuses a digest schedule on the workspace default binding', async () => {
-    const r = runPlainfra(['channels', 'bind', '--team', 'T0D', '--channel', '*', '--account', 'prod', '--digest', '0 9 * * 1'], { DATABASE_URL: t.url });
+    const r = runPlainfra(['channels', 'bind', '--team', 'T0D', '--channel', '*', '--account', 'prod', '--digest', '0 9 * * 1'], {
+      DATABASE_URL: t.url,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/use --digest with a real channel id/);
   });
 
   it('explains the digest command instead of guessing: --now is required, an unbound channel is refused', async () => {
-    const usage = runPlainfra(['digest', '--team', 'T0D', '--channel', 'C0RUN'], { DATABASE_URL: t.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix });
+    const usage = runPlainfra(['digest', '--team', 'T0D', '--channel', 'C0RUN'], {
+      DATABASE_URL: t.url,
+      REDIS_URL,
+      PLAINFRA_QUEUE_PREFIX: prefix,
+    });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/digest needs --now/);
-    const unbound = runPlainfra(['digest', '--team', 'T0D', '--channel', 'C0NOBIND', '--now'], { DATABASE_URL: t.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix });
+    const unbound = runPlainfra(['digest', '--team', 'T0D', '--channel', 'C0NOBIND', '--now'], {
+      DATABASE_URL: t.url,
+      REDIS_URL,
+      PLAINFRA_QUEUE_PREFIX: prefix,
+    });
     expect(unbound.status).toBe(1);
     expect(unbound.stderr).toMatch(/plainfra channels bind/);
   });
@@ -121,10 +133,18 @@ describe('digest', () => {
     const deps = { db: t.db, enqueuer, llm, logger, model: 'claude-test', maxSteps: 8, docsBaseUrl: 'https://docs.aws.amazon.com' };
     await runSentinelStep(deps, { ...job, step: 0 }, { number: 1, isFinal: false });
     expect(calls).toHaveLength(0);
-    const bundle = (await hawk.getJob(`h-${job.turnId}-0`))!.data.calls as { toolUseId: string; input: { account: string; service: string; operation: string } }[];
-    expect(bundle.map((c) => `${c.input.service}:${c.input.operation}`).sort()).toEqual(
-      ['ce:GetAnomalies', 'ce:GetCostAndUsage', 'ce:GetCostAndUsage', 'ce:GetCostForecast', 'securityhub:GetFindings', 'securityhub:GetFindings'],
-    );
+    const bundle = (await hawk.getJob(`h-${job.turnId}-0`))!.data.calls as {
+      toolUseId: string;
+      input: { account: string; service: string; operation: string };
+    }[];
+    expect(bundle.map((c) => `${c.input.service}:${c.input.operation}`).sort()).toEqual([
+      'ce:GetAnomalies',
+      'ce:GetCostAndUsage',
+      'ce:GetCostAndUsage',
+      'ce:GetCostForecast',
+      'securityhub:GetFindings',
+      'securityhub:GetFindings',
+    ]);
     expect(new Set(bundle.map((c) => c.input.account))).toEqual(new Set(['dev']));
 
     // hawk's results, as the hawk worker records them (a Cost Explorer answer and some failures).
@@ -136,7 +156,16 @@ describe('digest', () => {
         kind: 'tool_result',
         stepKey: `result:${job.turnId}:${c.toolUseId}`,
         payload: ok
-          ? { turnId: job.turnId, step: 0, toolUseId: c.toolUseId, status: 'ok', result: { grandTotal: { UnblendedCost: { Amount: 42, Unit: 'USD' } }, totalsByGroup: [{ group: 'AWS Lambda', UnblendedCost: 42 }] } }
+          ? {
+              turnId: job.turnId,
+              step: 0,
+              toolUseId: c.toolUseId,
+              status: 'ok',
+              result: {
+                grandTotal: { UnblendedCost: { Amount: 42, Unit: 'USD' } },
+                totalsByGroup: [{ group: 'AWS Lambda', UnblendedCost: 42 }],
+              },
+            }
           : { turnId: job.turnId, step: 0, toolUseId: c.toolUseId, status: 'error', isError: true, message: 'Security Hub is not enabled' },
       });
     }
@@ -152,20 +181,43 @@ describe('digest', () => {
 
   /** The bundle the sentinel's step 0 hands hawk for a started report turn. */
   async function bundleOf(started: { conversationId: string; turnId: string }) {
-    const llm: Llm = { create: async () => { throw new Error('step 0 makes no LLM call'); } };
+    const llm: Llm = {
+      create: async () => {
+        throw new Error('step 0 makes no LLM call');
+      },
+    };
     const deps = { db: t.db, enqueuer, llm, logger, model: 'claude-test', maxSteps: 8, docsBaseUrl: 'https://docs.aws.amazon.com' };
     await runSentinelStep(deps, { ...started, step: 0 }, { number: 1, isFinal: false });
-    return (await hawk.getJob(`h-${started.turnId}-0`))!.data.calls as { input: { account: string; service: string; operation: string; params: any } }[];
+    return (await hawk.getJob(`h-${started.turnId}-0`))!.data.calls as {
+      input: { account: string; service: string; operation: string; params: any };
+    }[];
   }
 
   it('runs a schedule with its stored words: `--what cost --period 30d` asks Cost Explorer only, for 30 days', async () => {
-    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0FIN', accountName: 'prod', digestCron: '0 9 * * 1', digestTz: 'UTC', digestWhat: 'cost', digestPeriod: '30d' });
-    await runMaintenance({ task: 'digest', teamId: 'T0D', channelId: 'C0FIN' }, { db: t.db, enqueuer, logger }, 'repeat:digest:T0D:C0FIN:1')
-    const [convo] = (await t.db.execute<{ conversation_id: string; id: string }>(
-      `SELECT conversation_id, id FROM audit_events WHERE kind = 'message_in' AND payload->>'channel' = 'C0FIN'` as never,
-    )).rows;
+    await bindChannel(t.db, {
+      teamId: 'T0D',
+      channelId: 'C0FIN',
+      accountName: 'prod',
+      digestCron: '0 9 * * 1',
+      digestTz: 'UTC',
+      digestWhat: 'cost',
+      digestPeriod: '30d',
+    });
+    await runMaintenance(
+      { task: 'digest', teamId: 'T0D', channelId: 'C0FIN' },
+      { db: t.db, enqueuer, logger },
+      'repeat:digest:T0D:C0FIN:1',
+    );
+    const [convo] = (
+      await t.db.execute<{ conversation_id: string; id: string }>(
+        `SELECT conversation_id, id FROM audit_events WHERE kind = 'message_in' AND payload->>'channel' = 'C0FIN'` as never,
+      )
+    ).rows;
     const trail = await readTrail(t.db, convo!.conversation_id);
-    expect(trail[0]!.payload).toMatchObject({ text: 'Weekly cost and security digest: cost 30d', report_request: { what: 'cost', period: '30d' } });
+    expect(trail[0]!.payload).toMatchObject({
+      text: 'Weekly cost and security digest: cost 30d',
+      report_request: { what: 'cost', period: '30d' },
+    });
     const calls = await bundleOf({ conversationId: convo!.conversation_id, turnId: String(convo!.id) });
     expect(calls.map((c) => c.input.service)).toEqual(['ce', 'ce', 'ce', 'ce']);
     const [current] = calls;
@@ -193,6 +245,8 @@ describe('digest', () => {
     const unbound = run('--account', 'staging');
     expect(unbound.status).toBe(1);
     expect(unbound.stderr).toContain('Account "staging" is not bound to this channel; it may query: dev, prod.');
-    await expect(startDigest({ db: t.db, enqueuer, logger }, 'T0D', 'C0SEC', randomUUID(), { what: 'all', period: '7d', account: 'nope' })).rejects.toBeInstanceOf(ReportAccountNotBound);
+    await expect(
+      startDigest({ db: t.db, enqueuer, logger }, 'T0D', 'C0SEC', randomUUID(), { what: 'all', period: '7d', account: 'nope' }),
+    ).rejects.toBeInstanceOf(ReportAccountNotBound);
   });
 });

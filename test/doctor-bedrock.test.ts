@@ -7,18 +7,32 @@ import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
 const REGION = 'us-west-2';
 const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const KEYS = { accessKeyId: 'AKIDDOCTORBEDROCK', secretAccessKey: 'doctor-secret' };
-const AWS_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED'];
+const AWS_ENV = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_EC2_METADATA_DISABLED',
+];
 const saved = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
 /** The Bedrock SDK's default chain reads the process environment; only what each test sets is there. */
 function setAwsEnv(values: Record<string, string>) {
   for (const k of AWS_ENV) delete process.env[k];
-  Object.assign(process.env, { AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' }, values);
+  Object.assign(
+    process.env,
+    { AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' },
+    values,
+  );
 }
 
 async function llmLine(env: Record<string, string>) {
   const json: string[] = [];
   await doctorCommand('sentinel', { json: true }, env, (l) => json.push(l));
-  return (JSON.parse(json.join('\n')) as { checks: { name: string; ok: boolean; detail: string; fix?: string }[] }).checks.find((c) => c.name.startsWith('llm model'))!;
+  return (JSON.parse(json.join('\n')) as { checks: { name: string; ok: boolean; detail: string; fix?: string }[] }).checks.find((c) =>
+    c.name.startsWith('llm model'),
+  )!;
 }
 
 describe('plainfra doctor --role sentinel on Bedrock', () => {
@@ -26,12 +40,21 @@ describe('plainfra doctor --role sentinel on Bedrock', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     bedrock = await startFakeBedrock({ region: REGION, credentials: KEYS, models: [MODEL], script: () => ({ text: 'p' }) });
-    env = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', REDIS_URL, PLAINFRA_QUEUE_PREFIX: uniquePrefix(), PLAINFRA_LLM_PROVIDER: 'bedrock', AWS_REGION: REGION, PLAINFRA_MODEL: MODEL, PLAINFRA_BEDROCK_ENDPOINT: bedrock.url };
+    env = {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      REDIS_URL,
+      PLAINFRA_QUEUE_PREFIX: uniquePrefix(),
+      PLAINFRA_LLM_PROVIDER: 'bedrock',
+      AWS_REGION: REGION,
+      PLAINFRA_MODEL: MODEL,
+      PLAINFRA_BEDROCK_ENDPOINT: bedrock.url,
+    };
   });
   afterAll(async () => {
     await bedrock.close();
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
 
   it('✔ when the identity may invoke the model, with a one-token request', async () => {

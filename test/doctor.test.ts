@@ -25,7 +25,11 @@ async function doctor(role: Parameters<typeof doctorCommand>[0], env: Record<str
   const code = await doctorCommand(role, { json: false }, env, (l) => lines.push(l));
   const json: string[] = [];
   await doctorCommand(role, { json: true }, env, (l) => json.push(l));
-  return { code, text: lines.join('\n'), checks: (JSON.parse(json.join('\n')) as { checks: { name: string; ok: boolean; detail: string; fix?: string }[] }).checks };
+  return {
+    code,
+    text: lines.join('\n'),
+    checks: (JSON.parse(json.join('\n')) as { checks: { name: string; ok: boolean; detail: string; fix?: string }[] }).checks,
+  };
 }
 
 describe('plainfra doctor', () => {
@@ -44,7 +48,10 @@ describe('plainfra doctor', () => {
     llm = await startFakeAnthropic({
       script: [],
       apiKey: 'sk-doctor',
-      models: { 'claude-good': { display_name: 'Claude Good' }, 'claude-old': { lifecycle: 'deprecated', retires_at: '2026-12-31T00:00:00Z' } },
+      models: {
+        'claude-good': { display_name: 'Claude Good' },
+        'claude-old': { lifecycle: 'deprecated', retires_at: '2026-12-31T00:00:00Z' },
+      },
     });
     aws = await startFakeAws({ handlers: { 'sts:GetCallerIdentity': callerIdentityHandler() } });
     const prod = await addAccount(dbh.db, { teamId: 'T0DOC', name: 'prod', roleArn: 'arn:aws:iam::123456789012:role/plainfra-readonly' });
@@ -52,7 +59,11 @@ describe('plainfra doctor', () => {
     aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: prod.externalId }));
     // A second Redis that evicts: what a default managed Redis often is.
     lruPort = await freePort();
-    lru = spawn('redis-server', ['--port', String(lruPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
+    lru = spawn(
+      'redis-server',
+      ['--port', String(lruPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'],
+      { stdio: 'ignore' },
+    );
     const { Redis } = await import('ioredis');
     const probe = new Redis(`redis://127.0.0.1:${lruPort}`, { lazyConnect: true, retryStrategy: () => 100 });
     probe.on('error', () => undefined);
@@ -68,7 +79,12 @@ describe('plainfra doctor', () => {
   });
 
   it('bot: Postgres migrated, Redis noeviction, Slack token and every manifest scope → all ✔, exit 0', async () => {
-    const r = await doctor('bot', { ...base, SLACK_BOT_TOKEN: 'xoxb-doctor', SLACK_SIGNING_SECRET: 'doctor-secret', SLACK_API_URL: slack.url });
+    const r = await doctor('bot', {
+      ...base,
+      SLACK_BOT_TOKEN: 'xoxb-doctor',
+      SLACK_SIGNING_SECRET: 'doctor-secret',
+      SLACK_API_URL: slack.url,
+    });
     expect(r.code, r.text).toBe(0);
     expect(r.checks.map((c) => `${c.ok ? '✔' : '✘'} ${c.name}`)).toEqual([
       '✔ configuration',
@@ -85,10 +101,20 @@ describe('plainfra doctor', () => {
   it('bot: a token without files:write is ✘ with the reinstall fix; a refused token names the page to copy it from', async () => {
     const narrow = await startFakeSlack({ token: 'xoxb-narrow', scopes: MANIFEST_BOT_SCOPES.filter((s) => s !== 'files:write') });
     try {
-      const r = await doctor('bot', { ...base, SLACK_BOT_TOKEN: 'xoxb-narrow', SLACK_SIGNING_SECRET: 'doctor-secret', SLACK_API_URL: narrow.url });
+      const r = await doctor('bot', {
+        ...base,
+        SLACK_BOT_TOKEN: 'xoxb-narrow',
+        SLACK_SIGNING_SECRET: 'doctor-secret',
+        SLACK_API_URL: narrow.url,
+      });
       expect(r.code).toBe(1);
       expect(r.text).toMatch(/✘ slack scopes\s+missing files:write\n\s+fix: add the missing scopes under OAuth & Permissions/);
-      const bad = await doctor('bot', { ...base, SLACK_BOT_TOKEN: 'xoxb-wrong', SLACK_SIGNING_SECRET: 'doctor-secret', SLACK_API_URL: narrow.url });
+      const bad = await doctor('bot', {
+        ...base,
+        SLACK_BOT_TOKEN: 'xoxb-wrong',
+        SLACK_SIGNING_SECRET: 'doctor-secret',
+        SLACK_API_URL: narrow.url,
+      });
       expect(bad.text).toMatch(/✘ slack auth\.test\s+invalid_auth\n\s+fix: SLACK_BOT_TOKEN is refused: copy the Bot User OAuth Token/);
     } finally {
       await narrow.close();
@@ -100,7 +126,7 @@ describe('plainfra doctor', () => {
     const awsEnv = { AWS_ENDPOINT_URL: aws.url, AWS_ACCESS_KEY_ID: 'AKIDDOCTOR', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
     const saved = Object.fromEntries(Object.keys(awsEnv).map((k) => [k, process.env[k]]));
     Object.assign(process.env, awsEnv);
-    let r;
+    let r: Awaited<ReturnType<typeof doctor>>;
     try {
       r = await doctor('hawk', { ...base, ...awsEnv });
     } finally {
@@ -138,7 +164,9 @@ describe('plainfra doctor', () => {
       aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: newExternalId }));
       const after = await doctor('hawk', { ...base, ...awsEnv });
       expect(check(after)).toMatchObject({ ok: true });
-      expect(check(after).detail).toContain('with the new ExternalId of a pending rotation: run plainfra accounts verify --team T0DOC --name prod');
+      expect(check(after).detail).toContain(
+        'with the new ExternalId of a pending rotation: run plainfra accounts verify --team T0DOC --name prod',
+      );
     } finally {
       aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: prod!.externalId }));
       await cancelRotation(dbh.db, 'T0DOC', 'prod');
@@ -154,15 +182,22 @@ describe('plainfra doctor', () => {
     expect((await doctor('sentinel', { ...env, PLAINFRA_MODEL: 'claude-good' })).code).toBe(0);
     const old = await doctor('sentinel', { ...env, PLAINFRA_MODEL: 'claude-old' });
     expect(old.code).toBe(1);
-    expect(old.text).toMatch(/✘ llm model\s+claude-old is deprecated, retirement 2026-12-31\n\s+fix: set PLAINFRA_MODEL to an active model/);
+    expect(old.text).toMatch(
+      /✘ llm model\s+claude-old is deprecated, retirement 2026-12-31\n\s+fix: set PLAINFRA_MODEL to an active model/,
+    );
     const unknown = await doctor('sentinel', { ...env, PLAINFRA_MODEL: 'claude-nope' });
     expect(unknown.text).toMatch(/✘ llm model\s+no model "claude-nope" for this key/);
     const badKey = await doctor('sentinel', { ...env, ANTHROPIC_API_KEY: 'sk-wrong', PLAINFRA_MODEL: 'claude-good' });
     expect(badKey.text).toContain('the API refused ANTHROPIC_API_KEY (HTTP 401)');
   });
 
-  it('a role given another role\'s secret: the configuration ✘ names the variable, the role checks are skipped', async () => {
-    const r = await doctor('sentinel', { ...base, ANTHROPIC_API_KEY: 'sk-doctor', ANTHROPIC_BASE_URL: llm.url, AWS_ACCESS_KEY_ID: 'AKIDLEAK' });
+  it("a role given another role's secret: the configuration ✘ names the variable, the role checks are skipped", async () => {
+    const r = await doctor('sentinel', {
+      ...base,
+      ANTHROPIC_API_KEY: 'sk-doctor',
+      ANTHROPIC_BASE_URL: llm.url,
+      AWS_ACCESS_KEY_ID: 'AKIDLEAK',
+    });
     expect(r.code).toBe(1);
     expect(r.text).toMatch(/✘ configuration\s+1 problem\(s\)\n\s+fix: AWS_ACCESS_KEY_ID is set, but the sentinel process must not hold it/);
     expect(r.text).toMatch(/✘ llm model\s+not checked/);

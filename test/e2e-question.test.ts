@@ -3,11 +3,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent, slashCommandBody } from './fakes/slack-signing.js';
 import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
-import { assumeRoleHandler, callerIdentityHandler, describeInstancesXml, pagedJson, sampleFindings, sampleInstances, sampleLambdaFunctions, startFakeAws, type FakeAws } from './fakes/aws.js';
+import {
+  assumeRoleHandler,
+  callerIdentityHandler,
+  describeInstancesXml,
+  pagedJson,
+  sampleFindings,
+  sampleInstances,
+  sampleLambdaFunctions,
+  startFakeAws,
+  type FakeAws,
+} from './fakes/aws.js';
 import { allowedIamActions } from '../src/tools/index.js';
 import { createTestDatabase, testRolesFor, type TestRoles } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
-import { freePort, roleEnvironments, runPlainfra, runPlainfraAsync, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
+import {
+  freePort,
+  roleEnvironments,
+  runPlainfra,
+  runPlainfraAsync,
+  spawnPlainfra,
+  waitFor,
+  type RoleProcess,
+} from './helpers/processes.js';
 
 /**
  * The question path end to end: three real `plainfra` processes (bot, hawk, sentinel), each with only
@@ -36,7 +54,9 @@ function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assis
           { name: 'aws_query', input: { service: 's3', operation: 'GetObject', params: { Bucket: 'payroll', Key: 'salaries.csv' } } },
         ],
       };
-    const results = lastToolResults(request.body).map((r) => String(r.content)).join(' | ');
+    const results = lastToolResults(request.body)
+      .map((r) => String(r.content))
+      .join(' | ');
     return { text: `I can't do that. ${results.includes('Refused') ? 'Both calls were refused: plainfra is read-only.' : 'UNEXPECTED'}` };
   }
   if (/lambda/i.test(question)) {
@@ -57,7 +77,11 @@ function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assis
       toolUse: [
         {
           name: 'aws_query',
-          input: { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: month, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } },
+          input: {
+            service: 'ce',
+            operation: 'GetCostAndUsage',
+            params: { TimePeriod: month, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+          },
         },
       ],
     };
@@ -108,21 +132,39 @@ describe('plainfra end to end', () => {
           if (req.json?.GroupBy) {
             // The digest's by-service calls: last week cheaper than this week, per service.
             const current = req.json.TimePeriod.End >= new Date().toISOString().slice(0, 10);
-            const costs: [string, number][] = [['Amazon Elastic Compute Cloud - Compute', current ? 700 : 500], ['Amazon Simple Storage Service', current ? 120.5 : 120.5]];
-            const groups = (share: number) => costs.map(([k, v]) => ({ Keys: [k], Metrics: { UnblendedCost: { Amount: String(v * share), Unit: 'USD' } } }));
+            const costs: [string, number][] = [
+              ['Amazon Elastic Compute Cloud - Compute', current ? 700 : 500],
+              ['Amazon Simple Storage Service', current ? 120.5 : 120.5],
+            ];
+            const groups = (share: number) =>
+              costs.map(([k, v]) => ({ Keys: [k], Metrics: { UnblendedCost: { Amount: String(v * share), Unit: 'USD' } } }));
             // DAILY (the current period, for the daily chart): the amounts spread evenly over its days.
             const { Start, End } = req.json.TimePeriod as { Start: string; End: string };
             const days = Math.round((Date.parse(End) - Date.parse(Start)) / 86_400_000);
             const day = (i: number) => new Date(Date.parse(Start) + i * 86_400_000).toISOString().slice(0, 10);
             const periods =
               req.json.Granularity === 'DAILY'
-                ? Array.from({ length: days }, (_, i) => ({ TimePeriod: { Start: day(i), End: day(i + 1) }, Total: {}, Estimated: true, Groups: groups(1 / days) }))
+                ? Array.from({ length: days }, (_, i) => ({
+                    TimePeriod: { Start: day(i), End: day(i + 1) },
+                    Total: {},
+                    Estimated: true,
+                    Groups: groups(1 / days),
+                  }))
                 : [{ TimePeriod: req.json.TimePeriod, Total: {}, Estimated: true, Groups: groups(1) }];
-            return { result: { GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }], ResultsByTime: periods, DimensionValueAttributes: [] } };
+            return {
+              result: { GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }], ResultsByTime: periods, DimensionValueAttributes: [] },
+            };
           }
           return {
             result: {
-              ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Total: { UnblendedCost: { Amount: '1234.56', Unit: 'USD' } }, Groups: [], Estimated: true }],
+              ResultsByTime: [
+                {
+                  TimePeriod: { Start: '2026-11-01', End: '2026-11-25' },
+                  Total: { UnblendedCost: { Amount: '1234.56', Unit: 'USD' } },
+                  Groups: [],
+                  Estimated: true,
+                },
+              ],
               DimensionValueAttributes: [],
             },
           };
@@ -138,10 +180,17 @@ describe('plainfra end to end', () => {
     aws.handle('ce:GetAnomalies', () => ({ result: { Anomalies: [] } }));
     aws.handle('securityhub:GetFindings', pagedJson(sampleFindings(25), 100, { listKey: 'Findings' }));
     aws.handle('iam:SimulatePrincipalPolicy', (req) => {
-      const names = Object.entries(req.form ?? {}).filter(([k]) => k.startsWith('ActionNames.member.')).map(([, v]) => v);
+      const names = Object.entries(req.form ?? {})
+        .filter(([k]) => k.startsWith('ActionNames.member.'))
+        .map(([, v]) => v);
       // A correctly deployed role: the allowlisted reads are allowed, everything else is denied.
       const decision = (a: string) => (allowedIamActions().includes(a) ? 'allowed' : 'explicitDeny');
-      return { result: { EvaluationResults: names.map((a) => ({ EvalActionName: a, EvalResourceName: '*', EvalDecision: decision(a) })), IsTruncated: false } };
+      return {
+        result: {
+          EvaluationResults: names.map((a) => ({ EvalActionName: a, EvalResourceName: '*', EvalDecision: decision(a) })),
+          IsTruncated: false,
+        },
+      };
     });
     base = { DATABASE_URL: dbh.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix, PLAINFRA_JOB_LOCK_MS: '3000', LOG_LEVEL: 'info' };
     // Idempotent on a migrated database; creates this run's own logins (roles are cluster-wide).
@@ -149,12 +198,20 @@ describe('plainfra end to end', () => {
     const migrated = runPlainfra(['migrate'], { ...base, PLAINFRA_DB_ROLE_PREFIX: rolePrefix });
     roles = testRolesFor(dbh.url, rolePrefix);
     expect(migrated.status, migrated.stderr).toBe(0);
-    const added = runPlainfra(['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'], base);
+    const added = runPlainfra(
+      ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'],
+      base,
+    );
     expect(added.status, added.stderr).toBe(0);
     externalId = /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!;
     aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId, roleArn: ROLE_ARN }));
     // A second account whose role was never deployed with its ExternalId: every AssumeRole is denied.
-    expect(runPlainfra(['accounts', 'add', '--team', TEAM, '--name', 'staging', '--role-arn', 'arn:aws:iam::210987654321:role/plainfra-readonly'], base).status).toBe(0);
+    expect(
+      runPlainfra(
+        ['accounts', 'add', '--team', TEAM, '--name', 'staging', '--role-arn', 'arn:aws:iam::210987654321:role/plainfra-readonly'],
+        base,
+      ).status,
+    ).toBe(0);
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', OTHER_CHANNEL, '--account', 'staging'], base).status).toBe(0);
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status).toBe(0);
 
@@ -175,7 +232,11 @@ describe('plainfra end to end', () => {
     bot = spawnPlainfra(['bot'], env.bot);
     hawk = spawnPlainfra(['hawk'], hawkEnv);
     sentinel = spawnPlainfra(['sentinel'], env.sentinel);
-    await Promise.all([bot.waitForOutput(/bot ready|listening/i, 60_000), hawk.waitForOutput(/hawk ready/, 60_000), sentinel.waitForOutput(/sentinel ready/, 60_000)]);
+    await Promise.all([
+      bot.waitForOutput(/bot ready|listening/i, 60_000),
+      hawk.waitForOutput(/hawk ready/, 60_000),
+      sentinel.waitForOutput(/sentinel ready/, 60_000),
+    ]);
     sentinelQueue = new Queue('sentinel', { connection: { url: REDIS_URL }, prefix });
   }, 180_000);
 
@@ -201,8 +262,19 @@ describe('plainfra end to end', () => {
     expect(repliesIn(ts)).toHaveLength(1);
 
     const trail = auditKinds(ts);
-    const core = trail.map((e) => e.kind).filter((k) => ['message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'message_out'].includes(k));
-    expect(core).toEqual(['message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'llm_request', 'llm_response', 'message_out']);
+    const core = trail
+      .map((e) => e.kind)
+      .filter((k) => ['message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'message_out'].includes(k));
+    expect(core).toEqual([
+      'message_in',
+      'llm_request',
+      'llm_response',
+      'tool_call',
+      'tool_result',
+      'llm_request',
+      'llm_response',
+      'message_out',
+    ]);
     expect(trail.find((e) => e.kind === 'tool_call')?.actor).toBe('hawk');
 
     const assume = aws.requests.find((r) => r.action === 'AssumeRole');
@@ -257,7 +329,9 @@ describe('plainfra end to end', () => {
     expect(newRequests.filter((r) => r.action === 'AssumeRole')).toEqual([]);
     const refused = auditKinds(ts).filter((e) => e.kind === 'refused');
     expect(refused).toHaveLength(2);
-    expect(refused.map((e) => String(e.payload.reason)).join(' ')).toMatch(/TerminateInstances[\s\S]*GetObject|GetObject[\s\S]*TerminateInstances/);
+    expect(refused.map((e) => String(e.payload.reason)).join(' ')).toMatch(
+      /TerminateInstances[\s\S]*GetObject|GetObject[\s\S]*TerminateInstances/,
+    );
     const modelSaw = llm.requests.find((r) => firstUserText(r.body).includes('terminate') && r.assistantTurns === 1);
     expect(JSON.stringify(modelSaw?.body.messages)).toContain('Refused');
   });
@@ -278,9 +352,15 @@ describe('plainfra end to end', () => {
     expect(results.some((e) => Number(e.payload.redactions) > 0)).toBe(true);
   });
 
-  it('verifies an account from the CLI with hawk\'s identity: ExternalId required, writes denied', async () => {
+  it("verifies an account from the CLI with hawk's identity: ExternalId required, writes denied", async () => {
     const { AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION } = hawkEnv;
-    const env = { DATABASE_URL: dbh.url, AWS_ENDPOINT_URL: AWS_ENDPOINT_URL!, AWS_ACCESS_KEY_ID: AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: AWS_SECRET_ACCESS_KEY!, AWS_REGION: AWS_REGION! };
+    const env = {
+      DATABASE_URL: dbh.url,
+      AWS_ENDPOINT_URL: AWS_ENDPOINT_URL!,
+      AWS_ACCESS_KEY_ID: AWS_ACCESS_KEY_ID!,
+      AWS_SECRET_ACCESS_KEY: AWS_SECRET_ACCESS_KEY!,
+      AWS_REGION: AWS_REGION!,
+    };
     const ok = await runPlainfraAsync(['accounts', 'verify', '--team', TEAM, '--name', 'prod'], env);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/\[PASS\] assume role without ExternalId is refused/);
@@ -296,7 +376,11 @@ describe('plainfra end to end', () => {
     const before = slack.callsTo('chat.postMessage').length;
     const queued = await runPlainfraAsync(['digest', '--team', TEAM, '--channel', CHANNEL, '--now'], base);
     expect(queued.status, queued.stderr).toBe(0);
-    const post = await slack.waitFor('chat.postMessage', (c) => Array.isArray(c.args.blocks) && slack.callsTo('chat.postMessage').indexOf(c) >= before, 30_000);
+    const post = await slack.waitFor(
+      'chat.postMessage',
+      (c) => Array.isArray(c.args.blocks) && slack.callsTo('chat.postMessage').indexOf(c) >= before,
+      30_000,
+    );
     expect(post.args.thread_ts).toBeUndefined(); // the digest starts its own thread
     const blocks = JSON.stringify(post.args.blocks);
     expect(blocks).toContain('AWS report, last 7 days');
@@ -306,11 +390,23 @@ describe('plainfra end to end', () => {
     expect(blocks).toContain('$2,950.00'); // the forecast
     const ts = String(post.response.ts);
     // Both charts, drawn in the bot's worker thread, uploaded into the digest's thread.
-    await waitFor(() => (slack.uploads.filter((u) => u.completed?.thread_ts === ts).length === 2 ? true : undefined), 30_000, 'the two chart uploads');
-    expect(slack.uploads.filter((u) => u.completed?.thread_ts === ts).map((u) => u.filename)).toEqual(['plainfra-cost-by-service.png', 'plainfra-daily-cost.png']);
+    await waitFor(
+      () => (slack.uploads.filter((u) => u.completed?.thread_ts === ts).length === 2 ? true : undefined),
+      30_000,
+      'the two chart uploads',
+    );
+    expect(slack.uploads.filter((u) => u.completed?.thread_ts === ts).map((u) => u.filename)).toEqual([
+      'plainfra-cost-by-service.png',
+      'plainfra-daily-cost.png',
+    ]);
     // The conversation adopts the digest's thread right after the last part is posted.
     // Asynchronously: a blocking spawn would also stall the fake Slack the bot is still talking to.
-    await waitFor(async () => ((await runPlainfraAsync(['audit', '--thread', `${CHANNEL}:${ts}`], base)).stdout.includes('message_out') ? true : undefined), 60_000, 'the digest thread to be adopted');
+    await waitFor(
+      async () =>
+        (await runPlainfraAsync(['audit', '--thread', `${CHANNEL}:${ts}`], base)).stdout.includes('message_out') ? true : undefined,
+      60_000,
+      'the digest thread to be adopted',
+    );
     const trail = auditKinds(ts);
     expect(trail.filter((e) => e.kind === 'tool_call')).toHaveLength(6);
     expect(trail.filter((e) => e.kind === 'tool_result')).toHaveLength(6);
@@ -319,7 +415,11 @@ describe('plainfra end to end', () => {
   }, 90_000);
 
   const slash = (text: string) =>
-    postSignedEvent(url(), SIGNING_SECRET, slashCommandBody({ teamId: TEAM, channelId: CHANNEL, userId: 'U0ALICE', text, responseUrl: `${slack.origin}/response` }));
+    postSignedEvent(
+      url(),
+      SIGNING_SECRET,
+      slashCommandBody({ teamId: TEAM, channelId: CHANNEL, userId: 'U0ALICE', text, responseUrl: `${slack.origin}/response` }),
+    );
 
   it('answers `/plainfra-report banana` and `help` with the usage: no AWS request, no LLM call, nothing posted', async () => {
     const before = { aws: aws.requests.length, llm: llm.requests.length, posts: slack.callsTo('chat.postMessage').length };
@@ -340,7 +440,11 @@ describe('plainfra end to end', () => {
     const postsBefore = slack.callsTo('chat.postMessage').length;
     const res = await slash('cost 30d');
     expect(((await res.json()) as { text: string }).text).toContain('Working on it (cost 30d)');
-    const post = await slack.waitFor('chat.postMessage', (c) => Array.isArray(c.args.blocks) && slack.callsTo('chat.postMessage').indexOf(c) >= postsBefore, 30_000);
+    const post = await slack.waitFor(
+      'chat.postMessage',
+      (c) => Array.isArray(c.args.blocks) && slack.callsTo('chat.postMessage').indexOf(c) >= postsBefore,
+      30_000,
+    );
     const blocks = JSON.stringify(post.args.blocks);
     expect(blocks).toContain('AWS report, last 30 days');
     expect(blocks).not.toContain('Security Hub');
@@ -349,10 +453,16 @@ describe('plainfra end to end', () => {
     const ce = made.filter((r) => r.service === 'ce');
     expect(ce.length).toBeLessThanOrEqual(4);
     const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-    const byGranularity = Object.fromEntries(ce.filter((r) => r.action === 'GetCostAndUsage').map((r) => [r.json.Granularity, r.json.TimePeriod]));
+    const byGranularity = Object.fromEntries(
+      ce.filter((r) => r.action === 'GetCostAndUsage').map((r) => [r.json.Granularity, r.json.TimePeriod]),
+    );
     expect(byGranularity).toEqual({ DAILY: { Start: day(-30), End: day(0) }, MONTHLY: { Start: day(-60), End: day(-30) } });
     const ts = String(post.response.ts);
-    await waitFor(() => (slack.uploads.filter((u) => u.completed?.thread_ts === ts).length === 2 ? true : undefined), 30_000, 'the 30-day charts');
+    await waitFor(
+      () => (slack.uploads.filter((u) => u.completed?.thread_ts === ts).length === 2 ? true : undefined),
+      30_000,
+      'the 30-day charts',
+    );
   }, 90_000);
 
   it('neutralises <!channel> and user mentions from the model before they reach Slack', async () => {
@@ -386,7 +496,11 @@ describe('plainfra end to end', () => {
     ceDelayMs = 4000;
     const ceBefore = aws.requests.filter((r) => r.action === 'GetCostAndUsage').length;
     await postSignedEvent(url(), SIGNING_SECRET, mention('what did we spend last month? (slow)', ts, 'Ev0E2E0007'));
-    await waitFor(() => aws.requests.filter((r) => r.action === 'GetCostAndUsage').length > ceBefore || undefined, 30_000, 'hawk to call Cost Explorer');
+    await waitFor(
+      () => aws.requests.filter((r) => r.action === 'GetCostAndUsage').length > ceBefore || undefined,
+      30_000,
+      'hawk to call Cost Explorer',
+    );
     hawk.proc.kill('SIGKILL');
     await hawk.stop();
     ceDelayMs = 0;
@@ -401,7 +515,7 @@ describe('plainfra end to end', () => {
     expect(kinds.filter((k) => k === 'message_out')).toHaveLength(1);
   }, 90_000);
 
-  it('ran every process on its own database login, and the whole run\'s audit trail verifies', () => {
+  it("ran every process on its own database login, and the whole run's audit trail verifies", () => {
     for (const p of [bot, hawk, sentinel]) expect(p.output()).not.toMatch(/connects to Postgres as/);
     const verified = runPlainfra(['audit', 'verify'], base);
     expect(verified.status, verified.stdout + verified.stderr).toBe(0);

@@ -23,7 +23,8 @@ export function requestFor(call: RecordedCall): { service: string; operation: st
     const filter = params.Filter as { Dimensions?: { Key: string; Values?: string[] } } | undefined;
     if (filter?.Dimensions && !filter.Dimensions.Values) filter.Dimensions.Values = ['Amazon Elastic Compute Cloud - Compute'];
     Object.assign(params, { TimePeriod: cePeriod(call), Granularity: params.Granularity ?? 'MONTHLY', Metrics: ['UnblendedCost'] });
-  } else if (op === 'ce:GetCostForecast') Object.assign(params, { TimePeriod: { Start: '2026-11-01', End: '2026-12-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' });
+  } else if (op === 'ce:GetCostForecast')
+    Object.assign(params, { TimePeriod: { Start: '2026-11-01', End: '2026-12-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' });
   else if (op === 'ce:GetAnomalies') Object.assign(params, { DateInterval: { StartDate: '2026-10-01', EndDate: '2026-10-31' } });
   else if (op === 'ce:GetSavingsPlansUtilization') Object.assign(params, { TimePeriod: { Start: '2026-10-01', End: '2026-11-01' } });
   return { service: call.service, operation: call.operation, params };
@@ -34,7 +35,9 @@ export function wrongFigure(text: string): string {
   const e = parseExpected(text);
   const v = e.value * 10 + 7;
   if (e.percent) return `${v.toFixed(1)}%`;
-  return text.includes('$') ? `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : String(Math.round(v));
+  return text.includes('$')
+    ? `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+    : String(Math.round(v));
 }
 
 export type ScriptedKind = 'right' | 'wrong';
@@ -49,7 +52,11 @@ export function scriptedModel(cases: EvalCase[], kind: ScriptedKind): (req: Rece
     const batches = Math.ceil(calls.length / MAX_AWS_CALLS_PER_STEP);
     const step = req.assistantTurns;
     if (step < batches && req.body.tool_choice && (req.body.tool_choice as { type: string }).type !== 'none') {
-      return { toolUse: calls.slice(step * MAX_AWS_CALLS_PER_STEP, (step + 1) * MAX_AWS_CALLS_PER_STEP).map((input) => ({ name: 'aws_query', input })) };
+      return {
+        toolUse: calls
+          .slice(step * MAX_AWS_CALLS_PER_STEP, (step + 1) * MAX_AWS_CALLS_PER_STEP)
+          .map((input) => ({ name: 'aws_query', input })),
+      };
     }
     const figures = kind === 'right' ? c.expect : c.expect.map(wrongFigure);
     return { text: `From the AWS data for "${c.topic}": ${figures.map((f) => `*${f}*`).join(', ')}.` };

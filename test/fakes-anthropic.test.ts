@@ -65,7 +65,9 @@ describe('fake Anthropic Messages API with the real SDK', () => {
 
     expect(f.requests).toHaveLength(2);
     expect(f.requests[0].body).toMatchObject({ model: MODEL, max_tokens: 1024, tools: [{ name: 'list_instances' }] });
-    expect(f.requests[1].body.messages?.[2].content).toMatchObject([{ type: 'tool_result', tool_use_id: (first[1] as Anthropic.ToolUseBlock).id }]);
+    expect(f.requests[1].body.messages?.[2].content).toMatchObject([
+      { type: 'tool_result', tool_use_id: (first[1] as Anthropic.ToolUseBlock).id },
+    ]);
     // How SDK 1.14 authenticates: Authorization: Bearer <apiKey> (not x-api-key), plus anthropic-version.
     expect(f.requests[0].headers['authorization']).toBe('Bearer test');
     expect(f.requests[0].headers['anthropic-version']).toBeTruthy();
@@ -138,7 +140,10 @@ describe('fake Anthropic Messages API with the real SDK', () => {
   });
 
   it('returns other stop reasons (max_tokens, refusal)', async () => {
-    const f = await start([{ stopReason: 'max_tokens', text: 'trunc' }, { stopReason: 'refusal', text: '' }]);
+    const f = await start([
+      { stopReason: 'max_tokens', text: 'trunc' },
+      { stopReason: 'refusal', text: '' },
+    ]);
     const client = new Anthropic({ apiKey: 'test', baseURL: f.url, maxRetries: 0 });
     const params = { model: MODEL, max_tokens: 5, messages: [{ role: 'user' as const, content: 'hi' }] };
     expect((await client.messages.create(params)).stop_reason).toBe('max_tokens');
@@ -148,7 +153,12 @@ describe('fake Anthropic Messages API with the real SDK', () => {
   });
 
   it('streams SSE events that the SDK assembles into the same message', async () => {
-    const f = await start([{ text: 'Checking the fleet now, hold on.', toolUse: [{ name: 'list_instances', input: { region: 'eu-central-1', extra: [1, 2, 3] } }] }]);
+    const f = await start([
+      {
+        text: 'Checking the fleet now, hold on.',
+        toolUse: [{ name: 'list_instances', input: { region: 'eu-central-1', extra: [1, 2, 3] } }],
+      },
+    ]);
     const client = new Anthropic({ apiKey: 'test', baseURL: f.url, maxRetries: 0 });
     const stream = client.messages.stream({ model: MODEL, max_tokens: 100, tools, messages: [{ role: 'user', content: 'hi' }] });
     let streamedText = '';
@@ -165,9 +175,9 @@ describe('fake Anthropic Messages API with the real SDK', () => {
   it('checks the API key when configured, and works via ANTHROPIC_BASE_URL', async () => {
     const f = await start([{ text: 'hello' }], { apiKey: 'right' });
     const wrong = new Anthropic({ apiKey: 'wrong', baseURL: f.url, maxRetries: 0 });
-    await expect(wrong.messages.create({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(
-      Anthropic.AuthenticationError,
-    );
+    await expect(
+      wrong.messages.create({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
     const prev = process.env.ANTHROPIC_BASE_URL;
     process.env.ANTHROPIC_BASE_URL = f.url;
     try {
@@ -183,12 +193,24 @@ describe('fake Anthropic Messages API with the real SDK', () => {
   it('requires an auth header and anthropic-version (raw HTTP)', async () => {
     const f = await start([{ text: 'x' }]);
     const body = JSON.stringify({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
-    const noKey = await fetch(`${f.url}/v1/messages`, { method: 'POST', headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body });
+    const noKey = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body,
+    });
     expect(noKey.status).toBe(401);
     expect(await noKey.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
-    const noVersion = await fetch(`${f.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body });
+    const noVersion = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
+      body,
+    });
     expect(noVersion.status).toBe(400);
-    const ok = await fetch(`${f.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body });
+    const ok = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body,
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('request-id')).toMatch(/^req_/);
     expect(await ok.json()).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'x' }] });

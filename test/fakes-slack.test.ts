@@ -4,12 +4,7 @@ import { App, verifySlackRequest, isValidSlackRequest } from '@slack/bolt';
 import { WebClient, ErrorCode, LogLevel, type WebAPIRateLimitedError } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
-import {
-  appMentionEnvelope,
-  postSignedEvent,
-  signSlackRequest,
-  slashCommandBody,
-} from './fakes/slack-signing.js';
+import { appMentionEnvelope, postSignedEvent, signSlackRequest, slashCommandBody } from './fakes/slack-signing.js';
 
 const TOKEN = 'xoxb-test-token';
 const SECRET = 'test-signing-secret';
@@ -109,7 +104,11 @@ describe('fake Slack Web API with the real WebClient', () => {
     await expect(web.chat.postMessage({ channel: 'C1', text: 'x' })).resolves.toMatchObject({ ok: true });
 
     // With retries, a 429 is waited out (Retry-After seconds) and retried transparently.
-    const retrying = new WebClient(TOKEN, { slackApiUrl: slack.url, retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 1 }, logLevel: LogLevel.ERROR });
+    const retrying = new WebClient(TOKEN, {
+      slackApiUrl: slack.url,
+      retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 1 },
+      logLevel: LogLevel.ERROR,
+    });
     slack.failNext('reactions.add', { status: 429, retryAfter: 0 });
     await retrying.reactions.add({ channel: 'C1', timestamp: '1.1', name: 'eyes' });
     expect(slack.callsTo('reactions.add').map((c) => c.status)).toEqual([429, 200]);
@@ -178,11 +177,20 @@ describe('Slack request signing', () => {
       verifySlackRequest({
         signingSecret: SECRET,
         body,
-        headers: { 'x-slack-signature': stale['x-slack-signature'], 'x-slack-request-timestamp': Number(stale['x-slack-request-timestamp']) },
+        headers: {
+          'x-slack-signature': stale['x-slack-signature'],
+          'x-slack-request-timestamp': Number(stale['x-slack-request-timestamp']),
+        },
       }),
     ).toThrow(/stale/);
 
-    const form = slashCommandBody({ teamId: 'T123', channelId: 'C1', userId: 'UALICE', text: 'weekly', responseUrl: 'http://127.0.0.1:1/resp' });
+    const form = slashCommandBody({
+      teamId: 'T123',
+      channelId: 'C1',
+      userId: 'UALICE',
+      text: 'weekly',
+      responseUrl: 'http://127.0.0.1:1/resp',
+    });
     expect(signSlackRequest(SECRET, form)['content-type']).toBe('application/x-www-form-urlencoded');
     const parsed = new URLSearchParams(form);
     expect(parsed.get('command')).toBe('/plainfra-report');
@@ -272,7 +280,13 @@ describe('real Bolt App end to end (HTTP receiver ← signed events, client → 
   });
 
   it('answers a signed slash command', async () => {
-    const body = slashCommandBody({ teamId: 'T123', channelId: 'C1', userId: 'UALICE', text: 'prod', responseUrl: `${slack.origin}/unused` });
+    const body = slashCommandBody({
+      teamId: 'T123',
+      channelId: 'C1',
+      userId: 'UALICE',
+      text: 'prod',
+      responseUrl: `${slack.origin}/unused`,
+    });
     const res = await postSignedEvent(`${base}/slack/events`, SECRET, body);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('report for prod');

@@ -27,18 +27,41 @@ const INVENTED = /98,?765(?:\.43)?/;
 const logger = pino({ level: 'silent' });
 
 const costQuery: Turn = {
-  toolUse: [{ name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-11-01', End: '2026-12-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } } }],
+  toolUse: [
+    {
+      name: 'aws_query',
+      input: {
+        service: 'ce',
+        operation: 'GetCostAndUsage',
+        params: { TimePeriod: { Start: '2026-11-01', End: '2026-12-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+      },
+    },
+  ],
 };
 /** hawk's shaped Cost Explorer result, as it records it. */
 const ceResult = {
-  ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-12-01' }, Total: { UnblendedCost: { Amount: '1234.5612', Unit: 'USD' } }, Estimated: true }],
+  ResultsByTime: [
+    {
+      TimePeriod: { Start: '2026-11-01', End: '2026-12-01' },
+      Total: { UnblendedCost: { Amount: '1234.5612', Unit: 'USD' } },
+      Estimated: true,
+    },
+  ],
   grandTotal: { UnblendedCost: { Amount: 1234.56, Unit: 'USD' } },
 };
 /** October's data is another figure: a model that fetches it may then use it. */
 function resultFor(input: unknown) {
   const start = (input as { params?: { TimePeriod?: { Start?: string } } }).params?.TimePeriod?.Start;
   if (start !== '2026-10-01') return ceResult;
-  return { ResultsByTime: [{ TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Total: { UnblendedCost: { Amount: '1100.0', Unit: 'USD' } }, Estimated: false }] };
+  return {
+    ResultsByTime: [
+      {
+        TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
+        Total: { UnblendedCost: { Amount: '1100.0', Unit: 'USD' } },
+        Estimated: false,
+      },
+    ],
+  };
 }
 const invented: Turn = { text: 'In November EC2 cost *$1,234.56* and S3 cost *$98,765.43* (98765.43 USD).' };
 const corrected: Turn = { text: 'In November your unblended cost was *$1,234.56*; I have no S3 figure from the data.' };
@@ -81,13 +104,32 @@ describe('grounding: no unverified number reaches Slack', () => {
     await dropPrefix(prefix);
   });
 
-  const deps = { get db() { return t.db; }, get enqueuer() { return enqueuer; }, logger, get llm() { return createAnthropicLlm({ apiKey: 'sk-ground', baseURL: llm.url, maxRetries: 0 }); }, model: 'claude-test', maxSteps: 6, docsBaseUrl: 'https://docs.aws.amazon.com' };
+  const deps = {
+    get db() {
+      return t.db;
+    },
+    get enqueuer() {
+      return enqueuer;
+    },
+    logger,
+    get llm() {
+      return createAnthropicLlm({ apiKey: 'sk-ground', baseURL: llm.url, maxRetries: 0 });
+    },
+    model: 'claude-test',
+    maxSteps: 6,
+    docsBaseUrl: 'https://docs.aws.amazon.com',
+  };
 
   /** A question through every step until its reply is queued, then posted by the bot's reply path. */
   async function ask(question: string, maxSteps = 6) {
     const threadTs = `1764300000.${String(++seq).padStart(6, '0')}`;
     const [conv] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs, startedBy: 'U0ASK' }).returning();
-    const { row } = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: question, user: 'U0ASK' } });
+    const { row } = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: question, user: 'U0ASK' },
+    });
     const q = { conversationId: conv!.id, turnId: String(row.id) };
     for (let step = 0; step < maxSteps + 1; step++) {
       await runSentinelStep({ ...deps, maxSteps }, { ...q, step }, { number: 1, isFinal: false });
@@ -157,13 +199,32 @@ describe('grounding: no unverified number reaches Slack', () => {
   });
 
   it('a model that answers the send-back with a tool call gets its data, and the figure then stands', async () => {
-    const retried: Turn = { toolUse: [{ name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } } }] };
-    script = [costQuery, { text: 'October $1,100.00, November $1,234.56.' }, retried, { text: 'October $1,100.00, November $1,234.56: $2,334.56 in all.' }];
+    const retried: Turn = {
+      toolUse: [
+        {
+          name: 'aws_query',
+          input: {
+            service: 'ce',
+            operation: 'GetCostAndUsage',
+            params: { TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+          },
+        },
+      ],
+    };
+    script = [
+      costQuery,
+      { text: 'October $1,100.00, November $1,234.56.' },
+      retried,
+      { text: 'October $1,100.00, November $1,234.56: $2,334.56 in all.' },
+    ];
     slack.clearCalls();
     const { trail } = await ask('what did we spend in October and November?');
     expect(trail.filter(isKind('grounding')).map((r) => r.payload.verdict)).toEqual(['sent_back', 'grounded']);
     // The total is the sum of the two months, each from its own call.
-    const total = trail.filter(isKind('grounding')).at(-1)!.payload.figures.find((f) => f.text === '$2,334.56')!;
+    const total = trail
+      .filter(isKind('grounding'))
+      .at(-1)!
+      .payload.figures.find((f) => f.text === '$2,334.56')!;
     expect(total).toMatchObject({ verified: true, rule: 'sum' });
     expect(total.refs).toHaveLength(2);
     expect(slack.callsTo('chat.postMessage').at(-1)!.args.text).toContain('$2,334.56');

@@ -47,8 +47,16 @@ describe('grounding: extracting figures', () => {
 describe('grounding: checking figures against the AWS data', () => {
   const ce = {
     ResultsByTime: [
-      { TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Total: { UnblendedCost: { Amount: '812.4012', Unit: 'USD' } }, Estimated: false },
-      { TimePeriod: { Start: '2026-11-01', End: '2026-12-01' }, Total: { UnblendedCost: { Amount: '954.5', Unit: 'USD' } }, Estimated: true },
+      {
+        TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
+        Total: { UnblendedCost: { Amount: '812.4012', Unit: 'USD' } },
+        Estimated: false,
+      },
+      {
+        TimePeriod: { Start: '2026-11-01', End: '2026-12-01' },
+        Total: { UnblendedCost: { Amount: '954.5', Unit: 'USD' } },
+        Estimated: true,
+      },
     ],
   };
 
@@ -64,7 +72,15 @@ describe('grounding: checking figures against the AWS data', () => {
     expect(unverified('up 17.5% month over month', ce)).toEqual([]); // (954.5 − 812.4) / 812.4
     expect(unverified('October was 85.1% of November', ce)).toEqual([]); // ratio
     expect(unverified('1.17x October', ce)).toEqual([]); // multiple
-    expect(unverified('three services: $1,100.00 in all', { totalsByGroup: [{ group: 'EC2', c: 600 }, { group: 'S3', c: 300 }, { group: 'RDS', c: 200 }] })).toEqual([]);
+    expect(
+      unverified('three services: $1,100.00 in all', {
+        totalsByGroup: [
+          { group: 'EC2', c: 600 },
+          { group: 'S3', c: 300 },
+          { group: 'RDS', c: 200 },
+        ],
+      }),
+    ).toEqual([]);
     expect(unverified('87.5% used', { UtilizationFraction: 0.875 })).toEqual([]); // fraction
     expect(unverified('23 instances', { Instances: Array.from({ length: 23 }, (_, i) => ({ id: `i-${i}` })) })).toEqual([]); // array length
   });
@@ -96,7 +112,10 @@ describe('grounding: checking figures against the AWS data', () => {
   });
 
   it('reads numbers in the question and in text results (docs pages)', () => {
-    const pages = collectSources([{ ref: 'question', data: 'did we spend more than $5,000?' }, { ref: 'toolu_docs', data: 'Each request costs $0.01.' }]);
+    const pages = collectSources([
+      { ref: 'question', data: 'did we spend more than $5,000?' },
+      { ref: 'toolu_docs', data: 'Each request costs $0.01.' },
+    ]);
     expect(groundText('No: below $5,000; each request is $0.01.', pages).unverified).toEqual([]);
     const checked = groundText('$5,000', pages).figures[0]!;
     expect(checked).toMatchObject({ verified: true, rule: 'direct', refs: ['question'] });

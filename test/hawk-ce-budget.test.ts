@@ -20,7 +20,11 @@ import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 const TEAM = 'T0BUDGET';
 const logger = pino({ level: 'silent' });
-const COST = { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'DAILY', Metrics: ['UnblendedCost'] } };
+const COST = {
+  service: 'ce',
+  operation: 'GetCostAndUsage',
+  params: { TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'DAILY', Metrics: ['UnblendedCost'] },
+};
 
 /** GetCostAndUsage in `pages` pages of daily results (NextPageToken is the next page number). */
 function pagedCost(pages: number): FakeHandler {
@@ -29,7 +33,13 @@ function pagedCost(pages: number): FakeHandler {
     const day = String(n + 1).padStart(2, '0');
     return {
       result: {
-        ResultsByTime: [{ TimePeriod: { Start: `2026-10-${day}`, End: `2026-10-${day}` }, Total: { UnblendedCost: { Amount: '10.00', Unit: 'USD' } }, Groups: [] }],
+        ResultsByTime: [
+          {
+            TimePeriod: { Start: `2026-10-${day}`, End: `2026-10-${day}` },
+            Total: { UnblendedCost: { Amount: '10.00', Unit: 'USD' } },
+            Groups: [],
+          },
+        ],
         ...(n + 1 < pages && { NextPageToken: String(n + 1) }),
       },
     };
@@ -49,7 +59,13 @@ describe('hawk Cost Explorer budget', () => {
   let seq = 0;
 
   const runner = (perQuestion: number, perDay = 1000) => {
-    const r = createAwsQueryRunner({ redis, logger, cacheKeyPrefix: `${prefix}:ce-cache`, limits: { maxAttempts: 1, securityHubRps: 1000 }, ceBudget: { perQuestion, perDay } });
+    const r = createAwsQueryRunner({
+      redis,
+      logger,
+      cacheKeyPrefix: `${prefix}:ce-cache`,
+      limits: { maxAttempts: 1, securityHubRps: 1000 },
+      ceBudget: { perQuestion, perDay },
+    });
     runners.push(r);
     return r;
   };
@@ -58,7 +74,12 @@ describe('hawk Cost Explorer budget', () => {
       .insert(conversations)
       .values({ teamId: TEAM, channelId, threadTs: `1764300000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ASK' })
       .returning();
-    const { row } = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'costs?', user: 'U0ASK', ...payload } });
+    const { row } = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'costs?', user: 'U0ASK', ...payload },
+    });
     return { conversationId: conv!.id, turnId: String(row.id), step: 0 };
   }
   const ceRequests = () => fake.requests.filter((r) => r.service === 'ce').length;
@@ -70,15 +91,25 @@ describe('hawk Cost Explorer budget', () => {
     other = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     enqueuer = new Enqueuer(redis, prefix);
     replies = new Queue('replies', { connection: redis, prefix });
-    for (const [name, id] of [['prod', '111111111111'], ['dev', '222222222222']] as const) {
-      const a = await addAccount(t.db, { teamId: TEAM, name, roleArn: `arn:aws:iam::${id}:role/plainfra-readonly`, regions: ['us-east-1'] });
+    for (const [name, id] of [
+      ['prod', '111111111111'],
+      ['dev', '222222222222'],
+    ] as const) {
+      const a = await addAccount(t.db, {
+        teamId: TEAM,
+        name,
+        roleArn: `arn:aws:iam::${id}:role/plainfra-readonly`,
+        regions: ['us-east-1'],
+      });
       externalIds[a.roleArn] = a.externalId;
     }
     await bindChannel(t.db, { teamId: TEAM, channelId: 'C0ONE', accountName: 'prod' });
     await bindChannel(t.db, { teamId: TEAM, channelId: 'C0DIGEST', accountName: 'prod' });
     await bindChannel(t.db, { teamId: TEAM, channelId: 'C0DIGEST', accountName: 'dev' });
     // Each account's role trusts only its own ExternalId, as the deployed template does.
-    fake = await startFakeAws({ handlers: { 'sts:AssumeRole': (req) => assumeRoleHandler({ externalId: externalIds[req.form!.RoleArn!]! })(req) } });
+    fake = await startFakeAws({
+      handlers: { 'sts:AssumeRole': (req) => assumeRoleHandler({ externalId: externalIds[req.form!.RoleArn!]! })(req) },
+    });
     process.env.AWS_ENDPOINT_URL = fake.url;
     process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
     process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
@@ -130,7 +161,9 @@ describe('hawk Cost Explorer budget', () => {
     let rows = await readTrail(t.db, q.conversationId);
     const refused = rows.find((r) => r.kind === 'refused' && r.payload.toolUseId === 'toolu_big')!;
     expect(refused.payload.budget).toEqual({ kind: 'ce', which: 'question', limit: 3, pagesSpent: 3 });
-    expect(String(refused.payload.forModel)).toMatch(/^Refused: this question has used its Cost Explorer budget \(3 requests, pages included/);
+    expect(String(refused.payload.forModel)).toMatch(
+      /^Refused: this question has used its Cost Explorer budget \(3 requests, pages included/,
+    );
     expect(String(refused.payload.forModel)).toContain('tell the user the question hit its Cost Explorer budget');
 
     // The next Cost Explorer call of the same question is refused before any request.
@@ -156,11 +189,23 @@ describe('hawk Cost Explorer budget', () => {
     fake.handle('ce:GetCostAndUsage', pagedCost(3));
     let forecasts = 0;
     fake.handle('ce:GetCostForecast', () =>
-      ++forecasts === 1 ? { error: { code: 'LimitExceededException', message: 'Rate exceeded', status: 429 } } : { result: { Total: { Amount: '42', Unit: 'USD' } } },
+      ++forecasts === 1
+        ? { error: { code: 'LimitExceededException', message: 'Rate exceeded', status: 429 } }
+        : { result: { Total: { Amount: '42', Unit: 'USD' } } },
     );
     const q = await question('C0ONE');
-    const forecast = { service: 'ce', operation: 'GetCostForecast', params: { TimePeriod: { Start: '2099-01-01', End: '2099-02-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' } };
-    const job = { ...q, calls: [{ toolUseId: 'toolu_pages', input: COST }, { toolUseId: 'toolu_forecast', input: forecast }] };
+    const forecast = {
+      service: 'ce',
+      operation: 'GetCostForecast',
+      params: { TimePeriod: { Start: '2099-01-01', End: '2099-02-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' },
+    };
+    const job = {
+      ...q,
+      calls: [
+        { toolUseId: 'toolu_pages', input: COST },
+        { toolUseId: 'toolu_forecast', input: forecast },
+      ],
+    };
     const r = runner(20);
     // First attempt: the 3-page call completes, the forecast is throttled and the job is retried.
     await expect(runHawkJob({ db: t.db, enqueuer, runner: r, logger }, job, { isFinal: false })).rejects.toThrow();
@@ -168,10 +213,16 @@ describe('hawk Cost Explorer budget', () => {
     expect(fake.requests.filter((x) => x.key === 'ce:GetCostAndUsage')).toHaveLength(3);
     expect(forecasts).toBe(2);
     // The budget saw exactly the requests AWS saw (and bills): 3 pages + 2 forecast attempts.
-    const used = await new CostExplorerBudget(redis, `${prefix}:ce-cache`).used({ teamId: TEAM, question: `${q.conversationId}:${q.turnId}` });
+    const used = await new CostExplorerBudget(redis, `${prefix}:ce-cache`).used({
+      teamId: TEAM,
+      question: `${q.conversationId}:${q.turnId}`,
+    });
     expect(used.question).toBe(5);
     const results = (await readTrail(t.db, q.conversationId)).filter((x) => x.kind === 'tool_result');
-    expect(results.map((x) => [x.payload.toolUseId, x.payload.pages])).toEqual([['toolu_pages', 3], ['toolu_forecast', 1]]);
+    expect(results.map((x) => [x.payload.toolUseId, x.payload.pages])).toEqual([
+      ['toolu_pages', 3],
+      ['toolu_forecast', 1],
+    ]);
   });
 
   it('tells the asker, whatever the model wrote, that the question hit its Cost Explorer budget', async () => {
@@ -179,32 +230,60 @@ describe('hawk Cost Explorer budget', () => {
     const q = await question('C0ONE');
     // A period no other test cached: the call must really go to Cost Explorer.
     const september = { ...COST, params: { ...COST.params, TimePeriod: { Start: '2026-09-01', End: '2026-10-01' } } };
-    await runHawkJob({ db: t.db, enqueuer, runner: runner(1), logger }, { ...q, calls: [{ toolUseId: 'toolu_over', input: september }] }, { isFinal: false });
+    await runHawkJob(
+      { db: t.db, enqueuer, runner: runner(1), logger },
+      { ...q, calls: [{ toolUseId: 'toolu_over', input: september }] },
+      { isFinal: false },
+    );
     await recordAudit(t.db, {
       conversationId: q.conversationId,
       actor: 'sentinel',
       kind: 'llm_response',
       stepKey: `llm:${q.turnId}:0`,
-      payload: { turnId: q.turnId, step: 0, stopReason: 'tool_use', content: [{ type: 'tool_use', id: 'toolu_over', name: 'aws_query', input: september }] },
+      payload: {
+        turnId: q.turnId,
+        step: 0,
+        stopReason: 'tool_use',
+        content: [{ type: 'tool_use', id: 'toolu_over', name: 'aws_query', input: september }],
+      },
     });
-    const llm: Llm = { create: async (req) => ({ id: 'msg', model: req.model, stopReason: 'end_turn', usage: {}, content: [{ type: 'text', text: 'October cost what the first day showed.' }] }) };
-    await runSentinelStep({ db: t.db, enqueuer, llm, logger, model: 'm', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' }, { ...q, step: 1 }, { number: 1, isFinal: false });
+    const llm: Llm = {
+      create: async (req) => ({
+        id: 'msg',
+        model: req.model,
+        stopReason: 'end_turn',
+        usage: {},
+        content: [{ type: 'text', text: 'October cost what the first day showed.' }],
+      }),
+    };
+    await runSentinelStep(
+      { db: t.db, enqueuer, llm, logger, model: 'm', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' },
+      { ...q, step: 1 },
+      { number: 1, isFinal: false },
+    );
     const reply = await replies.getJob(`r-${q.turnId}`);
-    expect(reply?.data.text).toContain('_This question hit its Cost Explorer budget (1 requests, pages included), so some cost data could not be fetched');
+    expect(reply?.data.text).toContain(
+      '_This question hit its Cost Explorer budget (1 requests, pages included), so some cost data could not be fetched',
+    );
   });
 
-  it('fits a digest\'s fixed bundle inside the per-question budget for every account of the channel', async () => {
+  it("fits a digest's fixed bundle inside the per-question budget for every account of the channel", async () => {
     fake.handle('ce:GetCostAndUsage', pagedCost(1));
     fake.handle('ce:GetCostForecast', () => ({ result: { Total: { Amount: '100', Unit: 'USD' }, ForecastResultsByTime: [] } }));
     fake.handle('ce:GetAnomalies', () => ({ result: { Anomalies: [] } }));
     fake.handle('securityhub:GetFindings', pagedJson(sampleFindings(3), 100, { listKey: 'Findings' }));
     const q = await question('C0DIGEST', { report: true });
     const today = new Date();
-    const calls = ['prod', 'dev'].flatMap((a) => reportBundle(a, today).map((c) => ({ toolUseId: `report-${a}-${c.key}`, input: c.input })));
+    const calls = ['prod', 'dev'].flatMap((a) =>
+      reportBundle(a, today).map((c) => ({ toolUseId: `report-${a}-${c.key}`, input: c.input })),
+    );
     const ceCalls = calls.filter((c) => c.input.service === 'ce').length;
     expect(ceCalls).toBe(8);
     // The smallest budget the hawk role accepts is one account's bundle: 4 Cost Explorer requests.
-    const smallest = hawkEnv.parse({ DATABASE_URL: 'postgres://x@h/db', PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION: '4' }).PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION;
+    const smallest = hawkEnv.parse({
+      DATABASE_URL: 'postgres://x@h/db',
+      PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION: '4',
+    }).PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION;
     await runHawkJob({ db: t.db, enqueuer, runner: runner(smallest), logger }, { ...q, calls }, { isFinal: false });
     const rows = await readTrail(t.db, q.conversationId);
     expect(rows.filter((r) => r.kind === 'refused')).toEqual([]);
@@ -217,16 +296,36 @@ describe('hawk Cost Explorer budget', () => {
     const today = new Date();
     const calls = reportBundle('prod', today).map((c) => ({ toolUseId: `report-prod-${c.key}`, input: c.input }));
     // Another question already spent the workspace's day.
-    const spent = createAwsQueryRunner({ redis, logger, cacheKeyPrefix: `${prefix}:day-spent`, limits: { maxAttempts: 1, securityHubRps: 1000 }, ceBudget: { perQuestion: 20, perDay: 1 } });
+    const spent = createAwsQueryRunner({
+      redis,
+      logger,
+      cacheKeyPrefix: `${prefix}:day-spent`,
+      limits: { maxAttempts: 1, securityHubRps: 1000 },
+      ceBudget: { perQuestion: 20, perDay: 1 },
+    });
     runners.push(spent);
     await new CostExplorerBudget(redis, `${prefix}:day-spent`, { perQuestion: 20, perDay: 1 }).reserve({ teamId: TEAM, question: 'other' });
     await runHawkJob({ db: t.db, enqueuer, runner: spent, logger }, { ...q, calls }, { isFinal: false });
-    const llm: Llm = { create: async (req) => ({ id: 'msg', model: req.model, stopReason: 'end_turn', usage: {}, content: [{ type: 'text', text: 'A quiet week.' }] }) };
-    await runSentinelStep({ db: t.db, enqueuer, llm, logger, model: 'm', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' }, { ...q, step: 1 }, { number: 1, isFinal: false });
+    const llm: Llm = {
+      create: async (req) => ({
+        id: 'msg',
+        model: req.model,
+        stopReason: 'end_turn',
+        usage: {},
+        content: [{ type: 'text', text: 'A quiet week.' }],
+      }),
+    };
+    await runSentinelStep(
+      { db: t.db, enqueuer, llm, logger, model: 'm', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' },
+      { ...q, step: 1 },
+      { number: 1, isFinal: false },
+    );
     const reply = await replies.getJob(`r-${q.turnId}`);
     expect(reply?.data.outcome).toBe('report');
-    const problems = (reply?.data.reports as { problems: string[] }[])[0]!.problems;
-    expect(problems.filter((p) => p.includes('not fetched: the Cost Explorer budget for today (1 requests per workspace) is used up'))).toHaveLength(4);
+    const problems = (reply!.data.reports as { problems: string[] }[])[0]!.problems;
+    expect(
+      problems.filter((p) => p.includes('not fetched: the Cost Explorer budget for today (1 requests per workspace) is used up')),
+    ).toHaveLength(4);
     expect(problems.join('\n')).not.toContain('Answer with the data already retrieved');
   });
 

@@ -31,9 +31,18 @@ describe('hawk Cost Explorer cache', () => {
 
   it('keys by account, operation and canonical params (member order does not matter)', () => {
     const cache = new CostExplorerCache(redis, PREFIX, logger);
-    const a = cache.key('arn:role/a', 'GetCostAndUsage', { Metrics: ['UnblendedCost'], TimePeriod: { Start: '2024-01-01', End: '2024-02-01' } });
-    const b = cache.key('arn:role/a', 'GetCostAndUsage', { TimePeriod: { End: '2024-02-01', Start: '2024-01-01' }, Metrics: ['UnblendedCost'] });
-    const c = cache.key('arn:role/b', 'GetCostAndUsage', { Metrics: ['UnblendedCost'], TimePeriod: { Start: '2024-01-01', End: '2024-02-01' } });
+    const a = cache.key('arn:role/a', 'GetCostAndUsage', {
+      Metrics: ['UnblendedCost'],
+      TimePeriod: { Start: '2024-01-01', End: '2024-02-01' },
+    });
+    const b = cache.key('arn:role/a', 'GetCostAndUsage', {
+      TimePeriod: { End: '2024-02-01', Start: '2024-01-01' },
+      Metrics: ['UnblendedCost'],
+    });
+    const c = cache.key('arn:role/b', 'GetCostAndUsage', {
+      Metrics: ['UnblendedCost'],
+      TimePeriod: { Start: '2024-01-01', End: '2024-02-01' },
+    });
     expect(a).toBe(b);
     expect(a).not.toBe(c);
     expect(a.startsWith(`${PREFIX}hawk:ce:`)).toBe(true);
@@ -51,7 +60,12 @@ describe('hawk Cost Explorer cache', () => {
   });
 
   it('skips the cache (no throw) when Redis is unreachable', async () => {
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     dead.on('error', () => {});
     const cache = new CostExplorerCache(dead, PREFIX, logger);
     const key = cache.key('arn:role/a', 'GetCostAndUsage', {});

@@ -17,7 +17,11 @@ import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
  */
 const TEAM = 'T0FORGE01';
 const CHANNEL = 'C0FORGE01';
-const CE = { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } };
+const CE = {
+  service: 'ce',
+  operation: 'GetCostAndUsage',
+  params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+};
 
 describe('forged hawk jobs', () => {
   let t: TestDatabase;
@@ -31,18 +35,30 @@ describe('forged hawk jobs', () => {
 
   /** A question the bot recorded, as intake does (owner login here stands in for the bot's). */
   async function question(accounts = ['prod']) {
-    const [c] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764000000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ANN' }).returning();
-    const { row } = await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_in', payload: { text: 'costs?', user: 'U0ANN', team: TEAM, channel: CHANNEL, accounts } });
+    const [c] = await t.db
+      .insert(conversations)
+      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764000000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ANN' })
+      .returning();
+    const { row } = await recordAudit(t.db, {
+      conversationId: c!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'costs?', user: 'U0ANN', team: TEAM, channel: CHANNEL, accounts },
+    });
     return { conversationId: c!.id, turnId: String(row.id) };
   }
   /** Adds a job the way anyone holding the Redis connection could, bypassing plainfra's Enqueuer. */
   async function forge(data: { conversationId: string; turnId: string; step?: number; calls: { toolUseId: string; input: unknown }[] }) {
     const jobId = `forged-${++seq}`;
     await queue.add('hawk', { step: 0, ...data }, { jobId, attempts: 1 });
-    return waitFor(async () => {
-      const state = await (await queue.getJob(jobId))?.getState();
-      return state === 'completed' || state === 'failed' ? state : undefined;
-    }, 20_000, `forged job ${jobId} to finish`);
+    return waitFor(
+      async () => {
+        const state = await (await queue.getJob(jobId))?.getState();
+        return state === 'completed' || state === 'failed' ? state : undefined;
+      },
+      20_000,
+      `forged job ${jobId} to finish`,
+    );
   }
 
   beforeAll(async () => {
@@ -87,7 +103,7 @@ describe('forged hawk jobs', () => {
     expect(hawk.output()).not.toMatch(/connects to Postgres as/);
   });
 
-  it('refuses a forged job naming an account outside the conversation\'s scope, with no AWS request', async () => {
+  it("refuses a forged job naming an account outside the conversation's scope, with no AWS request", async () => {
     const q = await question();
     expect(await forge({ ...q, calls: [{ toolUseId: 'toolu_f1', input: { ...CE, account: 'partner' } }] })).toBe('completed');
     expect(aws.requests).toHaveLength(0);
@@ -116,25 +132,49 @@ describe('forged hawk jobs', () => {
 
   it('drops a job whose turn is not a bot-written message_in, audits why, and hands nothing to the sentinel', async () => {
     const q = await question();
-    const { row: notAQuestion } = await recordAudit(t.db, { conversationId: q.conversationId, actor: 'sentinel', kind: 'llm_response', payload: { turnId: q.turnId, step: 0, content: [{ type: 'text', text: 'x' }] } });
-    expect(await forge({ conversationId: q.conversationId, turnId: String(notAQuestion.id), calls: [{ toolUseId: 'toolu_f4', input: CE }] })).toBe('failed');
+    const { row: notAQuestion } = await recordAudit(t.db, {
+      conversationId: q.conversationId,
+      actor: 'sentinel',
+      kind: 'llm_response',
+      payload: { turnId: q.turnId, step: 0, content: [{ type: 'text', text: 'x' }] },
+    });
+    expect(
+      await forge({ conversationId: q.conversationId, turnId: String(notAQuestion.id), calls: [{ toolUseId: 'toolu_f4', input: CE }] }),
+    ).toBe('failed');
     expect(aws.requests).toHaveLength(0);
     const refused = (await readTrail(t.db, q.conversationId)).filter((r) => r.kind === 'refused');
-    expect(refused).toEqual([expect.objectContaining({ actor: 'hawk', payload: expect.objectContaining({ reason: `turn ${notAQuestion.id} is not a question the bot recorded in this conversation` }) })]);
+    expect(refused).toEqual([
+      expect.objectContaining({
+        actor: 'hawk',
+        payload: expect.objectContaining({ reason: `turn ${notAQuestion.id} is not a question the bot recorded in this conversation` }),
+      }),
+    ]);
     expect(await sentinelQueue.getJob(`s-${notAQuestion.id}-1`)).toBeUndefined();
     expect(await sentinelQueue.getJob(`s-${q.turnId}-1`)).toBeUndefined();
   });
 
   it('drops a job for a turn that is already answered, and one for a conversation that does not exist', async () => {
     const q = await question();
-    await recordAudit(t.db, { conversationId: q.conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${q.turnId}`, payload: { turnId: q.turnId, text: 'done' } });
+    await recordAudit(t.db, {
+      conversationId: q.conversationId,
+      actor: 'bot',
+      kind: 'message_out',
+      stepKey: `out:${q.turnId}`,
+      payload: { turnId: q.turnId, text: 'done' },
+    });
     expect(await forge({ ...q, calls: [{ toolUseId: 'toolu_f5', input: CE }] })).toBe('failed');
-    expect(await forge({ conversationId: '00000000-0000-4000-8000-000000000001', turnId: q.turnId, calls: [{ toolUseId: 'toolu_f6', input: CE }] })).toBe('failed');
+    expect(
+      await forge({
+        conversationId: '00000000-0000-4000-8000-000000000001',
+        turnId: q.turnId,
+        calls: [{ toolUseId: 'toolu_f6', input: CE }],
+      }),
+    ).toBe('failed');
     expect(aws.requests).toHaveLength(0);
     expect((await readTrail(t.db, q.conversationId)).at(-1)?.payload.reason).toBe(`turn ${q.turnId} is already closed (out)`);
   });
 
-  it('still runs a genuine call in scope (the control): AssumeRole with the account\'s ExternalId', async () => {
+  it("still runs a genuine call in scope (the control): AssumeRole with the account's ExternalId", async () => {
     const q = await question();
     expect(await forge({ ...q, calls: [{ toolUseId: 'toolu_ok', input: CE }] })).toBe('completed');
     expect(aws.requestsFor('sts:AssumeRole')).toHaveLength(1);

@@ -15,7 +15,11 @@ import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 /** hawk's job handler: which account, what gets audited when, and what happens on failure. */
 
 const TEAM = 'T0HAWK001';
-const CE = { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } };
+const CE = {
+  service: 'ce',
+  operation: 'GetCostAndUsage',
+  params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+};
 const logger = pino({ level: 'silent' });
 
 class RecordingRunner implements AwsQueryRunner {
@@ -42,7 +46,12 @@ describe('hawk job', () => {
       .insert(conversations)
       .values({ teamId: TEAM, channelId, threadTs: `1764000000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0BOB', externallyShared })
       .returning();
-    const { row } = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'q', user: 'U0BOB' } });
+    const { row } = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'q', user: 'U0BOB' },
+    });
     return { conversationId: conv!.id, turnId: String(row.id), step: 0 };
   }
   const job = (q: Awaited<ReturnType<typeof question>>, ...inputs: unknown[]) => ({
@@ -82,14 +91,10 @@ describe('hawk job', () => {
     expect(await sentinelQueue.getJob(`s-${q.turnId}-1`)).toBeDefined();
   });
 
-  it('in a Slack Connect thread, uses only the channel\'s explicit bindings — never the workspace default', async () => {
+  it("in a Slack Connect thread, uses only the channel's explicit bindings — never the workspace default", async () => {
     const runner = new RecordingRunner();
     const q = await question('C0SHARED', true);
-    await runHawkJob(
-      { db: t.db, enqueuer, runner, logger },
-      job(q, { ...CE, account: 'prod' }, CE),
-      { isFinal: false },
-    );
+    await runHawkJob({ db: t.db, enqueuer, runner, logger }, job(q, { ...CE, account: 'prod' }, CE), { isFinal: false });
     expect(runner.calls.map((c) => c.account.accountName)).toEqual(['partner']);
     const refused = (await trail(q.conversationId)).find((r) => r.kind === 'refused');
     expect(refused?.payload.reason).toMatch(/account "prod" is not bound to this channel \(bound: partner\)/);
@@ -98,7 +103,11 @@ describe('hawk job', () => {
   it('refuses a write before any AWS work and tells the model why', async () => {
     const runner = new RecordingRunner();
     const q = await question('C0INTERNAL');
-    await runHawkJob({ db: t.db, enqueuer, runner, logger }, job(q, { service: 'ec2', operation: 'TerminateInstances', params: { InstanceIds: ['i-1'] } }), { isFinal: false });
+    await runHawkJob(
+      { db: t.db, enqueuer, runner, logger },
+      job(q, { service: 'ec2', operation: 'TerminateInstances', params: { InstanceIds: ['i-1'] } }),
+      { isFinal: false },
+    );
     expect(runner.calls).toHaveLength(0);
     const rows = await trail(q.conversationId);
     expect(rows.map((r) => r.kind)).toEqual(['message_in', 'refused']);
@@ -110,11 +119,11 @@ describe('hawk job', () => {
     const q = await question('C0INTERNAL');
     await t.db.execute(sql`CREATE OR REPLACE FUNCTION test_fail_tool_call() RETURNS trigger AS $$
       BEGIN IF NEW.kind = 'tool_call' THEN RAISE EXCEPTION 'audit unavailable'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql`);
-    await t.db.execute(sql`CREATE TRIGGER test_fail_tool_call BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_fail_tool_call()`);
+    await t.db.execute(
+      sql`CREATE TRIGGER test_fail_tool_call BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_fail_tool_call()`,
+    );
     try {
-      await expect(
-        runHawkJob({ db: t.db, enqueuer, runner, logger }, job(q, CE), { isFinal: false }),
-      ).rejects.toThrow();
+      await expect(runHawkJob({ db: t.db, enqueuer, runner, logger }, job(q, CE), { isFinal: false })).rejects.toThrow();
       expect(runner.calls).toHaveLength(0);
     } finally {
       await t.db.execute(sql`DROP TRIGGER test_fail_tool_call ON audit_events`);

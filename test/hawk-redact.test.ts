@@ -5,7 +5,11 @@ describe('hawk redaction', () => {
   it.each([
     ['aws-access-key-id', 'owner key AKIAIOSFODNN7EXAMPLE in a tag', 'AKIAIOSFODNN7EXAMPLE'],
     ['aws-access-key-id', 'temp ASIAY34FZKBOKMUTVV7A', 'ASIAY34FZKBOKMUTVV7A'],
-    ['aws-secret-access-key', 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+    [
+      'aws-secret-access-key',
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    ],
     ['aws-secret-access-key', '{"SecretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
     ['private-key', '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEA'],
     ['private-key', 'cut by shaping: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA', 'b3BlbnNzaC1rZXktdjEAAAAA'],
@@ -49,7 +53,7 @@ describe('hawk redaction', () => {
   });
 
   it('counts every replacement and redacts object keys too', () => {
-    const out = redact({ 'AKIAIOSFODNN7EXAMPLE': ['AKIAIOSFODNN7EXAMPLE', 'AKIAI44QH8DHBEXAMPLE'] });
+    const out = redact({ AKIAIOSFODNN7EXAMPLE: ['AKIAIOSFODNN7EXAMPLE', 'AKIAI44QH8DHBEXAMPLE'] });
     expect(JSON.stringify(out.value)).not.toContain('EXAMPLE');
     expect(out.count).toBe(3);
   });
@@ -71,4 +75,3 @@ describe('hawk redaction of secrets named in camelCase', () => {
     for (const kept of ['2026-11-01', 'page-2', 'payments']) expect(out).toContain(kept);
   });
 });
-

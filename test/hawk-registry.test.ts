@@ -39,19 +39,38 @@ function shapeOnce(spec: OperationSpec, page: unknown): string {
 }
 
 const SDK_PACKAGE: Record<string, string> = {
-  ce: 'client-cost-explorer', budgets: 'client-budgets', securityhub: 'client-securityhub', guardduty: 'client-guardduty',
-  'access-analyzer': 'client-accessanalyzer', ec2: 'client-ec2', elasticloadbalancing: 'client-elastic-load-balancing-v2',
-  autoscaling: 'client-auto-scaling', s3: 'client-s3', iam: 'client-iam', rds: 'client-rds', lambda: 'client-lambda', ecs: 'client-ecs',
-  eks: 'client-eks', cloudwatch: 'client-cloudwatch', cloudtrail: 'client-cloudtrail', config: 'client-config-service',
-  organizations: 'client-organizations', health: 'client-health', tag: 'client-resource-groups-tagging-api',
-  'compute-optimizer': 'client-compute-optimizer', support: 'client-support', sts: 'client-sts',
+  ce: 'client-cost-explorer',
+  budgets: 'client-budgets',
+  securityhub: 'client-securityhub',
+  guardduty: 'client-guardduty',
+  'access-analyzer': 'client-accessanalyzer',
+  ec2: 'client-ec2',
+  elasticloadbalancing: 'client-elastic-load-balancing-v2',
+  autoscaling: 'client-auto-scaling',
+  s3: 'client-s3',
+  iam: 'client-iam',
+  rds: 'client-rds',
+  lambda: 'client-lambda',
+  ecs: 'client-ecs',
+  eks: 'client-eks',
+  cloudwatch: 'client-cloudwatch',
+  cloudtrail: 'client-cloudtrail',
+  config: 'client-config-service',
+  organizations: 'client-organizations',
+  health: 'client-health',
+  tag: 'client-resource-groups-tagging-api',
+  'compute-optimizer': 'client-compute-optimizer',
+  support: 'client-support',
+  sts: 'client-sts',
 };
 
 function modelText(service: string): string {
   const require = createRequire(import.meta.url);
   const pkgDir = dirname(require.resolve(`@aws-sdk/${SDK_PACKAGE[service]}/package.json`));
   const dir = join(pkgDir, 'dist-types', 'models');
-  return readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+  return readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
 }
 
 function fieldNames(spec: FieldSpec, out: string[] = []): string[] {
@@ -106,10 +125,33 @@ describe('hawk registry', () => {
 
   it('never lets Lambda Environment, EC2 UserData, trust-policy ExternalIds, RDS master users or account e-mails out', () => {
     const out = [
-      'lambda:ListFunctions', 'lambda:GetFunctionConfiguration', 'ec2:DescribeInstances', 'iam:ListRoles', 'rds:DescribeDBInstances',
-      'organizations:ListAccounts', 'access-analyzer:ListFindings', 'cloudtrail:LookupEvents', 'config:DescribeConfigRules', 'eks:DescribeCluster',
-    ].map((k) => shapeOnce(REGISTRY.get(k)!, SHAPER_FIXTURES[k].page)).join('\n');
-    for (const secret of ['Environment', 'hunter2', 'UserData', 'IyEvYmluL2Jhc2g', 'vendor-external-id-value', 'their-secret-external-id', 'MasterUsername', 'aws-prod@acme.example', 'requestParameters', 'InputParameters', 'certificateAuthority', 'ASIAEXAMPLEEXAMPLE12']) {
+      'lambda:ListFunctions',
+      'lambda:GetFunctionConfiguration',
+      'ec2:DescribeInstances',
+      'iam:ListRoles',
+      'rds:DescribeDBInstances',
+      'organizations:ListAccounts',
+      'access-analyzer:ListFindings',
+      'cloudtrail:LookupEvents',
+      'config:DescribeConfigRules',
+      'eks:DescribeCluster',
+    ]
+      .map((k) => shapeOnce(REGISTRY.get(k)!, SHAPER_FIXTURES[k].page))
+      .join('\n');
+    for (const secret of [
+      'Environment',
+      'hunter2',
+      'UserData',
+      'IyEvYmluL2Jhc2g',
+      'vendor-external-id-value',
+      'their-secret-external-id',
+      'MasterUsername',
+      'aws-prod@acme.example',
+      'requestParameters',
+      'InputParameters',
+      'certificateAuthority',
+      'ASIAEXAMPLEEXAMPLE12',
+    ]) {
       expect(out).not.toContain(secret);
     }
   });
@@ -121,7 +163,11 @@ describe('hawk session policies', () => {
       const doc = sessionPolicy(iamActionsOfService(service));
       expect(doc.length).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS);
       const actions = JSON.parse(doc).Statement.flatMap((s: { Action: string[] }) => s.Action);
-      expect(actions.sort()).toEqual(ALLOWED_OPERATIONS.filter((o) => o.service === service).map((o) => o.iamAction).sort());
+      expect(actions.sort()).toEqual(
+        ALLOWED_OPERATIONS.filter((o) => o.service === service)
+          .map((o) => o.iamAction)
+          .sort(),
+      );
     }
   });
 
@@ -147,12 +193,26 @@ describe('hawk refusalFor', () => {
 
   it('allows allowlisted operations case-insensitively', () => {
     expect(refusalFor({ service: 'EC2', operation: 'describeInstances' })).toBeUndefined();
-    expect(refusalFor({ service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2024-01-01', End: '2024-02-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } })).toBeUndefined();
+    expect(
+      refusalFor({
+        service: 'ce',
+        operation: 'GetCostAndUsage',
+        params: { TimePeriod: { Start: '2024-01-01', End: '2024-02-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+      }),
+    ).toBeUndefined();
   });
 
   it('refuses unknown params by name, bad values, pagination tokens and bad regions', () => {
-    expect(refusalFor({ service: 'ec2', operation: 'DescribeInstances', params: { DryRun: true } })).toMatch(/unknown parameter\(s\) DryRun/);
-    expect(refusalFor({ service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: 'last month', End: '2024-02-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } })).toMatch(/TimePeriod.Start: expected YYYY-MM-DD/);
+    expect(refusalFor({ service: 'ec2', operation: 'DescribeInstances', params: { DryRun: true } })).toMatch(
+      /unknown parameter\(s\) DryRun/,
+    );
+    expect(
+      refusalFor({
+        service: 'ce',
+        operation: 'GetCostAndUsage',
+        params: { TimePeriod: { Start: 'last month', End: '2024-02-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+      }),
+    ).toMatch(/TimePeriod.Start: expected YYYY-MM-DD/);
     expect(refusalFor({ service: 'securityhub', operation: 'GetFindings', params: { NextToken: 'abc' } })).toMatch(/follows pages itself/);
     expect(refusalFor({ service: 'ec2', operation: 'DescribeInstances', region: 'mars-1' })).toMatch(/not an AWS region/);
     expect(refusalFor({ service: 's3', operation: 'GetBucketEncryption', params: { Bucket: 'a/b/../../etc' } })).toMatch(/S3 bucket name/);

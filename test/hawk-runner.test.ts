@@ -4,13 +4,29 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ALLOWED_OPERATIONS } from '../src/tools/allowlist.js';
 import { createAwsQueryRunner, verifyAccount, type AwsQueryRunner, type Limits } from '../src/tools/aws/index.js';
 import {
-  SAMPLE_ACCOUNT, assumeRoleHandler, callerIdentityHandler, describeInstancesXml, pagedJson, sampleCostAndUsage, sampleFindings,
-  sampleInstances, sampleLambdaFunctions, severityOf, startFakeAws, throttled, type FakeAws,
+  SAMPLE_ACCOUNT,
+  assumeRoleHandler,
+  callerIdentityHandler,
+  describeInstancesXml,
+  pagedJson,
+  sampleCostAndUsage,
+  sampleFindings,
+  sampleInstances,
+  sampleLambdaFunctions,
+  severityOf,
+  startFakeAws,
+  throttled,
+  type FakeAws,
 } from './fakes/aws.js';
 
 const PREFIX = `test:hawk-runner:${process.pid}:`;
 const logger = pino({ level: 'silent' });
-const account = { accountName: SAMPLE_ACCOUNT.accountName, roleArn: SAMPLE_ACCOUNT.roleArn, externalId: SAMPLE_ACCOUNT.externalId, regions: ['us-east-1'] };
+const account = {
+  accountName: SAMPLE_ACCOUNT.accountName,
+  roleArn: SAMPLE_ACCOUNT.roleArn,
+  externalId: SAMPLE_ACCOUNT.externalId,
+  regions: ['us-east-1'],
+};
 const ctx = { conversationId: 'C0123ABCD:1717000000.000100', teamId: 'T0TEAM', userId: 'U0USER' };
 const FAST: Partial<Limits> = { securityHubRps: 1000, maxAttempts: 3 };
 
@@ -51,7 +67,12 @@ afterAll(async () => {
 const costQuery = {
   service: 'ce',
   operation: 'GetCostAndUsage',
-  params: { TimePeriod: { Start: '2024-04-01', End: '2024-06-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'], GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }] },
+  params: {
+    TimePeriod: { Start: '2024-04-01', End: '2024-06-01' },
+    Granularity: 'MONTHLY',
+    Metrics: ['UnblendedCost'],
+    GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+  },
 };
 
 describe('hawk', () => {
@@ -76,7 +97,12 @@ describe('hawk', () => {
     expect(allow).toMatchObject({ Effect: 'Allow', Resource: '*' });
     expect([...allow.Action].sort()).toEqual(ceActions.sort());
     // The anomaly monitor a call names must be the bound account's own (aws:ResourceAccount).
-    expect(deny).toEqual({ Effect: 'Deny', Action: ['ce:GetAnomalies'], Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:ResourceAccount': SAMPLE_ACCOUNT.roleArn.split(':')[4] } } });
+    expect(deny).toEqual({
+      Effect: 'Deny',
+      Action: ['ce:GetAnomalies'],
+      Resource: '*',
+      Condition: { StringNotEqualsIfExists: { 'aws:ResourceAccount': SAMPLE_ACCOUNT.roleArn.split(':')[4] } },
+    });
     // Hawk's own identity signed the AssumeRole; the session's temporary key signed the CE call.
     expect(assume.accessKeyId).toBe('AKIDFAKEHAWKIDENTITY');
     const [ce] = fake.requestsFor('ce:GetCostAndUsage');
@@ -89,7 +115,9 @@ describe('hawk', () => {
     expect(fake.requests.length).toBeGreaterThan(0);
     for (const r of fake.requests) {
       expect(r.signed).toBe(true);
-      expect(r.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=\w+\/\d{8}\/us-east-1\/(sts|ce)\/aws4_request, SignedHeaders=.+, Signature=[0-9a-f]{64}$/);
+      expect(r.headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=\w+\/\d{8}\/us-east-1\/(sts|ce)\/aws4_request, SignedHeaders=.+, Signature=[0-9a-f]{64}$/,
+      );
     }
     expect(fake.requests.map((r) => r.service)).toEqual(['sts', 'ce']);
   });
@@ -118,7 +146,15 @@ describe('hawk', () => {
     const first = await newRunner().run(account, freshCtx(), costQuery);
     expect(first).toMatchObject({ status: 'ok', cache: 'miss' });
     // Another hawk process (another runner) and another conversation: still shared.
-    const second = await newRunner().run(account, freshCtx(), { ...costQuery, params: { Metrics: ['UnblendedCost'], Granularity: 'MONTHLY', GroupBy: costQuery.params.GroupBy, TimePeriod: { End: '2024-06-01', Start: '2024-04-01' } } });
+    const second = await newRunner().run(account, freshCtx(), {
+      ...costQuery,
+      params: {
+        Metrics: ['UnblendedCost'],
+        Granularity: 'MONTHLY',
+        GroupBy: costQuery.params.GroupBy,
+        TimePeriod: { End: '2024-06-01', Start: '2024-04-01' },
+      },
+    });
     expect(second).toMatchObject({ status: 'ok', cache: 'hit' });
     expect(fake.requestsFor('ce:GetCostAndUsage')).toHaveLength(1);
     // A hit needs no credentials either.
@@ -134,7 +170,11 @@ describe('hawk', () => {
   it('follows 12 pages of Security Hub findings and summarises them: counts by severity, top items, "more not shown"', async () => {
     const all = sampleFindings(1200);
     fake.handle('securityhub:GetFindings', pagedJson(all, 100, { listKey: 'Findings' }));
-    const out = await newRunner({ maxPages: 20, maxItems: 10 }).run(account, freshCtx(), { service: 'securityhub', operation: 'GetFindings', region: 'us-east-1' });
+    const out = await newRunner({ maxPages: 20, maxItems: 10 }).run(account, freshCtx(), {
+      service: 'securityhub',
+      operation: 'GetFindings',
+      region: 'us-east-1',
+    });
     expect(out.status).toBe('ok');
     if (out.status !== 'ok') return;
     const r = out.result as any;
@@ -159,7 +199,11 @@ describe('hawk', () => {
 
   it('stops at the page cap and says the counts are partial', async () => {
     fake.handle('securityhub:GetFindings', pagedJson(sampleFindings(1200), 100, { listKey: 'Findings' }));
-    const out = await newRunner({ maxPages: 5 }).run(account, freshCtx(), { service: 'securityhub', operation: 'GetFindings', region: 'us-east-1' });
+    const out = await newRunner({ maxPages: 5 }).run(account, freshCtx(), {
+      service: 'securityhub',
+      operation: 'GetFindings',
+      region: 'us-east-1',
+    });
     expect(out).toMatchObject({ status: 'ok', pages: 5, truncated: true });
     expect((out as any).result.count).toBe(500);
     expect((out as any).result.note).toMatch(/Stopped after 5 pages/);
@@ -169,7 +213,11 @@ describe('hawk', () => {
   it('rate-limits Security Hub to 3 requests per second per account and region', async () => {
     fake.handle('securityhub:GetFindings', pagedJson(sampleFindings(700), 100, { listKey: 'Findings' }));
     const started = Date.now();
-    const out = await newRunner({ securityHubRps: 3 }).run(account, freshCtx(), { service: 'securityhub', operation: 'GetFindings', region: 'us-east-1' });
+    const out = await newRunner({ securityHubRps: 3 }).run(account, freshCtx(), {
+      service: 'securityhub',
+      operation: 'GetFindings',
+      region: 'us-east-1',
+    });
     expect(out.status).toBe('ok');
     // 7 requests: 3 at once (burst), then 4 more at 3/s ≈ 1.33 s.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1200);
@@ -196,7 +244,9 @@ describe('hawk', () => {
 
   it('retries throttling (429 then 200) and succeeds', async () => {
     let calls = 0;
-    fake.handle('securityhub:GetFindings', (req) => (++calls === 1 ? throttled() : pagedJson(sampleFindings(3), 100, { listKey: 'Findings' })(req)));
+    fake.handle('securityhub:GetFindings', (req) =>
+      ++calls === 1 ? throttled() : pagedJson(sampleFindings(3), 100, { listKey: 'Findings' })(req),
+    );
     const out = await newRunner().run(account, freshCtx(), { service: 'securityhub', operation: 'GetFindings', region: 'us-east-1' });
     expect(out).toMatchObject({ status: 'ok' });
     expect((out as any).result.count).toBe(3);
@@ -205,7 +255,11 @@ describe('hawk', () => {
 
   it('reports kind "throttled" when AWS keeps throttling after retries', async () => {
     fake.handle('securityhub:GetFindings', () => throttled());
-    const out = await newRunner({ maxAttempts: 2 }).run(account, freshCtx(), { service: 'securityhub', operation: 'GetFindings', region: 'us-east-1' });
+    const out = await newRunner({ maxAttempts: 2 }).run(account, freshCtx(), {
+      service: 'securityhub',
+      operation: 'GetFindings',
+      region: 'us-east-1',
+    });
     expect(out).toMatchObject({ status: 'error', kind: 'throttled', retryable: true });
   });
 
@@ -220,13 +274,18 @@ describe('hawk', () => {
     expect(out.message).toContain('ExternalId');
     expect(out.message).toContain(SAMPLE_ACCOUNT.roleArn);
     expect(out.message).toContain('trust policy');
-    expect(out.message).toContain('aws cloudformation deploy --template-file deploy/aws/plainfra-readonly-role.yaml --stack-name plainfra-readonly --capabilities CAPABILITY_NAMED_IAM --parameter-overrides HawkPrincipalArn=');
+    expect(out.message).toContain(
+      'aws cloudformation deploy --template-file deploy/aws/plainfra-readonly-role.yaml --stack-name plainfra-readonly --capabilities CAPABILITY_NAMED_IAM --parameter-overrides HawkPrincipalArn=',
+    );
     expect(out.message).not.toContain('not-the-printed-one');
     expect(fake.requestsFor('ce:GetCostAndUsage')).toHaveLength(0);
   });
 
   it('never returns Lambda environment variables or an access key found in an EC2 tag', async () => {
-    fake.handle('lambda:ListFunctions', pagedJson(sampleLambdaFunctions(3), 50, { listKey: 'Functions', tokenIn: 'Marker', tokenOut: 'NextMarker' }));
+    fake.handle(
+      'lambda:ListFunctions',
+      pagedJson(sampleLambdaFunctions(3), 50, { listKey: 'Functions', tokenIn: 'Marker', tokenOut: 'NextMarker' }),
+    );
     const instances = sampleInstances(4);
     instances[1].Tags.push({ Key: 'deploy', Value: 'key AKIAIOSFODNN7EXAMPLE' });
     fake.handle('ec2:DescribeInstances', () => ({ xml: describeInstancesXml(instances) }));
@@ -237,7 +296,8 @@ describe('hawk', () => {
     expect(fns.status).toBe('ok');
     expect(ec2.status).toBe('ok');
     const text = JSON.stringify([fns, ec2]);
-    for (const secret of ['AKIAIOSFODNN7EXAMPLE', 'hunter2-super-secret', 'sk_live_51HxYzSECRET', 'DB_PASSWORD', 'Environment']) expect(text).not.toContain(secret);
+    for (const secret of ['AKIAIOSFODNN7EXAMPLE', 'hunter2-super-secret', 'sk_live_51HxYzSECRET', 'DB_PASSWORD', 'Environment'])
+      expect(text).not.toContain(secret);
     expect(text).toContain('orders-0');
     expect(text).toContain('[REDACTED:aws-access-key-id]');
     expect(ec2).toMatchObject({ redactions: 1 });
@@ -264,18 +324,28 @@ describe('hawk', () => {
 
   it('fans out over the account regions in parallel when no region is given, and counts per region', async () => {
     fake.handle('ec2:DescribeInstances', (req) => ({ xml: describeInstancesXml(sampleInstances(req.region === 'eu-west-1' ? 3 : 5)) }));
-    const out = await newRunner().run({ ...account, regions: ['us-east-1', 'eu-west-1'] }, freshCtx(), { service: 'ec2', operation: 'DescribeInstances' });
+    const out = await newRunner().run({ ...account, regions: ['us-east-1', 'eu-west-1'] }, freshCtx(), {
+      service: 'ec2',
+      operation: 'DescribeInstances',
+    });
     expect(out.status).toBe('ok');
     const r = (out as any).result;
     expect(r.count).toBe(8);
     expect(r.by.region).toEqual({ 'us-east-1': 5, 'eu-west-1': 3 });
     expect(r.regions).toEqual(['us-east-1', 'eu-west-1']);
-    expect(fake.requestsFor('ec2:DescribeInstances').map((q) => q.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(
+      fake
+        .requestsFor('ec2:DescribeInstances')
+        .map((q) => q.region)
+        .sort(),
+    ).toEqual(['eu-west-1', 'us-east-1']);
     expect(fake.requestsFor('sts:AssumeRole')).toHaveLength(1); // one session for both regions
   });
 
   it('turns an AWS answer like "Security Hub not enabled" into a readable result, and other errors into kind "aws"', async () => {
-    fake.handle('securityhub:DescribeHub', () => ({ error: { code: 'InvalidAccessException', message: 'Account is not subscribed to AWS Security Hub', status: 401 } }));
+    fake.handle('securityhub:DescribeHub', () => ({
+      error: { code: 'InvalidAccessException', message: 'Account is not subscribed to AWS Security Hub', status: 401 },
+    }));
     const out = await newRunner().run(account, freshCtx(), { service: 'securityhub', operation: 'DescribeHub', region: 'us-east-1' });
     expect(out).toMatchObject({ status: 'ok', result: { absent: true, note: 'Security Hub is not enabled in this region.' } });
 
@@ -286,7 +356,13 @@ describe('hawk', () => {
   });
 
   it('serves the tagging API (awsJson) through the same runner', async () => {
-    fake.handle('tagging:GetResources', pagedJson([{ ResourceARN: 'arn:aws:ec2:us-east-1:123456789012:instance/i-1', Tags: [{ Key: 'team', Value: 'search' }] }], 100, { listKey: 'ResourceTagMappingList', tokenIn: 'PaginationToken' }));
+    fake.handle(
+      'tagging:GetResources',
+      pagedJson([{ ResourceARN: 'arn:aws:ec2:us-east-1:123456789012:instance/i-1', Tags: [{ Key: 'team', Value: 'search' }] }], 100, {
+        listKey: 'ResourceTagMappingList',
+        tokenIn: 'PaginationToken',
+      }),
+    );
     const out = await newRunner().run(account, freshCtx(), { service: 'tag', operation: 'GetResources', region: 'us-east-1' });
     expect(out).toMatchObject({ status: 'ok', result: { count: 1, by: { resourceType: { 'ec2:instance': 1 } } } });
   });
@@ -294,8 +370,19 @@ describe('hawk', () => {
 
 describe('hawk verifyAccount', () => {
   const simulate = (allowedActions: Set<string>) => (req: { form?: Record<string, string> }) => {
-    const names = Object.entries(req.form ?? {}).filter(([k]) => k.startsWith('ActionNames.member.')).map(([, v]) => v);
-    return { result: { EvaluationResults: names.map((a) => ({ EvalActionName: a, EvalResourceName: '*', EvalDecision: allowedActions.has(a) ? 'allowed' : 'implicitDeny' })), IsTruncated: false } };
+    const names = Object.entries(req.form ?? {})
+      .filter(([k]) => k.startsWith('ActionNames.member.'))
+      .map(([, v]) => v);
+    return {
+      result: {
+        EvaluationResults: names.map((a) => ({
+          EvalActionName: a,
+          EvalResourceName: '*',
+          EvalDecision: allowedActions.has(a) ? 'allowed' : 'implicitDeny',
+        })),
+        IsTruncated: false,
+      },
+    };
   };
 
   it('passes a correct role: ExternalId required, writes and data reads denied, reads allowed', async () => {
@@ -322,7 +409,10 @@ describe('hawk verifyAccount', () => {
     fake.handle('sts:AssumeRole', assumeRoleHandler({ externalId: SAMPLE_ACCOUNT.externalId }));
     const loose = assumeRoleHandler({ externalId: SAMPLE_ACCOUNT.externalId });
     fake.handle('sts:AssumeRole', (req) => loose({ ...req, form: { ...req.form, ExternalId: SAMPLE_ACCOUNT.externalId } }));
-    fake.handle('iam:SimulatePrincipalPolicy', simulate(new Set(['ec2:TerminateInstances', ...ALLOWED_OPERATIONS.map((o) => o.iamAction)])));
+    fake.handle(
+      'iam:SimulatePrincipalPolicy',
+      simulate(new Set(['ec2:TerminateInstances', ...ALLOWED_OPERATIONS.map((o) => o.iamAction)])),
+    );
     const report = await verifyAccount(account);
     expect(report.ok).toBe(false);
     expect(report.text).toContain('[FAIL] assume role without ExternalId is refused: MISCONFIGURED');

@@ -7,16 +7,32 @@ describe('hawk account scope', () => {
   it('pins every S3 bucket call to the bound account as expected owner, and refuses a model-chosen owner', () => {
     const bucketOps = [...REGISTRY.values()].filter((s) => s.service === 's3' && s.operation !== 'ListBuckets');
     expect(bucketOps.length).toBeGreaterThanOrEqual(5);
-    for (const spec of bucketOps) expect(spec.fixedInput?.({ Bucket: 'b' }, '123456789012')).toEqual({ ExpectedBucketOwner: '123456789012' });
-    expect(refusalFor({ service: 's3', operation: 'GetBucketVersioning', params: { Bucket: 'their-bucket', ExpectedBucketOwner: '999999999999' } })).toMatch(/Invalid params/);
+    for (const spec of bucketOps)
+      expect(spec.fixedInput?.({ Bucket: 'b' }, '123456789012')).toEqual({ ExpectedBucketOwner: '123456789012' });
+    expect(
+      refusalFor({
+        service: 's3',
+        operation: 'GetBucketVersioning',
+        params: { Bucket: 'their-bucket', ExpectedBucketOwner: '999999999999' },
+      }),
+    ).toMatch(/Invalid params/);
   });
 
   it('refuses GetMetricData queries that name another account', () => {
-    const query = { Id: 'q1', MetricStat: { Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' }, Period: 300, Stat: 'Average' } };
+    const query = {
+      Id: 'q1',
+      MetricStat: { Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' }, Period: 300, Stat: 'Average' },
+    };
     const params = { StartTime: '2026-11-24T00:00:00Z', EndTime: '2026-11-25T00:00:00Z' };
-    expect(refusalFor({ service: 'cloudwatch', operation: 'GetMetricData', params: { ...params, MetricDataQueries: [query] } })).toBeUndefined();
-    expect(refusalFor({ service: 'cloudwatch', operation: 'GetMetricData', params: { ...params, MetricDataQueries: [{ ...query, AccountId: '999999999999' }] } })).toMatch(
-      /AccountId is not allowed/,
-    );
+    expect(
+      refusalFor({ service: 'cloudwatch', operation: 'GetMetricData', params: { ...params, MetricDataQueries: [query] } }),
+    ).toBeUndefined();
+    expect(
+      refusalFor({
+        service: 'cloudwatch',
+        operation: 'GetMetricData',
+        params: { ...params, MetricDataQueries: [{ ...query, AccountId: '999999999999' }] },
+      }),
+    ).toMatch(/AccountId is not allowed/);
   });
 });

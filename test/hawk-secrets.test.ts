@@ -3,7 +3,15 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsQueryRunner, type AwsQueryRunner } from '../src/tools/aws/index.js';
 import { redact } from '../src/tools/aws/redact.js';
-import { SAMPLE_ACCOUNT, assumeRoleHandler, pagedJson, sampleCostAndUsage, sampleFindings, startFakeAws, type FakeAws } from './fakes/aws.js';
+import {
+  SAMPLE_ACCOUNT,
+  assumeRoleHandler,
+  pagedJson,
+  sampleCostAndUsage,
+  sampleFindings,
+  startFakeAws,
+  type FakeAws,
+} from './fakes/aws.js';
 
 /**
  * Secrets must not get past hawk's shapers: not by straddling the 400-character cut, not inside a
@@ -11,7 +19,12 @@ import { SAMPLE_ACCOUNT, assumeRoleHandler, pagedJson, sampleCostAndUsage, sampl
  */
 
 const PREFIX = `test:hawk-secrets:${process.pid}:`;
-const account = { accountName: SAMPLE_ACCOUNT.accountName, roleArn: SAMPLE_ACCOUNT.roleArn, externalId: SAMPLE_ACCOUNT.externalId, regions: ['us-east-1'] };
+const account = {
+  accountName: SAMPLE_ACCOUNT.accountName,
+  roleArn: SAMPLE_ACCOUNT.roleArn,
+  externalId: SAMPLE_ACCOUNT.externalId,
+  regions: ['us-east-1'],
+};
 let fake: FakeAws;
 let redis: Redis;
 let runner: AwsQueryRunner;
@@ -25,7 +38,12 @@ beforeAll(async () => {
   process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
   process.env.AWS_REGION = 'us-east-1';
   redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
-  runner = createAwsQueryRunner({ redis, logger: pino({ level: 'silent' }), cacheKeyPrefix: PREFIX, limits: { securityHubRps: 1000, maxAttempts: 2 } });
+  runner = createAwsQueryRunner({
+    redis,
+    logger: pino({ level: 'silent' }),
+    cacheKeyPrefix: PREFIX,
+    limits: { securityHubRps: 1000, maxAttempts: 2 },
+  });
 });
 
 afterAll(async () => {
@@ -56,13 +74,20 @@ describe('hawk › secrets past the shapers', () => {
   });
 
   it('applies the secret-name rule to Cost Explorer GroupBy TAG keys ("db_password$Hunter2…")', async () => {
-    const ce = sampleCostAndUsage({ services: ['db_password$Hunter2SuperSecret', 'team$payments', 'GithubToken$ghx-1234-abcd', 'db_password$'] });
+    const ce = sampleCostAndUsage({
+      services: ['db_password$Hunter2SuperSecret', 'team$payments', 'GithubToken$ghx-1234-abcd', 'db_password$'],
+    });
     ce.GroupDefinitions = [{ Type: 'TAG', Key: 'db_password' }];
     fake.handle('ce:GetCostAndUsage', () => ({ result: ce }));
     const out = await runner.run(account, ctx(), {
       service: 'ce',
       operation: 'GetCostAndUsage',
-      params: { TimePeriod: { Start: '2024-04-01', End: '2024-06-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'], GroupBy: [{ Type: 'TAG', Key: 'db_password' }] },
+      params: {
+        TimePeriod: { Start: '2024-04-01', End: '2024-06-01' },
+        Granularity: 'MONTHLY',
+        Metrics: ['UnblendedCost'],
+        GroupBy: [{ Type: 'TAG', Key: 'db_password' }],
+      },
     });
     expect(out.status).toBe('ok');
     const text = JSON.stringify(out);
@@ -86,7 +111,11 @@ describe('hawk › common token formats', () => {
     ['npm-token', 'publish npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'npm_AbCdEfGh'],
     ['slack-token', 'legacy xoxs-1234567890-abcdefghij', 'xoxs-1234567890'],
     ['slack-token', 'refresh xoxe-1-AbCdEfGhIjKlMnOp', 'xoxe-1-AbCdEf'],
-    ['azure-storage-key', 'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy+/==;EndpointSuffix=core.windows.net', 'Zm9vYmFyYmF6'],
+    [
+      'azure-storage-key',
+      'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy+/==;EndpointSuffix=core.windows.net',
+      'Zm9vYmFyYmF6',
+    ],
     ['basic-auth', 'Authorization: Basic YWRtaW46aHVudGVyMg==', 'YWRtaW46aHVudGVyMg'],
     ['bearer-token', 'authorization=Bearer abcDEF1234567890ghiJKL', 'abcDEF1234567890'],
     ['password', 'jdbc:mysql://db/app?user=app&pass=hunter2!', 'hunter2!'],
@@ -115,7 +144,14 @@ describe('hawk › common token formats', () => {
 
   it('scans pathological strings in linear time (no regex backtracking on AWS-written text)', () => {
     const n = 100_000;
-    for (const text of ['a.'.repeat(n / 2), 'eyJ-'.repeat(n / 4), 'https://'.repeat(n / 8), 'password='.repeat(n / 9), '-----BEGIN '.repeat(n / 11), 'x$'.repeat(n / 2)]) {
+    for (const text of [
+      'a.'.repeat(n / 2),
+      'eyJ-'.repeat(n / 4),
+      'https://'.repeat(n / 8),
+      'password='.repeat(n / 9),
+      '-----BEGIN '.repeat(n / 11),
+      'x$'.repeat(n / 2),
+    ]) {
       const start = process.cpuUsage();
       redact({ Description: text, Tags: [{ Key: 'Name', Value: text }] });
       const used = process.cpuUsage(start);

@@ -70,7 +70,11 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
     const prefix = uniquePrefix();
     const TEAM = 'T0LIFE001';
     const CHANNEL = 'C0LIFE001';
-    const CE = { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } };
+    const CE = {
+      service: 'ce',
+      operation: 'GetCostAndUsage',
+      params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+    };
     /** Cost Explorer answers only when released, so a hawk job can be held in flight. */
     const waiting: (() => void)[] = [];
     const release = () => waiting.splice(0).forEach((resolve) => resolve());
@@ -96,10 +100,29 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
         .insert(conversations)
         .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764000000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ANN' })
         .returning();
-      const { row } = await recordAudit(t.db, { conversationId: c!.id, actor: 'bot', kind: 'message_in', payload: { text: 'costs?', user: 'U0ANN', team: TEAM, channel: CHANNEL, accounts: ['prod'] } });
+      const { row } = await recordAudit(t.db, {
+        conversationId: c!.id,
+        actor: 'bot',
+        kind: 'message_in',
+        payload: { text: 'costs?', user: 'U0ANN', team: TEAM, channel: CHANNEL, accounts: ['prod'] },
+      });
       const jobId = `life-${seq}`;
       // A different period each time: hawk caches Cost Explorer answers, and each job must reach AWS.
-      await queue.add('hawk', { conversationId: c!.id, turnId: String(row.id), step: 0, calls: [{ toolUseId: `toolu_l${seq}`, input: { ...CE, params: { ...CE.params, TimePeriod: { Start: `2026-10-${10 + seq}`, End: '2026-11-25' } } } }] }, { jobId, attempts: 1 });
+      await queue.add(
+        'hawk',
+        {
+          conversationId: c!.id,
+          turnId: String(row.id),
+          step: 0,
+          calls: [
+            {
+              toolUseId: `toolu_l${seq}`,
+              input: { ...CE, params: { ...CE.params, TimePeriod: { Start: `2026-10-${10 + seq}`, End: '2026-11-25' } } },
+            },
+          ],
+        },
+        { jobId, attempts: 1 },
+      );
       return { jobId, conversationId: c!.id };
     }
 

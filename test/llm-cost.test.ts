@@ -54,7 +54,14 @@ describe('LLM calls: cache breakpoints and usage', () => {
     const llm = createAnthropicLlm({ apiKey: 'sk-cost', baseURL: fake.url, maxRetries: 0 });
     const before = fake.requests.length;
     const tools = [{ name: 'aws_query', description: 'd', input_schema: { type: 'object' as const, properties: {} } }];
-    const first = await llm.create({ model: 'claude-test', maxTokens: 100, system: 's', tools, toolChoice: 'auto', messages: [{ role: 'user', content: [{ type: 'text', text: 'q' }] }] });
+    const first = await llm.create({
+      model: 'claude-test',
+      maxTokens: 100,
+      system: 's',
+      tools,
+      toolChoice: 'auto',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'q' }] }],
+    });
     const use = first.content[0]!;
     await llm.create({
       model: 'claude-test',
@@ -65,12 +72,20 @@ describe('LLM calls: cache breakpoints and usage', () => {
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'q' }] },
         { role: 'assistant', content: [use] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: String(use.id), content: '{"n":1}' }, { type: 'text', text: 'and?' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: String(use.id), content: '{"n":1}' },
+            { type: 'text', text: 'and?' },
+          ],
+        },
       ],
     });
     for (const req of fake.requests.slice(before)) {
       const body = req.body;
-      const marked = body.messages!.flatMap((m, i) => (Array.isArray(m.content) ? m.content.map((b, j) => ({ i, j, cc: b.cache_control })) : [])).filter((b) => b.cc);
+      const marked = body
+        .messages!.flatMap((m, i) => (Array.isArray(m.content) ? m.content.map((b, j) => ({ i, j, cc: b.cache_control })) : []))
+        .filter((b) => b.cc);
       const last = body.messages!.length - 1;
       const lastBlock = (body.messages![last]!.content as unknown[]).length - 1;
       // Exactly one message breakpoint: the last block of the last message.
@@ -85,7 +100,11 @@ describe('LLM calls: cache breakpoints and usage', () => {
     try {
       const tools = [{ name: 'aws_query', description: 'd'.repeat(2000), input_schema: { type: 'object' as const, properties: {} } }];
       const step1 = [{ role: 'user' as const, content: [{ type: 'text', text: 'q' }] }];
-      const step2 = [...step1, { role: 'assistant' as const, content: [{ type: 'text', text: 'looking' }] }, { role: 'user' as const, content: [{ type: 'text', text: 'R'.repeat(8000) }] }];
+      const step2 = [
+        ...step1,
+        { role: 'assistant' as const, content: [{ type: 'text', text: 'looking' }] },
+        { role: 'user' as const, content: [{ type: 'text', text: 'R'.repeat(8000) }] },
+      ];
       const usageOf = async (conversationBreakpoint: boolean) => {
         const llm = createAnthropicLlm({ apiKey: 'sk-cost', baseURL: cache.url, maxRetries: 0, conversationBreakpoint });
         const system = `s${conversationBreakpoint}`; // a fresh cache per variant
@@ -106,18 +125,52 @@ describe('LLM calls: cache breakpoints and usage', () => {
 
   it('records input, output, cache-read and cache-creation tokens per call, and `plainfra audit` totals them per answer', async () => {
     script = [
-      { toolUse: [{ name: 'aws_query', input: { service: 'ec2', operation: 'DescribeInstances' } }], usage: { input_tokens: 2100, output_tokens: 40, cache_creation_input_tokens: 1800, cache_read_input_tokens: 0 } },
-      { text: 'No instances.', usage: { input_tokens: 300, output_tokens: 12, cache_creation_input_tokens: 200, cache_read_input_tokens: 1800 } },
+      {
+        toolUse: [{ name: 'aws_query', input: { service: 'ec2', operation: 'DescribeInstances' } }],
+        usage: { input_tokens: 2100, output_tokens: 40, cache_creation_input_tokens: 1800, cache_read_input_tokens: 0 },
+      },
+      {
+        text: 'No instances.',
+        usage: { input_tokens: 300, output_tokens: 12, cache_creation_input_tokens: 200, cache_read_input_tokens: 1800 },
+      },
     ];
-    const [conv] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs: '1764500000.000001', startedBy: 'U0A' }).returning();
-    const { row } = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'instances?', user: 'U0A' } });
+    const [conv] = await t.db
+      .insert(conversations)
+      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: '1764500000.000001', startedBy: 'U0A' })
+      .returning();
+    const { row } = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'instances?', user: 'U0A' },
+    });
     const job = { conversationId: conv!.id, turnId: String(row.id) };
-    const deps = { db: t.db, enqueuer, logger, llm: createAnthropicLlm({ apiKey: 'sk-cost', baseURL: fake.url, maxRetries: 0 }), model: 'claude-test', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' };
+    const deps = {
+      db: t.db,
+      enqueuer,
+      logger,
+      llm: createAnthropicLlm({ apiKey: 'sk-cost', baseURL: fake.url, maxRetries: 0 }),
+      model: 'claude-test',
+      maxSteps: 4,
+      docsBaseUrl: 'https://docs.aws.amazon.com',
+    };
     await runSentinelStep(deps, { ...job, step: 0 }, { number: 1, isFinal: false });
     const toolUseId = (await hawkQueue.getJob(`h-${job.turnId}-0`))!.data.calls[0].toolUseId as string;
-    await recordAudit(t.db, { conversationId: job.conversationId, actor: 'hawk', kind: 'tool_result', stepKey: `result:${job.turnId}:${toolUseId}`, payload: { turnId: job.turnId, step: 0, toolUseId, status: 'ok', result: { Instances: [] } } });
+    await recordAudit(t.db, {
+      conversationId: job.conversationId,
+      actor: 'hawk',
+      kind: 'tool_result',
+      stepKey: `result:${job.turnId}:${toolUseId}`,
+      payload: { turnId: job.turnId, step: 0, toolUseId, status: 'ok', result: { Instances: [] } },
+    });
     await runSentinelStep(deps, { ...job, step: 1 }, { number: 1, isFinal: false });
-    await recordAudit(t.db, { conversationId: job.conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${job.turnId}`, payload: { turnId: job.turnId, text: 'No instances.' } });
+    await recordAudit(t.db, {
+      conversationId: job.conversationId,
+      actor: 'bot',
+      kind: 'message_out',
+      stepKey: `out:${job.turnId}`,
+      payload: { turnId: job.turnId, text: 'No instances.' },
+    });
 
     const trail = await readTrail(t.db, job.conversationId);
     const usages = trail.filter((r): r is AuditEvent<'llm_response'> => r.kind === 'llm_response').map((r) => r.payload.usage);
@@ -129,15 +182,33 @@ describe('LLM calls: cache breakpoints and usage', () => {
     const lines = text.split('\n');
     const outLine = lines.findIndex((l) => l.includes('message_out'));
     // Right after the answer: 2 calls; cache read 1800 of 6200 input tokens = 29 %.
-    expect(lines[outLine + 1]).toBe(`  turn ${job.turnId} LLM usage: 2 calls, input 2400 + cache read 1800 + cache write 2000 tokens (29% from cache), output 52 tokens`);
+    expect(lines[outLine + 1]).toBe(
+      `  turn ${job.turnId} LLM usage: 2 calls, input 2400 + cache read 1800 + cache write 2000 tokens (29% from cache), output 52 tokens`,
+    );
   });
 });
 
 describe('cost answers: metric, charge types, estimates', () => {
   const call = (turnId: string, toolUseId: string, params: Record<string, unknown>, operation = 'GetCostAndUsage') =>
-    ({ id: 1, createdAt: new Date(), conversationId: 'c', actor: 'hawk', stepKey: null, kind: 'tool_call', payload: { turnId, toolUseId, input: { service: 'ce', operation, params } } }) as AuditEvent;
+    ({
+      id: 1,
+      createdAt: new Date(),
+      conversationId: 'c',
+      actor: 'hawk',
+      stepKey: null,
+      kind: 'tool_call',
+      payload: { turnId, toolUseId, input: { service: 'ce', operation, params } },
+    }) as AuditEvent;
   const result = (turnId: string, toolUseId: string, res: unknown) =>
-    ({ id: 2, createdAt: new Date(), conversationId: 'c', actor: 'hawk', stepKey: null, kind: 'tool_result', payload: { turnId, toolUseId, status: 'ok', result: res } }) as AuditEvent;
+    ({
+      id: 2,
+      createdAt: new Date(),
+      conversationId: 'c',
+      actor: 'hawk',
+      stepKey: null,
+      kind: 'tool_result',
+      payload: { turnId, toolUseId, status: 'ok', result: res },
+    }) as AuditEvent;
 
   /** hawk's real Cost Explorer shaper over one page. */
   function shaped(page: unknown) {
@@ -146,29 +217,49 @@ describe('cost answers: metric, charge types, estimates', () => {
     c.addPage(page);
     return c.result() as Record<string, unknown>;
   }
-  const period = (Start: string, End: string, amount: string, Estimated: boolean, Groups?: unknown[]) => ({ TimePeriod: { Start, End }, Total: Groups ? {} : { UnblendedCost: { Amount: amount, Unit: 'USD' } }, Groups: Groups ?? [], Estimated });
+  const period = (Start: string, End: string, amount: string, Estimated: boolean, Groups?: unknown[]) => ({
+    TimePeriod: { Start, End },
+    Total: Groups ? {} : { UnblendedCost: { Amount: amount, Unit: 'USD' } },
+    Groups: Groups ?? [],
+    Estimated,
+  });
 
   it('hawk’s shaper says which periods are estimated and whether charges are split by RECORD_TYPE', () => {
-    const net = shaped({ ResultsByTime: [period('2026-11-28', '2026-11-29', '10', false), period('2026-11-29', '2026-11-30', '11', true), period('2026-11-30', '2026-12-01', '12', true)] });
+    const net = shaped({
+      ResultsByTime: [
+        period('2026-11-28', '2026-11-29', '10', false),
+        period('2026-11-29', '2026-11-30', '11', true),
+        period('2026-11-30', '2026-12-01', '12', true),
+      ],
+    });
     expect(net.estimatedPeriods).toEqual([{ Start: '2026-11-29', End: '2026-12-01' }]);
     expect(net.chargeTypes).toMatch(/^not grouped by RECORD_TYPE: totals are net/);
     const split = shaped({
       GroupDefinitions: [{ Type: 'DIMENSION', Key: 'RECORD_TYPE' }],
-      ResultsByTime: [period('2026-11-01', '2026-12-01', '', false, [
-        { Keys: ['Usage'], Metrics: { UnblendedCost: { Amount: '500', Unit: 'USD' } } },
-        { Keys: ['Credit'], Metrics: { UnblendedCost: { Amount: '-500', Unit: 'USD' } } },
-      ])],
+      ResultsByTime: [
+        period('2026-11-01', '2026-12-01', '', false, [
+          { Keys: ['Usage'], Metrics: { UnblendedCost: { Amount: '500', Unit: 'USD' } } },
+          { Keys: ['Credit'], Metrics: { UnblendedCost: { Amount: '-500', Unit: 'USD' } } },
+        ]),
+      ],
     });
     expect(split.chargeTypes).toMatch(/^grouped by RECORD_TYPE/);
     expect(split.estimatedPeriods).toEqual([]);
     // Usage and credits stay two groups: a month where credits cancel usage is not one "$0" line.
-    expect(split.totalsByGroup).toEqual([{ group: 'Usage', UnblendedCost: 500 }, { group: 'Credit', UnblendedCost: -500 }]);
+    expect(split.totalsByGroup).toEqual([
+      { group: 'Usage', UnblendedCost: 500 },
+      { group: 'Credit', UnblendedCost: -500 },
+    ]);
   });
 
   it('the reply names the metric, says credits are netted, and dates the estimates', () => {
-    const res = shaped({ ResultsByTime: [period('2026-11-01', '2026-11-29', '900', false), period('2026-11-29', '2026-12-01', '40', true)] });
+    const res = shaped({
+      ResultsByTime: [period('2026-11-01', '2026-11-29', '900', false), period('2026-11-29', '2026-12-01', '40', true)],
+    });
     const trail = [call('7', 'toolu_a', { Metrics: ['UnblendedCost'], Granularity: 'DAILY' }), result('7', 'toolu_a', res)];
-    expect(costNote(trail, '7')).toBe('\n\n_Cost Explorer UnblendedCost; totals are net of credits and refunds (not split by charge type). Figures from 2026-11-29 on are AWS estimates and may still change._');
+    expect(costNote(trail, '7')).toBe(
+      '\n\n_Cost Explorer UnblendedCost; totals are net of credits and refunds (not split by charge type). Figures from 2026-11-29 on are AWS estimates and may still change._',
+    );
   });
 
   it('says usage and credits are apart when grouped by RECORD_TYPE, names every metric, and says nothing without cost calls', () => {
@@ -178,7 +269,9 @@ describe('cost answers: metric, charge types, estimates', () => {
       call('8', 'toolu_c', { Metric: 'UNBLENDED_COST' }, 'GetCostForecast'),
       result('8', 'toolu_c', { Total: { Amount: '10' } }),
     ];
-    expect(costNote(trail, '8')).toBe('\n\n_Cost Explorer AmortizedCost, UnblendedCost, UNBLENDED_COST (forecast); usage, credits and refunds kept apart (by RECORD_TYPE)._');
+    expect(costNote(trail, '8')).toBe(
+      '\n\n_Cost Explorer AmortizedCost, UnblendedCost, UNBLENDED_COST (forecast); usage, credits and refunds kept apart (by RECORD_TYPE)._',
+    );
     // Another turn's calls, and a turn without Cost Explorer, add nothing.
     expect(costNote(trail, '9')).toBe('');
     expect(costNote([call('9', 'toolu_d', { Metrics: ['UnblendedCost'] })], '9')).toBe(''); // no result: nothing to describe

@@ -22,7 +22,18 @@ const ROLE_ARN = 'arn:aws:iam::123456789012:role/plainfra-readonly';
 
 function script(request: { body: Parameters<typeof firstUserText>[0]; assistantTurns: number }): Turn {
   if (request.assistantTurns === 0) {
-    return { toolUse: [{ name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } } }] };
+    return {
+      toolUse: [
+        {
+          name: 'aws_query',
+          input: {
+            service: 'ce',
+            operation: 'GetCostAndUsage',
+            params: { TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+          },
+        },
+      ],
+    };
   }
   const amount = /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(String(lastToolResults(request.body)[0]?.content ?? ''))?.[1];
   return { text: `Last month's unblended cost was $${amount}.` };
@@ -47,7 +58,17 @@ describe('scripts/local-stack.sh (no Docker)', () => {
     aws = await startFakeAws({
       handlers: {
         'ce:GetCostAndUsage': () => ({
-          result: { ResultsByTime: [{ TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Total: { UnblendedCost: { Amount: '2468.10', Unit: 'USD' } }, Groups: [], Estimated: false }], DimensionValueAttributes: [] },
+          result: {
+            ResultsByTime: [
+              {
+                TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
+                Total: { UnblendedCost: { Amount: '2468.10', Unit: 'USD' } },
+                Groups: [],
+                Estimated: false,
+              },
+            ],
+            DimensionValueAttributes: [],
+          },
         }),
       },
     });
@@ -102,18 +123,28 @@ describe('scripts/local-stack.sh (no Docker)', () => {
     for (const role of ['bot', 'hawk', 'sentinel'] as const) {
       const environ = readFileSync(`/proc/${pids[role]}/environ`, 'utf8').split('\0').filter(Boolean);
       const names = environ.map((e) => e.slice(0, e.indexOf('=')));
-      expect(names.filter((n) => FORBIDDEN[role].includes(n)), role).toEqual([]);
+      expect(
+        names.filter((n) => FORBIDDEN[role].includes(n)),
+        role,
+      ).toEqual([]);
       expect(environ.find((e) => e.startsWith('DATABASE_URL='))).toContain(`${rolePrefix}${role}:`);
     }
-    await waitFor(() => {
-      const logs = ['bot', 'hawk', 'sentinel'].map((r) => readFileSync(`.local/${r}.log`, 'utf8'));
-      return logs[0]!.includes('bot ready') && logs[1]!.includes('hawk ready') && logs[2]!.includes('sentinel ready') ? true : undefined;
-    }, 90_000, 'all three ready');
+    await waitFor(
+      () => {
+        const logs = ['bot', 'hawk', 'sentinel'].map((r) => readFileSync(`.local/${r}.log`, 'utf8'));
+        return logs[0]!.includes('bot ready') && logs[1]!.includes('hawk ready') && logs[2]!.includes('sentinel ready') ? true : undefined;
+      },
+      90_000,
+      'all three ready',
+    );
   }, 120_000);
 
   it('answers a question asked with plainfra ask, as the README says', async () => {
     const owner = { DATABASE_URL: dbh.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix };
-    const added = runPlainfra(['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'], owner);
+    const added = runPlainfra(
+      ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'],
+      owner,
+    );
     expect(added.status, added.stderr).toBe(0);
     aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!, roleArn: ROLE_ARN }));
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], owner).status).toBe(0);

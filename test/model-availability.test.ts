@@ -88,12 +88,24 @@ describe('permanent model errors', () => {
   });
 
   async function ask(health: ModelHealth, logger: pino.Logger, model = 'claude-gone') {
-    const [conv] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764400000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0A' }).returning();
-    const { row } = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'what did we spend?', user: 'U0A' } });
+    const [conv] = await t.db
+      .insert(conversations)
+      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764400000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0A' })
+      .returning();
+    const { row } = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'what did we spend?', user: 'U0A' },
+    });
     const job = { conversationId: conv!.id, turnId: String(row.id), step: 0 };
     const llm = createAnthropicLlm({ apiKey: 'sk-model', baseURL: fake.url, maxRetries: 2, logger });
     // Not the final attempt: a retryable error would throw for BullMQ to retry; a permanent one must not.
-    await runSentinelStep({ db: t.db, enqueuer, llm, logger, model, maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com', modelHealth: health }, job, { number: 1, isFinal: false });
+    await runSentinelStep(
+      { db: t.db, enqueuer, llm, logger, model, maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com', modelHealth: health },
+      job,
+      { number: 1, isFinal: false },
+    );
     return (await replies.getJob(`r-${job.turnId}`))?.data.text as string | undefined;
   }
 
@@ -146,7 +158,14 @@ describe('permanent model errors', () => {
     const stderr = vi.spyOn(process.stderr, 'write');
     try {
       const llm = createAnthropicLlm({ apiKey: 'sk-model', baseURL: fake.url, logger });
-      const req = { model: deprecated, maxTokens: 10, system: 's', tools: [], messages: [{ role: 'user' as const, content: [{ type: 'text', text: 'hi' }] }], toolChoice: 'none' as const };
+      const req = {
+        model: deprecated,
+        maxTokens: 10,
+        system: 's',
+        tools: [],
+        messages: [{ role: 'user' as const, content: [{ type: 'text', text: 'hi' }] }],
+        toolChoice: 'none' as const,
+      };
       await llm.create(req);
       await llm.create(req);
       expect(warn).not.toHaveBeenCalled();
@@ -166,7 +185,10 @@ describe('permanent model errors', () => {
     const { logger, lines, flush } = capturedLogger();
     const llm = createAnthropicLlm({ apiKey: 'sk-model', baseURL: fake.url, logger });
     expect(await checkModelAtStart('claude-good', llm.checkModel!, logger)).toMatchObject({ status: 'active' });
-    expect(await checkModelAtStart('claude-old', llm.checkModel!, logger)).toMatchObject({ status: 'deprecated', retiresAt: '2026-11-30T00:00:00Z' });
+    expect(await checkModelAtStart('claude-old', llm.checkModel!, logger)).toMatchObject({
+      status: 'deprecated',
+      retiresAt: '2026-11-30T00:00:00Z',
+    });
     expect(await checkModelAtStart('claude-nope', llm.checkModel!, logger)).toMatchObject({ status: 'unknown' });
     const badKey = createAnthropicLlm({ apiKey: 'sk-wrong', baseURL: fake.url, logger });
     expect(await checkModelAtStart('claude-good', badKey.checkModel!, logger)).toMatchObject({ status: 'key_rejected', httpStatus: 401 });
@@ -181,7 +203,11 @@ describe('permanent model errors', () => {
       expect.stringMatching(/^PLAINFRA_MODEL claude-nope is unknown to the Anthropic API for this key/),
       'the Anthropic API refused ANTHROPIC_API_KEY (HTTP 401): set a valid key',
       'could not check PLAINFRA_MODEL at start (Anthropic API unreachable); starting anyway',
-      expect.stringMatching(new RegExp(`^PLAINFRA_MODEL ${deprecatedInSdk} is deprecated in the installed Anthropic SDK \\(end of life .+\\): set PLAINFRA_MODEL to a current model$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^PLAINFRA_MODEL ${deprecatedInSdk} is deprecated in the installed Anthropic SDK \\(end of life .+\\): set PLAINFRA_MODEL to a current model$`,
+        ),
+      ),
       expect.stringMatching(new RegExp(`^PLAINFRA_MODEL ${deprecatedInSdk} is unknown`)),
     ]);
   });

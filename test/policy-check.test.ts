@@ -59,7 +59,10 @@ describe('policy check', () => {
     });
 
     it('fails on a NotResource Allow', async () => {
-      const result = await checkJson('not-resource.json', policyWith({ Effect: 'Allow', Action: 'ec2:DescribeVpcs', NotResource: 'arn:aws:s3:::x' }));
+      const result = await checkJson(
+        'not-resource.json',
+        policyWith({ Effect: 'Allow', Action: 'ec2:DescribeVpcs', NotResource: 'arn:aws:s3:::x' }),
+      );
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('[not-resource-allow] policy › Statement[0]');
     });
@@ -70,12 +73,18 @@ describe('policy check', () => {
       ]);
       const levelErrors = report.findings.filter((f) => f.rule === 'access-level').map((f) => f.action);
       expect(levelErrors).toEqual(['ec2:RunInstances', 's3:PutBucketTagging', 'iam:PutRolePolicy']);
-      expect(report.findings.find((f) => f.action === 'iam:PutRolePolicy')?.message).toContain('access level "Permissions management, Write"');
+      expect(report.findings.find((f) => f.action === 'iam:PutRolePolicy')?.message).toContain(
+        'access level "Permissions management, Write"',
+      );
     });
 
     it('fails on an action iam-data does not know, and on a pattern that matches nothing', async () => {
       const report = await checkPolicyDocuments([
-        { label: 'p', kind: 'identity', document: policyWith(allow(['ec2:DescribeUnicorns', 'ec2:Frobnicate*', 'nosuchservice:List*', 'DescribeVpcs'])) },
+        {
+          label: 'p',
+          kind: 'identity',
+          document: policyWith(allow(['ec2:DescribeUnicorns', 'ec2:Frobnicate*', 'nosuchservice:List*', 'DescribeVpcs'])),
+        },
       ]);
       const unknown = report.findings.filter((f) => f.rule === 'unknown-action');
       expect(unknown.map((f) => f.action)).toEqual(['ec2:DescribeUnicorns', 'ec2:Frobnicate*', 'nosuchservice:List*', 'DescribeVpcs']);
@@ -122,14 +131,18 @@ describe('policy check', () => {
 
     it('does not count a Deny that has a Condition', async () => {
       const conditional = { ...dataPlaneDeny(), Condition: { Bool: { 'aws:ViaAWSService': 'false' } } };
-      const report = await checkPolicyDocuments([{ label: 'p', kind: 'identity', document: policyWith(allow('ec2:DescribeVpcs'), conditional) }]);
+      const report = await checkPolicyDocuments([
+        { label: 'p', kind: 'identity', document: policyWith(allow('ec2:DescribeVpcs'), conditional) },
+      ]);
       expect(report.findings.filter((f) => f.rule === 'data-plane-not-denied')).toHaveLength(report.findings.length);
       expect(report.findings.map((f) => f.action)).toContain('s3:GetObject');
     });
 
     it('does not count a Deny limited to some resources', async () => {
       const scoped = { ...dataPlaneDeny(), Resource: 'arn:aws:s3:::one-bucket/*' };
-      const report = await checkPolicyDocuments([{ label: 'p', kind: 'identity', document: policyWith(allow('ec2:DescribeVpcs'), scoped) }]);
+      const report = await checkPolicyDocuments([
+        { label: 'p', kind: 'identity', document: policyWith(allow('ec2:DescribeVpcs'), scoped) },
+      ]);
       expect(report.findings.map((f) => f.action)).toContain('logs:FilterLogEvents');
     });
 
@@ -144,7 +157,10 @@ describe('policy check', () => {
     const trust = (statement: Record<string, unknown>) => ({ Version: '2012-10-17', Statement: [statement] });
 
     it('requires sts:ExternalId when an AWS principal may assume the role', async () => {
-      const result = await checkJson('trust.json', trust({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/plainfra-hawk' }, Action: 'sts:AssumeRole' }));
+      const result = await checkJson(
+        'trust.json',
+        trust({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/plainfra-hawk' }, Action: 'sts:AssumeRole' }),
+      );
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('[trust-external-id]');
     });
@@ -169,10 +185,21 @@ describe('policy check', () => {
     it('fails on Principal "*" and on a whole account (the principal must be one role ARN)', async () => {
       const condition = { StringEquals: { 'sts:ExternalId': 'x'.repeat(16) }, StringLike: { 'sts:RoleSessionName': 'hawk-*' } };
       const report = await checkPolicyDocuments([
-        { label: 't1', kind: 'trust', document: trust({ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Condition: condition }) },
-        { label: 't2', kind: 'trust', document: trust({ Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'sts:AssumeRole', Condition: condition }) },
+        {
+          label: 't1',
+          kind: 'trust',
+          document: trust({ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Condition: condition }),
+        },
+        {
+          label: 't2',
+          kind: 'trust',
+          document: trust({ Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'sts:AssumeRole', Condition: condition }),
+        },
       ]);
-      expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['error trust-open-principal', 'error trust-account-principal']);
+      expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual([
+        'error trust-open-principal',
+        'error trust-account-principal',
+      ]);
     });
   });
 
@@ -190,7 +217,9 @@ describe('policy check', () => {
       };
       const result = await checkJson('template.json', template);
       expect(result.code).toBe(1);
-      expect(result.stdout).toContain('Resources.P.Properties.PolicyDocument › Sid "UnderTest": iam:TagRole has access level "Tagging, Write"');
+      expect(result.stdout).toContain(
+        'Resources.P.Properties.PolicyDocument › Sid "UnderTest": iam:TagRole has access level "Tagging, Write"',
+      );
     });
 
     it('parses CloudFormation short tags in YAML (!Ref, !Sub, !GetAtt, !If, !Join)', () => {
@@ -240,7 +269,9 @@ describe('policy check', () => {
     });
 
     it('formats a report that names the source and the verdict', async () => {
-      const report = await checkPolicyDocuments([{ label: 'p', kind: 'identity', document: policyWith(allow('ec2:DescribeVpcs')) }], { source: 'x.json' });
+      const report = await checkPolicyDocuments([{ label: 'p', kind: 'identity', document: policyWith(allow('ec2:DescribeVpcs')) }], {
+        source: 'x.json',
+      });
       const text = formatReport(report);
       expect(text).toContain('plainfra policy check: x.json');
       expect(text).toContain('1 allowed action(s) (1 List)');

@@ -46,7 +46,10 @@ describe('allowlist, role template and data-plane deny list', () => {
       await writeFile(ROLE_TEMPLATE, rendered);
       return;
     }
-    expect(rendered === text, `deploy/aws/plainfra-readonly-role.yaml is out of date with the allowlist or the data-plane list; run ${ROLE_TEMPLATE_UPDATE_COMMAND}`).toBe(true);
+    expect(
+      rendered === text,
+      `deploy/aws/plainfra-readonly-role.yaml is out of date with the allowlist or the data-plane list; run ${ROLE_TEMPLATE_UPDATE_COMMAND}`,
+    ).toBe(true);
   });
 
   it('every ALLOWED_OPERATIONS iamAction exists in iam-data with access level Read or List', async () => {
@@ -72,7 +75,10 @@ describe('allowlist, role template and data-plane deny list', () => {
 
   it('the template allows nothing the allowlist lacks (all Allow statements, expanded)', async () => {
     const report = await checkPolicyFile(ROLE_TEMPLATE, { strict: true });
-    const diff = diffActionLists(allowedIamActions(), report.allowedActions.map((a) => a.action));
+    const diff = diffActionLists(
+      allowedIamActions(),
+      report.allowedActions.map((a) => a.action),
+    );
     expect(diff.extra).toEqual([]);
     expect(diff.missing).toEqual([]);
   });
@@ -83,7 +89,9 @@ describe('allowlist, role template and data-plane deny list', () => {
       .Statement.filter((s: Json) => s.Effect === 'Deny' && !s.Condition)
       .flatMap((s: Json) => asList(s.Action));
     const dataPlane = new Set(dataPlaneActionNames().map((a) => a.toLowerCase()));
-    const clashes = allowedIamActions().filter((a) => dataPlane.has(a.toLowerCase()) || denyPatterns.some((p: string) => actionPatternMatches(p, a)));
+    const clashes = allowedIamActions().filter(
+      (a) => dataPlane.has(a.toLowerCase()) || denyPatterns.some((p: string) => actionPatternMatches(p, a)),
+    );
     expect(clashes).toEqual([]);
   });
 
@@ -105,10 +113,13 @@ describe('allowlist, role template and data-plane deny list', () => {
     expect(deny.Effect).toBe('Deny');
     expect(deny.Condition).toBeUndefined();
     expect(deny.Resource).toBe('*');
-    const diff = formatActionListDiff(diffActionLists(dataPlaneActionNames(), asList(deny.Action)), 'src/policy/data-plane-actions.ts', 'the role template');
+    const diff = formatActionListDiff(
+      diffActionLists(dataPlaneActionNames(), asList(deny.Action)),
+      'src/policy/data-plane-actions.ts',
+      'the role template',
+    );
     expect(diff, `${diff}\nRun ${ROLE_TEMPLATE_UPDATE_COMMAND} to re-render the template.`).toBe('');
   });
-
 });
 
 describe('read-only role template', () => {

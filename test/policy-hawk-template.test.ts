@@ -15,7 +15,9 @@ const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 function resolveSub(value: unknown, template: Json): unknown {
   if (typeof value === 'object' && value !== null && 'Fn::Sub' in value) {
     const text = (value as Json)['Fn::Sub'] as string;
-    return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => (name === 'AWS::Partition' ? 'aws' : String(template.Parameters[name]?.Default ?? `\${${name}}`)));
+    return text.replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+      name === 'AWS::Partition' ? 'aws' : String(template.Parameters[name]?.Default ?? `\${${name}}`),
+    );
   }
   return value;
 }
@@ -62,7 +64,11 @@ describe('hawk identity template', () => {
     expect(role.ManagedPolicyArns).toBeUndefined();
     expect(role.PermissionsBoundary).toEqual({ Ref: 'HawkBoundary' });
     const types = Object.entries(template.Resources as Json).map(([name, r]) => `${name}:${(r as Json).Type}`);
-    expect(types.sort()).toEqual(['HawkBoundary:AWS::IAM::ManagedPolicy', 'HawkInstanceProfile:AWS::IAM::InstanceProfile', 'HawkRole:AWS::IAM::Role']);
+    expect(types.sort()).toEqual([
+      'HawkBoundary:AWS::IAM::ManagedPolicy',
+      'HawkInstanceProfile:AWS::IAM::InstanceProfile',
+      'HawkRole:AWS::IAM::Role',
+    ]);
   });
 
   it('is assumable by the chosen compute service (ECS tasks by default), and optionally one account', async () => {
@@ -75,7 +81,11 @@ describe('hawk identity template', () => {
     expect(new RegExp(template.Parameters.TrustedAccountId.AllowedPattern).test('111122223333')).toBe(true);
     expect(new RegExp(template.Parameters.TrustedAccountId.AllowedPattern).test('*')).toBe(false);
     const [service] = template.Resources.HawkRole.Properties.AssumeRolePolicyDocument.Statement as Json[];
-    expect(service).toMatchObject({ Effect: 'Allow', Principal: { Service: { Ref: 'TrustedServicePrincipal' } }, Action: 'sts:AssumeRole' });
+    expect(service).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: { Ref: 'TrustedServicePrincipal' } },
+      Action: 'sts:AssumeRole',
+    });
     expect(template.Resources.HawkRole.Properties.MaxSessionDuration).toBe(3600);
   });
 

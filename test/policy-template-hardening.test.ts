@@ -9,7 +9,10 @@ import { ROLE_TEMPLATE, runPolicyCheck, writeTempFile } from './policy-helpers.j
  * expects the strict check to fail naming it. Before this change every one of them passed.
  */
 
-type Template = { Parameters: Record<string, Record<string, unknown>>; Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+type Template = {
+  Parameters: Record<string, Record<string, unknown>>;
+  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+};
 
 async function shipped(): Promise<Template> {
   return parsePolicySource(await readFile(ROLE_TEMPLATE, 'utf8'), ROLE_TEMPLATE) as Template;
@@ -45,17 +48,32 @@ describe('policy check: what a template grants outside its inline policies', () 
     role(t).PermissionsBoundary = 'arn:aws:iam::123456789012:policy/some-boundary';
     const r = await strictCheck('boundary.json', t);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/\[permissions-boundary\] Resources\.ReadOnlyRole\.Properties\.PermissionsBoundary: the boundary arn:aws:iam::123456789012:policy\/some-boundary is defined outside this template: policy check cannot read it/);
+    expect(r.stdout).toMatch(
+      /\[permissions-boundary\] Resources\.ReadOnlyRole\.Properties\.PermissionsBoundary: the boundary arn:aws:iam::123456789012:policy\/some-boundary is defined outside this template: policy check cannot read it/,
+    );
   });
 
   it('fails on separate AWS::IAM::Policy, ManagedPolicy and RolePolicy resources attached to the role, even read-only ones', async () => {
     const t = await shipped();
-    t.Resources.Extra = { Type: 'AWS::IAM::Policy', Properties: { PolicyName: 'extra', PolicyDocument: readOnlyDoc, Roles: [{ Ref: 'ReadOnlyRole' }] } };
-    t.Resources.ExtraManaged = { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: readOnlyDoc, Roles: [{ Ref: 'ReadOnlyRole' }] } };
-    t.Resources.ExtraInline = { Type: 'AWS::IAM::RolePolicy', Properties: { PolicyName: 'inline', PolicyDocument: readOnlyDoc, RoleName: { Ref: 'RoleName' } } };
+    t.Resources.Extra = {
+      Type: 'AWS::IAM::Policy',
+      Properties: { PolicyName: 'extra', PolicyDocument: readOnlyDoc, Roles: [{ Ref: 'ReadOnlyRole' }] },
+    };
+    t.Resources.ExtraManaged = {
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: { PolicyDocument: readOnlyDoc, Roles: [{ Ref: 'ReadOnlyRole' }] },
+    };
+    t.Resources.ExtraInline = {
+      Type: 'AWS::IAM::RolePolicy',
+      Properties: { PolicyName: 'inline', PolicyDocument: readOnlyDoc, RoleName: { Ref: 'RoleName' } },
+    };
     const r = await strictCheck('separate.json', t);
     expect(r.code).toBe(1);
-    for (const [name, type] of [['Extra', 'AWS::IAM::Policy'], ['ExtraManaged', 'AWS::IAM::ManagedPolicy'], ['ExtraInline', 'AWS::IAM::RolePolicy']]) {
+    for (const [name, type] of [
+      ['Extra', 'AWS::IAM::Policy'],
+      ['ExtraManaged', 'AWS::IAM::ManagedPolicy'],
+      ['ExtraInline', 'AWS::IAM::RolePolicy'],
+    ]) {
       expect(r.stdout).toContain(`[separate-policy] Resources.${name}: ${type} attaches statements to role`);
     }
   });
@@ -66,18 +84,36 @@ describe('policy check: what a template grants outside its inline policies', () 
     t.Resources.Person = { Type: 'AWS::IAM::User', Properties: { Policies: [] } };
     const r = await strictCheck('unknown.json', t);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('[unknown-iam-property] Resources.ReadOnlyRole.Properties.SomethingNew: AWS::IAM::Role property SomethingNew is not one policy check understands; policy check cannot see what it grants');
+    expect(r.stdout).toContain(
+      '[unknown-iam-property] Resources.ReadOnlyRole.Properties.SomethingNew: AWS::IAM::Role property SomethingNew is not one policy check understands; policy check cannot see what it grants',
+    );
     expect(r.stdout).toContain('[unknown-iam-resource] Resources.Person: AWS::IAM::User is not a resource type policy check understands');
   });
 });
 
 describe('policy check: the trust policy', () => {
   const cases: [string, (s: Record<string, any>, t: Template) => void, RegExp][] = [
-    ['an account root', (s) => (s.Principal = { AWS: 'arn:aws:iam::111122223333:root' }), /error   \[trust-account-principal\] .*Principal arn:aws:iam::111122223333:root trusts every principal of account 111122223333/],
+    [
+      'an account root',
+      (s) => (s.Principal = { AWS: 'arn:aws:iam::111122223333:root' }),
+      /error   \[trust-account-principal\] .*Principal arn:aws:iam::111122223333:root trusts every principal of account 111122223333/,
+    ],
     ['a bare account id', (s) => (s.Principal = { AWS: '111122223333' }), /error   \[trust-account-principal\]/],
-    ['two role ARNs', (s) => (s.Principal = { AWS: ['arn:aws:iam::111122223333:role/a', 'arn:aws:iam::111122223333:role/b'] }), /\[trust-principal-not-role\] .*Principal AWS names 2 principals; name exactly one/],
-    ['a user ARN', (s) => (s.Principal = { AWS: 'arn:aws:iam::111122223333:user/alice' }), /\[trust-principal-not-role\] .*Principal arn:aws:iam::111122223333:user\/alice is not an IAM role ARN/],
-    ['a service', (s) => (s.Principal = { Service: 'ec2.amazonaws.com' }), /\[trust-principal-not-role\] .*Principal Service trusts a service or identity provider/],
+    [
+      'two role ARNs',
+      (s) => (s.Principal = { AWS: ['arn:aws:iam::111122223333:role/a', 'arn:aws:iam::111122223333:role/b'] }),
+      /\[trust-principal-not-role\] .*Principal AWS names 2 principals; name exactly one/,
+    ],
+    [
+      'a user ARN',
+      (s) => (s.Principal = { AWS: 'arn:aws:iam::111122223333:user/alice' }),
+      /\[trust-principal-not-role\] .*Principal arn:aws:iam::111122223333:user\/alice is not an IAM role ARN/,
+    ],
+    [
+      'a service',
+      (s) => (s.Principal = { Service: 'ec2.amazonaws.com' }),
+      /\[trust-principal-not-role\] .*Principal Service trusts a service or identity provider/,
+    ],
     ['"*"', (s) => (s.Principal = '*'), /\[trust-open-principal\]/],
     [
       'a parameter that admits any ARN',
@@ -85,7 +121,11 @@ describe('policy check: the trust policy', () => {
       /\[trust-principal-not-role\] .*cannot be verified to be one role ARN: parameter HawkPrincipalArn has no AllowedPattern that admits role ARNs only/,
     ],
     ['no sts:ExternalId condition', (s) => delete s.Condition.StringEquals, /\[trust-external-id\]/],
-    ['no session-name condition', (s) => delete s.Condition.StringLike, /\[trust-session-name\] .*sts:AssumeRole has no sts:RoleSessionName condition/],
+    [
+      'no session-name condition',
+      (s) => delete s.Condition.StringLike,
+      /\[trust-session-name\] .*sts:AssumeRole has no sts:RoleSessionName condition/,
+    ],
   ];
   for (const [what, mutate, expected] of cases) {
     it(`fails when the role trusts ${what}`, async () => {

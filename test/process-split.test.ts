@@ -65,7 +65,10 @@ describe('process split', () => {
     mkdirSync(path.join(dir, 'tools'));
     writeFileSync(path.join(dir, 'sentinel.ts'), "import { helper } from './tools/index.js';\nexport const x = helper;\n");
     writeFileSync(path.join(dir, 'tools', 'index.ts'), "export { helper } from './sneaky.js';\n");
-    writeFileSync(path.join(dir, 'tools', 'sneaky.ts'), "import type { STSClient } from '@aws-sdk/client-sts';\nexport const helper = 1 as unknown as STSClient;\n");
+    writeFileSync(
+      path.join(dir, 'tools', 'sneaky.ts'),
+      "import type { STSClient } from '@aws-sdk/client-sts';\nexport const helper = 1 as unknown as STSClient;\n",
+    );
     const found = violations(path.join(dir, 'sentinel.ts'), [AWS]);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(/^@aws-sdk\/client-sts via .*sentinel\.ts → .*tools\/index\.ts → .*tools\/sneaky\.ts$/);

@@ -72,10 +72,14 @@ describe('queue errors', { timeout: 60_000 }, () => {
 
   it('RetryAfter without spending an attempt waits the delay it names, as often as it must', async () => {
     // Three waits on a job allowed one attempt: it still completes, so no attempt was spent.
-    const r = await run('wait', (n) => (n <= 3 ? new RetryAfter(300, { spendsAttempt: false, reason: 'earlier turn unanswered' }) : undefined), {
-      attempts: 1,
-      backoffMs: 10,
-    });
+    const r = await run(
+      'wait',
+      (n) => (n <= 3 ? new RetryAfter(300, { spendsAttempt: false, reason: 'earlier turn unanswered' }) : undefined),
+      {
+        attempts: 1,
+        backoffMs: 10,
+      },
+    );
     expect(r.outcome).toBe('completed');
     expect(r.gaps).toHaveLength(3);
     for (const gap of r.gaps) expect(gap).toBeGreaterThanOrEqual(290);
@@ -84,7 +88,10 @@ describe('queue errors', { timeout: 60_000 }, () => {
 
   it('RetryAfter that spends an attempt retries after its own delay, then runs the fallback on the last attempt', async () => {
     // The queue's backoff is 10 ms; the 400 ms between runs can only come from the error.
-    const r = await run('spend-ms', () => new RetryAfter(400, { spendsAttempt: true, reason: 'AWS throttled' }), { attempts: 3, backoffMs: 10 });
+    const r = await run('spend-ms', () => new RetryAfter(400, { spendsAttempt: true, reason: 'AWS throttled' }), {
+      attempts: 3,
+      backoffMs: 10,
+    });
     expect(r.gaps).toHaveLength(2);
     for (const gap of r.gaps) expect(gap).toBeGreaterThanOrEqual(390);
     // The fallback ended the job on its third (last) attempt: completed, with the error it was given.
@@ -93,10 +100,14 @@ describe('queue errors', { timeout: 60_000 }, () => {
   });
 
   it('RetryAfter without a delay spends an attempt and follows the queue’s exponential backoff', async () => {
-    const r = await run('spend-backoff', (n) => (n <= 2 ? new RetryAfter(undefined, { spendsAttempt: true, reason: 'tool results missing' }) : undefined), {
-      attempts: 3,
-      backoffMs: 250,
-    });
+    const r = await run(
+      'spend-backoff',
+      (n) => (n <= 2 ? new RetryAfter(undefined, { spendsAttempt: true, reason: 'tool results missing' }) : undefined),
+      {
+        attempts: 3,
+        backoffMs: 250,
+      },
+    );
     expect(r.outcome).toBe('completed');
     expect(r.gaps).toHaveLength(2);
     expect(r.gaps[0]).toBeGreaterThanOrEqual(240); // 250 × 2⁰

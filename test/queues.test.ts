@@ -62,7 +62,11 @@ describe('queues', () => {
     const events = new QueueEvents('sentinel', { connection: { url: REDIS_URL }, prefix });
     await events.waitUntilReady();
     try {
-      const good = await queue.add('sentinel', { conversationId: randomUUID(), turnId: '7', step: 0 }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+      const good = await queue.add(
+        'sentinel',
+        { conversationId: randomUUID(), turnId: '7', step: 0 },
+        { attempts: 2, backoff: { type: 'fixed', delay: 10 } },
+      );
       await good.waitUntilFinished(events, 10_000);
       expect(calls).toEqual(['7', '7']);
       expect(fallbacks).toEqual(['7:database unavailable']);

@@ -56,19 +56,42 @@ describe('Redis ACL users per process', { timeout: 120_000 }, () => {
     expect(enabled).not.toBe(shipped);
     writeFileSync(path.join(dir, 'users.acl'), enabled);
     port = await freePort();
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--aclfile', path.join(dir, 'users.acl'), '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
-    await waitFor(async () => {
-      const probe = new Redis(url('admin'), { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => undefined); // refused until redis-server listens
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG' || undefined;
-      } catch {
-        return undefined;
-      } finally {
-        probe.disconnect();
-      }
-    }, 20_000, 'redis-server with the ACL file');
+    server = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--aclfile',
+        path.join(dir, 'users.acl'),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      async () => {
+        const probe = new Redis(url('admin'), { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => undefined); // refused until redis-server listens
+        try {
+          await probe.connect();
+          return (await probe.ping()) === 'PONG' || undefined;
+        } catch {
+          return undefined;
+        } finally {
+          probe.disconnect();
+        }
+      },
+      20_000,
+      'redis-server with the ACL file',
+    );
   });
   afterAll(async () => {
     for (const w of workers) await closeWorker(w, 5_000).catch(() => undefined);
@@ -89,7 +112,7 @@ describe('Redis ACL users per process', { timeout: 120_000 }, () => {
     expect(lines.join('\n')).not.toMatch(/ (>|#)\S/);
   });
 
-  it('each process runs a question\'s hops on its own user: bot → sentinel → hawk → sentinel → bot', async () => {
+  it("each process runs a question's hops on its own user: bot → sentinel → hawk → sentinel → bot", async () => {
     const conversationId = randomUUID();
     const [bot, hawk, sentinel] = [await connect('bot'), await connect('hawk'), await connect('sentinel')];
     const botQueue = new Enqueuer(bot, PREFIX);
@@ -103,28 +126,50 @@ describe('Redis ACL users per process', { timeout: 120_000 }, () => {
     const opts = (role: AclRole) => ({ redisUrl: url(role), prefix: PREFIX, concurrency: 1, lockDurationMs: 5_000, logger });
 
     workers.push(
-      startWorker('sentinel', async (job) => {
-        seen.push(`sentinel:${job.step}`);
-        if (job.step === 0) await sentinelQueue.add('hawk', { ...job, calls: [{ toolUseId: 'toolu_1', input: { service: 'ce', operation: 'GetCostAndUsage' } }] });
-        else await sentinelQueue.add('replies', { conversationId: job.conversationId, turnId: job.turnId, text: 'EC2 cost $12.34', outcome: 'answer' });
-      }, opts('sentinel')),
-      startWorker('hawk', async (job) => {
-        seen.push(`hawk:${job.step}`);
-        expect(await budget.reserve({ teamId: 'T0ACL', question: `${job.conversationId}:${job.turnId}` })).toBeUndefined();
-        await rate.take();
-        const key = cache.key('arn:aws:iam::123456789012:role/plainfra-readonly', 'GetCostAndUsage', { Granularity: 'MONTHLY' });
-        await cache.set(key, { result: { total: 12.34 }, pages: 1, truncated: false, redactions: 0 }, 60);
-        expect((await cache.get(key))?.result).toEqual({ total: 12.34 });
-        await hawkQueue.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
-      }, opts('hawk')),
-      startWorker('replies', async (job) => {
-        seen.push('replies');
-        answered = job.text;
-      }, opts('bot')),
+      startWorker(
+        'sentinel',
+        async (job) => {
+          seen.push(`sentinel:${job.step}`);
+          if (job.step === 0)
+            await sentinelQueue.add('hawk', {
+              ...job,
+              calls: [{ toolUseId: 'toolu_1', input: { service: 'ce', operation: 'GetCostAndUsage' } }],
+            });
+          else
+            await sentinelQueue.add('replies', {
+              conversationId: job.conversationId,
+              turnId: job.turnId,
+              text: 'EC2 cost $12.34',
+              outcome: 'answer',
+            });
+        },
+        opts('sentinel'),
+      ),
+      startWorker(
+        'hawk',
+        async (job) => {
+          seen.push(`hawk:${job.step}`);
+          expect(await budget.reserve({ teamId: 'T0ACL', question: `${job.conversationId}:${job.turnId}` })).toBeUndefined();
+          await rate.take();
+          const key = cache.key('arn:aws:iam::123456789012:role/plainfra-readonly', 'GetCostAndUsage', { Granularity: 'MONTHLY' });
+          await cache.set(key, { result: { total: 12.34 }, pages: 1, truncated: false, redactions: 0 }, 60);
+          expect((await cache.get(key))?.result).toEqual({ total: 12.34 });
+          await hawkQueue.add('sentinel', { conversationId: job.conversationId, turnId: job.turnId, step: job.step + 1 });
+        },
+        opts('hawk'),
+      ),
+      startWorker(
+        'replies',
+        async (job) => {
+          seen.push('replies');
+          answered = job.text;
+        },
+        opts('bot'),
+      ),
     );
     await botQueue.upsertSchedules();
     await botQueue.add('sentinel', { conversationId, turnId: '1', step: 0 });
-    await waitFor(() => answered, 30_000, 'the reply on the bot\'s user');
+    await waitFor(() => answered, 30_000, "the reply on the bot's user");
     expect(answered).toBe('EC2 cost $12.34');
     expect(seen).toEqual(['sentinel:0', 'hawk:0', 'sentinel:1', 'replies']);
     // The bot's maintenance schedulers, its sweep's view of its own queue, and doctor's INFO.
@@ -154,10 +199,14 @@ describe('Redis ACL users per process', { timeout: 120_000 }, () => {
     await sentinel.close();
     // hawk cannot post a reply in the bot's name; the bot cannot hand hawk a job.
     const hawk = new Enqueuer(await connect('hawk'), PREFIX);
-    await expect(hawk.add('replies', { conversationId: randomUUID(), turnId: '1', text: 'forged answer', outcome: 'answer' })).rejects.toThrow(/NOPERM/);
+    await expect(
+      hawk.add('replies', { conversationId: randomUUID(), turnId: '1', text: 'forged answer', outcome: 'answer' }),
+    ).rejects.toThrow(/NOPERM/);
     await hawk.close();
     const bot = new Enqueuer(await connect('bot'), PREFIX);
-    await expect(bot.add('hawk', { conversationId: randomUUID(), turnId: '1', step: 0, calls: [{ toolUseId: 't', input: {} }] })).rejects.toThrow(/NOPERM/);
+    await expect(
+      bot.add('hawk', { conversationId: randomUUID(), turnId: '1', step: 0, calls: [{ toolUseId: 't', input: {} }] }),
+    ).rejects.toThrow(/NOPERM/);
     await bot.close();
     // The default user is off: no password-less access at all.
     const anonymous = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });

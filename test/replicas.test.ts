@@ -33,7 +33,14 @@ function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assis
     const end = new Date(Date.UTC(2024, n + 1, 1)).toISOString().slice(0, 10);
     return {
       toolUse: [
-        { name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage', params: { TimePeriod: { Start: start, End: end }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] } } },
+        {
+          name: 'aws_query',
+          input: {
+            service: 'ce',
+            operation: 'GetCostAndUsage',
+            params: { TimePeriod: { Start: start, End: end }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
+          },
+        },
       ],
     };
   }
@@ -76,7 +83,12 @@ describe('two replicas of every role', () => {
             ? [{ Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '700', Unit: 'USD' } } }]
             : [];
           const total = req.json?.GroupBy ? {} : { UnblendedCost: { Amount: '4321.09', Unit: 'USD' } };
-          return { result: { ResultsByTime: [{ TimePeriod: req.json.TimePeriod, Total: total, Groups: groups, Estimated: false }], DimensionValueAttributes: [] } };
+          return {
+            result: {
+              ResultsByTime: [{ TimePeriod: req.json.TimePeriod, Total: total, Groups: groups, Estimated: false }],
+              DimensionValueAttributes: [],
+            },
+          };
         },
       },
     });
@@ -87,11 +99,17 @@ describe('two replicas of every role', () => {
     const rolePrefix = `plainfra_r${prefix.slice(2)}_`;
     expect(runPlainfra(['migrate'], { ...base, PLAINFRA_DB_ROLE_PREFIX: rolePrefix }).status).toBe(0);
     roles = testRolesFor(dbh.url, rolePrefix);
-    const added = runPlainfra(['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'], base);
+    const added = runPlainfra(
+      ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'],
+      base,
+    );
     expect(added.status, added.stderr).toBe(0);
     aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!, roleArn: ROLE_ARN }));
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status).toBe(0);
-    const bound = runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', DIGEST_CHANNEL, '--account', 'prod', '--digest', '* * * * *', '--tz', 'UTC'], base);
+    const bound = runPlainfra(
+      ['channels', 'bind', '--team', TEAM, '--channel', DIGEST_CHANNEL, '--account', 'prod', '--digest', '* * * * *', '--tz', 'UTC'],
+      base,
+    );
     expect(bound.status, bound.stderr).toBe(0);
     // Operators get five-field cron; the test speeds it up to every 20 seconds (BullMQ's six-field
     // form) behind the CLI's back. Both bots register it at start.
@@ -109,7 +127,14 @@ describe('two replicas of every role', () => {
       awsUrl: aws.url,
       databaseUrls: roles.urls,
     });
-    await Promise.all([spawnRole('bot', ports[0]), spawnRole('bot', ports[1]), spawnRole('hawk'), spawnRole('hawk'), spawnRole('sentinel'), spawnRole('sentinel')]);
+    await Promise.all([
+      spawnRole('bot', ports[0]),
+      spawnRole('bot', ports[1]),
+      spawnRole('hawk'),
+      spawnRole('hawk'),
+      spawnRole('sentinel'),
+      spawnRole('sentinel'),
+    ]);
   }, 240_000);
 
   afterAll(async () => {
@@ -125,25 +150,41 @@ describe('two replicas of every role', () => {
     const threads = Array.from({ length: QUESTIONS }, (_, i) => `1764080000.${String(i + 1).padStart(6, '0')}`);
     const deliveries = threads.flatMap((ts, i) => {
       const body = JSON.stringify(
-        appMentionEnvelope({ teamId: TEAM, channel: CHANNEL, user: 'U0ALICE', text: `<@${BOT_USER}> what did we spend in month #${i}?`, ts, eventId: `Ev0REPL${i}`, botUserId: BOT_USER }),
+        appMentionEnvelope({
+          teamId: TEAM,
+          channel: CHANNEL,
+          user: 'U0ALICE',
+          text: `<@${BOT_USER}> what did we spend in month #${i}?`,
+          ts,
+          eventId: `Ev0REPL${i}`,
+          botUserId: BOT_USER,
+        }),
       );
       // The first delivery to one bot, Slack's retry to the other (as a load balancer would send it).
       return [
         postSignedEvent(`http://127.0.0.1:${ports[i % 2]}/slack/events`, SIGNING_SECRET, body),
-        postSignedEvent(`http://127.0.0.1:${ports[(i + 1) % 2]}/slack/events`, SIGNING_SECRET, body, { retryNum: 1, retryReason: 'http_timeout' }),
+        postSignedEvent(`http://127.0.0.1:${ports[(i + 1) % 2]}/slack/events`, SIGNING_SECRET, body, {
+          retryNum: 1,
+          retryReason: 'http_timeout',
+        }),
       ];
     });
     expect((await Promise.all(deliveries)).map((d) => d.status)).toEqual(Array(QUESTIONS * 2).fill(200));
 
     // Kill one hawk while it holds Cost Explorer calls, and one sentinel, without warning.
-    await waitFor(() => (aws.requests.filter((r) => r.action === 'GetCostAndUsage').length >= 2 ? true : undefined), 60_000, 'hawk to call Cost Explorer');
+    await waitFor(
+      () => (aws.requests.filter((r) => r.action === 'GetCostAndUsage').length >= 2 ? true : undefined),
+      60_000,
+      'hawk to call Cost Explorer',
+    );
     const hawk = processes.find((p) => p.output().includes('hawk ready'))!;
     const sentinel = processes.find((p) => p.output().includes('sentinel ready'))!;
     hawk.proc.kill('SIGKILL');
     sentinel.proc.kill('SIGKILL');
     ceDelayMs = 0;
 
-    const answered = (ts: string) => slack.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts === ts && c.args.channel === CHANNEL);
+    const answered = (ts: string) =>
+      slack.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts === ts && c.args.channel === CHANNEL);
     await waitFor(() => (threads.every((ts) => answered(ts).length > 0) ? true : undefined), 120_000, 'an answer in every thread');
     await new Promise((r) => setTimeout(r, 4000)); // room for a wrong second answer to show up
     threads.forEach((ts, i) => {
@@ -165,7 +206,9 @@ describe('two replicas of every role', () => {
       expect(runPlainfra(['channels', 'unbind', '--team', TEAM, '--channel', DIGEST_CHANNEL, '--all'], base).status).toBe(0);
       await new Promise((r) => setTimeout(r, 8000));
       const posted = digests().length;
-      const completed = (await maintenance.getJobs(['completed', 'active', 'waiting', 'delayed'])).filter((j) => j.data?.task === 'digest').length;
+      const completed = (await maintenance.getJobs(['completed', 'active', 'waiting', 'delayed'])).filter(
+        (j) => j.data?.task === 'digest',
+      ).length;
       // One scheduler job per tick, whichever bot took it, and one post per job.
       expect(posted).toBe(completed);
     } finally {

@@ -32,10 +32,19 @@ let seq = 0;
 /** A report turn as a digest starts it (nothing is queued: the test plays the replies consumer). */
 async function reportTurn(): Promise<ReplyJob> {
   const noQueue = { add: async () => undefined } as unknown as Enqueuer;
-  const r = await acceptQuestion({ db: t.db, enqueuer: noQueue }, {
-    source: 'digest', deliveryId: `${TEAM}:${CHANNEL}:run-${++seq}`, teamId: TEAM, channelId: CHANNEL, userId: 'plainfra',
-    text: 'Weekly cost and security digest', externallyShared: true, report: true,
-  });
+  const r = await acceptQuestion(
+    { db: t.db, enqueuer: noQueue },
+    {
+      source: 'digest',
+      deliveryId: `${TEAM}:${CHANNEL}:run-${++seq}`,
+      teamId: TEAM,
+      channelId: CHANNEL,
+      userId: 'plainfra',
+      text: 'Weekly cost and security digest',
+      externallyShared: true,
+      report: true,
+    },
+  );
   expect(r.status).toBe('accepted');
   return { conversationId: r.conversationId, turnId: r.turnId, text: 'EC2 rose.', reports: [fixedReport() as never], outcome: 'report' };
 }
@@ -82,21 +91,31 @@ describe('posting a report reply', () => {
     const ts = String(post!.response.ts);
     const files = uploadsFor(ts);
     expect(files.map((f) => f.filename)).toEqual(['plainfra-cost-by-service.png', 'plainfra-daily-cost.png']);
-    expect(files.map((f) => f.completed?.title)).toEqual(['Cost by service, this period vs the previous one (acme-prod)', 'Daily cost by service (acme-prod)']);
+    expect(files.map((f) => f.completed?.title)).toEqual([
+      'Cost by service, this period vs the previous one (acme-prod)',
+      'Daily cost by service (acme-prod)',
+    ]);
     // Real PNGs of the rendered size went up.
     for (const f of files) {
       expect(f.bytes!.subarray(1, 4).toString('latin1')).toBe('PNG');
       expect(f.bytes!.readUInt32BE(16)).toBe(1600);
     }
     const trail = await readTrail(t.db, job.conversationId);
-    expect(trail.filter((r) => r.kind === 'message_out').map((r) => r.stepKey)).toEqual([`upload:${job.turnId}:1`, `upload:${job.turnId}:2`, `out:${job.turnId}`]);
+    expect(trail.filter((r) => r.kind === 'message_out').map((r) => r.stepKey)).toEqual([
+      `upload:${job.turnId}:1`,
+      `upload:${job.turnId}:2`,
+      `out:${job.turnId}`,
+    ]);
   });
 
   it('spaces its parts about a second apart in the channel (Slack allows ~1 message per second per channel)', async () => {
     const job = await reportTurn();
     const before = slack.calls.length;
     expect(await deliverReply({ ...deps(), channelGapMs: 1000 }, job, progress())).toBe('posted');
-    const times = slack.calls.slice(before).filter((c) => ['chat.postMessage', 'files.completeUploadExternal'].includes(c.method)).map((c) => c.at);
+    const times = slack.calls
+      .slice(before)
+      .filter((c) => ['chat.postMessage', 'files.completeUploadExternal'].includes(c.method))
+      .map((c) => c.at);
     expect(times).toHaveLength(3);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(900);
   });
@@ -128,7 +147,11 @@ describe('posting a report reply', () => {
     const saved = [ts];
     const outcomes = await Promise.allSettled([deliverReply(deps(), job, progress(saved)), deliverReply(deps(), job, progress(saved))]);
     expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true);
-    expect(uploadsFor(ts).map((f) => f.filename).sort()).toEqual(['plainfra-cost-by-service.png', 'plainfra-daily-cost.png']);
+    expect(
+      uploadsFor(ts)
+        .map((f) => f.filename)
+        .sort(),
+    ).toEqual(['plainfra-cost-by-service.png', 'plainfra-daily-cost.png']);
   });
 
   it('posts the tables when the charts cannot be drawn, and audits why', async () => {

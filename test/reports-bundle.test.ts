@@ -25,11 +25,18 @@ describe('reportBundle', () => {
     // 23:30 in New York on the 3rd is already the 4th in UTC.
     const calls = byKey(new Date('2024-06-03T23:30:00-04:00'));
     expect(calls.cost_this!.params).toEqual({
-      TimePeriod: { Start: '2024-05-28', End: '2024-06-04' }, Granularity: 'DAILY', Metrics: ['UnblendedCost'], GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+      TimePeriod: { Start: '2024-05-28', End: '2024-06-04' },
+      Granularity: 'DAILY',
+      Metrics: ['UnblendedCost'],
+      GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
     });
     expect(calls.cost_prev!.params!.TimePeriod).toEqual({ Start: '2024-05-21', End: '2024-05-28' });
     expect(calls.anomalies!.params).toEqual({ DateInterval: { StartDate: '2024-05-28', EndDate: '2024-06-03' } });
-    expect(calls.forecast!.params).toEqual({ TimePeriod: { Start: '2024-06-04', End: '2024-07-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' });
+    expect(calls.forecast!.params).toEqual({
+      TimePeriod: { Start: '2024-06-04', End: '2024-07-01' },
+      Metric: 'UNBLENDED_COST',
+      Granularity: 'MONTHLY',
+    });
   });
 
   it('forecasts from today to the first of next month, which on the last day of a month is [today, today+1)', () => {
@@ -41,11 +48,21 @@ describe('reportBundle', () => {
 
   it('asks Security Hub for open findings, and for critical ones created during the reported week', () => {
     const calls = byKey(new Date('2024-06-04T09:30:00Z'));
-    const open = { RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }], WorkflowStatus: [{ Value: 'NEW', Comparison: 'EQUALS' }, { Value: 'NOTIFIED', Comparison: 'EQUALS' }] };
+    const open = {
+      RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+      WorkflowStatus: [
+        { Value: 'NEW', Comparison: 'EQUALS' },
+        { Value: 'NOTIFIED', Comparison: 'EQUALS' },
+      ],
+    };
     expect(calls.findings).toEqual({ account: 'acme-prod', service: 'securityhub', operation: 'GetFindings', params: { Filters: open } });
     expect(calls.findings!.region).toBeUndefined(); // hawk fans out over the account's regions
     expect(calls.new_critical!.params).toEqual({
-      Filters: { ...open, SeverityLabel: [{ Value: 'CRITICAL', Comparison: 'EQUALS' }], CreatedAt: [{ Start: '2024-05-28T00:00:00.000Z', End: '2024-06-04T00:00:00.000Z' }] },
+      Filters: {
+        ...open,
+        SeverityLabel: [{ Value: 'CRITICAL', Comparison: 'EQUALS' }],
+        CreatedAt: [{ Start: '2024-05-28T00:00:00.000Z', End: '2024-06-04T00:00:00.000Z' }],
+      },
       SortCriteria: [{ Field: 'CreatedAt', SortOrder: 'desc' }],
     });
   });

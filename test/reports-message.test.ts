@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { linkPolicy } from '../src/bot/index.js';
 import { reportMessage } from '../src/bot/report-message.js';
 import {
-  REPORT_NARRATIVE_INSTRUCTIONS, computeReport, formatAmount, formatDelta, formatMoney, formatPct, reportForModel, type BundleResult, type Report,
+  REPORT_NARRATIVE_INSTRUCTIONS,
+  computeReport,
+  formatAmount,
+  formatDelta,
+  formatMoney,
+  formatPct,
+  reportForModel,
+  type BundleResult,
+  type Report,
 } from '../src/reports/index.js';
 
 const TODAY = new Date('2024-06-04T09:30:00Z');
@@ -22,13 +30,33 @@ const ok = (result: unknown): BundleResult => ({ ok: true, result });
 
 function sampleReport(): Report {
   const crit = Array.from({ length: 8 }, (_, i) => ({
-    Title: i === 0 ? EVIL : `Critical ${i} @here`, Severity: { Label: 'CRITICAL' }, Resources: [{ Type: 'AwsS3Bucket', Id: i === 0 ? 'arn:aws:s3:::b`<!here>' : `arn:aws:s3:::bucket-${i}` }],
+    Title: i === 0 ? EVIL : `Critical ${i} @here`,
+    Severity: { Label: 'CRITICAL' },
+    Resources: [{ Type: 'AwsS3Bucket', Id: i === 0 ? 'arn:aws:s3:::b`<!here>' : `arn:aws:s3:::bucket-${i}` }],
   }));
   return computeReport('acme-prod', TODAY, {
-    cost_this: ok(costResult([['Amazon EC2 & <Friends>', 1234.5], [EVIL, 100], ['AWS Lambda', 50.25]])),
-    cost_prev: ok(costResult([['Amazon EC2 & <Friends>', 1000], [EVIL, 120], ['AWS Lambda', 0]])),
+    cost_this: ok(
+      costResult([
+        ['Amazon EC2 & <Friends>', 1234.5],
+        [EVIL, 100],
+        ['AWS Lambda', 50.25],
+      ]),
+    ),
+    cost_prev: ok(
+      costResult([
+        ['Amazon EC2 & <Friends>', 1000],
+        [EVIL, 120],
+        ['AWS Lambda', 0],
+      ]),
+    ),
     forecast: ok({ Total: { Amount: '987.654', Unit: 'USD' } }),
-    anomalies: ok({ count: 5, items: [{ AnomalyId: 'a1', DimensionValue: EVIL, Impact: { TotalImpact: 42.42 } }, { AnomalyId: 'a2', Impact: { TotalImpact: 1 } }] }),
+    anomalies: ok({
+      count: 5,
+      items: [
+        { AnomalyId: 'a1', DimensionValue: EVIL, Impact: { TotalImpact: 42.42 } },
+        { AnomalyId: 'a2', Impact: { TotalImpact: 1 } },
+      ],
+    }),
     findings: ok({ count: 21, by: { severity: { CRITICAL: 2, HIGH: 4, MEDIUM: 7, LOW: 5, INFORMATIONAL: 3 } }, items: [] }),
     new_critical: ok({ count: 30, by: { severity: { CRITICAL: 30 } }, items: crit, moreNotShown: 22 }),
     // anomalies and everything else ok; one problem quoting AWS:
@@ -36,7 +64,9 @@ function sampleReport(): Report {
 }
 
 const texts = (blocks: object[]): string[] =>
-  blocks.flatMap((b: any) => [b.text?.text, ...(b.elements ?? []).map((e: any) => e.text)].filter((t): t is string => typeof t === 'string'));
+  blocks.flatMap((b: any) =>
+    [b.text?.text, ...(b.elements ?? []).map((e: any) => e.text)].filter((t): t is string => typeof t === 'string'),
+  );
 
 describe('reportMessage', () => {
   it('escapes every piece of AWS and model text: no mention, link or special sequence survives', () => {
@@ -60,19 +90,39 @@ describe('reportMessage', () => {
 
   it('defangs every link from AWS or the model (Marketplace names, titles, resources, problems, narrative); AWS and docs links stay', () => {
     const report = computeReport('acme-prod', TODAY, {
-      cost_this: ok(costResult([['Evil Corp www.evil.example/pay', 10], ['AWS Lambda', 5]])),
-      cost_prev: ok(costResult([['Evil Corp www.evil.example/pay', 8], ['AWS Lambda', 5]])),
+      cost_this: ok(
+        costResult([
+          ['Evil Corp www.evil.example/pay', 10],
+          ['AWS Lambda', 5],
+        ]),
+      ),
+      cost_prev: ok(
+        costResult([
+          ['Evil Corp www.evil.example/pay', 8],
+          ['AWS Lambda', 5],
+        ]),
+      ),
       anomalies: ok({ count: 1, items: [{ AnomalyId: 'a1', DimensionValue: 'see https://evil.example/a', Impact: { TotalImpact: 3 } }] }),
       findings: ok({ count: 1, by: { severity: { CRITICAL: 1 } }, items: [] }),
       new_critical: ok({
         count: 1,
         by: { severity: { CRITICAL: 1 } },
-        items: [{ Title: 'Re-auth at https://evil.example/login', Severity: { Label: 'CRITICAL' }, Resources: [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::login.evil.example' }] }],
+        items: [
+          {
+            Title: 'Re-auth at https://evil.example/login',
+            Severity: { Label: 'CRITICAL' },
+            Resources: [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::login.evil.example' }],
+          },
+        ],
       }),
     });
     report.problems.push('Security Hub: see evil.example/status');
     const links = linkPolicy('https://handbook.example.org/aws');
-    const msg = reportMessage(report, 'Pay at https://evil.example/pay; docs https://docs.aws.amazon.com/x and https://handbook.example.org/aws/y', links);
+    const msg = reportMessage(
+      report,
+      'Pay at https://evil.example/pay; docs https://docs.aws.amazon.com/x and https://handbook.example.org/aws/y',
+      links,
+    );
     const all = [msg.text, ...texts(msg.blocks)].join('\n');
     expect(all).not.toMatch(/https?:\/\/(?!docs\.aws\.amazon\.com\/|handbook\.example\.org\/)/);
     expect(all).not.toMatch(/evil\.example/);
@@ -133,7 +183,9 @@ describe('reportMessage', () => {
     expect(all.match(/^• .*Critical \d/gm)).toHaveLength(4); // 5 shown (the first is the evil title)
     expect(all).toContain('_…and 25 more_');
     expect(all).toContain('@\u200Bhere'); // "@here" in a title is defused
-    expect(all).toContain('Last 7 days 2024-05-28 – 2024-06-03 · previous 7 days 2024-05-21 – 2024-05-27 (UTC) · numbers computed by plainfra from AWS Cost Explorer and Security Hub');
+    expect(all).toContain(
+      'Last 7 days 2024-05-28 – 2024-06-03 · previous 7 days 2024-05-21 – 2024-05-27 (UTC) · numbers computed by plainfra from AWS Cost Explorer and Security Hub',
+    );
     expect(all).not.toContain('Some data is missing');
   });
 
@@ -154,7 +206,9 @@ describe('reportMessage', () => {
     // An empty narrative adds no block.
     expect((msg.blocks as any[]).filter((b) => b.type === 'section')[0].text.text).toContain('Cost by service');
     const full = reportMessage(sampleReport(), 'x');
-    expect(full.text).toBe('AWS report, last 7 days — acme-prod: cost $1,384.75 in the last 7 days (+23.6% vs the 7 days before); 2 critical / 21 open Security Hub findings; 30 new critical.');
+    expect(full.text).toBe(
+      'AWS report, last 7 days — acme-prod: cost $1,384.75 in the last 7 days (+23.6% vs the 7 days before); 2 critical / 21 open Security Hub findings; 30 new critical.',
+    );
   });
 });
 
@@ -172,7 +226,8 @@ describe('reportForModel', () => {
     expect(text).toContain('- and 22 more');
     expect(text).not.toContain('MISSING');
     // Every number in the message's table is in the model's text too.
-    for (const r of report.cost!.rows) for (const n of [formatAmount(r.current), formatAmount(r.previous), formatDelta(r.delta)]) expect(text).toContain(n);
+    for (const r of report.cost!.rows)
+      for (const n of [formatAmount(r.current), formatAmount(r.previous), formatDelta(r.delta)]) expect(text).toContain(n);
     expect(REPORT_NARRATIVE_INSTRUCTIONS).toMatch(/2 to 4/);
     expect(REPORT_NARRATIVE_INSTRUCTIONS).toMatch(/only numbers that appear in the tables/);
     expect(REPORT_NARRATIVE_INSTRUCTIONS).toMatch(/mrkdwn/);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BUNDLE_KEYS, parseReportFlags, parseReportText, parseReportWords, reportBundle, reportPeriods, reportUsage, REPORT_PERIODS, REPORT_WHATS,
+  BUNDLE_KEYS,
+  parseReportFlags,
+  parseReportText,
+  parseReportWords,
+  reportBundle,
+  reportPeriods,
+  reportUsage,
+  REPORT_PERIODS,
+  REPORT_WHATS,
 } from '../src/reports/index.js';
 
 describe('report request grammar: [cost|security|all] [7d|30d|mtd|last-month] [account NAME]', () => {
@@ -27,8 +35,14 @@ describe('report request grammar: [cost|security|all] [7d|30d|mtd|last-month] [a
   it('refuses unknown words, a second scope or period, and account without a valid name, saying which', () => {
     expect(parseReportText('banana')).toEqual({ ok: false, help: false, problem: 'I don\'t know the word "banana"' });
     expect(parseReportText('cost 7days')).toMatchObject({ ok: false, problem: 'I don\'t know the word "7days"' });
-    expect(parseReportText('cost security')).toMatchObject({ ok: false, problem: 'choose one of cost, security or all (got both "cost" and "security")' });
-    expect(parseReportText('all cost')).toMatchObject({ ok: false, problem: expect.stringContaining('choose one of cost, security or all') });
+    expect(parseReportText('cost security')).toMatchObject({
+      ok: false,
+      problem: 'choose one of cost, security or all (got both "cost" and "security")',
+    });
+    expect(parseReportText('all cost')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('choose one of cost, security or all'),
+    });
     expect(parseReportText('7d mtd')).toMatchObject({ ok: false, problem: 'choose one period (got both "7d" and "mtd")' });
     expect(parseReportText('cost account')).toMatchObject({ ok: false, problem: '"account" needs the name of a bound account after it' });
     expect(parseReportText('account <@U123>')).toMatchObject({ ok: false, problem: expect.stringContaining('is not an account name') });
@@ -41,11 +55,26 @@ describe('report request grammar: [cost|security|all] [7d|30d|mtd|last-month] [a
 
   it('reads CLI flags with the same grammar, each flag only its own kind of word', () => {
     expect(parseReportFlags({})).toEqual({ ok: true, request: { what: 'all', period: '7d' } });
-    expect(parseReportFlags({ what: 'security', period: 'LAST-MONTH' })).toEqual({ ok: true, request: { what: 'security', period: 'last-month' } });
-    expect(parseReportFlags({ what: 'cost', account: 'prod' })).toEqual({ ok: true, request: { what: 'cost', period: '7d', account: 'prod' } });
-    expect(parseReportFlags({ what: '30d' })).toMatchObject({ ok: false, problem: '--what must be one of cost, security, all (got "30d")' });
-    expect(parseReportFlags({ period: 'cost' })).toMatchObject({ ok: false, problem: '--period must be one of 7d, 30d, mtd, last-month (got "cost")' });
-    expect(parseReportFlags({ account: 'bad name' })).toMatchObject({ ok: false, problem: expect.stringContaining('is not an account name') });
+    expect(parseReportFlags({ what: 'security', period: 'LAST-MONTH' })).toEqual({
+      ok: true,
+      request: { what: 'security', period: 'last-month' },
+    });
+    expect(parseReportFlags({ what: 'cost', account: 'prod' })).toEqual({
+      ok: true,
+      request: { what: 'cost', period: '7d', account: 'prod' },
+    });
+    expect(parseReportFlags({ what: '30d' })).toMatchObject({
+      ok: false,
+      problem: '--what must be one of cost, security, all (got "30d")',
+    });
+    expect(parseReportFlags({ period: 'cost' })).toMatchObject({
+      ok: false,
+      problem: '--period must be one of 7d, 30d, mtd, last-month (got "cost")',
+    });
+    expect(parseReportFlags({ account: 'bad name' })).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('is not an account name'),
+    });
     expect(parseReportWords(['help'])).toEqual({ ok: false, help: true });
   });
 
@@ -60,27 +89,60 @@ describe('report periods (UTC days; today is never included)', () => {
   const at = (iso: string) => new Date(`${iso}T10:00:00Z`);
 
   it('7d and 30d: the last N full days and the N before them', () => {
-    expect(reportPeriods(at('2024-06-04'), '7d')).toEqual({ current: { start: '2024-05-28', end: '2024-06-03' }, previous: { start: '2024-05-21', end: '2024-05-27' } });
-    expect(reportPeriods(at('2024-03-01'), '30d')).toEqual({ current: { start: '2024-01-31', end: '2024-02-29' }, previous: { start: '2024-01-01', end: '2024-01-30' } });
+    expect(reportPeriods(at('2024-06-04'), '7d')).toEqual({
+      current: { start: '2024-05-28', end: '2024-06-03' },
+      previous: { start: '2024-05-21', end: '2024-05-27' },
+    });
+    expect(reportPeriods(at('2024-03-01'), '30d')).toEqual({
+      current: { start: '2024-01-31', end: '2024-02-29' },
+      previous: { start: '2024-01-01', end: '2024-01-30' },
+    });
   });
 
   it('mtd: the 1st to yesterday vs the same days of last month; on the 1st, the whole month just ended', () => {
-    expect(reportPeriods(at('2024-06-15'), 'mtd')).toEqual({ current: { start: '2024-06-01', end: '2024-06-14' }, previous: { start: '2024-05-01', end: '2024-05-14' } });
+    expect(reportPeriods(at('2024-06-15'), 'mtd')).toEqual({
+      current: { start: '2024-06-01', end: '2024-06-14' },
+      previous: { start: '2024-05-01', end: '2024-05-14' },
+    });
     // The 1st has no day of the new month yet: month to date of the month just ended, vs the one before.
-    expect(reportPeriods(at('2024-07-01'), 'mtd')).toEqual({ current: { start: '2024-06-01', end: '2024-06-30' }, previous: { start: '2024-05-01', end: '2024-05-30' } });
-    expect(reportPeriods(at('2025-01-01'), 'mtd')).toEqual({ current: { start: '2024-12-01', end: '2024-12-31' }, previous: { start: '2024-11-01', end: '2024-11-30' } });
+    expect(reportPeriods(at('2024-07-01'), 'mtd')).toEqual({
+      current: { start: '2024-06-01', end: '2024-06-30' },
+      previous: { start: '2024-05-01', end: '2024-05-30' },
+    });
+    expect(reportPeriods(at('2025-01-01'), 'mtd')).toEqual({
+      current: { start: '2024-12-01', end: '2024-12-31' },
+      previous: { start: '2024-11-01', end: '2024-11-30' },
+    });
     // A shorter previous month stops at its last day: 1–30 March against all of (leap) February.
-    expect(reportPeriods(at('2024-03-31'), 'mtd')).toEqual({ current: { start: '2024-03-01', end: '2024-03-30' }, previous: { start: '2024-02-01', end: '2024-02-29' } });
+    expect(reportPeriods(at('2024-03-31'), 'mtd')).toEqual({
+      current: { start: '2024-03-01', end: '2024-03-30' },
+      previous: { start: '2024-02-01', end: '2024-02-29' },
+    });
     expect(reportPeriods(at('2025-03-30'), 'mtd').previous).toEqual({ start: '2025-02-01', end: '2025-02-28' });
     // 31-day month after a 30-day one: day 31 compares with the whole of the 30-day month.
-    expect(reportPeriods(at('2024-08-01'), 'mtd')).toEqual({ current: { start: '2024-07-01', end: '2024-07-31' }, previous: { start: '2024-06-01', end: '2024-06-30' } });
-    expect(reportPeriods(at('2024-02-02'), 'mtd')).toEqual({ current: { start: '2024-02-01', end: '2024-02-01' }, previous: { start: '2024-01-01', end: '2024-01-01' } });
+    expect(reportPeriods(at('2024-08-01'), 'mtd')).toEqual({
+      current: { start: '2024-07-01', end: '2024-07-31' },
+      previous: { start: '2024-06-01', end: '2024-06-30' },
+    });
+    expect(reportPeriods(at('2024-02-02'), 'mtd')).toEqual({
+      current: { start: '2024-02-01', end: '2024-02-01' },
+      previous: { start: '2024-01-01', end: '2024-01-01' },
+    });
   });
 
   it('last-month: the whole previous calendar month vs the month before, across a year end', () => {
-    expect(reportPeriods(at('2024-06-15'), 'last-month')).toEqual({ current: { start: '2024-05-01', end: '2024-05-31' }, previous: { start: '2024-04-01', end: '2024-04-30' } });
-    expect(reportPeriods(at('2025-01-01'), 'last-month')).toEqual({ current: { start: '2024-12-01', end: '2024-12-31' }, previous: { start: '2024-11-01', end: '2024-11-30' } });
-    expect(reportPeriods(at('2024-03-31'), 'last-month')).toEqual({ current: { start: '2024-02-01', end: '2024-02-29' }, previous: { start: '2024-01-01', end: '2024-01-31' } });
+    expect(reportPeriods(at('2024-06-15'), 'last-month')).toEqual({
+      current: { start: '2024-05-01', end: '2024-05-31' },
+      previous: { start: '2024-04-01', end: '2024-04-30' },
+    });
+    expect(reportPeriods(at('2025-01-01'), 'last-month')).toEqual({
+      current: { start: '2024-12-01', end: '2024-12-31' },
+      previous: { start: '2024-11-01', end: '2024-11-30' },
+    });
+    expect(reportPeriods(at('2024-03-31'), 'last-month')).toEqual({
+      current: { start: '2024-02-01', end: '2024-02-29' },
+      previous: { start: '2024-01-01', end: '2024-01-31' },
+    });
   });
 
   it('maps to Cost Explorer TimePeriods with an exclusive End, and Security Hub CreatedAt the same days', () => {
@@ -104,7 +166,8 @@ describe('report periods (UTC days; today is never included)', () => {
 });
 
 describe('the bundle follows the request', () => {
-  const ops = (what: (typeof REPORT_WHATS)[number]) => reportBundle('prod', new Date('2024-06-04T09:00:00Z'), { what, period: '7d' }).map((c) => `${c.input.service}:${c.input.operation}`);
+  const ops = (what: (typeof REPORT_WHATS)[number]) =>
+    reportBundle('prod', new Date('2024-06-04T09:00:00Z'), { what, period: '7d' }).map((c) => `${c.input.service}:${c.input.operation}`);
 
   it('cost: the four Cost Explorer reads and no Security Hub call', () => {
     expect(ops('cost')).toEqual(['ce:GetCostAndUsage', 'ce:GetCostAndUsage', 'ce:GetCostForecast', 'ce:GetAnomalies']);

@@ -5,18 +5,30 @@ import { checkTemplateFile } from '../src/templates/index.js';
 
 /** deploy/aws/plainfra-sentinel-bedrock.yaml: the sentinel's Bedrock identity may invoke the named models and nothing else. */
 const FILE = 'deploy/aws/plainfra-sentinel-bedrock.yaml';
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource?: unknown; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 type Resource = { Type: string; Properties: Record<string, unknown> };
-const template = parsePolicySource(readFileSync(FILE, 'utf8'), FILE) as { Parameters: Record<string, { Type: string }>; Resources: Record<string, Resource> };
+const template = parsePolicySource(readFileSync(FILE, 'utf8'), FILE) as {
+  Parameters: Record<string, { Type: string }>;
+  Resources: Record<string, Resource>;
+};
 
 /** Every statement of every permission policy (inline, managed, boundary): not the trust policy. */
 function permissionStatements(): Statement[] {
   const out: Statement[] = [];
   for (const resource of Object.values(template.Resources)) {
     const p = resource.Properties;
-    if (resource.Type === 'AWS::IAM::ManagedPolicy' || resource.Type === 'AWS::IAM::Policy') out.push(...(p.PolicyDocument as { Statement: Statement[] }).Statement);
+    if (resource.Type === 'AWS::IAM::ManagedPolicy' || resource.Type === 'AWS::IAM::Policy')
+      out.push(...(p.PolicyDocument as { Statement: Statement[] }).Statement);
     if (resource.Type === 'AWS::IAM::Role') {
-      for (const policy of (p.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]) out.push(...policy.PolicyDocument.Statement);
+      for (const policy of (p.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[])
+        out.push(...policy.PolicyDocument.Statement);
       expect(p.ManagedPolicyArns, 'no managed policies attached to the role').toBeUndefined();
     }
   }
@@ -41,7 +53,11 @@ describe(FILE, () => {
     }
     expect(template.Parameters.ModelArns!.Type).toBe('CommaDelimitedList');
     // Nothing else in the template grants anything: only the role and its boundary.
-    expect(Object.values(template.Resources).map((r) => r.Type).sort()).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::Role']);
+    expect(
+      Object.values(template.Resources)
+        .map((r) => r.Type)
+        .sort(),
+    ).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::Role']);
   });
 
   it('the role is bounded by that same policy', () => {

@@ -64,15 +64,29 @@ describe('sentinel over Amazon Bedrock (end to end)', () => {
     await sentinel.waitForOutput(/sentinel ready/);
     expect(sentinel.output()).toContain('"llmProvider":"bedrock"');
 
-    const [conv] = await t.db.insert(conversations).values({ teamId: 'T0B', channelId: 'C0B', threadTs: '2.000001', startedBy: 'U1' }).returning();
-    const q = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'Where does the model run?', user: 'U1' } });
+    const [conv] = await t.db
+      .insert(conversations)
+      .values({ teamId: 'T0B', channelId: 'C0B', threadTs: '2.000001', startedBy: 'U1' })
+      .returning();
+    const q = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'Where does the model run?', user: 'U1' },
+    });
     // Stand-in for the bot's replies consumer.
     const posted: string[] = [];
     const replies = startWorker(
       'replies',
       async (job) => {
         posted.push(job.text);
-        await recordAudit(t.db, { conversationId: job.conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${job.turnId}`, payload: { turnId: job.turnId, text: job.text } });
+        await recordAudit(t.db, {
+          conversationId: job.conversationId,
+          actor: 'bot',
+          kind: 'message_out',
+          stepKey: `out:${job.turnId}`,
+          payload: { turnId: job.turnId, text: job.text },
+        });
       },
       { redisUrl: REDIS_URL, prefix, concurrency: 1, lockDurationMs: 5000, logger },
     );

@@ -62,7 +62,10 @@ describe('sentinel limits', () => {
     sentinel = new Queue('sentinel', { connection: redis, prefix });
     await addAccount(t.db, { teamId: TEAM, name: 'prod', roleArn: 'arn:aws:iam::111111111111:role/plainfra-readonly' });
     await bindChannel(t.db, { teamId: TEAM, channelId: CHANNEL, accountName: 'prod' });
-    fake = await startFakeAnthropic({ apiKey: 'sk-limits', script: (req, n) => (typeof script === 'function' ? script(req, n) : script[n]!) });
+    fake = await startFakeAnthropic({
+      apiKey: 'sk-limits',
+      script: (req, n) => (typeof script === 'function' ? script(req, n) : script[n]!),
+    });
     docs = createServer((_req, res) => {
       docsHits++;
       res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>GetCostAndUsage</h1><p>End is exclusive.</p>');
@@ -97,12 +100,16 @@ describe('sentinel limits', () => {
     const refused = rows.filter((r) => r.kind === 'refused');
     expect(refused.map((r) => r.payload.toolUseId)).toEqual(['toolu_doc_4', 'toolu_doc_5']);
     expect(refused[0]!.payload).toMatchObject({ budget: 'docs', limit: 4 });
-    expect(String(refused[0]!.payload.forModel)).toBe('Refused: this question has used its 4 aws_docs fetches; answer from the pages already read');
+    expect(String(refused[0]!.payload.forModel)).toBe(
+      'Refused: this question has used its 4 aws_docs fetches; answer from the pages already read',
+    );
     // Readable in `plainfra audit`.
     expect(formatTrail(rows)).toMatch(/sentinel refused .*this question has used its 4 aws_docs fetches/);
     // The default is 10.
     const { sentinelEnv } = await import('../src/config/env.js');
-    expect(sentinelEnv.parse({ DATABASE_URL: 'postgres://x@h/db', ANTHROPIC_API_KEY: 'k' }).PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION).toBe(10);
+    expect(sentinelEnv.parse({ DATABASE_URL: 'postgres://x@h/db', ANTHROPIC_API_KEY: 'k' }).PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION).toBe(
+      10,
+    );
   });
 
   it('keeps every request of a 10-turn thread within the transcript budget plus the newest results', async () => {
@@ -111,7 +118,9 @@ describe('sentinel limits', () => {
       const results = lastToolResults(req.body);
       if (results.length === 0) return { toolUse: [{ name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage' } }] };
       // Words only: an answer's figures must come from the results (these have none), else it is sent back.
-      return { text: `Spend for that period is in request ${'one'.repeat(req.index % 3 + 1)}. ${'The largest service was EC2. '.repeat(10)}` };
+      return {
+        text: `Spend for that period is in request ${'one'.repeat((req.index % 3) + 1)}. ${'The largest service was EC2. '.repeat(10)}`,
+      };
     };
     const conv = await thread();
     const sizes: { turn: number; step: number; chars: number; tokens: number }[] = [];
@@ -123,9 +132,17 @@ describe('sentinel limits', () => {
         const chars = JSON.stringify(body.messages).length;
         sizes.push({ turn, step, chars, tokens: Math.ceil(chars / 4) });
         if (step === 0) {
-          const use = (await readTrail(t.db, conv)).filter((r) => r.kind === 'llm_response').at(-1)!.payload.content as unknown as { id: string }[];
+          const use = (await readTrail(t.db, conv)).filter((r) => r.kind === 'llm_response').at(-1)!.payload.content as unknown as {
+            id: string;
+          }[];
           const result = { marker: `RESULT-OF-TURN-${turn}`, rows: 'x'.repeat(11_900) };
-          await recordAudit(t.db, { conversationId: conv, actor: 'hawk', kind: 'tool_result', stepKey: `result:${turnId}:${use[0]!.id}`, payload: { turnId, step: 0, toolUseId: use[0]!.id, tool: 'aws_query', account: 'prod', status: 'ok', result } });
+          await recordAudit(t.db, {
+            conversationId: conv,
+            actor: 'hawk',
+            kind: 'tool_result',
+            stepKey: `result:${turnId}:${use[0]!.id}`,
+            payload: { turnId, step: 0, toolUseId: use[0]!.id, tool: 'aws_query', account: 'prod', status: 'ok', result },
+          });
         }
       }
       await recordAudit(t.db, { conversationId: conv, actor: 'bot', kind: 'message_out', stepKey: `out:${turnId}`, payload: { turnId } });

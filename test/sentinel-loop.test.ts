@@ -8,7 +8,15 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { abandonTurn, createAnthropicLlm, LlmError, runSentinelStep, type Llm, type LlmRequest, type LlmResponse } from '../src/agents/index.js';
+import {
+  abandonTurn,
+  createAnthropicLlm,
+  LlmError,
+  runSentinelStep,
+  type Llm,
+  type LlmRequest,
+  type LlmResponse,
+} from '../src/agents/index.js';
 import { startFakeAnthropic } from './fakes/anthropic.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -63,7 +71,12 @@ describe('sentinel agent loop', () => {
       .insert(conversations)
       .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764000000.${String(++threadSeq).padStart(6, '0')}`, startedBy: 'U0ASKER' })
       .returning();
-    const { row } = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: question, user: 'U0ASKER' } });
+    const { row } = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: question, user: 'U0ASKER' },
+    });
     return { conversationId: conv!.id, turnId: String(row.id) };
   }
 
@@ -80,14 +93,21 @@ describe('sentinel agent loop', () => {
       hawk: new Queue('hawk', { connection: redis, prefix }),
       replies: new Queue('replies', { connection: redis, prefix }),
     };
-    await addAccount(t.db, { teamId: TEAM, name: 'prod', roleArn: 'arn:aws:iam::123456789012:role/plainfra-readonly', regions: ['eu-west-1'] });
+    await addAccount(t.db, {
+      teamId: TEAM,
+      name: 'prod',
+      roleArn: 'arn:aws:iam::123456789012:role/plainfra-readonly',
+      regions: ['eu-west-1'],
+    });
     await bindChannel(t.db, { teamId: TEAM, channelId: CHANNEL, accountName: 'prod' });
     docs = createServer((req, res) => {
       if (req.url === '/moved') {
         res.writeHead(302, { location: 'https://evil.example/steal' }).end();
         return;
       }
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><script>x()</script><h1>GetCostAndUsage</h1><p>End is <b>exclusive</b> &amp; dates are UTC.</p></html>');
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<html><script>x()</script><h1>GetCostAndUsage</h1><p>End is <b>exclusive</b> &amp; dates are UTC.</p></html>');
     });
     await new Promise<void>((r) => docs.listen(0, '127.0.0.1', r));
     docsUrl = `http://127.0.0.1:${(docs.address() as { port: number }).port}`;
@@ -107,12 +127,18 @@ describe('sentinel agent loop', () => {
   it('hands aws_query calls to hawk in one job, after auditing the LLM request and response', async () => {
     const q = await ask('what did EC2 cost in October?');
     const llm = new ScriptedLlm(() =>
-      toolUse({ id: 'toolu_1', name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage', params: { Granularity: 'MONTHLY' } } }),
+      toolUse({
+        id: 'toolu_1',
+        name: 'aws_query',
+        input: { service: 'ce', operation: 'GetCostAndUsage', params: { Granularity: 'MONTHLY' } },
+      }),
     );
     await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
     expect(await kinds(q.conversationId)).toEqual(['message_in', 'llm_request', 'llm_response']);
     const hawkJob = await job('hawk', `h-${q.turnId}-0`);
-    expect(hawkJob?.data.calls).toEqual([{ toolUseId: 'toolu_1', input: { service: 'ce', operation: 'GetCostAndUsage', params: { Granularity: 'MONTHLY' } } }]);
+    expect(hawkJob?.data.calls).toEqual([
+      { toolUseId: 'toolu_1', input: { service: 'ce', operation: 'GetCostAndUsage', params: { Granularity: 'MONTHLY' } } },
+    ]);
     // The model was told which accounts this channel may query, and given exactly two tools.
     expect(llm.calls[0]!.system).toContain('prod (regions: eu-west-1)');
     expect(llm.calls[0]!.tools.map((tool) => tool.name)).toEqual(['aws_query', 'aws_docs']);
@@ -120,7 +146,9 @@ describe('sentinel agent loop', () => {
 
   it('resumes a retried step from the audit log without calling the model again', async () => {
     const q = await ask('how many instances?');
-    const llm = new ScriptedLlm(() => toolUse({ id: 'toolu_2', name: 'aws_query', input: { service: 'ec2', operation: 'DescribeInstances' } }));
+    const llm = new ScriptedLlm(() =>
+      toolUse({ id: 'toolu_2', name: 'aws_query', input: { service: 'ec2', operation: 'DescribeInstances' } }),
+    );
     await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
     await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 2, isFinal: false });
     expect(llm.calls).toHaveLength(1);
@@ -131,10 +159,14 @@ describe('sentinel agent loop', () => {
     const q = await ask('anything');
     await t.db.execute(sql`CREATE OR REPLACE FUNCTION test_fail_llm_request() RETURNS trigger AS $$
       BEGIN IF NEW.kind = 'llm_request' THEN RAISE EXCEPTION 'audit disk full'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql`);
-    await t.db.execute(sql`CREATE TRIGGER test_fail_llm_request BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_fail_llm_request()`);
+    await t.db.execute(
+      sql`CREATE TRIGGER test_fail_llm_request BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_fail_llm_request()`,
+    );
     const llm = new ScriptedLlm(() => text('should never be asked'));
     try {
-      await expect(runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(/Failed query: insert into "audit_events"/);
+      await expect(runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(
+        /Failed query: insert into "audit_events"/,
+      );
       expect(llm.calls).toHaveLength(0);
     } finally {
       await t.db.execute(sql`DROP TRIGGER test_fail_llm_request ON audit_events`);
@@ -144,7 +176,9 @@ describe('sentinel agent loop', () => {
   it('rebuilds the transcript with tool results, then enqueues the final answer as a reply', async () => {
     const q = await ask('what did EC2 cost in October?');
     const llm = new ScriptedLlm((req, n) =>
-      n === 0 ? toolUse({ id: 'toolu_3', name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage' } }) : text('EC2 cost *$812.40* in October.'),
+      n === 0
+        ? toolUse({ id: 'toolu_3', name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage' } })
+        : text('EC2 cost *$812.40* in October.'),
     );
     await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
     // hawk's part, as the hawk worker records it:
@@ -174,7 +208,9 @@ describe('sentinel agent loop', () => {
     const note = JSON.stringify(llm.calls[1]!.messages.at(-1));
     expect(note).toContain('$4,321.99, 17.5%, 2,000');
     const reply = await job('replies', `r-${q.turnId}`);
-    expect(reply?.data.text).toBe('S3 cost [figure removed: not in the AWS data] this month, up [figure removed: not in the AWS data] from [figure removed: not in the AWS data] last month.');
+    expect(reply?.data.text).toBe(
+      'S3 cost [figure removed: not in the AWS data] this month, up [figure removed: not in the AWS data] from [figure removed: not in the AWS data] last month.',
+    );
   });
 
   it('runs aws_docs only on the docs host, refusing other hosts and off-host redirects', async () => {
@@ -276,12 +312,27 @@ describe('sentinel agent loop', () => {
     const a = await ask('what did EC2 cost?');
     const [conv] = await t.db.select().from(conversations).where(sql`id = ${a.conversationId}`);
     // A follow-up arrives in the same thread before the first question is answered.
-    const { row: bRow } = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'and S3?', user: 'U0ASKER' } });
+    const { row: bRow } = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'and S3?', user: 'U0ASKER' },
+    });
     const b = { conversationId: conv!.id, turnId: String(bRow.id) };
     const llm = new ScriptedLlm((req) => text(req.messages.length === 1 ? 'EC2: $5.' : 'S3: $3.'));
-    await expect(runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false })).rejects.toMatchObject({ code: 'retry_after', spendsAttempt: false, ms: 1_500 });
+    await expect(runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false })).rejects.toMatchObject({
+      code: 'retry_after',
+      spendsAttempt: false,
+      ms: 1_500,
+    });
     await runSentinelStep(deps(llm), { ...a, step: 0 }, { number: 1, isFinal: false });
-    await recordAudit(t.db, { conversationId: a.conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${a.turnId}`, payload: { turnId: a.turnId } });
+    await recordAudit(t.db, {
+      conversationId: a.conversationId,
+      actor: 'bot',
+      kind: 'message_out',
+      stepKey: `out:${a.turnId}`,
+      payload: { turnId: a.turnId },
+    });
     await runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false });
     // B's transcript: A's question, A's answer, then B — even though B's row was written before A's answer.
     const second = llm.calls[1]!;
@@ -303,7 +354,11 @@ describe('sentinel agent loop', () => {
 
   it('runs at most six aws_query calls per step and tells the model about the rest', async () => {
     const q = await ask('everything, everywhere');
-    const calls = Array.from({ length: 9 }, (_, i) => ({ id: `toolu_many_${i}`, name: 'aws_query', input: { service: 'ec2', operation: 'DescribeRegions' } }));
+    const calls = Array.from({ length: 9 }, (_, i) => ({
+      id: `toolu_many_${i}`,
+      name: 'aws_query',
+      input: { service: 'ec2', operation: 'DescribeRegions' },
+    }));
     await runSentinelStep(deps(new ScriptedLlm(() => toolUse(...calls))), { ...q, step: 0 }, { number: 1, isFinal: false });
     expect((await job('hawk', `h-${q.turnId}-0`))?.data.calls).toHaveLength(6);
     const refused = (await readTrail(t.db, q.conversationId)).filter((r) => r.kind === 'refused');

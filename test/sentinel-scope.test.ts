@@ -49,12 +49,35 @@ describe('sentinel scope of an old thread', () => {
   /** One finished turn, written as the sentinel, hawk and the bot write it. */
   async function answeredTurn(conversationId: string, results: { id: string; account: string; result: unknown }[], answer: string) {
     const turnId = await question(conversationId, 'what did each account spend?');
-    const use = (r: (typeof results)[number]) => ({ type: 'tool_use', id: r.id, name: 'aws_query', input: { account: r.account, service: 'ce', operation: 'GetCostAndUsage' } });
-    await recordAudit(t.db, { conversationId, actor: 'sentinel', kind: 'llm_response', stepKey: `llm:${turnId}:0`, payload: { turnId, step: 0, stopReason: 'tool_use', content: results.map(use) } });
+    const use = (r: (typeof results)[number]) => ({
+      type: 'tool_use',
+      id: r.id,
+      name: 'aws_query',
+      input: { account: r.account, service: 'ce', operation: 'GetCostAndUsage' },
+    });
+    await recordAudit(t.db, {
+      conversationId,
+      actor: 'sentinel',
+      kind: 'llm_response',
+      stepKey: `llm:${turnId}:0`,
+      payload: { turnId, step: 0, stopReason: 'tool_use', content: results.map(use) },
+    });
     for (const r of results) {
-      await recordAudit(t.db, { conversationId, actor: 'hawk', kind: 'tool_result', stepKey: `result:${turnId}:${r.id}`, payload: { turnId, step: 0, toolUseId: r.id, tool: 'aws_query', account: r.account, status: 'ok', result: r.result } });
+      await recordAudit(t.db, {
+        conversationId,
+        actor: 'hawk',
+        kind: 'tool_result',
+        stepKey: `result:${turnId}:${r.id}`,
+        payload: { turnId, step: 0, toolUseId: r.id, tool: 'aws_query', account: r.account, status: 'ok', result: r.result },
+      });
     }
-    await recordAudit(t.db, { conversationId, actor: 'sentinel', kind: 'llm_response', stepKey: `llm:${turnId}:1`, payload: { turnId, step: 1, stopReason: 'end_turn', content: [{ type: 'text', text: answer }] } });
+    await recordAudit(t.db, {
+      conversationId,
+      actor: 'sentinel',
+      kind: 'llm_response',
+      stepKey: `llm:${turnId}:1`,
+      payload: { turnId, step: 1, stopReason: 'end_turn', content: [{ type: 'text', text: answer }] },
+    });
     await recordAudit(t.db, { conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${turnId}`, payload: { turnId } });
     return turnId;
   }
@@ -79,7 +102,7 @@ describe('sentinel scope of an old thread', () => {
     await dropPrefix(prefix);
   });
 
-  it('withholds an unbound account\'s earlier results, and the answer that quoted them, from the next request', async () => {
+  it("withholds an unbound account's earlier results, and the answer that quoted them, from the next request", async () => {
     await bindChannel(t.db, { teamId: TEAM, channelId: 'C0TWO', accountName: 'prod' });
     await bindChannel(t.db, { teamId: TEAM, channelId: 'C0TWO', accountName: 'partner' });
     const conv = await thread('C0TWO');
@@ -111,7 +134,7 @@ describe('sentinel scope of an old thread', () => {
     expect(request.payload.trimmed).toMatchObject({ withheld: { results: 1, texts: 1 } });
   });
 
-  it('withholds the workspace default\'s results once the thread becomes Slack Connect', async () => {
+  it("withholds the workspace default's results once the thread becomes Slack Connect", async () => {
     await bindChannel(t.db, { teamId: TEAM, channelId: '*', accountName: 'prod' });
     await bindChannel(t.db, { teamId: TEAM, channelId: 'C0CONNECT', accountName: 'partner' });
     const conv = await thread('C0CONNECT');

@@ -34,7 +34,13 @@ describe('sentinel worker', () => {
       async create(req: LlmRequest): Promise<LlmResponse> {
         seen.push(req.messages.map((m) => JSON.stringify(m.content)));
         const last = JSON.stringify(req.messages[req.messages.length - 1]!.content);
-        return { id: 'm', model: req.model, stopReason: 'end_turn', usage: {}, content: [{ type: 'text', text: last.includes('S3') ? 'S3 answer' : 'EC2 answer' }] };
+        return {
+          id: 'm',
+          model: req.model,
+          stopReason: 'end_turn',
+          usage: {},
+          content: [{ type: 'text', text: last.includes('S3') ? 'S3 answer' : 'EC2 answer' }],
+        };
       },
     };
     const config = loadConfig('sentinel', {
@@ -44,9 +50,22 @@ describe('sentinel worker', () => {
       ANTHROPIC_API_KEY: 'unused',
       PLAINFRA_JOB_LOCK_MS: '5000',
     });
-    const [conv] = await t.db.insert(conversations).values({ teamId: 'T0W', channelId: 'C0W', threadTs: '1.000001', startedBy: 'U1' }).returning();
-    const a = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'EC2 costs?', user: 'U1' } });
-    const b = await recordAudit(t.db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: 'and S3?', user: 'U1' } });
+    const [conv] = await t.db
+      .insert(conversations)
+      .values({ teamId: 'T0W', channelId: 'C0W', threadTs: '1.000001', startedBy: 'U1' })
+      .returning();
+    const a = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'EC2 costs?', user: 'U1' },
+    });
+    const b = await recordAudit(t.db, {
+      conversationId: conv!.id,
+      actor: 'bot',
+      kind: 'message_in',
+      payload: { text: 'and S3?', user: 'U1' },
+    });
 
     // Stand-in for the bot's replies consumer: record the answer as posted.
     const posted: string[] = [];
@@ -54,7 +73,13 @@ describe('sentinel worker', () => {
       'replies',
       async (job) => {
         posted.push(job.text);
-        await recordAudit(t.db, { conversationId: job.conversationId, actor: 'bot', kind: 'message_out', stepKey: `out:${job.turnId}`, payload: { turnId: job.turnId, text: job.text } });
+        await recordAudit(t.db, {
+          conversationId: job.conversationId,
+          actor: 'bot',
+          kind: 'message_out',
+          stepKey: `out:${job.turnId}`,
+          payload: { turnId: job.turnId, text: job.text },
+        });
       },
       { redisUrl: REDIS_URL, prefix, concurrency: 1, lockDurationMs: 5000, logger },
     );

@@ -22,7 +22,9 @@ Resources:
 
 describe('plainfra template check', () => {
   it('passes every template shipped under deploy/aws', () => {
-    const files = readdirSync('deploy/aws').filter((f) => f.endsWith('.yaml')).map((f) => `deploy/aws/${f}`);
+    const files = readdirSync('deploy/aws')
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => `deploy/aws/${f}`);
     expect(files).toContain('deploy/aws/plainfra-ecs.yaml');
     const r = runPlainfra(['template', 'check', ...files], {});
     expect(r.stderr).toBe('');
@@ -37,7 +39,9 @@ describe('plainfra template check', () => {
   it('names an unknown property, with the ones the type has', () => {
     const findings = check(ROLE.replace('Description:', 'Descripton:'));
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatch(/Resources\.Role\.Properties\.Descripton: AWS::IAM::Role has no property "Descripton" \(known: .*Description/);
+    expect(findings[0]).toMatch(
+      /Resources\.Role\.Properties\.Descripton: AWS::IAM::Role has no property "Descripton" \(known: .*Description/,
+    );
   });
 
   it('names a missing required property, also inside nested types', () => {
@@ -114,7 +118,9 @@ Outputs:
       'Resources.Db.DependsOn: DependsOn names no resource: "Nothing"',
       'Resources.Db.Properties.Engine.Fn::Sub: !Sub uses ${Missing}, which names no parameter, resource or pseudo parameter',
       'Resources.Role.Properties.RoleName.Ref: Ref "Nme" names no parameter, resource or pseudo parameter',
-      expect.stringMatching(/^Outputs\.Endpoint\.Value\.Fn::GetAtt: !GetAtt Db\.Endpoint\.Adress: AWS::RDS::DBInstance has no attribute "Endpoint\.Adress" \(it has: .*Endpoint\.Address/),
+      expect.stringMatching(
+        /^Outputs\.Endpoint\.Value\.Fn::GetAtt: !GetAtt Db\.Endpoint\.Adress: AWS::RDS::DBInstance has no attribute "Endpoint\.Adress" \(it has: .*Endpoint\.Address/,
+      ),
       'Outputs.Arn.Value.Fn::GetAtt: !GetAtt Ghost.Arn: no resource "Ghost" in this template',
     ]);
   });

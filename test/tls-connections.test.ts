@@ -35,11 +35,34 @@ describe('TLS to Postgres and Redis', () => {
     pki = createTestPki();
     const server = pki.serverCert(['localhost', '127.0.0.1']);
     redisPort = await freePort();
-    redis = spawn('redis-server', [
-      '--port', '0', '--tls-port', String(redisPort), '--bind', '127.0.0.1',
-      '--tls-cert-file', server.certFile, '--tls-key-file', server.keyFile, '--tls-ca-cert-file', pki.caFile, '--tls-auth-clients', 'no',
-      '--requirepass', REDIS_PASSWORD, '--maxmemory-policy', 'noeviction', '--save', '', '--appendonly', 'no',
-    ], { stdio: 'ignore' });
+    redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(redisPort),
+        '--bind',
+        '127.0.0.1',
+        '--tls-cert-file',
+        server.certFile,
+        '--tls-key-file',
+        server.keyFile,
+        '--tls-ca-cert-file',
+        pki.caFile,
+        '--tls-auth-clients',
+        'no',
+        '--requirepass',
+        REDIS_PASSWORD,
+        '--maxmemory-policy',
+        'noeviction',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
     database = await createTestDatabase();
     proxy = await startPostgresTlsProxy({ cert: server.cert, key: server.key, upstreamPort: 5432 });
     const other = pki.serverCert(['db.internal.example']);

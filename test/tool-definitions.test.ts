@@ -26,7 +26,11 @@ describe('tool definitions', () => {
   });
 
   it('describes aws_docs with the docs host in the url field', () => {
-    expect(docs!.input_schema).toMatchObject({ type: 'object', required: ['url'], properties: { url: { type: 'string', description: 'Full URL under https://docs.aws.amazon.com' } } });
+    expect(docs!.input_schema).toMatchObject({
+      type: 'object',
+      required: ['url'],
+      properties: { url: { type: 'string', description: 'Full URL under https://docs.aws.amazon.com' } },
+    });
     expect(JSON.stringify([query, docs])).not.toContain('$schema');
   });
 });

@@ -52,7 +52,11 @@ describe('queue backlog as CloudWatch embedded metrics', () => {
     });
     // Two worker processes connected (paused: they take nothing) halve the backlog per worker.
     for (let i = 0; i < 2; i++) {
-      const w = new Worker('hawk', async () => undefined, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, autorun: false });
+      const w = new Worker('hawk', async () => undefined, {
+        connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+        prefix,
+        autorun: false,
+      });
       await w.waitUntilReady();
       workers.push(w);
     }
@@ -73,11 +77,17 @@ describe('queue backlog as CloudWatch embedded metrics', () => {
   it('is off unless PLAINFRA_EMF_METRICS_SECONDS is set, and refuses a namespace CloudWatch would reject', () => {
     const base = { DATABASE_URL: 'postgres://x@127.0.0.1/x', ANTHROPIC_API_KEY: 'k' };
     expect(emfSettings(loadConfig('sentinel', base))).toBeUndefined();
-    expect(emfSettings(loadConfig('sentinel', { ...base, PLAINFRA_EMF_METRICS_SECONDS: '60', PLAINFRA_EMF_NAMESPACE: 'plainfra/prod' }))).toEqual({
+    expect(
+      emfSettings(loadConfig('sentinel', { ...base, PLAINFRA_EMF_METRICS_SECONDS: '60', PLAINFRA_EMF_NAMESPACE: 'plainfra/prod' })),
+    ).toEqual({
       namespace: 'plainfra/prod',
       intervalSeconds: 60,
     });
-    expect(() => loadConfig('hawk', { DATABASE_URL: base.DATABASE_URL, PLAINFRA_EMF_NAMESPACE: 'no{braces}' })).toThrow(/PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace/);
-    expect(() => loadConfig('hawk', { DATABASE_URL: base.DATABASE_URL, PLAINFRA_EMF_METRICS_SECONDS: '1' })).toThrow(/PLAINFRA_EMF_METRICS_SECONDS/);
+    expect(() => loadConfig('hawk', { DATABASE_URL: base.DATABASE_URL, PLAINFRA_EMF_NAMESPACE: 'no{braces}' })).toThrow(
+      /PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace/,
+    );
+    expect(() => loadConfig('hawk', { DATABASE_URL: base.DATABASE_URL, PLAINFRA_EMF_METRICS_SECONDS: '1' })).toThrow(
+      /PLAINFRA_EMF_METRICS_SECONDS/,
+    );
   });
 });

@@ -6,14 +6,26 @@ import { table } from './table.js';
  * channels and digests. ExternalIds appear only as fingerprints (src/accounts/lifecycle.ts).
  */
 export function formatAccountList(teamId: string, accounts: AccountListing[]): string {
-  if (accounts.length === 0) return `team ${teamId} has no AWS accounts; add one with plainfra accounts add --team ${teamId} --name NAME --role-arn ARN`;
-  const rows = accounts.map((a) => [a.name, a.awsAccountId, a.roleArn, a.regions.join(','), a.verifiedAt ?? 'never', a.channels.join(',') || '-']);
+  if (accounts.length === 0)
+    return `team ${teamId} has no AWS accounts; add one with plainfra accounts add --team ${teamId} --name NAME --role-arn ARN`;
+  const rows = accounts.map((a) => [
+    a.name,
+    a.awsAccountId,
+    a.roleArn,
+    a.regions.join(','),
+    a.verifiedAt ?? 'never',
+    a.channels.join(',') || '-',
+  ]);
   const out = [`AWS accounts of team ${teamId}:`, table(['NAME', 'ACCOUNT ID', 'ROLE ARN', 'REGIONS', 'VERIFIED', 'CHANNELS'], rows), ''];
   out.push('ExternalIds (fingerprints; the ids themselves are never listed):');
   out.push(
     table(
       ['NAME', 'CURRENT', 'ROTATION'],
-      accounts.map((a) => [a.name, a.externalId.fingerprint, a.pendingExternalId ? `pending since ${a.pendingExternalId.since}: new ${a.pendingExternalId.fingerprint}` : '-']),
+      accounts.map((a) => [
+        a.name,
+        a.externalId.fingerprint,
+        a.pendingExternalId ? `pending since ${a.pendingExternalId.since}: new ${a.pendingExternalId.fingerprint}` : '-',
+      ]),
     ),
   );
   const digests = accounts.flatMap((a) => a.digests.map((d) => [a.name, d.channel, d.cron, d.tz]));
@@ -23,6 +35,7 @@ export function formatAccountList(teamId: string, accounts: AccountListing[]): s
     '',
     `To see an ExternalId in full (e.g. to redeploy the role's stack): plainfra accounts external-id --team ${teamId} --name NAME [--pending] (audited).`,
   );
-  if (accounts.some((a) => a.pendingExternalId)) out.push(`A pending rotation completes with: plainfra accounts verify --team ${teamId} --name NAME`);
+  if (accounts.some((a) => a.pendingExternalId))
+    out.push(`A pending rotation completes with: plainfra accounts verify --team ${teamId} --name NAME`);
   return out.join('\n');
 }

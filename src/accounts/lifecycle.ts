@@ -26,16 +26,27 @@ export function externalIdFingerprint(externalId: string): string {
 /** The account row by team and name, or an error that says what exists. */
 export async function findAccount(db: Db, teamId: string, name: string): Promise<AccountWithSecret> {
   // FOR UPDATE: inside a change's transaction, a concurrent rotate/verify/remove waits for this one.
-  const [account] = await db.select().from(awsAccounts).where(and(eq(awsAccounts.teamId, teamId), eq(awsAccounts.name, name))).for('update');
+  const [account] = await db
+    .select()
+    .from(awsAccounts)
+    .where(and(eq(awsAccounts.teamId, teamId), eq(awsAccounts.name, name)))
+    .for('update');
   if (account) return account;
   const names = await accountNames(db, teamId);
-  throw new AccountsError(`no account "${name}" for team ${teamId} (${names.length ? `accounts: ${names.join(', ')}` : 'it has no accounts'}); see plainfra accounts list --team ${teamId}`);
+  throw new AccountsError(
+    `no account "${name}" for team ${teamId} (${names.length ? `accounts: ${names.join(', ')}` : 'it has no accounts'}); see plainfra accounts list --team ${teamId}`,
+  );
 }
 
 async function accountNames(db: Db, teamId: string): Promise<string[]> {
   const [ws] = await db.select().from(workspaces).where(eq(workspaces.teamId, teamId)).limit(1);
-  if (!ws) throw new AccountsError(`no workspace ${teamId}: no AWS account was ever added for it (check --team, or run plainfra accounts add)`);
-  const rows = await db.select({ name: awsAccounts.name }).from(awsAccounts).where(eq(awsAccounts.teamId, teamId)).orderBy(asc(awsAccounts.name));
+  if (!ws)
+    throw new AccountsError(`no workspace ${teamId}: no AWS account was ever added for it (check --team, or run plainfra accounts add)`);
+  const rows = await db
+    .select({ name: awsAccounts.name })
+    .from(awsAccounts)
+    .where(eq(awsAccounts.teamId, teamId))
+    .orderBy(asc(awsAccounts.name));
   return rows.map((r) => r.name);
 }
 
@@ -62,7 +73,11 @@ export interface AccountListing {
 export async function listAccounts(db: Db, teamId: string): Promise<AccountListing[]> {
   await accountNames(db, teamId); // the unknown-team error
   const accounts = await db.select().from(awsAccounts).where(eq(awsAccounts.teamId, teamId)).orderBy(asc(awsAccounts.name));
-  const bindings = await db.select().from(channelBindings).where(eq(channelBindings.teamId, teamId)).orderBy(asc(channelBindings.channelId));
+  const bindings = await db
+    .select()
+    .from(channelBindings)
+    .where(eq(channelBindings.teamId, teamId))
+    .orderBy(asc(channelBindings.channelId));
   const scheduleOf = new Map<string, { cron: string; tz: string }>();
   for (const b of bindings) if (b.digestCron) scheduleOf.set(b.channelId, { cron: b.digestCron, tz: b.digestTz ?? 'UTC' });
   return accounts.map((a) => {
@@ -76,7 +91,10 @@ export async function listAccounts(db: Db, teamId: string): Promise<AccountListi
       createdAt: a.createdAt.toISOString(),
       verifiedAt: a.verifiedAt?.toISOString() ?? null,
       externalId: { fingerprint: externalIdFingerprint(a.externalId) },
-      pendingExternalId: a.pendingExternalId && a.pendingSince ? { fingerprint: externalIdFingerprint(a.pendingExternalId), since: a.pendingSince.toISOString() } : null,
+      pendingExternalId:
+        a.pendingExternalId && a.pendingSince
+          ? { fingerprint: externalIdFingerprint(a.pendingExternalId), since: a.pendingSince.toISOString() }
+          : null,
       channels,
       digests: channels.flatMap((c) => {
         const s = scheduleOf.get(c);
@@ -87,7 +105,11 @@ export async function listAccounts(db: Db, teamId: string): Promise<AccountListi
 }
 
 /** Starts a rotation: a new ExternalId waits beside the current one until verify passes with it. */
-export async function rotateExternalId(db: Db, teamId: string, name: string): Promise<{ account: AccountWithSecret; newExternalId: string }> {
+export async function rotateExternalId(
+  db: Db,
+  teamId: string,
+  name: string,
+): Promise<{ account: AccountWithSecret; newExternalId: string }> {
   return db.transaction(async (tx) => {
     const txDb = tx as unknown as Db;
     const account = await findAccount(txDb, teamId, name);
@@ -105,7 +127,8 @@ export async function rotateExternalId(db: Db, teamId: string, name: string): Pr
       .set({ pendingExternalId: newId, pendingSince: new Date() })
       .where(and(eq(awsAccounts.id, account.id), isNull(awsAccounts.pendingExternalId)))
       .returning();
-    if (updated.length === 0) throw new AccountsError(`account "${name}" was rotated by someone else just now; see plainfra accounts list --team ${teamId}`);
+    if (updated.length === 0)
+      throw new AccountsError(`account "${name}" was rotated by someone else just now; see plainfra accounts list --team ${teamId}`);
     await recordAdminAction(txDb, {
       action: 'external_id_rotation_started',
       team: teamId,
@@ -125,7 +148,11 @@ export async function cancelRotation(db: Db, teamId: string, name: string): Prom
     const txDb = tx as unknown as Db;
     const account = await findAccount(txDb, teamId, name);
     if (!account.pendingExternalId) throw new AccountsError(`account "${name}" has no ExternalId rotation pending; nothing to cancel`);
-    const [updated] = await tx.update(awsAccounts).set({ pendingExternalId: null, pendingSince: null }).where(eq(awsAccounts.id, account.id)).returning();
+    const [updated] = await tx
+      .update(awsAccounts)
+      .set({ pendingExternalId: null, pendingSince: null })
+      .where(eq(awsAccounts.id, account.id))
+      .returning();
     await recordAdminAction(txDb, {
       action: 'external_id_rotation_cancelled',
       team: teamId,
@@ -150,10 +177,22 @@ export type VerifyOutcome =
  * else the current one). On success with the pending id, it becomes current — only if it is still
  * the pending one (a rotation cancelled or restarted meanwhile is not completed by a stale verify).
  */
-export async function recordVerification(db: Db, account: AccountWithSecret, checkedExternalId: string, ok: boolean): Promise<VerifyOutcome> {
+export async function recordVerification(
+  db: Db,
+  account: AccountWithSecret,
+  checkedExternalId: string,
+  ok: boolean,
+): Promise<VerifyOutcome> {
   return db.transaction(async (tx) => {
     const txDb = tx as unknown as Db;
-    const base = { action: 'account_verify' as const, team: account.teamId, account: account.name, accountId: account.id, roleArn: account.roleArn, ok };
+    const base = {
+      action: 'account_verify' as const,
+      team: account.teamId,
+      account: account.name,
+      accountId: account.id,
+      roleArn: account.roleArn,
+      ok,
+    };
     const checked = externalIdFingerprint(checkedExternalId);
     if (!ok) {
       await recordAdminAction(txDb, { ...base, checked, pending: checkedExternalId === account.pendingExternalId });
@@ -166,11 +205,20 @@ export async function recordVerification(db: Db, account: AccountWithSecret, che
         .where(and(eq(awsAccounts.id, account.id), eq(awsAccounts.pendingExternalId, checkedExternalId)))
         .returning({ id: awsAccounts.id });
       if (promoted.length === 0) {
-        throw new AccountsError(`the rotation of account "${account.name}" changed while verify ran (cancelled or restarted); run plainfra accounts verify again`);
+        throw new AccountsError(
+          `the rotation of account "${account.name}" changed while verify ran (cancelled or restarted); run plainfra accounts verify again`,
+        );
       }
       const retired = externalIdFingerprint(account.externalId);
       await recordAdminAction(txDb, { ...base, checked });
-      await recordAdminAction(txDb, { action: 'external_id_rotated', team: account.teamId, account: account.name, accountId: account.id, retired, current: checked });
+      await recordAdminAction(txDb, {
+        action: 'external_id_rotated',
+        team: account.teamId,
+        account: account.name,
+        accountId: account.id,
+        retired,
+        current: checked,
+      });
       return { kind: 'rotated', retired, current: checked };
     }
     const updated = await tx
@@ -178,7 +226,8 @@ export async function recordVerification(db: Db, account: AccountWithSecret, che
       .set({ verifiedAt: new Date() })
       .where(and(eq(awsAccounts.id, account.id), eq(awsAccounts.externalId, checkedExternalId)))
       .returning({ id: awsAccounts.id });
-    if (updated.length === 0) throw new AccountsError(`the ExternalId of account "${account.name}" changed while verify ran; run plainfra accounts verify again`);
+    if (updated.length === 0)
+      throw new AccountsError(`the ExternalId of account "${account.name}" changed while verify ran; run plainfra accounts verify again`);
     await recordAdminAction(txDb, { ...base, checked });
     return { kind: 'verified' };
   });
@@ -190,8 +239,16 @@ export async function revealExternalId(db: Db, teamId: string, name: string, whi
     const txDb = tx as unknown as Db;
     const account = await findAccount(txDb, teamId, name);
     const id = which === 'pending' ? account.pendingExternalId : account.externalId;
-    if (!id) throw new AccountsError(`account "${name}" has no ExternalId rotation pending; without --pending this shows the current ExternalId`);
-    await recordAdminAction(txDb, { action: 'external_id_shown', team: teamId, account: name, accountId: account.id, which, shown: externalIdFingerprint(id) });
+    if (!id)
+      throw new AccountsError(`account "${name}" has no ExternalId rotation pending; without --pending this shows the current ExternalId`);
+    await recordAdminAction(txDb, {
+      action: 'external_id_shown',
+      team: teamId,
+      account: name,
+      accountId: account.id,
+      which,
+      shown: externalIdFingerprint(id),
+    });
     return id;
   });
 }
@@ -215,11 +272,20 @@ export async function removeAccount(db: Db, teamId: string, name: string): Promi
   return db.transaction(async (tx) => {
     const txDb = tx as unknown as Db;
     const account = await findAccount(txDb, teamId, name);
-    const own = await tx.select().from(channelBindings).where(eq(channelBindings.accountId, account.id)).orderBy(asc(channelBindings.channelId));
+    const own = await tx
+      .select()
+      .from(channelBindings)
+      .where(eq(channelBindings.accountId, account.id))
+      .orderBy(asc(channelBindings.channelId));
     const channels = own.map((b) => b.channelId);
     const others = channels.length
       ? await tx
-          .select({ id: channelBindings.id, channelId: channelBindings.channelId, account: awsAccounts.name, cron: channelBindings.digestCron })
+          .select({
+            id: channelBindings.id,
+            channelId: channelBindings.channelId,
+            account: awsAccounts.name,
+            cron: channelBindings.digestCron,
+          })
           .from(channelBindings)
           .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
           .where(and(eq(channelBindings.teamId, teamId), inArray(channelBindings.channelId, channels)))
@@ -235,7 +301,15 @@ export async function removeAccount(db: Db, teamId: string, name: string): Promi
       }
       // The digest is the channel's: the bindings left carry it on (as `channels unbind` does).
       const tz = b.digestTz ?? 'UTC';
-      await tx.update(channelBindings).set({ digestCron: b.digestCron, digestTz: b.digestTz }).where(inArray(channelBindings.id, left.map((o) => o.id)));
+      await tx
+        .update(channelBindings)
+        .set({ digestCron: b.digestCron, digestTz: b.digestTz })
+        .where(
+          inArray(
+            channelBindings.id,
+            left.map((o) => o.id),
+          ),
+        );
       schedulesKept.push({ channel: b.channelId, cron: b.digestCron, tz, accounts: left.map((o) => o.account).sort() });
     }
     await tx.delete(channelBindings).where(eq(channelBindings.accountId, account.id));

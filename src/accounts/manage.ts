@@ -48,7 +48,14 @@ export async function addAccount(db: Db, input: AddAccountInput) {
       .insert(awsAccounts)
       .values({ teamId: input.teamId, name: input.name, roleArn: input.roleArn, regions, externalId: newExternalId() })
       .returning();
-    await recordAdminAction(tx as unknown as Db, { action: 'account_added', team: input.teamId, account: input.name, accountId: row!.id, roleArn: input.roleArn, regions });
+    await recordAdminAction(tx as unknown as Db, {
+      action: 'account_added',
+      team: input.teamId,
+      account: input.name,
+      accountId: row!.id,
+      roleArn: input.roleArn,
+      regions,
+    });
     return row!;
   });
 }
@@ -69,7 +76,8 @@ export async function bindChannel(db: Db, input: BindInput) {
     throw new AccountsError(`--channel "${input.channelId}" is not a Slack channel id (like C0123ABCD), or * for the workspace default`);
   if (input.channelId === '*' && input.digestCron)
     throw new AccountsError('a digest is posted in a channel: use --digest with a real channel id, not the workspace default *');
-  if (input.digestTz && !isValidTimeZone(input.digestTz)) throw new AccountsError(`--tz "${input.digestTz}" is not an IANA time zone (e.g. Europe/Berlin)`);
+  if (input.digestTz && !isValidTimeZone(input.digestTz))
+    throw new AccountsError(`--tz "${input.digestTz}" is not an IANA time zone (e.g. Europe/Berlin)`);
   if (input.digestCron && input.digestCron.trim().split(/\s+/).length !== 5)
     throw new AccountsError(`--digest "${input.digestCron}" must be a 5-field cron expression, e.g. "0 9 * * 1"`);
   if (!input.digestCron && (input.digestWhat || input.digestPeriod))
@@ -114,7 +122,12 @@ export async function bindChannel(db: Db, input: BindInput) {
       account: account.name,
       accountId: account.id,
       ...(input.digestCron && {
-        digest: { cron: input.digestCron, tz: input.digestTz ?? 'UTC', what: schedule.digestWhat ?? 'all', period: schedule.digestPeriod ?? '7d' },
+        digest: {
+          cron: input.digestCron,
+          tz: input.digestTz ?? 'UTC',
+          what: schedule.digestWhat ?? 'all',
+          period: schedule.digestPeriod ?? '7d',
+        },
       }),
     });
     return { binding: row!, account };

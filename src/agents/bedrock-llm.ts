@@ -21,7 +21,13 @@ export function bedrockRuntimeEndpoint(region: string): string {
  * `apiKey: null` keeps the SDK from using a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) instead,
  * so the sentinel's identity is always an IAM principal that the shipped policy confines.
  */
-export function createBedrockLlm(opts: { region: string; endpoint?: string; maxRetries?: number; timeoutMs?: number; logger?: Logger }): Llm {
+export function createBedrockLlm(opts: {
+  region: string;
+  endpoint?: string;
+  maxRetries?: number;
+  timeoutMs?: number;
+  logger?: Logger;
+}): Llm {
   const client = new AnthropicBedrock({
     awsRegion: opts.region,
     // Always explicit, so a stray ANTHROPIC_BEDROCK_BASE_URL in the environment cannot redirect it.

@@ -37,7 +37,8 @@ export interface TrimReport {
   estimatedTokens: number;
 }
 
-const WITHHELD_RESULT = '[withheld: this result came from an AWS account this conversation may no longer query. Do not use or repeat anything from it.]';
+const WITHHELD_RESULT =
+  '[withheld: this result came from an AWS account this conversation may no longer query. Do not use or repeat anything from it.]';
 const WITHHELD_TEXT = '[withheld: an earlier answer written after reading data from an AWS account this conversation may no longer query]';
 
 export function withholdOutOfScope(entries: Entry[], scope: readonly string[]): TrimReport['withheld'] {
@@ -80,7 +81,10 @@ export function fitBudget(entries: Entry[], budgetTokens: number): { entries: En
     if (e.kind !== 'tool_result' || kept.has(e)) continue;
     const before = estimateTokens(e.block);
     const chars = String(e.block.content ?? '').length;
-    e.block = { ...e.block, content: `[older result left out to keep this thread within its size budget (${chars} characters); call the tool again if you need it]` };
+    e.block = {
+      ...e.block,
+      content: `[older result left out to keep this thread within its size budget (${chars} characters); call the tool again if you need it]`,
+    };
     total -= before - estimateTokens(e.block);
     summarised++;
   }

@@ -53,8 +53,12 @@ function estimatedFrom(result: unknown, depth = 0): string | undefined {
 function chargeTypes(calls: CostCall[]): string {
   const usage = calls.filter((c) => c.operation === 'GetCostAndUsage');
   if (usage.length === 0) return '';
-  const split = usage.every((c) => JSON.stringify(c.params.GroupBy ?? []).includes('RECORD_TYPE') || JSON.stringify(c.params.Filter ?? {}).includes('RECORD_TYPE'));
-  return split ? 'usage, credits and refunds kept apart (by RECORD_TYPE)' : 'totals are net of credits and refunds (not split by charge type)';
+  const split = usage.every(
+    (c) => JSON.stringify(c.params.GroupBy ?? []).includes('RECORD_TYPE') || JSON.stringify(c.params.Filter ?? {}).includes('RECORD_TYPE'),
+  );
+  return split
+    ? 'usage, credits and refunds kept apart (by RECORD_TYPE)'
+    : 'totals are net of credits and refunds (not split by charge type)';
 }
 
 export function costNote(trail: AuditEvent[], turnId: string): string {
@@ -68,7 +72,10 @@ export function costNote(trail: AuditEvent[], turnId: string): string {
   const parts = [`Cost Explorer ${[...metrics].join(', ') || 'costs'}`];
   const charges = chargeTypes(calls);
   if (charges) parts.push(charges);
-  const estimated = calls.map((c) => estimatedFrom(c.result)).filter((d): d is string => d !== undefined).sort()[0];
+  const estimated = calls
+    .map((c) => estimatedFrom(c.result))
+    .filter((d): d is string => d !== undefined)
+    .sort()[0];
   let note = `${parts.join('; ')}.`;
   if (estimated) note += ` Figures from ${estimated} on are AWS estimates and may still change.`;
   return `\n\n_${note}_`;

@@ -1,6 +1,14 @@
 import type { Logger } from 'pino';
 import { isKind, recordAudit, stepKey, type AuditEvent } from '../audit/index.js';
-import { collectSources, describeFigures, groundText, removeFigures, type CheckedFigure, type SourceInput, type SourcePool } from '../grounding/index.js';
+import {
+  collectSources,
+  describeFigures,
+  groundText,
+  removeFigures,
+  type CheckedFigure,
+  type SourceInput,
+  type SourcePool,
+} from '../grounding/index.js';
 import type { SentinelJob } from '../queues/index.js';
 import type { SentinelDeps } from './deps.js';
 import { toolResultOf } from './transcript.js';
@@ -35,7 +43,14 @@ export function sendBackText(figures: string): string {
 }
 
 function figureRecords(figures: CheckedFigure[]) {
-  return figures.map((f) => ({ text: f.figure.text, value: f.figure.value, kind: f.figure.kind, verified: f.verified, ...(f.rule && { rule: f.rule }), refs: f.refs }));
+  return figures.map((f) => ({
+    text: f.figure.text,
+    value: f.figure.value,
+    kind: f.figure.kind,
+    verified: f.verified,
+    ...(f.rule && { rule: f.rule }),
+    refs: f.refs,
+  }));
 }
 
 export type GroundedAnswer = { sentBack: true } | { sentBack: false; text: string; removed: number };
@@ -44,7 +59,13 @@ export type GroundedAnswer = { sentBack: true } | { sentBack: false; text: strin
  * Checks a final answer. Returns the text to post (unsupported figures removed), or `sentBack`
  * when the draft went back to the model and the next step is enqueued.
  */
-export async function groundAnswer(deps: SentinelDeps, job: SentinelJob, answer: string, trail: AuditEvent[], log: Logger): Promise<GroundedAnswer> {
+export async function groundAnswer(
+  deps: SentinelDeps,
+  job: SentinelJob,
+  answer: string,
+  trail: AuditEvent[],
+  log: Logger,
+): Promise<GroundedAnswer> {
   const checked = groundText(answer, groundingSources(trail));
   const key = stepKey.grounding(job.turnId, job.step);
   const earlier = trail.filter(isKind('grounding')).filter((r) => r.payload.turnId === job.turnId);
@@ -61,7 +82,10 @@ export async function groundAnswer(deps: SentinelDeps, job: SentinelJob, answer:
   const canSendBack = mine ? mine.payload.verdict === 'sent_back' : !sentBefore && job.step + 1 < deps.maxSteps;
   if (canSendBack) {
     const listed = describeFigures(checked.unverified);
-    await recordAudit(deps.db, { ...base, payload: { turnId: job.turnId, step: job.step, verdict: 'sent_back', figures, forModel: sendBackText(listed) } });
+    await recordAudit(deps.db, {
+      ...base,
+      payload: { turnId: job.turnId, step: job.step, verdict: 'sent_back', figures, forModel: sendBackText(listed) },
+    });
     await deps.enqueuer.add('sentinel', { ...job, step: job.step + 1 });
     log.info({ unverified: checked.unverified.length }, 'draft answer sent back: figures not in the AWS data');
     return { sentBack: true };
@@ -80,7 +104,13 @@ export async function groundNarrative(deps: SentinelDeps, job: SentinelJob, narr
     actor: 'sentinel',
     kind: 'grounding',
     stepKey: stepKey.grounding(job.turnId, job.step),
-    payload: { turnId: job.turnId, step: job.step, verdict: checked.unverified.length ? 'removed' : 'grounded', figures: figureRecords(checked.figures), purpose: 'digest narrative' },
+    payload: {
+      turnId: job.turnId,
+      step: job.step,
+      verdict: checked.unverified.length ? 'removed' : 'grounded',
+      figures: figureRecords(checked.figures),
+      purpose: 'digest narrative',
+    },
   });
   return checked.unverified.length ? removeFigures(narrative, checked.unverified) : narrative;
 }

@@ -60,7 +60,10 @@ export function withConversationBreakpoint(messages: TranscriptMessage[]): Trans
 /** The SDK's own log lines (retries, warnings) into the process's pino log. */
 function sdkLogger(logger: Logger) {
   const child = logger.child({ component: 'anthropic-sdk' });
-  const at = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, ...rest: unknown[]) => child[level](rest.length ? { details: rest } : {}, String(message));
+  const at =
+    (level: 'error' | 'warn' | 'info' | 'debug') =>
+    (message: string, ...rest: unknown[]) =>
+      child[level](rest.length ? { details: rest } : {}, String(message));
   return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
 }
 
@@ -132,7 +135,9 @@ export function createAnthropicLlm(
             system: [{ type: 'text', text: req.system, cache_control: EPHEMERAL }],
             // A call without tools (the digest narrative) sends neither tools nor tool_choice.
             ...(tools.length > 0 && { tools: tools as Anthropic.Tool[], tool_choice: { type: req.toolChoice } }),
-            messages: (opts.conversationBreakpoint === false ? req.messages : withConversationBreakpoint(req.messages)) as unknown as Anthropic.MessageParam[],
+            messages: (opts.conversationBreakpoint === false
+              ? req.messages
+              : withConversationBreakpoint(req.messages)) as unknown as Anthropic.MessageParam[],
           }),
         );
         return {
@@ -152,7 +157,12 @@ export function createAnthropicLlm(
           const status = err.status;
           const retryable = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
           const apiMessage = (err.error as { error?: { message?: unknown } } | undefined)?.error?.message;
-          throw new LlmError(`language model API error${status ? ` (HTTP ${status})` : ''}: ${err.message}`, status, retryable, typeof apiMessage === 'string' ? apiMessage : undefined);
+          throw new LlmError(
+            `language model API error${status ? ` (HTTP ${status})` : ''}: ${err.message}`,
+            status,
+            retryable,
+            typeof apiMessage === 'string' ? apiMessage : undefined,
+          );
         }
         throw new LlmError(`language model unreachable: ${(err as Error).message}`, undefined, true);
       }

@@ -61,7 +61,10 @@ export class ModelHealth {
     if (!this.logged.has(model)) {
       this.logged.add(model);
       const setting = cause === 'key' ? 'ANTHROPIC_API_KEY' : 'PLAINFRA_MODEL';
-      this.logger.error({ model, status: e.status ?? null, setting, err: e.message }, `language model unavailable: set ${setting} (questions get a short reply; the model is tried again after ${Math.round(this.pauseMs / 1000)} s)`);
+      this.logger.error(
+        { model, status: e.status ?? null, setting, err: e.message },
+        `language model unavailable: set ${setting} (questions get a short reply; the model is tried again after ${Math.round(this.pauseMs / 1000)} s)`,
+      );
     }
     return cause;
   }

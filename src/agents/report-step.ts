@@ -41,11 +41,17 @@ export async function runReportStep(
   const recorded = messageIn?.payload.accounts;
   const names = recorded
     ? recorded
-    : (await accountsForChannel(deps.db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared })).map((a) => a.name);
+    : (await accountsForChannel(deps.db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared })).map(
+        (a) => a.name,
+      );
   const accounts = names.slice(0, MAX_ACCOUNTS_PER_DIGEST);
   const left = names.length - accounts.length;
   if (accounts.length === 0) {
-    await deps.enqueuer.add('replies', { ...ids(job), text: 'No AWS account is bound to this channel any more, so there is no digest to post.', outcome: 'error' });
+    await deps.enqueuer.add('replies', {
+      ...ids(job),
+      text: 'No AWS account is bound to this channel any more, so there is no digest to post.',
+      outcome: 'error',
+    });
     return;
   }
   if (job.step === 0) {
@@ -58,7 +64,8 @@ export async function runReportStep(
   const forModel = reports.map(reportForModel).join('\n\n');
   const drafted = await narrate(deps, job, forModel, attempt, trail);
   // The narrative's figures must come from the tables it was given; anything else is removed.
-  const narrative = drafted === undefined ? undefined : await groundNarrative(deps, job, drafted, [{ ref: 'digest tables', data: forModel }]);
+  const narrative =
+    drafted === undefined ? undefined : await groundNarrative(deps, job, drafted, [{ ref: 'digest tables', data: forModel }]);
   await deps.enqueuer.add('replies', {
     ...ids(job),
     text:
@@ -84,7 +91,11 @@ function dayOf(d: Date): Date {
 
 /** The bundle's results for one account; a missing one means hawk has not finished (retry later). */
 function bundleResults(
-  trail: AuditEvent[], turnId: string, account: string, today: Date, request: Pick<ReportRequest, 'what' | 'period'>,
+  trail: AuditEvent[],
+  turnId: string,
+  account: string,
+  today: Date,
+  request: Pick<ReportRequest, 'what' | 'period'>,
 ): Record<string, BundleResult> {
   const out: Record<string, BundleResult> = {};
   for (const { key } of reportBundle(account, today, request)) {
@@ -97,7 +108,8 @@ function bundleResults(
     const reason = budget
       ? `not fetched: the Cost Explorer budget ${budget.which === 'day' ? `for today (${budget.limit} requests per workspace)` : `(${budget.limit} requests)`} is used up`
       : String(p.message ?? p.reason ?? 'not available');
-    out[key] = row.kind === 'tool_result' && row.payload.status === 'ok' ? { ok: true, result: row.payload.result } : { ok: false, message: reason };
+    out[key] =
+      row.kind === 'tool_result' && row.payload.status === 'ok' ? { ok: true, result: row.payload.result } : { ok: false, message: reason };
   }
   return out;
 }
@@ -126,7 +138,14 @@ async function narrate(
     conversationId: job.conversationId,
     actor: 'sentinel',
     kind: 'llm_request',
-    payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, model: request.model, purpose: 'digest narrative', lastMessage: request.messages[0] },
+    payload: {
+      turnId: job.turnId,
+      step: job.step,
+      attempt: attempt.number,
+      model: request.model,
+      purpose: 'digest narrative',
+      lastMessage: request.messages[0],
+    },
   });
   try {
     const response = await deps.llm.create(request);
@@ -136,7 +155,15 @@ async function narrate(
       actor: 'sentinel',
       kind: 'llm_response',
       stepKey: stepKey.llm(job.turnId, job.step),
-      payload: { turnId: job.turnId, step: job.step, id: response.id, model: response.model, stopReason: response.stopReason, usage: response.usage, content: response.content },
+      payload: {
+        turnId: job.turnId,
+        step: job.step,
+        id: response.id,
+        model: response.model,
+        stopReason: response.stopReason,
+        usage: response.usage,
+        content: response.content,
+      },
     });
     return textOf(response.content);
   } catch (err) {

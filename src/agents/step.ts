@@ -46,7 +46,9 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
   const log = logger.child({ conversationId: job.conversationId, turnId: job.turnId, step: job.step });
 
   // The trail as read before this step's LLM call: every tool result the step can need is in it.
-  const rows = await readTrail(db, job.conversationId, (bad) => log.warn({ auditRow: bad.id, kind: bad.kind, problems: bad.problems }, 'audit row left out of the transcript'));
+  const rows = await readTrail(db, job.conversationId, (bad) =>
+    log.warn({ auditRow: bad.id, kind: bad.kind, problems: bad.problems }, 'audit row left out of the transcript'),
+  );
   const trailBefore = rows;
   const messageIn = rows.filter(isKind('message_in')).find((r) => r.id === turn);
   if (messageIn?.payload.report === true) {
@@ -64,17 +66,30 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
     }
     const accounts = scope.accounts;
     if (job.step >= deps.maxSteps) {
-      await finish(deps, job, 'step_cap', `I stopped after ${deps.maxSteps} steps without a complete answer. Try a narrower question (one account, one service, one time period).`);
+      await finish(
+        deps,
+        job,
+        'step_cap',
+        `I stopped after ${deps.maxSteps} steps without a complete answer. Try a narrower question (one account, one service, one time period).`,
+      );
       return;
     }
     const earlier = job.step === 0 ? unfinishedEarlierTurn(rows, turn) : undefined;
     // Turns of one thread run one after the other, so a follow-up sees the earlier answer and the two
     // transcripts never interleave. Waiting is not failing: it spends none of the job's attempts.
-    if (earlier) throw new RetryAfter(TURN_WAIT_POLL_MS, { spendsAttempt: false, reason: `waiting for turn ${earlier} of this thread to be answered` });
+    if (earlier)
+      throw new RetryAfter(TURN_WAIT_POLL_MS, {
+        spendsAttempt: false,
+        reason: `waiting for turn ${earlier} of this thread to be answered`,
+      });
     const transcript = buildTranscript(rows, turn, { scope: accounts.map((a) => a.name), budgetTokens: deps.transcriptBudgetTokens });
-    if (transcript.pendingToolUses.length > 0) throw new RetryAfter(undefined, { spendsAttempt: true, reason: `waiting for ${transcript.pendingToolUses.length} tool result(s)` });
+    if (transcript.pendingToolUses.length > 0)
+      throw new RetryAfter(undefined, { spendsAttempt: true, reason: `waiting for ${transcript.pendingToolUses.length} tool result(s)` });
     const finalStep = job.step >= deps.maxSteps - 1;
-    const system = systemPrompt({ accounts: accounts.map((a) => ({ name: a.name, regions: a.regions })), today: new Date().toISOString().slice(0, 10) });
+    const system = systemPrompt({
+      accounts: accounts.map((a) => ({ name: a.name, regions: a.regions })),
+      today: new Date().toISOString().slice(0, 10),
+    });
     const request = {
       model: deps.model,
       maxTokens: deps.maxTokens ?? 2048,
@@ -116,7 +131,14 @@ export async function runSentinelStep(deps: SentinelDeps, job: SentinelJob, atte
         conversationId: job.conversationId,
         actor: 'sentinel',
         kind: 'error',
-        payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
+        payload: {
+          turnId: job.turnId,
+          step: job.step,
+          attempt: attempt.number,
+          where: 'llm',
+          status: e.status ?? null,
+          message: e.message,
+        },
       });
       const cause = deps.modelHealth ? deps.modelHealth.failed(request.model, e) : permanentCause(e);
       if (cause) {
@@ -204,7 +226,12 @@ async function actOnResponse(
   if (payload.stopReason === 'tool_use' && toolUses.length > 0) {
     const awsCalls: { toolUseId: string; input: unknown }[] = [];
     const trail = trailBefore ?? (await readTrail(deps.db, job.conversationId));
-    const done = new Set(trail.map(toolResultOf).filter((r) => r !== undefined).map((r) => r.toolUseId));
+    const done = new Set(
+      trail
+        .map(toolResultOf)
+        .filter((r) => r !== undefined)
+        .map((r) => r.toolUseId),
+    );
     const docs = docsFetchedThisTurn(trail, job.turnId);
     const maxDocs = deps.maxDocsFetches ?? DEFAULT_MAX_DOCS_FETCHES;
     for (const block of toolUses) {
@@ -214,13 +241,33 @@ async function actOnResponse(
         if (parsed.success && awsCalls.length < MAX_AWS_CALLS_PER_STEP) awsCalls.push({ toolUseId, input: parsed.data });
         else if (parsed.success) {
           if (!done.has(toolUseId))
-            await refuse(deps, job, toolUseId, block, `at most ${MAX_AWS_CALLS_PER_STEP} aws_query calls run per step; ask for the most useful ones first, then continue`);
-        } else if (!done.has(toolUseId)) await refuse(deps, job, toolUseId, block, `aws_query input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+            await refuse(
+              deps,
+              job,
+              toolUseId,
+              block,
+              `at most ${MAX_AWS_CALLS_PER_STEP} aws_query calls run per step; ask for the most useful ones first, then continue`,
+            );
+        } else if (!done.has(toolUseId))
+          await refuse(
+            deps,
+            job,
+            toolUseId,
+            block,
+            `aws_query input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
       } else if (block.name === AWS_DOCS) {
         if (done.has(toolUseId)) continue;
         // A fetch already audited (its result not yet) is a retry of one that counted: run it again.
         if (!docs.has(toolUseId) && docs.size >= maxDocs) {
-          await refuse(deps, job, toolUseId, block, `this question has used its ${maxDocs} aws_docs fetches; answer from the pages already read`, { budget: 'docs', limit: maxDocs });
+          await refuse(
+            deps,
+            job,
+            toolUseId,
+            block,
+            `this question has used its ${maxDocs} aws_docs fetches; answer from the pages already read`,
+            { budget: 'docs', limit: maxDocs },
+          );
           continue;
         }
         docs.add(toolUseId);
@@ -229,7 +276,8 @@ async function actOnResponse(
         await refuse(deps, job, toolUseId, block, `there is no tool named ${String(block.name)}; use aws_query or aws_docs`);
       }
     }
-    if (awsCalls.length > 0) await deps.enqueuer.add('hawk', { conversationId: job.conversationId, turnId: job.turnId, step: job.step, calls: awsCalls });
+    if (awsCalls.length > 0)
+      await deps.enqueuer.add('hawk', { conversationId: job.conversationId, turnId: job.turnId, step: job.step, calls: awsCalls });
     else await deps.enqueuer.add('sentinel', { ...job, step: job.step + 1 });
     log.info({ awsCalls: awsCalls.length, tools: toolUses.length }, 'step handed on');
     return;

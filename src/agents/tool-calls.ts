@@ -21,7 +21,16 @@ export async function refuse(
     actor: 'sentinel',
     kind: 'refused',
     stepKey: stepKey.result(job.turnId, toolUseId),
-    payload: { turnId: job.turnId, step: job.step, toolUseId, tool: String(block.name), input: block.input, reason, ...extra, forModel: `Refused: ${reason}` },
+    payload: {
+      turnId: job.turnId,
+      step: job.step,
+      toolUseId,
+      tool: String(block.name),
+      input: block.input,
+      reason,
+      ...extra,
+      forModel: `Refused: ${reason}`,
+    },
   });
 }
 
@@ -42,7 +51,13 @@ export async function runDocs(deps: SentinelDeps, job: SentinelJob, toolUseId: s
     await recordAudit(deps.db, { ...where, kind: 'tool_result', payload });
   } else {
     const refused = out.status === 'refused';
-    const payload = { ...base, status: out.status, reason: out.message, isError: true, forModel: `${refused ? 'Refused' : 'Error'}: ${out.message}` };
+    const payload = {
+      ...base,
+      status: out.status,
+      reason: out.message,
+      isError: true,
+      forModel: `${refused ? 'Refused' : 'Error'}: ${out.message}`,
+    };
     await recordAudit(deps.db, refused ? { ...where, kind: 'refused', payload } : { ...where, kind: 'tool_result', payload });
   }
 }

@@ -92,11 +92,18 @@ export function buildTranscript(rows: AuditEvent[], turnId: number, opts: Transc
     if (row.kind === 'message_in') {
       const p = row.payload;
       close('not run: the turn ended before this call completed');
-      entries.push({ role: 'user', kind: 'question', turn, rowId: row.id, block: { type: 'text', text: `<@${p.user ?? 'user'}> asks: ${p.text ?? ''}` } });
+      entries.push({
+        role: 'user',
+        kind: 'question',
+        turn,
+        rowId: row.id,
+        block: { type: 'text', text: `<@${p.user ?? 'user'}> asks: ${p.text ?? ''}` },
+      });
     } else if (row.kind === 'llm_response') {
       close('not run: the turn ended before this call completed');
       const content = row.payload.content.filter(isReplayable);
-      for (const block of content) entries.push({ role: 'assistant', kind: block.type === 'tool_use' ? 'tool_use' : 'text', turn, rowId: row.id, block });
+      for (const block of content)
+        entries.push({ role: 'assistant', kind: block.type === 'tool_use' ? 'tool_use' : 'text', turn, rowId: row.id, block });
       pending = content.filter((b) => b.type === 'tool_use').map((b) => ({ id: String(b.id), turn }));
     } else if (row.kind === 'grounding' && row.payload.verdict === 'sent_back' && row.payload.forModel) {
       // The draft went back to the model: plainfra's note follows it, as the user's next message.

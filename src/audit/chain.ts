@@ -34,7 +34,9 @@ export function canonicalContent(row: Omit<ChainRow, 'prevHash' | 'hash'>): stri
 }
 
 export function rowHash(prevHash: string, row: Omit<ChainRow, 'prevHash' | 'hash'>): string {
-  return createHash('sha256').update(prevHash + canonicalContent(row), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(prevHash + canonicalContent(row), 'utf8')
+    .digest('hex');
 }
 
 export interface ChainBreak {
@@ -63,7 +65,11 @@ export function verifyConversation(rows: ChainRow[]): ChainBreak | undefined {
   for (const row of rows) {
     const at = { conversationId: row.conversationId, rowId: row.id, previousRowId: previous?.id };
     if (row.hash === null || row.prevHash === null) {
-      return { ...at, problem: 'unchained', message: `row ${row.id} has no hash: it was written with the chain trigger disabled or removed` };
+      return {
+        ...at,
+        problem: 'unchained',
+        message: `row ${row.id} has no hash: it was written with the chain trigger disabled or removed`,
+      };
     }
     if (row.prevHash !== expectedPrev) {
       const before = previous ? `row ${previous.id}` : 'the start of the conversation';
@@ -74,7 +80,11 @@ export function verifyConversation(rows: ChainRow[]): ChainBreak | undefined {
       };
     }
     if (rowHash(row.prevHash, row) !== row.hash) {
-      return { ...at, problem: 'edited', message: `row ${row.id} was changed after it was written (its content no longer matches its hash)` };
+      return {
+        ...at,
+        problem: 'edited',
+        message: `row ${row.id} was changed after it was written (its content no longer matches its hash)`,
+      };
     }
     expectedPrev = row.hash;
     previous = row;

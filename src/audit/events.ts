@@ -37,7 +37,13 @@ export const messageInPayload = z.looseObject({
   /** The accounts the channel could query when the question came in (a digest uses exactly these). */
   accounts: z.array(z.string()).optional(),
   /** A report's scope and period (`/plainfra-report cost 30d`); absent on older rows = all, 7d. */
-  report_request: z.looseObject({ what: z.enum(['cost', 'security', 'all']), period: z.enum(['7d', '30d', 'mtd', 'last-month']), account: z.string().optional() }).optional(),
+  report_request: z
+    .looseObject({
+      what: z.enum(['cost', 'security', 'all']),
+      period: z.enum(['7d', '30d', 'mtd', 'last-month']),
+      account: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const llmRequestPayload = z.looseObject({
@@ -247,7 +253,9 @@ export interface AuditEnvelope {
 }
 
 /** One parsed row of the trail; narrow on `kind` to read its payload. */
-export type AuditEvent<K extends AuditKind = AuditKind> = K extends AuditKind ? AuditEnvelope & { kind: K; payload: AuditPayload<K> } : never;
+export type AuditEvent<K extends AuditKind = AuditKind> = K extends AuditKind
+  ? AuditEnvelope & { kind: K; payload: AuditPayload<K> }
+  : never;
 
 /** What a writer hands `recordAudit`: the payload as its schema accepts it. */
 export type AuditEventInput<K extends AuditKind = AuditKind> = K extends AuditKind

@@ -35,4 +35,14 @@ export { usageByTurn, formatUsage, type TurnUsage } from './usage.js';
 export { adminConversationId, recordAdminAction, readAdminTrail, currentOperator, type AdminActionInput } from './admin.js';
 export { pruneExpired, DEFAULT_RETENTION, type RetentionPolicy, type RetentionResult } from './retention.js';
 export { findStrandedTurns, type StrandedTurn } from './stranded.js';
-export { verifyAuditChains, verifyConversation, canonicalContent, rowHash, formatVerifyResult, GENESIS_HASH, type ChainRow, type ChainBreak, type VerifyResult } from './chain.js';
+export {
+  verifyAuditChains,
+  verifyConversation,
+  canonicalContent,
+  rowHash,
+  formatVerifyResult,
+  GENESIS_HASH,
+  type ChainRow,
+  type ChainBreak,
+  type VerifyResult,
+} from './chain.js';

@@ -20,7 +20,10 @@ export type InvalidRowReporter = (row: InvalidAuditRow) => void;
 let defaultLog: ReturnType<typeof createLogger> | undefined;
 const warnInvalidRow: InvalidRowReporter = (row) => {
   defaultLog ??= createLogger('audit');
-  defaultLog.warn({ auditRow: row.id, conversationId: row.conversationId, kind: row.kind, problems: row.problems }, 'audit row does not match its schema; left out');
+  defaultLog.warn(
+    { auditRow: row.id, conversationId: row.conversationId, kind: row.kind, problems: row.problems },
+    'audit row does not match its schema; left out',
+  );
 };
 
 /**

@@ -36,7 +36,9 @@ export async function pruneExpired(db: Db, policy: RetentionPolicy = DEFAULT_RET
   const conversationDays = Math.max(1, Math.floor(policy.conversationDays));
   const slackEventDays = Math.max(1, Math.floor(policy.slackEventDays));
   const reportDays = Math.max(conversationDays, Math.floor(policy.reportDays));
-  const result = await db.execute(sql`SELECT plainfra_prune_expired(${conversationDays}::int, ${reportDays}::int, ${slackEventDays}::int) AS r`);
+  const result = await db.execute(
+    sql`SELECT plainfra_prune_expired(${conversationDays}::int, ${reportDays}::int, ${slackEventDays}::int) AS r`,
+  );
   const r = (result.rows[0] as { r: { auditRows: number; conversations: number; slackEvents: number } }).r;
   return { auditRows: Number(r.auditRows), conversations: Number(r.conversations), slackEvents: Number(r.slackEvents) };
 }

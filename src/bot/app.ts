@@ -6,7 +6,6 @@ import { EVENTS_PATH, MAX_BODY_BYTES } from './http.js';
 import { slackLogger } from './slack-logger.js';
 import { BotSocketModeReceiver } from './socket-receiver.js';
 
-
 export interface SlackApp {
   app: App;
   /** HTTP mode only; Socket Mode has no inbound HTTP for Slack. */
@@ -106,7 +105,7 @@ export async function createSlackApp(config: BotConfig, logger: Logger): Promise
  */
 async function botIdentity(config: BotConfig, client: WebClient): Promise<{ botId: string; botUserId: string }> {
   if (config.SLACK_BOT_ID && config.SLACK_BOT_USER_ID) return { botId: config.SLACK_BOT_ID, botUserId: config.SLACK_BOT_USER_ID };
-  let res;
+  let res: Awaited<ReturnType<WebClient['auth']['test']>>;
   try {
     res = await client.auth.test();
   } catch (err) {

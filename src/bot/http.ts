@@ -77,7 +77,14 @@ interface BodyGate {
   readonly maxBytes: number;
 }
 
-async function events(deps: BotServerDeps, receiver: HTTPReceiver, gate: BodyGate, req: IncomingMessage, res: ServerResponse, now: () => number) {
+async function events(
+  deps: BotServerDeps,
+  receiver: HTTPReceiver,
+  gate: BodyGate,
+  req: IncomingMessage,
+  res: ServerResponse,
+  now: () => number,
+) {
   const header = req.headers['x-slack-request-timestamp'];
   const ts = Number(Array.isArray(header) ? header[0] : header);
   if (!Number.isInteger(ts) || Math.abs(now() / 1000 - ts) > MAX_CLOCK_SKEW_SEC) {

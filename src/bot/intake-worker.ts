@@ -27,7 +27,7 @@ export interface IntakeWorkerDeps {
 export async function recordQueuedQuestion(deps: IntakeWorkerDeps, q: IntakeJob): Promise<void> {
   const log = deps.logger.child({ eventId: q.deliveryId, team: q.teamId, channel: q.channelId });
   await deps.burst?.lull();
-  let result;
+  let result: Awaited<ReturnType<typeof acceptQuestion>>;
   try {
     result = await acceptQuestion(deps, q);
   } catch (err) {
@@ -56,7 +56,10 @@ export async function recordQueuedQuestion(deps: IntakeWorkerDeps, q: IntakeJob)
  * asker is not left waiting for an answer that will never come.
  */
 export async function apologiseForLostQuestion(deps: IntakeWorkerDeps, q: IntakeJob, err: Error): Promise<void> {
-  deps.logger.error({ eventId: q.deliveryId, team: q.teamId, channel: q.channelId, err: err.message }, 'question could not be recorded; asker told to ask again');
+  deps.logger.error(
+    { eventId: q.deliveryId, team: q.teamId, channel: q.channelId, err: err.message },
+    'question could not be recorded; asker told to ask again',
+  );
   if (q.source !== 'app_mention' || !q.ts) return;
   await deps.client.chat.postMessage({
     channel: q.channelId,

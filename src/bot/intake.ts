@@ -67,7 +67,10 @@ export type IntakeResult =
  * call. The message lists what the channel may query (account names are not secret to it).
  */
 export class ReportAccountNotBound extends Error {
-  constructor(readonly account: string, readonly bound: string[]) {
+  constructor(
+    readonly account: string,
+    readonly bound: string[],
+  ) {
     super(`Account "${account}" is not bound to this channel; it may query: ${[...bound].sort().join(', ')}.`);
     this.name = 'ReportAccountNotBound';
   }
@@ -112,13 +115,16 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
   const wanted = q.reportRequest?.account;
   if (wanted !== undefined && !scope.refusal) {
     const match = scope.accounts.filter((a) => a.name === wanted);
-    if (match.length === 0) throw new ReportAccountNotBound(wanted, scope.accounts.map((a) => a.name));
+    if (match.length === 0)
+      throw new ReportAccountNotBound(
+        wanted,
+        scope.accounts.map((a) => a.name),
+      );
     scope.accounts = match;
   }
   // Commands and digests start a new thread with their answer; until then the key is a placeholder.
   // A CLI question never gets a Slack thread: its key says so for good.
-  const threadKey =
-    q.source === 'app_mention' ? (q.threadTs ?? q.ts)! : q.source === 'cli' ? key : `${PENDING_THREAD_PREFIX}${key}`;
+  const threadKey = q.source === 'app_mention' ? (q.threadTs ?? q.ts)! : q.source === 'cli' ? key : `${PENDING_THREAD_PREFIX}${key}`;
 
   const stored = await db.transaction(async (tx) => {
     // recordAudit takes a Db; a transaction has the same query builder (only $client differs).
@@ -184,11 +190,7 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
   return { status: 'accepted', duplicate: false, ...stored };
 }
 
-async function redeliver(
-  deps: IntakeDeps,
-  q: IncomingQuestion,
-  seen: typeof slackEvents.$inferSelect,
-): Promise<IntakeResult> {
+async function redeliver(deps: IntakeDeps, q: IncomingQuestion, seen: typeof slackEvents.$inferSelect): Promise<IntakeResult> {
   const stored = { conversationId: seen.conversationId, turnId: seen.turnId };
   const refusedRow = await findByStepKey(deps.db, seen.conversationId, stepKey.refused(seen.turnId));
   const fresh = Date.now() - seen.receivedAt.getTime() < REENQUEUE_WINDOW_MS;

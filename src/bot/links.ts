@@ -36,7 +36,9 @@ export function linkPolicy(docsUrl?: string): LinkPolicy {
     try {
       url = new URL(docsUrl);
     } catch {
-      throw new Error(`PLAINFRA_DOCS_URL is not a URL (${JSON.stringify(docsUrl)}); set it to the docs site, e.g. https://docs.aws.amazon.com`);
+      throw new Error(
+        `PLAINFRA_DOCS_URL is not a URL (${JSON.stringify(docsUrl)}); set it to the docs site, e.g. https://docs.aws.amazon.com`,
+      );
     }
     hosts.add(url.host.toLowerCase());
   }
@@ -97,7 +99,9 @@ function defangRun(run: string, policy: LinkPolicy): string {
 /** Characters a clean allowed link may contain (RFC 3986, minus `@`, `\` and quoting). */
 function cleanUrlChar(c: number): boolean {
   return (
-    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
     '-._~%!$&()*+,;=:/?#[]'.includes(String.fromCharCode(c))
   );
 }
@@ -126,7 +130,22 @@ function isAllowedLink(s: string, policy: LinkPolicy): boolean {
 
 /** Schemes Slack clients or browsers act on without `//`. */
 const COLON_SCHEMES = new Set([
-  'mailto', 'javascript', 'vbscript', 'data', 'file', 'tel', 'sms', 'callto', 'skype', 'slack', 'magnet', 'xmpp', 'sip', 'facetime', 'intent', 'blob',
+  'mailto',
+  'javascript',
+  'vbscript',
+  'data',
+  'file',
+  'tel',
+  'sms',
+  'callto',
+  'skype',
+  'slack',
+  'magnet',
+  'xmpp',
+  'sip',
+  'facetime',
+  'intent',
+  'blob',
 ]);
 
 /**

@@ -137,20 +137,29 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
         // Charts go into the thread the first message started; drawn in the renderer's worker
         // thread, so this job's lock keeps being renewed while they are drawn.
         const file = (await rendered.get(part.report)!)?.find((f) => f.kind === part.chart);
-        if (file) await paced(() => uploadChart(deps, { conversationId: conversation.id, turnId: job.turnId, part: i, channel: conversation.channelId, threadTs }, file));
+        if (file)
+          await paced(() =>
+            uploadChart(
+              deps,
+              { conversationId: conversation.id, turnId: job.turnId, part: i, channel: conversation.channelId, threadTs },
+              file,
+            ),
+          );
         posted.push(`chart:${i}`);
       } else {
-        const res = await paced(() => client.chat.postMessage({
-          channel: conversation.channelId,
-          ...(threadTs ? { thread_ts: threadTs } : {}),
-          text: part.text,
-          ...(part.blocks && { blocks: part.blocks as never }),
-          mrkdwn: true,
-          unfurl_links: false,
-          unfurl_media: false,
-          // Belt and braces: the text is escaped already; never let Slack resolve @names in it.
-          link_names: false,
-        }));
+        const res = await paced(() =>
+          client.chat.postMessage({
+            channel: conversation.channelId,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            text: part.text,
+            ...(part.blocks && { blocks: part.blocks as never }),
+            mrkdwn: true,
+            unfurl_links: false,
+            unfurl_media: false,
+            // Belt and braces: the text is escaped already; never let Slack resolve @names in it.
+            link_names: false,
+          }),
+        );
         posted.push(res.ts!);
         // A slash-command answer is posted in the channel; its first message starts the thread.
         threadTs ??= res.ts!;
@@ -178,7 +187,15 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
     actor: 'bot',
     kind: 'message_out',
     stepKey,
-    payload: { turnId: job.turnId, channel: conversation.channelId, thread_ts: threadTs ?? null, ts: posted[0] ?? null, ts_all: posted, text, outcome: job.outcome },
+    payload: {
+      turnId: job.turnId,
+      channel: conversation.channelId,
+      thread_ts: threadTs ?? null,
+      ts: posted[0] ?? null,
+      ts_all: posted,
+      text,
+      outcome: job.outcome,
+    },
   });
   deps.metrics.repliesPosted.inc({ outcome: job.outcome });
 
@@ -229,7 +246,8 @@ function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy, charts: 
     const last = parts.filter((p): p is Extract<ReplyPart, { kind: 'message' }> => p.kind === 'message').at(-1);
     const blocks = last ? (last.blocks ?? textBlocks(last.text)) : [];
     // Slack allows 50 blocks per message; a digest message already at the limit keeps its tables.
-    if (last && blocks.length < MAX_MESSAGE_BLOCKS) last.blocks = [...blocks, sourcesButton({ conversationId: job.conversationId, turnId: job.turnId })];
+    if (last && blocks.length < MAX_MESSAGE_BLOCKS)
+      last.blocks = [...blocks, sourcesButton({ conversationId: job.conversationId, turnId: job.turnId })];
   }
   return parts;
 }
@@ -267,7 +285,9 @@ async function renderCharts(deps: ReplyDeps, conversationId: string, turnId: str
   } catch (err) {
     deps.logger.warn({ err: (err as Error).message, turnId }, 'chart rendering failed; the report tables were posted');
     await recordAudit(deps.db, {
-      conversationId, actor: 'bot', kind: 'error',
+      conversationId,
+      actor: 'bot',
+      kind: 'error',
       payload: { turnId, stage: 'render_chart', message: (err as Error).message },
     });
     return undefined;
@@ -292,7 +312,15 @@ async function uploadChart(
     actor: 'bot',
     kind: 'message_out',
     stepKey: stepKeys.upload(at.turnId, at.part),
-    payload: { turnId: at.turnId, channel: at.channel, thread_ts: at.threadTs ?? null, text: title, outcome: 'chart_upload', file: file.filename, bytes: file.png.length },
+    payload: {
+      turnId: at.turnId,
+      channel: at.channel,
+      thread_ts: at.threadTs ?? null,
+      text: title,
+      outcome: 'chart_upload',
+      file: file.filename,
+      bytes: file.png.length,
+    },
   });
   if (!claim.created) {
     deps.logger.info({ turnId: at.turnId, part: at.part }, 'chart already uploaded (or claimed) by an earlier attempt; skipping');
@@ -300,12 +328,16 @@ async function uploadChart(
   }
   try {
     const upload = { file: file.png, filename: file.filename, title };
-    await deps.client.files.uploadV2(at.threadTs ? { ...upload, channel_id: at.channel, thread_ts: at.threadTs } : { ...upload, channel_id: at.channel });
+    await deps.client.files.uploadV2(
+      at.threadTs ? { ...upload, channel_id: at.channel, thread_ts: at.threadTs } : { ...upload, channel_id: at.channel },
+    );
   } catch (err) {
     // Not retried: the claim is taken, and a chart is not worth the risk of a second copy.
     deps.logger.warn({ err: (err as Error).message }, 'chart upload failed; the report tables were posted');
     await recordAudit(deps.db, {
-      conversationId: at.conversationId, actor: 'bot', kind: 'error',
+      conversationId: at.conversationId,
+      actor: 'bot',
+      kind: 'error',
       payload: { turnId: at.turnId, stage: 'upload_chart', message: (err as Error).message, channel: at.channel },
     });
   }

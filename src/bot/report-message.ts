@@ -7,7 +7,14 @@
  * title is as untrusted as the model).
  */
 import {
-  SEVERITIES, costTableLines, formatDelta, formatMoney, formatPct, formatSpan, periodLabels, type Report,
+  SEVERITIES,
+  costTableLines,
+  formatDelta,
+  formatMoney,
+  formatPct,
+  formatSpan,
+  periodLabels,
+  type Report,
 } from '../reports/index.js';
 import { AWS_LINKS, cleanUntrusted, defangLinks, escapeSlack, safePlainText, safeSlackText, type LinkPolicy } from './safe-text.js';
 
@@ -19,7 +26,11 @@ const MAX_CONTEXT_CHARS = 2000;
 const NEW_CRITICAL_SHOWN = 5;
 const ANOMALIES_SHOWN = 3;
 const SEVERITY_NAMES: Record<(typeof SEVERITIES)[number], string> = {
-  CRITICAL: 'Critical', HIGH: 'High', MEDIUM: 'Medium', LOW: 'Low', INFORMATIONAL: 'Informational',
+  CRITICAL: 'Critical',
+  HIGH: 'High',
+  MEDIUM: 'Medium',
+  LOW: 'Low',
+  INFORMATIONAL: 'Informational',
 };
 
 /** One line of untrusted text, cut, made safe for mrkdwn. */
@@ -79,7 +90,9 @@ function anomalyBlock(report: Report, links: LinkPolicy): object {
   if (!a) return section('*Cost anomalies*: not available.');
   const when = periodLabels(report.periodKind).inCurrent;
   if (a.count === 0) return section(`*Cost anomalies* ${when}: none detected.`);
-  const lines = a.top.slice(0, ANOMALIES_SHOWN).map((x) => `• ${safeLine(x.description, links)} — impact ${formatMoney(x.impact, report.currency)}`);
+  const lines = a.top
+    .slice(0, ANOMALIES_SHOWN)
+    .map((x) => `• ${safeLine(x.description, links)} — impact ${formatMoney(x.impact, report.currency)}`);
   const more = a.count - Math.min(ANOMALIES_SHOWN, a.top.length);
   if (more > 0) lines.push(`_…and ${more} more_`);
   return section([`*Cost anomalies* ${when}: ${a.count}`, ...lines].join('\n'));
@@ -98,7 +111,9 @@ function newCriticalBlock(report: Report, links: LinkPolicy): object {
   const count = Math.max(report.newCriticalCount ?? 0, list.length);
   const when = periodLabels(report.periodKind).inCurrent;
   if (count === 0) return section(`*New critical findings* ${when}: none.`);
-  const lines = list.slice(0, NEW_CRITICAL_SHOWN).map((f) => `• ${safeLine(f.title, links)}${f.resource ? ` — ${safeCode(f.resource, links)}` : ''}`);
+  const lines = list
+    .slice(0, NEW_CRITICAL_SHOWN)
+    .map((f) => `• ${safeLine(f.title, links)}${f.resource ? ` — ${safeCode(f.resource, links)}` : ''}`);
   const shown = Math.min(NEW_CRITICAL_SHOWN, list.length);
   if (count > shown) lines.push(`_…and ${count - shown} more_`);
   return section([`:rotating_light: *New critical findings* ${when}: ${count}`, ...lines].join('\n'));
@@ -115,7 +130,9 @@ function fallbackText(report: Report, links: LinkPolicy): string {
   const parts: string[] = [];
   const labels = periodLabels(report.periodKind);
   if (report.cost) {
-    parts.push(`cost ${formatMoney(report.cost.totalThis, report.currency)} ${labels.inCurrent} (${formatPct(report.cost.deltaPct)} ${labels.vsPrevious})`);
+    parts.push(
+      `cost ${formatMoney(report.cost.totalThis, report.currency)} ${labels.inCurrent} (${formatPct(report.cost.deltaPct)} ${labels.vsPrevious})`,
+    );
   }
   if (report.findings) parts.push(`${report.findings.bySeverity.CRITICAL} critical / ${report.findings.total} open Security Hub findings`);
   if (report.newCritical) parts.push(`${Math.max(report.newCriticalCount ?? 0, report.newCritical.length)} new critical`);
@@ -125,7 +142,11 @@ function fallbackText(report: Report, links: LinkPolicy): string {
 }
 
 function sources(report: Report): string {
-  return report.what === 'cost' ? 'AWS Cost Explorer' : report.what === 'security' ? 'AWS Security Hub' : 'AWS Cost Explorer and Security Hub';
+  return report.what === 'cost'
+    ? 'AWS Cost Explorer'
+    : report.what === 'security'
+      ? 'AWS Security Hub'
+      : 'AWS Cost Explorer and Security Hub';
 }
 
 /** `links`: the process's link policy (AWS hosts plus PLAINFRA_DOCS_URL's); AWS's only when absent. */
@@ -144,7 +165,9 @@ export function reportMessage(report: Report, narrative: string, links: LinkPoli
   if (problems) blocks.push(problems);
   const { current, previous } = report.period;
   blocks.push(
-    context(`${labels.current} ${formatSpan(current)} · ${labels.previous.toLowerCase()} ${formatSpan(previous)} (UTC) · numbers computed by plainfra from ${sources(report)}`),
+    context(
+      `${labels.current} ${formatSpan(current)} · ${labels.previous.toLowerCase()} ${formatSpan(previous)} (UTC) · numbers computed by plainfra from ${sources(report)}`,
+    ),
   );
   return { text: fallbackText(report, links), blocks: blocks.slice(0, MAX_BLOCKS) };
 }

@@ -31,6 +31,7 @@ const ZWSP = '\u200B';
  * block that can smuggle hidden text to other bots reading the channel) and the blank "filler"
  * letters, which could reorder or hide text. Newlines and tabs stay.
  */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: each listed code point is an invisible filler matched on its own, on purpose
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u3164\uFFA0]/gu;
 /** Line and paragraph separators render as breaks in some clients and not others: make them plain. */
 const SEPARATORS = /[\u2028\u2029]/g;
@@ -135,8 +136,7 @@ function cutPoint(text: string, budget: number): { cut: number; hard: boolean } 
   // Hard cut: do not split an entity such as &amp; / &lt; / &gt;.
   let cut = budget;
   const amp = text.lastIndexOf('&', cut - 1);
-  if (amp >= 0 && amp > cut - 5 && /^&(amp|lt|gt);/.test(text.slice(amp, amp + 5)) && amp + text.slice(amp).indexOf(';') >= cut)
-    cut = amp;
+  if (amp >= 0 && amp > cut - 5 && /^&(amp|lt|gt);/.test(text.slice(amp, amp + 5)) && amp + text.slice(amp).indexOf(';') >= cut) cut = amp;
   // Nor a surrogate pair.
   const code = text.charCodeAt(cut - 1);
   if (code >= 0xd800 && code <= 0xdbff) cut -= 1;

@@ -71,7 +71,8 @@ export class BotSocketModeReceiver extends SocketModeReceiver {
         await this.boltApp!.processEvent(event);
         if (!acked) await args.ack(response);
         acked = true;
-        if (this.held.delete(args.envelope_id)) this.log.info({ envelopeId: args.envelope_id, attempts: attempt }, 'held Socket Mode event is durable now; acked');
+        if (this.held.delete(args.envelope_id))
+          this.log.info({ envelopeId: args.envelope_id, attempts: attempt }, 'held Socket Mode event is durable now; acked');
         return;
       } catch (err) {
         if ((err as { code?: string }).code === 'slack_bolt_authorization_error') {

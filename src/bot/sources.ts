@@ -25,7 +25,14 @@ export function sourcesButton(ref: SourcesRef): Record<string, unknown> {
   return {
     type: 'actions',
     block_id: 'plainfra_sources_block',
-    elements: [{ type: 'button', action_id: SOURCES_ACTION, text: { type: 'plain_text', text: 'Sources', emoji: false }, value: JSON.stringify({ c: ref.conversationId, t: ref.turnId }) }],
+    elements: [
+      {
+        type: 'button',
+        action_id: SOURCES_ACTION,
+        text: { type: 'plain_text', text: 'Sources', emoji: false },
+        value: JSON.stringify({ c: ref.conversationId, t: ref.turnId }),
+      },
+    ],
   };
 }
 
@@ -33,7 +40,8 @@ export function parseSourcesValue(value: unknown): SourcesRef | undefined {
   if (typeof value !== 'string' || value.length > 200) return undefined;
   try {
     const v = JSON.parse(value) as { c?: unknown; t?: unknown };
-    if (typeof v.c === 'string' && /^[0-9a-f-]{36}$/.test(v.c) && typeof v.t === 'string' && /^\d{1,18}$/.test(v.t)) return { conversationId: v.c, turnId: v.t };
+    if (typeof v.c === 'string' && /^[0-9a-f-]{36}$/.test(v.c) && typeof v.t === 'string' && /^\d{1,18}$/.test(v.t))
+      return { conversationId: v.c, turnId: v.t };
   } catch {
     /* not ours */
   }
@@ -41,7 +49,20 @@ export function parseSourcesValue(value: unknown): SourcesRef | undefined {
 }
 
 /** Parameters worth showing: time period, granularity, metrics, group-by, filters, region-ish keys. */
-const KEY_PARAMS = ['TimePeriod', 'DateInterval', 'Granularity', 'Metrics', 'Metric', 'GroupBy', 'Filter', 'Filters', 'InstanceIds', 'MaxResults', 'Dimension', 'SearchString'];
+const KEY_PARAMS = [
+  'TimePeriod',
+  'DateInterval',
+  'Granularity',
+  'Metrics',
+  'Metric',
+  'GroupBy',
+  'Filter',
+  'Filters',
+  'InstanceIds',
+  'MaxResults',
+  'Dimension',
+  'SearchString',
+];
 
 function keyParams(params: unknown): string {
   if (!params || typeof params !== 'object') return '';
@@ -70,7 +91,13 @@ function context(text: string) {
 }
 
 function modal(blocks: object[]) {
-  return { type: 'modal', callback_id: 'plainfra_sources_view', title: { type: 'plain_text', text: 'Sources', emoji: false }, close: { type: 'plain_text', text: 'Close', emoji: false }, blocks };
+  return {
+    type: 'modal',
+    callback_id: 'plainfra_sources_view',
+    title: { type: 'plain_text', text: 'Sources', emoji: false },
+    close: { type: 'plain_text', text: 'Close', emoji: false },
+    blocks,
+  };
 }
 
 export interface SourcesThread {
@@ -82,19 +109,27 @@ export interface SourcesThread {
  * The modal for one turn. `trail` is the conversation's trail as read now; an empty turn means
  * retention pruned it (or it never existed), and the modal says so.
  */
-export function buildSourcesView(trail: AuditEvent[], turnId: string, thread: SourcesThread | undefined, links: LinkPolicy = AWS_LINKS): Record<string, unknown> {
+export function buildSourcesView(
+  trail: AuditEvent[],
+  turnId: string,
+  thread: SourcesThread | undefined,
+  links: LinkPolicy = AWS_LINKS,
+): Record<string, unknown> {
   const safe = (s: string) => safePlainText(s, links);
   const auditLine = thread ? `Operators: \`plainfra audit --thread ${safe(thread.channel)}:${safe(thread.threadTs)}\`` : '';
   const inTurn = trail.filter((r) => r.kind !== 'message_in' && String((r.payload as { turnId?: unknown }).turnId) === turnId);
   const question = trail.find((r) => r.kind === 'message_in' && String(r.id) === turnId);
   if (!question) {
     return modal([
-      section('The audit records behind this answer are no longer kept (plainfra deletes a conversation’s trail after its retention period), so its sources cannot be shown.'),
+      section(
+        'The audit records behind this answer are no longer kept (plainfra deletes a conversation’s trail after its retention period), so its sources cannot be shown.',
+      ),
       ...(auditLine ? [context(auditLine)] : []),
     ]);
   }
   const results = new Map<string, AuditEvent>();
-  for (const r of inTurn) if ((r.kind === 'tool_result' || r.kind === 'refused') && r.payload.toolUseId) results.set(r.payload.toolUseId, r);
+  for (const r of inTurn)
+    if ((r.kind === 'tool_result' || r.kind === 'refused') && r.payload.toolUseId) results.set(r.payload.toolUseId, r);
   const supplied = new Map<string, string[]>();
   const grounding = inTurn.filter(isKind('grounding')).at(-1);
   for (const f of grounding?.payload.figures ?? []) {
@@ -112,24 +147,43 @@ export function buildSourcesView(trail: AuditEvent[], turnId: string, thread: So
     const input = (c.payload.input ?? {}) as { service?: string; operation?: string; region?: string; params?: unknown };
     const res = results.get(c.payload.toolUseId);
     const p = res?.payload as { status?: string; cache?: string; region?: string; message?: string; reason?: string } | undefined;
-    const outcome = !res ? 'no result recorded' : res.kind === 'refused' ? `refused: ${p?.reason ?? ''}` : p?.status === 'ok' ? (p.cache === 'hit' ? 'ok, from the Cost Explorer cache' : 'ok') : `error: ${p?.message ?? ''}`;
+    const outcome = !res
+      ? 'no result recorded'
+      : res.kind === 'refused'
+        ? `refused: ${p?.reason ?? ''}`
+        : p?.status === 'ok'
+          ? p.cache === 'hit'
+            ? 'ok, from the Cost Explorer cache'
+            : 'ok'
+          : `error: ${p?.message ?? ''}`;
     const lines = [
       `*${safe(`${input.service ?? '?'} ${input.operation ?? '?'}`)}* — account ${safe(c.payload.account ?? '?')}, region ${safe(input.region ?? (input.service === 'ce' ? 'us-east-1 (global)' : 'the account’s regions'))}`,
       keyParams(input.params) ? safe(cut(keyParams(input.params), 1_200)) : '',
       `${safe(outcome.slice(0, 300))} · ${c.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
-      supplied.has(c.payload.toolUseId) ? `Figures from this call: ${safe(supplied.get(c.payload.toolUseId)!.join(', ').slice(0, 600))}` : '',
+      supplied.has(c.payload.toolUseId)
+        ? `Figures from this call: ${safe(supplied.get(c.payload.toolUseId)!.join(', ').slice(0, 600))}`
+        : '',
     ].filter(Boolean);
     entries.push(section(lines.join('\n')));
   }
   for (const d of docs) {
     const url = String((d.payload.input as { url?: unknown } | undefined)?.url ?? '?');
     const res = results.get(d.payload.toolUseId);
-    entries.push(section(`*Docs page* ${safe(url)} — ${res?.kind === 'tool_result' && (res.payload as { status?: string }).status === 'ok' ? 'fetched' : 'not fetched'} · ${d.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`));
+    entries.push(
+      section(
+        `*Docs page* ${safe(url)} — ${res?.kind === 'tool_result' && (res.payload as { status?: string }).status === 'ok' ? 'fetched' : 'not fetched'} · ${d.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
+      ),
+    );
   }
   const fromQuestion = supplied.get('question');
   if (fromQuestion) entries.push(context(`Figures from your question: ${safe(fromQuestion.join(', ').slice(0, 600))}`));
   if (!grounding) entries.push(context('No figure check was recorded for this answer.'));
-  else if (grounding.payload.verdict === 'removed') entries.push(context(`${grounding.payload.figures.filter((f) => !f.verified).length} figure(s) the AWS data did not support were removed from the answer.`));
+  else if (grounding.payload.verdict === 'removed')
+    entries.push(
+      context(
+        `${grounding.payload.figures.filter((f) => !f.verified).length} figure(s) the AWS data did not support were removed from the answer.`,
+      ),
+    );
   // Room for the heading and the two closing blocks.
   const room = MAX_BLOCKS - blocks.length - 2;
   if (entries.length > room) {

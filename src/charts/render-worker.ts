@@ -14,7 +14,11 @@ port.on('message', async (msg: ChartRequest) => {
   let reply: ChartResponse;
   try {
     const charts = await renderReportCharts(msg.report as Report);
-    reply = { id: msg.id, ok: true, charts: charts.map(({ kind, filename, title, png }) => ({ kind, filename, title, png: new Uint8Array(png) })) };
+    reply = {
+      id: msg.id,
+      ok: true,
+      charts: charts.map(({ kind, filename, title, png }) => ({ kind, filename, title, png: new Uint8Array(png) })),
+    };
   } catch (err) {
     reply = { id: msg.id, ok: false, message: (err as Error).message };
   }

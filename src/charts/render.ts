@@ -16,7 +16,10 @@ import { CHART_FONT, CHART_SCALE, dailyChartSpec, serviceChartSpec } from './spe
 
 const require = createRequire(import.meta.url);
 /** Regular and bold (titles): the only font files resvg may use. */
-export const FONT_FILES = [require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'), require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')];
+export const FONT_FILES = [
+  require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+  require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+];
 
 /** Vega may load data from URLs; these specs carry their data inline, so every load is refused. */
 const noNetwork = Object.assign(vega.loader(), {

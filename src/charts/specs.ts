@@ -78,14 +78,25 @@ export function serviceChartSpec(report: Report): TopLevelSpec {
     data: { values },
     encoding: {
       y: {
-        field: 'service', type: 'nominal', sort: { field: 'order', op: 'min', order: 'ascending' }, title: null,
+        field: 'service',
+        type: 'nominal',
+        sort: { field: 'order', op: 'min', order: 'ascending' },
+        title: null,
         axis: { labelLimit: LABEL_LIMIT_PX, ticks: false },
       },
       // Previous period above, current below, as the legend reads.
       yOffset: { field: 'period', type: 'nominal', scale: { domain: [prev, cur] } },
-      x: { field: 'amount', type: 'quantitative', title: `Cost (${report.currency})`, axis: { format: ',.0f', tickCount: 6 }, scale: { domain, nice: false } },
+      x: {
+        field: 'amount',
+        type: 'quantitative',
+        title: `Cost (${report.currency})`,
+        axis: { format: ',.0f', tickCount: 6 },
+        scale: { domain, nice: false },
+      },
       color: {
-        field: 'period', type: 'nominal', title: null,
+        field: 'period',
+        type: 'nominal',
+        title: null,
         scale: { domain: [prev, cur], range: [PERIOD_COLOURS.previous, PERIOD_COLOURS.current] },
         // One period per line: Vega sizes the legend by its (generous) estimate of the text width.
         legend: { columns: 1, labelLimit: 420, symbolType: 'square' },
@@ -110,11 +121,16 @@ export function dailyChartSpec(report: Report): TopLevelSpec {
   if (!daily) throw new Error('dailyChartSpec: the report has no daily breakdown');
   const labels = periodLabels(report.periodKind);
   const names = daily.series.map((s) => s.service);
-  const colours = daily.series.map((s, i) => (s.service.startsWith('Other (') && i === daily.series.length - 1 ? OTHER_COLOUR : OKABE_ITO[i % OKABE_ITO.length]!));
-  const values = daily.series.flatMap((s, k) => s.values.map((amount, d) => ({ day: daily.days[d], service: s.service, stackOrder: k, amount })));
+  const colours = daily.series.map((s, i) =>
+    s.service.startsWith('Other (') && i === daily.series.length - 1 ? OTHER_COLOUR : OKABE_ITO[i % OKABE_ITO.length]!,
+  );
+  const values = daily.series.flatMap((s, k) =>
+    s.values.map((amount, d) => ({ day: daily.days[d], service: s.service, stackOrder: k, amount })),
+  );
   // The period's total as the table shows it (days are rounded to the cent one by one, so their
   // sum can differ from it by rounding); from the days only when there is no table.
-  const total = report.cost?.totalThis ?? daily.series.reduce((sum, s) => sum + s.values.reduce((a, v) => a + Math.round(v * 100), 0), 0) / 100;
+  const total =
+    report.cost?.totalThis ?? daily.series.reduce((sum, s) => sum + s.values.reduce((a, v) => a + Math.round(v * 100), 0), 0) / 100;
   const manyDays = daily.days.length > 14;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -131,13 +147,29 @@ export function dailyChartSpec(report: Report): TopLevelSpec {
     mark: { type: 'bar', width: { band: 0.8 } },
     encoding: {
       x: {
-        field: 'day', type: 'ordinal', title: null, sort: null,
+        field: 'day',
+        type: 'ordinal',
+        title: null,
+        sort: null,
         // `YYYY-MM-DD` days as UTC dates, one band each, labelled `Mon 03 Jun` (`03 Jun` when many).
         timeUnit: 'utcyearmonthdate',
         axis: { format: manyDays ? '%d %b' : '%a %d %b', labelAngle: manyDays ? -45 : 0, labelOverlap: 'parity' },
       },
-      y: { field: 'amount', type: 'quantitative', stack: 'zero', title: `Cost per day (${report.currency})`, axis: { format: ',.0f', tickCount: 6 } },
-      color: { field: 'service', type: 'nominal', title: null, sort: names, scale: { domain: names, range: colours }, legend: { columns: 2, labelLimit: LABEL_LIMIT_PX, symbolType: 'square' } },
+      y: {
+        field: 'amount',
+        type: 'quantitative',
+        stack: 'zero',
+        title: `Cost per day (${report.currency})`,
+        axis: { format: ',.0f', tickCount: 6 },
+      },
+      color: {
+        field: 'service',
+        type: 'nominal',
+        title: null,
+        sort: names,
+        scale: { domain: names, range: colours },
+        legend: { columns: 2, labelLimit: LABEL_LIMIT_PX, symbolType: 'square' },
+      },
       order: { field: 'stackOrder', type: 'quantitative', sort: 'ascending' },
     },
   } as TopLevelSpec;

@@ -64,7 +64,20 @@ export async function askCommand(config: AdminConfig, opts: AskOptions, io: AskI
       },
     );
     if (result.status === 'refused') {
-      if (opts.json) io.out(JSON.stringify({ status: 'refused', reason: result.reason, message: result.message, conversationId: result.conversationId, turnId: result.turnId }, null, 2));
+      if (opts.json)
+        io.out(
+          JSON.stringify(
+            {
+              status: 'refused',
+              reason: result.reason,
+              message: result.message,
+              conversationId: result.conversationId,
+              turnId: result.turnId,
+            },
+            null,
+            2,
+          ),
+        );
       else io.err(`plainfra: refused (${result.reason}): ${result.message.replace(/`/g, '')}`);
       return 1;
     }
@@ -135,7 +148,13 @@ function describe(r: AuditRow): string {
   return '';
 }
 
-async function print(db: Db, io: AskIo, opts: AskOptions, out: AuditRow, ids: { conversationId: string; turnId: string; elapsedMs: number }): Promise<number> {
+async function print(
+  db: Db,
+  io: AskIo,
+  opts: AskOptions,
+  out: AuditRow,
+  ids: { conversationId: string; turnId: string; elapsedMs: number },
+): Promise<number> {
   const p = out.payload as { text?: string; outcome?: string; reports?: unknown[] };
   const answer = terminalSafe(p.text ?? '');
   const outcome = p.outcome ?? 'answer';
@@ -148,13 +167,19 @@ async function print(db: Db, io: AskIo, opts: AskOptions, out: AuditRow, ids: { 
     .filter((c) => (c.payload as { turnId?: string }).turnId === ids.turnId)
     .map((c) => {
       const q = c.payload as { account?: string; input?: { service?: string; operation?: string; region?: string } };
-      return { account: q.account ?? null, service: q.input?.service ?? null, operation: q.input?.operation ?? null, region: q.input?.region ?? null };
+      return {
+        account: q.account ?? null,
+        service: q.input?.service ?? null,
+        operation: q.input?.operation ?? null,
+        region: q.input?.region ?? null,
+      };
     });
   if (opts.json) {
     io.out(JSON.stringify({ status: 'answered', outcome, answer, sources, ...(p.reports ? { reports: p.reports } : {}), ...ids }, null, 2));
   } else {
     io.out(answer);
-    if (sources.length) io.out(`\nSources: ${sources.map((s) => `${s.service}:${s.operation}${s.account ? ` (${s.account})` : ''}`).join(', ')}`);
+    if (sources.length)
+      io.out(`\nSources: ${sources.map((s) => `${s.service}:${s.operation}${s.account ? ` (${s.account})` : ''}`).join(', ')}`);
   }
   // An apology (the turn failed or hit the step cap) is printed, but scripts should know.
   return outcome === 'error' || outcome === 'step_cap' ? 1 : 0;

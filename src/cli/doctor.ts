@@ -29,7 +29,12 @@ export async function doctorCommand(
   checks.push(...(await checkPostgres(env.DATABASE_URL)));
   checks.push(...(await checkRedis(env.REDIS_URL)));
 
-  const skipped = (what: string): DoctorCheck => ({ name: what, ok: false, detail: 'not checked: the configuration is refused', fix: 'fix the configuration problems above, then run the doctor again' });
+  const skipped = (what: string): DoctorCheck => ({
+    name: what,
+    ok: false,
+    detail: 'not checked: the configuration is refused',
+    fix: 'fix the configuration problems above, then run the doctor again',
+  });
   if (role === 'bot') {
     const { checkSlack } = await import('../doctor/slack.js');
     checks.push(...(config ? await checkSlack(config as BotConfig) : [skipped('slack')]));
@@ -67,7 +72,8 @@ export async function doctorCommand(
       print(`${c.ok ? '✔' : '✘'} ${c.name.padEnd(width)}  ${c.detail}`);
       if (!c.ok && c.fix) for (const line of c.fix.split('\n')) print(`    fix: ${line}`);
     }
-    if (role === 'all') print('\n(only Postgres and Redis checked: run `plainfra doctor --role bot|hawk|sentinel` in each role\'s environment)');
+    if (role === 'all')
+      print("\n(only Postgres and Redis checked: run `plainfra doctor --role bot|hawk|sentinel` in each role's environment)");
     print(ok ? '\nall checks passed' : `\n${checks.filter((c) => !c.ok).length} check(s) failed`);
   }
   return ok ? 0 : 1;

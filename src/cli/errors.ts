@@ -16,7 +16,8 @@ function codeOf(err: unknown): string | undefined {
 export function reportError(err: unknown, usage: string): { message: string; exitCode: number } {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof ConfigError) return { message, exitCode: 2 };
-  if (err instanceof UsageError || codeOf(err)?.startsWith('ERR_PARSE_ARGS')) return { message: `plainfra: ${message}\n\n${usage}`, exitCode: err instanceof UsageError ? 2 : 1 };
+  if (err instanceof UsageError || codeOf(err)?.startsWith('ERR_PARSE_ARGS'))
+    return { message: `plainfra: ${message}\n\n${usage}`, exitCode: err instanceof UsageError ? 2 : 1 };
   if (OPERATOR_ERROR_CODES.has(codeOf(err) ?? '')) return { message: `plainfra: ${message}`, exitCode: 1 };
   return { message: `plainfra: ${err instanceof Error ? (err.stack ?? message) : message}`, exitCode: 1 };
 }

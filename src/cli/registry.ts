@@ -12,7 +12,19 @@ import { templateCommand } from './commands/template.js';
 import { UsageError, type Command } from './command.js';
 
 /** Every command, in the order the usage text lists them. A new command is a file and a line here. */
-export const COMMANDS: readonly Command[] = [migrateCommand, rolesCommand, accountsCommand, channelsCommand, auditCommand, digestCommand, askCommand, evalCommand, doctorCommand, policyCommand, templateCommand];
+export const COMMANDS: readonly Command[] = [
+  migrateCommand,
+  rolesCommand,
+  accountsCommand,
+  channelsCommand,
+  auditCommand,
+  digestCommand,
+  askCommand,
+  evalCommand,
+  doctorCommand,
+  policyCommand,
+  templateCommand,
+];
 
 export const USAGE = ['usage: plainfra <command>', '', ...COMMANDS.flatMap((c) => c.usage)].join('\n');
 

@@ -42,21 +42,21 @@ const common = {
 const docsUrl = z.string().url('PLAINFRA_DOCS_URL must be a URL, e.g. https://docs.aws.amazon.com').default('https://docs.aws.amazon.com');
 
 export const botEnv = z.object({
-    ...common,
-    SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'SLACK_BOT_TOKEN must be the bot token (xoxb-…) from the Slack app page'),
-    SLACK_SIGNING_SECRET: z.string().min(8).optional(),
-    SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'SLACK_APP_TOKEN must be an app-level token (xapp-…)').optional(),
-    SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
-    /** Set to skip auth.test at start-up (tests, or when the ids are known). */
-    SLACK_BOT_USER_ID: z.string().optional(),
-    SLACK_BOT_ID: z.string().optional(),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    /**
-     * Not a secret: the bot reads it only to know which docs host may stay a link in what it posts
-     * (the sentinel fetches from it). Must match the sentinel's value.
-     */
-    PLAINFRA_DOCS_URL: docsUrl,
-  });
+  ...common,
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'SLACK_BOT_TOKEN must be the bot token (xoxb-…) from the Slack app page'),
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'SLACK_APP_TOKEN must be an app-level token (xapp-…)').optional(),
+  SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+  /** Set to skip auth.test at start-up (tests, or when the ids are known). */
+  SLACK_BOT_USER_ID: z.string().optional(),
+  SLACK_BOT_ID: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * Not a secret: the bot reads it only to know which docs host may stay a link in what it posts
+   * (the sentinel fetches from it). Must match the sentinel's value.
+   */
+  PLAINFRA_DOCS_URL: docsUrl,
+});
 
 export const hawkEnv = z.object({
   ...common,
@@ -69,7 +69,10 @@ export const hawkEnv = z.object({
    */
   PLAINFRA_EMF_METRICS_SECONDS: z.coerce.number().int().min(10).max(3600).optional(),
   /** CloudWatch namespace of those metrics. @defaultValue plainfra */
-  PLAINFRA_EMF_NAMESPACE: z.string().regex(/^[A-Za-z0-9 ._\/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod').default('plainfra'),
+  PLAINFRA_EMF_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9 ._\/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod')
+    .default('plainfra'),
   /** Parallel hawk jobs per process. */
   PLAINFRA_HAWK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
@@ -91,42 +94,47 @@ export const hawkEnv = z.object({
     .default(1000),
 });
 
-export const sentinelEnv = z.object({
-  ...common,
-  /** PLAINFRA_LLM_PROVIDER, ANTHROPIC_API_KEY, AWS_REGION… (src/config/llm-provider.ts). */
-  ...llmProviderFields,
-  PLAINFRA_MODEL: z.string().min(1).default('claude-sonnet-5-5'),
-  PLAINFRA_DOCS_URL: docsUrl,
-  /** LLM calls per question before the loop stops with an explanation. */
-  PLAINFRA_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
-  PLAINFRA_SENTINEL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  /** Port for GET /healthz and GET /metrics (Prometheus); unset = no port at all. */
-  PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  /**
-   * Seconds between CloudWatch EMF lines with queue backlog on stdout (ECS autoscaling on queue
-   * depth, docs/deploy-aws.md). @defaultValue off
-   */
-  PLAINFRA_EMF_METRICS_SECONDS: z.coerce.number().int().min(10).max(3600).optional(),
-  /** CloudWatch namespace of those metrics. @defaultValue plainfra */
-  PLAINFRA_EMF_NAMESPACE: z.string().regex(/^[A-Za-z0-9 ._\/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod').default('plainfra'),
-  /** aws_docs pages one question may fetch; counted from the audit trail. @defaultValue 10 */
-  PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION: z.coerce
-    .number({ message: 'PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be a whole number, e.g. 10' })
-    .int('PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be a whole number, e.g. 10')
-    .min(0, 'PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be 0 (no docs) or more')
-    .max(100)
-    .default(10),
-  /**
-   * Estimated tokens (characters / 4) of the thread replayed to the model at each step, beyond the
-   * newest step's tool results and the current question. @defaultValue 16000
-   */
-  PLAINFRA_TRANSCRIPT_TOKEN_BUDGET: z.coerce
-    .number({ message: 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be a whole number of tokens, e.g. 16000' })
-    .int()
-    .min(2_000, 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be at least 2000 tokens')
-    .max(150_000, 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be at most 150000 tokens (the model\'s context is 200000)')
-    .default(16_000),
-}).superRefine(refineLlmProvider);
+export const sentinelEnv = z
+  .object({
+    ...common,
+    /** PLAINFRA_LLM_PROVIDER, ANTHROPIC_API_KEY, AWS_REGION… (src/config/llm-provider.ts). */
+    ...llmProviderFields,
+    PLAINFRA_MODEL: z.string().min(1).default('claude-sonnet-5-5'),
+    PLAINFRA_DOCS_URL: docsUrl,
+    /** LLM calls per question before the loop stops with an explanation. */
+    PLAINFRA_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
+    PLAINFRA_SENTINEL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Port for GET /healthz and GET /metrics (Prometheus); unset = no port at all. */
+    PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /**
+     * Seconds between CloudWatch EMF lines with queue backlog on stdout (ECS autoscaling on queue
+     * depth, docs/deploy-aws.md). @defaultValue off
+     */
+    PLAINFRA_EMF_METRICS_SECONDS: z.coerce.number().int().min(10).max(3600).optional(),
+    /** CloudWatch namespace of those metrics. @defaultValue plainfra */
+    PLAINFRA_EMF_NAMESPACE: z
+      .string()
+      .regex(/^[A-Za-z0-9 ._\/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod')
+      .default('plainfra'),
+    /** aws_docs pages one question may fetch; counted from the audit trail. @defaultValue 10 */
+    PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION: z.coerce
+      .number({ message: 'PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be a whole number, e.g. 10' })
+      .int('PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be a whole number, e.g. 10')
+      .min(0, 'PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be 0 (no docs) or more')
+      .max(100)
+      .default(10),
+    /**
+     * Estimated tokens (characters / 4) of the thread replayed to the model at each step, beyond the
+     * newest step's tool results and the current question. @defaultValue 16000
+     */
+    PLAINFRA_TRANSCRIPT_TOKEN_BUDGET: z.coerce
+      .number({ message: 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be a whole number of tokens, e.g. 16000' })
+      .int()
+      .min(2_000, 'PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be at least 2000 tokens')
+      .max(150_000, "PLAINFRA_TRANSCRIPT_TOKEN_BUDGET must be at most 150000 tokens (the model's context is 200000)")
+      .default(16_000),
+  })
+  .superRefine(refineLlmProvider);
 
 const rolePassword = z.string().min(12, 'must be at least 12 characters').optional();
 

@@ -30,7 +30,9 @@ const regionMessage = (name: string) => `${name} must be an AWS region name, e.g
 /** The sentinel's provider settings (spread into its schema in env.ts, checked by refineLlmProvider). */
 export const llmProviderFields = {
   PLAINFRA_LLM_PROVIDER: z
-    .enum(LLM_PROVIDERS, { message: 'PLAINFRA_LLM_PROVIDER must be anthropic (the Anthropic API) or bedrock (Amazon Bedrock in your AWS account)' })
+    .enum(LLM_PROVIDERS, {
+      message: 'PLAINFRA_LLM_PROVIDER must be anthropic (the Anthropic API) or bedrock (Amazon Bedrock in your AWS account)',
+    })
     .default('anthropic'),
   /** Required with the anthropic provider, refused with bedrock (see forbiddenForSentinel). */
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
@@ -42,7 +44,10 @@ export const llmProviderFields = {
    * Bedrock Runtime endpoint instead of `https://bedrock-runtime.<region>.amazonaws.com`: a VPC
    * interface endpoint's DNS name (traffic that never leaves the VPC), or a local server in tests.
    */
-  PLAINFRA_BEDROCK_ENDPOINT: z.string().url('PLAINFRA_BEDROCK_ENDPOINT must be a URL, e.g. https://bedrock-runtime.us-east-1.amazonaws.com').optional(),
+  PLAINFRA_BEDROCK_ENDPOINT: z
+    .string()
+    .url('PLAINFRA_BEDROCK_ENDPOINT must be a URL, e.g. https://bedrock-runtime.us-east-1.amazonaws.com')
+    .optional(),
 };
 
 interface ProviderSettings {
@@ -79,7 +84,10 @@ export function refineLlmProvider(config: ProviderSettings, ctx: z.RefinementCtx
     return;
   }
   if (!bedrockRegion(config)) {
-    issue('AWS_REGION', 'required with PLAINFRA_LLM_PROVIDER=bedrock: set AWS_REGION (or PLAINFRA_BEDROCK_REGION) to the region Bedrock is called in, e.g. us-east-1.');
+    issue(
+      'AWS_REGION',
+      'required with PLAINFRA_LLM_PROVIDER=bedrock: set AWS_REGION (or PLAINFRA_BEDROCK_REGION) to the region Bedrock is called in, e.g. us-east-1.',
+    );
   }
   if (!isBedrockModelId(config.PLAINFRA_MODEL)) {
     issue(
@@ -88,7 +96,10 @@ export function refineLlmProvider(config: ProviderSettings, ctx: z.RefinementCtx
     );
   }
   if (config.ANTHROPIC_BASE_URL) {
-    issue('ANTHROPIC_BASE_URL', 'applies to PLAINFRA_LLM_PROVIDER=anthropic only: unset it, and set PLAINFRA_BEDROCK_ENDPOINT for a Bedrock VPC endpoint instead.');
+    issue(
+      'ANTHROPIC_BASE_URL',
+      'applies to PLAINFRA_LLM_PROVIDER=anthropic only: unset it, and set PLAINFRA_BEDROCK_ENDPOINT for a Bedrock VPC endpoint instead.',
+    );
   }
 }
 
@@ -105,8 +116,7 @@ export function forbiddenForSentinel(
   if (env.PLAINFRA_LLM_PROVIDER === 'bedrock') {
     return {
       names: [...lists.slack, ...lists.llmSecrets],
-      why:
-        'with PLAINFRA_LLM_PROVIDER=bedrock the sentinel calls the model through Amazon Bedrock, signed with its IAM role from the AWS default credential chain; an Anthropic API key (or a Bedrock API key) would let it send account data elsewhere, and it must never hold Slack tokens.',
+      why: 'with PLAINFRA_LLM_PROVIDER=bedrock the sentinel calls the model through Amazon Bedrock, signed with its IAM role from the AWS default credential chain; an Anthropic API key (or a Bedrock API key) would let it send account data elsewhere, and it must never hold Slack tokens.',
     };
   }
   return {

@@ -28,7 +28,16 @@ export const PROCESS_ROLES: readonly ProcessRole[] = ['bot', 'hawk', 'sentinel']
  * `pending_external_id` during a rotation) are only for hawk; a column added to aws_accounts is
  * readable by the bot and the sentinel only once it is listed here.
  */
-export const ACCOUNT_COLUMNS_WITHOUT_SECRET = ['id', 'team_id', 'name', 'role_arn', 'regions', 'created_at', 'pending_since', 'verified_at'];
+export const ACCOUNT_COLUMNS_WITHOUT_SECRET = [
+  'id',
+  'team_id',
+  'name',
+  'role_arn',
+  'regions',
+  'created_at',
+  'pending_since',
+  'verified_at',
+];
 
 interface Grant {
   table: string;
@@ -66,7 +75,8 @@ export interface RoleOptions {
 export const ROLE_PREFIX_PATTERN = /^[a-z_][a-z0-9_]{0,40}$/;
 
 export function roleNames(prefix: string): Record<ProcessRole, string> {
-  if (!ROLE_PREFIX_PATTERN.test(prefix)) throw new Error(`role prefix "${prefix}" must be lower-case letters, digits or _ (at most 41), starting with a letter or _`);
+  if (!ROLE_PREFIX_PATTERN.test(prefix))
+    throw new Error(`role prefix "${prefix}" must be lower-case letters, digits or _ (at most 41), starting with a letter or _`);
   return { bot: `${prefix}bot`, hawk: `${prefix}hawk`, sentinel: `${prefix}sentinel` };
 }
 
@@ -83,7 +93,9 @@ export async function applyRoles(db: Db, opts: RoleOptions): Promise<AppliedRole
   const id = pg.escapeIdentifier;
   return db.transaction(async (tx) => {
     const run = (statement: string) => tx.execute(sql.raw(statement));
-    const [{ db: database, schema } = { db: '', schema: '' }] = (await tx.execute(sql`SELECT current_database() AS db, current_schema() AS schema`)).rows as { db: string; schema: string }[];
+    const [{ db: database, schema } = { db: '', schema: '' }] = (
+      await tx.execute(sql`SELECT current_database() AS db, current_schema() AS schema`)
+    ).rows as { db: string; schema: string }[];
     const applied: AppliedRole[] = [];
     for (const role of PROCESS_ROLES) {
       const name = names[role];
@@ -147,7 +159,11 @@ export async function checkProcessLogin(db: Db, role: ProcessRole, logger: Logge
       WHERE r.rolname = current_user AND c.oid = 'audit_events'::regclass`);
     const row = result.rows[0] as { me: string; superuser: boolean; owner: boolean; can_rewrite: boolean } | undefined;
     if (!row || !(row.superuser || row.owner || row.can_rewrite)) return undefined;
-    const why = row.superuser ? 'a superuser' : row.owner ? 'the owner of the plainfra tables' : 'a login that can rewrite the audit trail or the bindings';
+    const why = row.superuser
+      ? 'a superuser'
+      : row.owner
+        ? 'the owner of the plainfra tables'
+        : 'a login that can rewrite the audit trail or the bindings';
     const warning =
       `the ${role} connects to Postgres as "${row.me}", ${why}: a compromised ${role} could rewrite the audit trail and the bindings. ` +
       `Give it its own login: run plainfra migrate with the owner's DATABASE_URL (it creates the login, plainfra_${role} by default) and set this process's DATABASE_URL to that role.`;

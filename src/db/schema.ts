@@ -1,18 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigserial,
-  boolean,
-  check,
-  index,
-  jsonb,
-  pgTable,
-  serial,
-  text,
-  timestamp,
-  uniqueIndex,
-  integer,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigserial, boolean, check, index, jsonb, pgTable, serial, text, timestamp, uniqueIndex, integer, uuid } from 'drizzle-orm/pg-core';
 
 /** A Slack workspace (team) that installed plainfra. */
 export const workspaces = pgTable('workspaces', {

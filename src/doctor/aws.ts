@@ -33,7 +33,13 @@ export async function checkAws(db: Db | undefined): Promise<DoctorCheck[]> {
   for (const a of accounts) {
     const name = `assume ${a.name} (${a.teamId})`;
     // During a rotation hawk accepts either id (the new one first); so does this check.
-    const target = { accountName: a.name, roleArn: a.roleArn, externalId: a.externalId, ...(a.pendingExternalId && { pendingExternalId: a.pendingExternalId }), regions: a.regions };
+    const target = {
+      accountName: a.name,
+      roleArn: a.roleArn,
+      externalId: a.externalId,
+      ...(a.pendingExternalId && { pendingExternalId: a.pendingExternalId }),
+      regions: a.regions,
+    };
     try {
       const { externalId } = await withDeadline('sts', 10_000, () =>
         new ExternalIdChoice().assume(target, (id) =>

@@ -17,18 +17,44 @@ export async function checkBedrockModel(config: SentinelConfig): Promise<DoctorC
   const policyFix = `let the sentinel's role call bedrock:InvokeModel on ${model} (deploy/aws/plainfra-sentinel-bedrock.yaml, parameter ModelArns: the inference profile and every foundation model it routes to), and enable access to the model in the Bedrock console of ${region}`;
   try {
     await withDeadline('bedrock', 20_000, () =>
-      llm.create({ model, maxTokens: 1, system: 'plainfra doctor', tools: [], toolChoice: 'auto', messages: [{ role: 'user', content: [{ type: 'text', text: 'ping' }] }] }),
+      llm.create({
+        model,
+        maxTokens: 1,
+        system: 'plainfra doctor',
+        tools: [],
+        toolChoice: 'auto',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'ping' }] }],
+      }),
     );
     return [pass(name, `${model} answers InvokeModel in ${region}`)];
   } catch (err) {
     const status = err instanceof LlmError ? err.status : undefined;
-    if (status === 401 || status === 403) return [fail(name, `Bedrock refused the sentinel's AWS identity (HTTP ${status}): ${message(err)}`, policyFix)];
+    if (status === 401 || status === 403)
+      return [fail(name, `Bedrock refused the sentinel's AWS identity (HTTP ${status}): ${message(err)}`, policyFix)];
     if (status === 400 || status === 404) {
-      return [fail(name, `Bedrock rejected model "${model}" in ${region} (HTTP ${status}): ${message(err)}`, `set PLAINFRA_MODEL to a Bedrock model id or inference profile available in ${region} (aws bedrock list-inference-profiles --region ${region})`)];
+      return [
+        fail(
+          name,
+          `Bedrock rejected model "${model}" in ${region} (HTTP ${status}): ${message(err)}`,
+          `set PLAINFRA_MODEL to a Bedrock model id or inference profile available in ${region} (aws bedrock list-inference-profiles --region ${region})`,
+        ),
+      ];
     }
     if (/AWS credentials/.test(message(err))) {
-      return [fail(name, 'no AWS credentials found by the default chain', "run the sentinel with its ECS task role (RoleArn of plainfra-sentinel-bedrock.yaml), or for development set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")];
+      return [
+        fail(
+          name,
+          'no AWS credentials found by the default chain',
+          'run the sentinel with its ECS task role (RoleArn of plainfra-sentinel-bedrock.yaml), or for development set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+        ),
+      ];
     }
-    return [fail(name, `Bedrock Runtime unreachable at ${endpoint}: ${message(err)}`, `check PLAINFRA_BEDROCK_ENDPOINT (${config.PLAINFRA_BEDROCK_ENDPOINT ?? `default ${endpoint}`}) and outbound HTTPS from the sentinel (or a bedrock-runtime VPC endpoint)`)];
+    return [
+      fail(
+        name,
+        `Bedrock Runtime unreachable at ${endpoint}: ${message(err)}`,
+        `check PLAINFRA_BEDROCK_ENDPOINT (${config.PLAINFRA_BEDROCK_ENDPOINT ?? `default ${endpoint}`}) and outbound HTTPS from the sentinel (or a bedrock-runtime VPC endpoint)`,
+      ),
+    ];
   }
 }

@@ -14,7 +14,9 @@ export async function checkPostgres(databaseUrl: string | undefined): Promise<Do
     await withDeadline('postgres', 6_000, () => client.connect());
     const version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v;
     const checks = [pass('postgres reachable', `${where} (PostgreSQL ${version})`)];
-    const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };
+    const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
+      entries: { tag: string; when: number }[];
+    };
     let applied = new Set<number>();
     try {
       const rows = (await client.query<{ created_at: string }>('select created_at from drizzle.__drizzle_migrations')).rows;
@@ -26,7 +28,11 @@ export async function checkPostgres(databaseUrl: string | undefined): Promise<Do
     checks.push(
       missing.length === 0
         ? pass('postgres migrated', `${journal.entries.length} migrations applied`)
-        : fail('postgres migrated', `${missing.length} of ${journal.entries.length} migrations not applied (${missing.join(', ')})`, 'run: plainfra migrate   (with the same DATABASE_URL)'),
+        : fail(
+            'postgres migrated',
+            `${missing.length} of ${journal.entries.length} migrations not applied (${missing.join(', ')})`,
+            'run: plainfra migrate   (with the same DATABASE_URL)',
+          ),
     );
     return checks;
   } catch (err) {
@@ -40,14 +46,21 @@ function postgresFix(err: unknown): string {
   const code = (err as { code?: string }).code;
   if (code === '28P01' || code === '28000') return 'the user or password in DATABASE_URL is refused: fix the credentials (or pg_hba.conf)';
   if (code === '3D000') return 'the database in DATABASE_URL does not exist: create it (createdb NAME) or fix the name';
-  if (/certificate|self.signed|SSL|TLS/i.test(message(err))) return 'TLS failed: for sslmode=verify-full give the server CA with sslrootcert=/path/ca.pem in DATABASE_URL (for RDS: the RDS CA bundle)';
+  if (/certificate|self.signed|SSL|TLS/i.test(message(err)))
+    return 'TLS failed: for sslmode=verify-full give the server CA with sslrootcert=/path/ca.pem in DATABASE_URL (for RDS: the RDS CA bundle)';
   return 'is Postgres running and reachable at the host and port in DATABASE_URL? (pg_isready -d "$DATABASE_URL")';
 }
 
 /** Redis reachable, and `maxmemory-policy noeviction`: an evicting Redis silently drops queued jobs. */
 export async function checkRedis(redisUrl: string | undefined): Promise<DoctorCheck[]> {
   const url = redisUrl || 'redis://127.0.0.1:6379';
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 5_000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    connectTimeout: 5_000,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await withDeadline('redis', 6_000, () => redis.connect());
@@ -67,7 +80,13 @@ export async function checkRedis(redisUrl: string | undefined): Promise<DoctorCh
           ),
     ];
   } catch (err) {
-    return [fail('redis reachable', `${redactUrl(url)}: ${message(err)}`, 'is Redis running at REDIS_URL? (redis-cli -u "$REDIS_URL" ping); rediss:// for TLS')];
+    return [
+      fail(
+        'redis reachable',
+        `${redactUrl(url)}: ${message(err)}`,
+        'is Redis running at REDIS_URL? (redis-cli -u "$REDIS_URL" ping); rediss:// for TLS',
+      ),
+    ];
   } finally {
     redis.disconnect();
   }

@@ -65,7 +65,9 @@ const caseFile = z.array(evalCase).min(1);
 export function loadCases(dir = CASES_DIR): EvalCase[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (err) {
     throw new Error(`cannot read the eval cases in ${dir}: ${(err as Error).message}`);
   }
@@ -80,7 +82,9 @@ export function loadCases(dir = CASES_DIR): EvalCase[] {
     }
     const parsed = caseFile.safeParse(raw);
     if (!parsed.success) {
-      throw new Error(`eval case file ${file} is invalid:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  - ')}`);
+      throw new Error(
+        `eval case file ${file} is invalid:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  - ')}`,
+      );
     }
     cases.push(...parsed.data);
   }

@@ -25,7 +25,10 @@ export interface EvalMainOptions {
 
 export function selectCases(all: EvalCase[], only: string | undefined): EvalCase[] {
   if (!only) return all;
-  const names = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !all.some((c) => c.name === n));
   if (unknown.length) throw new UsageError(`--only: no eval case named ${unknown.join(', ')}; cases: ${all.map((c) => c.name).join(', ')}`);
   return all.filter((c) => names.includes(c.name));
@@ -40,8 +43,12 @@ export async function evalMain(opts: EvalMainOptions): Promise<number> {
   const progress = opts.progress ?? ((t: string) => process.stderr.write(`${t}\n`));
   // The loop's own log lines go to stderr (stdout is the report, --json must stay parseable), and
   // at the default level only errors: figures removed or calls refused are what the report shows.
-  const logger = pino({ name: 'plainfra-eval', base: { role: 'eval' }, level: config.LOG_LEVEL === 'info' ? 'error' : config.LOG_LEVEL }, pino.destination(2));
-  const llm = opts.llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger, maxRetries: 2 });
+  const logger = pino(
+    { name: 'plainfra-eval', base: { role: 'eval' }, level: config.LOG_LEVEL === 'info' ? 'error' : config.LOG_LEVEL },
+    pino.destination(2),
+  );
+  const llm =
+    opts.llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger, maxRetries: 2 });
   await checkModelFirst(llm, model, progress);
   const database = await createEvalDatabase(config.DATABASE_URL);
   // Ctrl-C or a kill mid-run still drops the temporary database.
@@ -83,8 +90,12 @@ async function checkModelFirst(llm: Llm, model: string, warn: (t: string) => voi
   if (!llm.checkModel) return;
   const check = await llm.checkModel(model);
   if (check.status === 'unknown') {
-    throw new ConfigError(`plainfra eval: the Anthropic API does not know model "${model}" for this key: pass --model (or set PLAINFRA_MODEL) to a model the key may use (GET /v1/models lists them)`);
+    throw new ConfigError(
+      `plainfra eval: the Anthropic API does not know model "${model}" for this key: pass --model (or set PLAINFRA_MODEL) to a model the key may use (GET /v1/models lists them)`,
+    );
   }
-  if (check.status === 'key_rejected') throw new ConfigError(`plainfra eval: the Anthropic API refused ANTHROPIC_API_KEY (HTTP ${check.httpStatus}): set a valid key`);
-  if (check.status === 'deprecated') warn(`plainfra eval: ${model} is ${check.lifecycle}${check.retiresAt ? ` and retires ${check.retiresAt.slice(0, 10)}` : ''}`);
+  if (check.status === 'key_rejected')
+    throw new ConfigError(`plainfra eval: the Anthropic API refused ANTHROPIC_API_KEY (HTTP ${check.httpStatus}): set a valid key`);
+  if (check.status === 'deprecated')
+    warn(`plainfra eval: ${model} is ${check.lifecycle}${check.retiresAt ? ` and retires ${check.retiresAt.slice(0, 10)}` : ''}`);
 }

@@ -56,7 +56,12 @@ export function matchesSubset(got: unknown, want: unknown): boolean {
 const specificity = (c: RecordedCall) => JSON.stringify(c.params ?? {}).length + (c.region ? 1 : 0);
 
 /** The recorded call for this request, most specific first; undefined when the case has none. */
-export function findRecording(recorded: RecordedCall[], spec: OperationSpec, region: string, params: Record<string, unknown>): RecordedCall | undefined {
+export function findRecording(
+  recorded: RecordedCall[],
+  spec: OperationSpec,
+  region: string,
+  params: Record<string, unknown>,
+): RecordedCall | undefined {
   return recorded
     .filter((c) => c.service.toLowerCase() === spec.service && c.operation.toLowerCase() === spec.operation.toLowerCase())
     .filter((c) => !c.region || c.region === region)
@@ -65,7 +70,9 @@ export function findRecording(recorded: RecordedCall[], spec: OperationSpec, reg
 }
 
 function notRecordedMessage(recorded: RecordedCall[], spec: OperationSpec, region: string, params: Record<string, unknown>): string {
-  const same = recorded.filter((c) => c.service.toLowerCase() === spec.service && c.operation.toLowerCase() === spec.operation.toLowerCase());
+  const same = recorded.filter(
+    (c) => c.service.toLowerCase() === spec.service && c.operation.toLowerCase() === spec.operation.toLowerCase(),
+  );
   const available = same.length
     ? `Recorded for ${spec.service}:${spec.operation}: ${same.map((c) => `params containing ${JSON.stringify(c.params ?? {})}${c.region ? ` in ${c.region}` : ''}`).join('; ')}.`
     : `Recorded operations: ${[...new Set(recorded.map((c) => `${c.service}:${c.operation}`))].join(', ')}.`;
@@ -74,7 +81,11 @@ function notRecordedMessage(recorded: RecordedCall[], spec: OperationSpec, regio
 
 /** A real SDK client of the operation's service whose requests never leave the process. */
 function replayClient(spec: OperationSpec, region: string, recorded: RecordedCall[], log: ReplayedCall[]): SdkClient {
-  const client = new spec.client({ region, credentials: { accessKeyId: 'AKIDPLAINFRAEVAL', secretAccessKey: 'plainfra-eval-replay' }, maxAttempts: 1 });
+  const client = new spec.client({
+    region,
+    credentials: { accessKeyId: 'AKIDPLAINFRAEVAL', secretAccessKey: 'plainfra-eval-replay' },
+    maxAttempts: 1,
+  });
   const paging = spec.paging;
   client.middlewareStack.add(
     () => async (args: { input: Record<string, unknown> }) => {
@@ -84,7 +95,12 @@ function replayClient(spec: OperationSpec, region: string, recorded: RecordedCal
       const call = findRecording(recorded, spec, region, input);
       if (token === undefined) log.push({ operation: `${spec.service}:${spec.operation}`, region, params: input, recorded: Boolean(call) });
       if (!call) throw new NotRecorded(notRecordedMessage(recorded, spec, region, input));
-      if (call.error) throw Object.assign(new Error(call.error.message || call.error.code), { name: call.error.code, Code: call.error.code, $metadata: { httpStatusCode: 400 } });
+      if (call.error)
+        throw Object.assign(new Error(call.error.message || call.error.code), {
+          name: call.error.code,
+          Code: call.error.code,
+          $metadata: { httpStatusCode: 400 },
+        });
       const pages = call.pages ?? [call.response!];
       const index = typeof token === 'string' && token.startsWith('eval-page-') ? Number(token.slice('eval-page-'.length)) : 0;
       const page = { ...(reviveDates(pages[index] ?? {}) as Record<string, unknown>) };
@@ -161,7 +177,8 @@ export function createReplayRunner(recorded: RecordedCall[], limits = DEFAULT_LI
     } else {
       result = { byRegion: Object.fromEntries([...singles]) };
     }
-    if (truncated) result.note = `Stopped after ${limits.maxPages} pages: counts cover only what was read. Add filters to narrow the question.`;
+    if (truncated)
+      result.note = `Stopped after ${limits.maxPages} pages: counts cover only what was read. Add filters to narrow the question.`;
     if (failed.size > 0) result.regionErrors = Object.fromEntries([...failed].map(([r, e]) => [r, e.message]));
     if (fanOut) result.regions = regions;
     const red = redact(result);

@@ -8,10 +8,14 @@ export function formatCaseLine(r: CaseResult): string {
     `${r.pass ? 'PASS' : 'FAIL'}  ${r.name}  (${r.topic})  steps ${r.steps}  tokens in ${r.tokens.input} / out ${r.tokens.output} / cache read ${r.tokens.cacheRead} / cache write ${r.tokens.cacheCreation}  cost ${usd(r.costUsd)}`,
   ];
   if (r.missing.length) lines.push(`      missing figures: ${r.missing.join(', ')}`);
-  if (r.unverified.length) lines.push(`      unverified figures (grounding): ${r.unverified.join(', ')}${r.removed ? ` — ${r.removed} removed from the answer` : ' — corrected after being sent back'}`);
+  if (r.unverified.length)
+    lines.push(
+      `      unverified figures (grounding): ${r.unverified.join(', ')}${r.removed ? ` — ${r.removed} removed from the answer` : ' — corrected after being sent back'}`,
+    );
   if (r.outcome !== 'answer') lines.push(`      turn ended: ${r.outcome}`);
   const misses = r.awsCalls.filter((c) => !c.recorded);
-  if (misses.length) lines.push(`      AWS calls the case did not record: ${misses.map((c) => `${c.operation} ${JSON.stringify(c.params)}`).join('; ')}`);
+  if (misses.length)
+    lines.push(`      AWS calls the case did not record: ${misses.map((c) => `${c.operation} ${JSON.stringify(c.params)}`).join('; ')}`);
   if (r.error) lines.push(`      error: ${r.error}`);
   return lines.join('\n');
 }

@@ -96,12 +96,29 @@ async function runCase(c: EvalCase, index: number, opts: EvalOptions): Promise<C
     await addAccount(db, { teamId, name: a.name, roleArn: `arn:aws:iam::${a.accountId}:role/plainfra-readonly`, regions: a.regions });
     await bindChannel(db, { teamId, channelId, accountName: a.name });
   }
-  const [conv] = await db.insert(conversations).values({ teamId, channelId, threadTs: `1764000000.${String(index).padStart(6, '0')}`, startedBy: 'U0EVAL' }).returning();
-  const { row } = await recordAudit(db, { conversationId: conv!.id, actor: 'bot', kind: 'message_in', payload: { text: c.question, user: 'U0EVAL' } });
+  const [conv] = await db
+    .insert(conversations)
+    .values({ teamId, channelId, threadTs: `1764000000.${String(index).padStart(6, '0')}`, startedBy: 'U0EVAL' })
+    .returning();
+  const { row } = await recordAudit(db, {
+    conversationId: conv!.id,
+    actor: 'bot',
+    kind: 'message_in',
+    payload: { text: c.question, user: 'U0EVAL' },
+  });
   const turnId = String(row.id);
   const enqueuer = new MemoryEnqueuer();
   const runner = createReplayRunner(c.recorded);
-  const sentinel = { db, enqueuer, llm: opts.llm, logger, model: opts.model, maxSteps: opts.maxSteps, docsBaseUrl: opts.docsBaseUrl, transcriptBudgetTokens: opts.transcriptBudgetTokens };
+  const sentinel = {
+    db,
+    enqueuer,
+    llm: opts.llm,
+    logger,
+    model: opts.model,
+    maxSteps: opts.maxSteps,
+    docsBaseUrl: opts.docsBaseUrl,
+    transcriptBudgetTokens: opts.transcriptBudgetTokens,
+  };
   const hawk = { db, enqueuer, runner, logger };
   await enqueuer.add('sentinel', { conversationId: conv!.id, turnId, step: 0 });
   let reply: { text: string; outcome: string } | undefined;
@@ -121,13 +138,27 @@ async function runCase(c: EvalCase, index: number, opts: EvalOptions): Promise<C
   const tokens = sumTokens(
     responses.map((r) => {
       const u = (r.payload.usage ?? {}) as Record<string, number | undefined>;
-      return { input: u.input_tokens ?? 0, output: u.output_tokens ?? 0, cacheRead: u.cache_read_input_tokens ?? 0, cacheCreation: u.cache_creation_input_tokens ?? 0 };
+      return {
+        input: u.input_tokens ?? 0,
+        output: u.output_tokens ?? 0,
+        cacheRead: u.cache_read_input_tokens ?? 0,
+        cacheCreation: u.cache_creation_input_tokens ?? 0,
+      };
     }),
   );
   const groundings = trail.filter(isKind('grounding')).filter((r) => r.payload.turnId === turnId);
   const lastGrounding = groundings.at(-1);
-  const unverified = [...new Set(groundings.flatMap((g) => (g.payload.figures ?? []).filter((f: { verified: boolean }) => !f.verified).map((f: { text: string }) => f.text)))];
-  const removed = lastGrounding?.payload.verdict === 'removed' ? (lastGrounding.payload.figures ?? []).filter((f: { verified: boolean }) => !f.verified).length : 0;
+  const unverified = [
+    ...new Set(
+      groundings.flatMap((g) =>
+        (g.payload.figures ?? []).filter((f: { verified: boolean }) => !f.verified).map((f: { text: string }) => f.text),
+      ),
+    ),
+  ];
+  const removed =
+    lastGrounding?.payload.verdict === 'removed'
+      ? (lastGrounding.payload.figures ?? []).filter((f: { verified: boolean }) => !f.verified).length
+      : 0;
   const scored = scoreAnswer(reply.text, c.expect);
   const cost = estimateCostUsd(opts.model, tokens);
   return {
@@ -171,5 +202,13 @@ function failedCase(c: EvalCase, err: Error): CaseResult {
 }
 
 function sumTokens(ts: TokenCounts[]): TokenCounts {
-  return ts.reduce((a, t) => ({ input: a.input + t.input, output: a.output + t.output, cacheRead: a.cacheRead + t.cacheRead, cacheCreation: a.cacheCreation + t.cacheCreation }), { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 });
+  return ts.reduce(
+    (a, t) => ({
+      input: a.input + t.input,
+      output: a.output + t.output,
+      cacheRead: a.cacheRead + t.cacheRead,
+      cacheCreation: a.cacheCreation + t.cacheCreation,
+    }),
+    { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+  );
 }

@@ -7,7 +7,23 @@
  */
 import { extractFigures, numbersInText } from '../grounding/extract.js';
 
-const WORDS: Record<string, number> = { zero: 0, no: 0, none: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12 };
+const WORDS: Record<string, number> = {
+  zero: 0,
+  no: 0,
+  none: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+};
 
 export interface ExpectedFigure {
   text: string;
@@ -25,7 +41,8 @@ export function parseExpected(text: string): ExpectedFigure {
 function statedValues(answer: string): { value: number; percent: boolean }[] {
   const out = extractFigures(answer).map((f) => ({ value: f.value, percent: f.kind === 'percent' }));
   for (const v of numbersInText(answer, 500)) out.push({ value: Math.abs(v), percent: false });
-  for (const m of answer.toLowerCase().matchAll(/\b(zero|no|none|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b/g)) out.push({ value: WORDS[m[1]!]!, percent: false });
+  for (const m of answer.toLowerCase().matchAll(/\b(zero|no|none|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b/g))
+    out.push({ value: WORDS[m[1]!]!, percent: false });
   return out;
 }
 

@@ -44,7 +44,8 @@ const EXCLUDED_SPANS: RegExp[] = [
   /\b\d+(?:\.\d+){2,}(?:\/\d+)?\b/g,
 ];
 
-const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const MONTH =
+  '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 /** A day of a month, alone or closing a range: "Nov 30", "November 1–30", "30 Nov", "16–30 November". */
 const RANGE = '\\s*(?:[-–—]|to|and|through|until)\\s*';
 const MONTH_BEFORE = new RegExp(`\\b${MONTH}\\.?\\s+(?:\\d{1,2}(?:st|nd|rd|th)?${RANGE})?$`, 'i');
@@ -54,7 +55,8 @@ const TIME_UNIT_AFTER = /^\s*-?\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|d
 /** Words after which a number names a thing rather than measures it. */
 const NAMING_WORD_BEFORE =
   /\b(?:version|v|tls|ssl|ipv|python|node(?:\.js)?|java|go|ruby|php|postgresql|postgres|mysql|redis|engine|runtime|api|ports?|http|status|error|code|step|page|item|line|row|rank|top|number|no\.|#|q|h|fy|gen|generation)\s*$/i;
-const APPROXIMATE_BEFORE = /(?:~|≈|\babout|\baround|\broughly|\bapproximately|\bapprox\.?|\bnearly|\balmost|\bover|\bunder|\bmore than|\bless than|\bsome|\bclose to)\s*$/i;
+const APPROXIMATE_BEFORE =
+  /(?:~|≈|\babout|\baround|\broughly|\bapproximately|\bapprox\.?|\bnearly|\balmost|\bover|\bunder|\bmore than|\bless than|\bsome|\bclose to)\s*$/i;
 
 /** What may stand before the digits: an accounting bracket, a sign, a currency, a sign again (`-$5`, `$-5`). */
 const LEAD = /(?:\(\s?)?(?:[-−+]\s?)?(?:US\$|\$|€|£|\b(?:USD|EUR|GBP)\s?)?(?:[-−+]\s?)?$/;
@@ -177,7 +179,13 @@ export function numbersInText(text: string, limit: number): number[] {
     if (out.length >= limit) break;
     const start = m.index!;
     const end = start + m[0].length;
-    if (excluded[start] || /[\p{L}_.\/:#]/u.test(text[start - 1] ?? '') || /[\p{L}\p{N}]-$/u.test(text.slice(Math.max(0, start - 2), start)) || /^[\p{L}_]|^[-\/.][\p{L}\p{N}]/u.test(text.slice(end, end + 2))) continue;
+    if (
+      excluded[start] ||
+      /[\p{L}_.\/:#]/u.test(text[start - 1] ?? '') ||
+      /[\p{L}\p{N}]-$/u.test(text.slice(Math.max(0, start - 2), start)) ||
+      /^[\p{L}_]|^[-\/.][\p{L}\p{N}]/u.test(text.slice(end, end + 2))
+    )
+      continue;
     const v = Number(m[0].replace(/,/g, ''));
     if (Number.isFinite(v)) out.push(v);
   }

@@ -76,7 +76,13 @@ export function collectSources(inputs: SourceInput[]): SourcePool {
     const ref = refNames.push(input.ref) - 1;
     const data = typeof input.data === 'string' ? parseJson(input.data) : input.data;
     if (typeof data === 'string') for (const n of numbersInText(data, MAX_SOURCE_VALUES - entries.length)) add(n, ref);
-    else walk(data, 0, (n) => add(n, ref), () => entries.length >= MAX_SOURCE_VALUES);
+    else
+      walk(
+        data,
+        0,
+        (n) => add(n, ref),
+        () => entries.length >= MAX_SOURCE_VALUES,
+      );
     if (entries.length >= MAX_SOURCE_VALUES) break;
   }
   return new SourcePool(entries, refNames);
@@ -126,5 +132,6 @@ function leaves(value: unknown, path: string, depth: number, columns: Map<string
     return;
   }
   if (Array.isArray(value)) for (const v of value) leaves(v, `${path}[]`, depth + 1, columns);
-  else if (typeof value === 'object') for (const [k, v] of Object.entries(value as Record<string, unknown>)) leaves(v, `${path}.${k}`, depth + 1, columns);
+  else if (typeof value === 'object')
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) leaves(v, `${path}.${k}`, depth + 1, columns);
 }

@@ -10,7 +10,18 @@ export function createLogger(role: string, level: string = 'info'): Logger {
     level,
     base: { role },
     redact: {
-      paths: ['token', '*.token', 'credentials', '*.credentials', 'secretAccessKey', '*.secretAccessKey', 'sessionToken', '*.sessionToken', 'apiKey', '*.apiKey'],
+      paths: [
+        'token',
+        '*.token',
+        'credentials',
+        '*.credentials',
+        'secretAccessKey',
+        '*.secretAccessKey',
+        'sessionToken',
+        '*.sessionToken',
+        'apiKey',
+        '*.apiKey',
+      ],
       censor: '[redacted]',
     },
   });

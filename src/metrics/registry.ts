@@ -5,10 +5,10 @@
 
 export type Labels = Record<string, string>;
 
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labelText = (labels: Labels) => {
   const l = Object.entries(labels)
-    .map(([k, v]) => `${k}="${escape(v)}"`)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
     .join(',');
   return l ? `{${l}}` : '';
 };
@@ -83,7 +83,9 @@ export class Histogram implements Metric {
   }
 
   count(filter: Labels = {}): number {
-    return [...this.series.values()].filter((s) => Object.entries(filter).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.count, 0);
+    return [...this.series.values()]
+      .filter((s) => Object.entries(filter).every(([k, v]) => s.labels[k] === v))
+      .reduce((n, s) => n + s.count, 0);
   }
 
   render(): string {

@@ -38,7 +38,12 @@ export async function startMetricsServer(opts: {
       opts.health().then((h) => {
         if (!h.ok) opts.logger.warn({ checks: h.checks }, 'health check failed');
         res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(JSON.stringify({ ok: h.ok, checks: Object.fromEntries(Object.entries(h.checks).map(([k, v]) => [k, v === 'ok' ? 'ok' : 'fail'])) }));
+        res.end(
+          JSON.stringify({
+            ok: h.ok,
+            checks: Object.fromEntries(Object.entries(h.checks).map(([k, v]) => [k, v === 'ok' ? 'ok' : 'fail'])),
+          }),
+        );
       }, fail);
       return;
     }

@@ -15,17 +15,26 @@ export class WorkerMetrics {
     name: 'plainfra_job_duration_seconds',
     help: 'Time from a worker taking a job to finishing it, by queue and outcome (completed, failed).',
   });
-  readonly llmRequests = new Counter({ name: 'plainfra_llm_requests_total', help: 'LLM Messages calls made by the sentinel, by outcome (ok, error).' });
+  readonly llmRequests = new Counter({
+    name: 'plainfra_llm_requests_total',
+    help: 'LLM Messages calls made by the sentinel, by outcome (ok, error).',
+  });
   readonly llmTokens = new Counter({
     name: 'plainfra_llm_tokens_total',
     help: 'LLM tokens by type (input, output, cache_read, cache_creation), from the API usage of each response.',
   });
-  readonly awsCalls = new Counter({ name: 'plainfra_hawk_aws_calls_total', help: 'aws_query calls run by hawk, by service, operation and status (ok, refused, error).' });
+  readonly awsCalls = new Counter({
+    name: 'plainfra_hawk_aws_calls_total',
+    help: 'aws_query calls run by hawk, by service, operation and status (ok, refused, error).',
+  });
   readonly ceRequests = new Counter({
     name: 'plainfra_hawk_cost_explorer_requests_total',
     help: 'Billable Cost Explorer requests (every page counts; cache hits are free and not counted).',
   });
-  readonly ceCacheHits = new Counter({ name: 'plainfra_hawk_cost_explorer_cache_hits_total', help: 'Cost Explorer calls answered from the Redis cache.' });
+  readonly ceCacheHits = new Counter({
+    name: 'plainfra_hawk_cost_explorer_cache_hits_total',
+    help: 'Cost Explorer calls answered from the Redis cache.',
+  });
   readonly refusals = new Counter({
     name: 'plainfra_refusals_total',
     help: 'aws_query calls refused before or instead of an AWS request, by stage (input, allowlist, scope, budget, runner).',
@@ -36,15 +45,18 @@ export class WorkerMetrics {
     readonly role: 'hawk' | 'sentinel',
     queues: Queue[],
   ) {
-    const depth = new CallbackGauge({ name: 'plainfra_queue_jobs', help: 'Jobs in a queue by state (waiting, active, delayed, prioritized), read from Redis.' }, async () => {
-      const rows = await Promise.all(
-        queues.map(async (q) => {
-          const counts = await q.getJobCounts(...DEPTH_STATES);
-          return DEPTH_STATES.map((state) => ({ labels: { queue: q.name, state }, value: counts[state] ?? 0 }));
-        }),
-      );
-      return rows.flat();
-    });
+    const depth = new CallbackGauge(
+      { name: 'plainfra_queue_jobs', help: 'Jobs in a queue by state (waiting, active, delayed, prioritized), read from Redis.' },
+      async () => {
+        const rows = await Promise.all(
+          queues.map(async (q) => {
+            const counts = await q.getJobCounts(...DEPTH_STATES);
+            return DEPTH_STATES.map((state) => ({ labels: { queue: q.name, state }, value: counts[state] ?? 0 }));
+          }),
+        );
+        return rows.flat();
+      },
+    );
     this.metrics =
       role === 'hawk'
         ? [depth, this.jobDuration, this.awsCalls, this.ceRequests, this.ceCacheHits, this.refusals]

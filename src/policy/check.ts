@@ -155,10 +155,20 @@ async function checkIdentityAllow(
   dataPlane: ReadonlyMap<string, DataPlaneAction>,
 ): Promise<void> {
   if ('NotAction' in s) {
-    out.add('error', 'not-action-allow', `Allow with NotAction ${JSON.stringify(s.NotAction)} grants every action except those listed, including all future ones; list the allowed actions instead.`, at);
+    out.add(
+      'error',
+      'not-action-allow',
+      `Allow with NotAction ${JSON.stringify(s.NotAction)} grants every action except those listed, including all future ones; list the allowed actions instead.`,
+      at,
+    );
   }
   if ('NotResource' in s) {
-    out.add('error', 'not-resource-allow', `Allow with NotResource ${JSON.stringify(s.NotResource)}: name the resources (or "*") instead.`, at);
+    out.add(
+      'error',
+      'not-resource-allow',
+      `Allow with NotResource ${JSON.stringify(s.NotResource)}: name the resources (or "*") instead.`,
+      at,
+    );
   }
   if (!('Action' in s)) {
     if (!('NotAction' in s)) out.add('error', 'invalid-statement', `Allow statement has no Action.`, at);
@@ -186,20 +196,44 @@ async function checkIdentityAllow(
     if (!hasWildcard(pattern)) {
       const info = expanded[0];
       if (notReadOnly.length > 0) {
-        out.add('error', 'access-level', `${info.action} has access level "${info.accessLevel}"; only Read and List may be allowed.`, at, info.action);
+        out.add(
+          'error',
+          'access-level',
+          `${info.action} has access level "${info.accessLevel}"; only Read and List may be allowed.`,
+          at,
+          info.action,
+        );
       }
       if (dataPlaneHits.length > 0) {
         const reason = dataPlane.get(info.action.toLowerCase())?.reason ?? 'data-plane read';
-        out.add('error', 'data-plane-allowed', `${info.action} is a data-plane or credential read (${reason}) and must not be allowed.`, at, info.action);
+        out.add(
+          'error',
+          'data-plane-allowed',
+          `${info.action} is a data-plane or credential read (${reason}) and must not be allowed.`,
+          at,
+          info.action,
+        );
       }
       continue;
     }
     if (notReadOnly.length > 0) {
       const named = nameSome(notReadOnly.map((i) => `${i.action} (${i.accessLevel})`));
-      out.add('error', 'access-level', `${pattern} allows ${notReadOnly.length} action(s) that are not Read or List: ${named}.`, at, pattern);
+      out.add(
+        'error',
+        'access-level',
+        `${pattern} allows ${notReadOnly.length} action(s) that are not Read or List: ${named}.`,
+        at,
+        pattern,
+      );
     }
     if (dataPlaneHits.length > 0) {
-      out.add('error', 'data-plane-allowed', `${pattern} allows data-plane or credential reads: ${nameSome(dataPlaneHits.map((i) => i.action))}.`, at, pattern);
+      out.add(
+        'error',
+        'data-plane-allowed',
+        `${pattern} allows data-plane or credential reads: ${nameSome(dataPlaneHits.map((i) => i.action))}.`,
+        at,
+        pattern,
+      );
     }
     if (notReadOnly.length === 0 && dataPlaneHits.length === 0) {
       out.add(
@@ -232,30 +266,62 @@ function patternAdmitsOnlyRoles(pattern: string | undefined): boolean {
  * service or federated identity. A `!Ref` to a template parameter counts when the parameter's
  * AllowedPattern admits role ARNs only.
  */
-function checkTrustPrincipal(s: Record<string, unknown>, at: StatementContext, out: Collector, parameters: Readonly<Record<string, TemplateParameter>>): boolean {
+function checkTrustPrincipal(
+  s: Record<string, unknown>,
+  at: StatementContext,
+  out: Collector,
+  parameters: Readonly<Record<string, TemplateParameter>>,
+): boolean {
   const principal = s.Principal;
   if (principal === '*' || (isRecord(principal) && stringList(principal.AWS ?? []).strings.includes('*'))) {
     out.add('error', 'trust-open-principal', `Principal "*" trusts every AWS principal; name the hawk role ARN.`, at);
     return true;
   }
   if (!isRecord(principal) || isIntrinsic(principal)) {
-    out.add('error', 'trust-principal-not-role', `Principal ${JSON.stringify(principal)} is not {"AWS": <one role ARN>}; policy check cannot verify who it trusts.`, at);
+    out.add(
+      'error',
+      'trust-principal-not-role',
+      `Principal ${JSON.stringify(principal)} is not {"AWS": <one role ARN>}; policy check cannot verify who it trusts.`,
+      at,
+    );
     return true;
   }
   const others = Object.keys(principal).filter((k) => k !== 'AWS');
   if (others.length > 0) {
-    out.add('error', 'trust-principal-not-role', `Principal ${others.join(', ')} trusts a service or identity provider; only hawk's role (Principal AWS) may assume this role.`, at);
+    out.add(
+      'error',
+      'trust-principal-not-role',
+      `Principal ${others.join(', ')} trusts a service or identity provider; only hawk's role (Principal AWS) may assume this role.`,
+      at,
+    );
   }
   const values = list(principal.AWS);
   if (values.length !== 1 && !(values.length === 0 && others.length > 0)) {
-    out.add('error', 'trust-principal-not-role', `Principal AWS names ${values.length} principals; name exactly one: the hawk role ARN.`, at);
+    out.add(
+      'error',
+      'trust-principal-not-role',
+      `Principal AWS names ${values.length} principals; name exactly one: the hawk role ARN.`,
+      at,
+    );
   }
   for (const v of values) {
     if (typeof v === 'string') {
       if (/^\d{12}$/.test(v) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(v)) {
-        out.add('error', 'trust-account-principal', `Principal ${v} trusts every principal of account ${v.match(/\d{12}/)?.[0]} that may call sts:AssumeRole; name the hawk role ARN instead.`, at, v);
+        out.add(
+          'error',
+          'trust-account-principal',
+          `Principal ${v} trusts every principal of account ${v.match(/\d{12}/)?.[0]} that may call sts:AssumeRole; name the hawk role ARN instead.`,
+          at,
+          v,
+        );
       } else if (!ROLE_ARN.test(v)) {
-        out.add('error', 'trust-principal-not-role', `Principal ${v} is not an IAM role ARN; name the hawk role (arn:aws:iam::<account>:role/<name>).`, at, v);
+        out.add(
+          'error',
+          'trust-principal-not-role',
+          `Principal ${v} is not an IAM role ARN; name the hawk role (arn:aws:iam::<account>:role/<name>).`,
+          at,
+          v,
+        );
       }
       continue;
     }
@@ -291,7 +357,12 @@ function hasCondition(condition: unknown, operators: readonly string[], key: str
   });
 }
 
-function checkTrustStatement(s: Record<string, unknown>, at: StatementContext, out: Collector, parameters: Readonly<Record<string, TemplateParameter>>): void {
+function checkTrustStatement(
+  s: Record<string, unknown>,
+  at: StatementContext,
+  out: Collector,
+  parameters: Readonly<Record<string, TemplateParameter>>,
+): void {
   if (s.Effect !== 'Allow') return;
   if ('NotPrincipal' in s) {
     out.add('error', 'trust-open-principal', `Allow with NotPrincipal: it trusts everyone except those listed.`, at);

@@ -20,8 +20,7 @@ export interface DataPlaneAction {
   readonly reason: string;
 }
 
-const group = (reason: string, actions: readonly string[]): DataPlaneAction[] =>
-  actions.map((action) => ({ action, reason }));
+const group = (reason: string, actions: readonly string[]): DataPlaneAction[] => actions.map((action) => ({ action, reason }));
 
 export const DATA_PLANE_ACTIONS: readonly DataPlaneAction[] = [
   ...group('S3 object contents, metadata or listings', [
@@ -53,11 +52,7 @@ export const DATA_PLANE_ACTIONS: readonly DataPlaneAction[] = [
     'ssm:GetDocument',
     'ssm:GetCommandInvocation',
   ]),
-  ...group('shell or command execution on instances', [
-    'ssm:StartSession',
-    'ssm:SendCommand',
-    'ec2-instance-connect:SendSSHPublicKey',
-  ]),
+  ...group('shell or command execution on instances', ['ssm:StartSession', 'ssm:SendCommand', 'ec2-instance-connect:SendSSHPublicKey']),
   ...group('KMS plaintext or data keys', [
     'kms:Decrypt',
     'kms:GenerateDataKey',

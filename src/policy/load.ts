@@ -81,7 +81,8 @@ const CFN_TAGS = cfnTags();
 /** Parses JSON or YAML (CloudFormation flavoured). Throws PolicyInputError with a location on failure. */
 export function parsePolicySource(text: string, sourceName: string): unknown {
   const trimmed = text.trim();
-  if (trimmed === '') throw new PolicyInputError(`${sourceName} is empty: expected an IAM policy (JSON) or a CloudFormation template (YAML or JSON).`);
+  if (trimmed === '')
+    throw new PolicyInputError(`${sourceName} is empty: expected an IAM policy (JSON) or a CloudFormation template (YAML or JSON).`);
   if (/\.json$/i.test(sourceName) || trimmed.startsWith('{')) {
     try {
       return JSON.parse(trimmed);
@@ -96,7 +97,9 @@ export function parsePolicySource(text: string, sourceName: string): unknown {
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
     const where = first.linePos ? ` (line ${first.linePos[0].line}, column ${first.linePos[0].col})` : '';
-    throw new PolicyInputError(`${sourceName} is not valid YAML${where}: ${first.message.split('\n')[0]}. Fix the syntax and run the check again.`);
+    throw new PolicyInputError(
+      `${sourceName} is not valid YAML${where}: ${first.message.split('\n')[0]}. Fix the syntax and run the check again.`,
+    );
   }
   return doc.toJS({ maxAliasCount: 100 });
 }
@@ -143,7 +146,12 @@ function collectFromResource(name: string, resource: Record<string, unknown>, ou
     out.push({ label: `${base}.AssumeRolePolicyDocument`, kind: 'trust', document: unwrapDocument(props.AssumeRolePolicyDocument) });
   }
   if ('PolicyDocument' in props) {
-    const named = typeof props.PolicyName === 'string' ? ` (${props.PolicyName})` : typeof props.ManagedPolicyName === 'string' ? ` (${props.ManagedPolicyName})` : '';
+    const named =
+      typeof props.PolicyName === 'string'
+        ? ` (${props.PolicyName})`
+        : typeof props.ManagedPolicyName === 'string'
+          ? ` (${props.ManagedPolicyName})`
+          : '';
     out.push({ label: `${base}.PolicyDocument${named}`, kind: 'identity', document: unwrapDocument(props.PolicyDocument) });
   }
   if (Array.isArray(props.Policies)) {
@@ -205,7 +213,13 @@ export async function loadPolicyInput(path: string): Promise<{ documents: Policy
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory, not a file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
     throw new PolicyInputError(`cannot read ${path}: ${reason}. Pass the path of an IAM policy JSON file or a CloudFormation template.`);
   }
   const parsed = parsePolicySource(text, path);

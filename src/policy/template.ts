@@ -22,7 +22,17 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Properties whose meaning the check knows, per IAM resource type; anything else is unverifiable. */
 const KNOWN_PROPERTIES: Record<string, readonly string[]> = {
-  'AWS::IAM::Role': ['AssumeRolePolicyDocument', 'Policies', 'RoleName', 'Path', 'Description', 'MaxSessionDuration', 'Tags', 'ManagedPolicyArns', 'PermissionsBoundary'],
+  'AWS::IAM::Role': [
+    'AssumeRolePolicyDocument',
+    'Policies',
+    'RoleName',
+    'Path',
+    'Description',
+    'MaxSessionDuration',
+    'Tags',
+    'ManagedPolicyArns',
+    'PermissionsBoundary',
+  ],
   'AWS::IAM::Policy': ['PolicyName', 'PolicyDocument', 'Roles', 'Users', 'Groups'],
   'AWS::IAM::ManagedPolicy': ['ManagedPolicyName', 'PolicyDocument', 'Roles', 'Users', 'Groups', 'Path', 'Description'],
   'AWS::IAM::RolePolicy': ['PolicyName', 'PolicyDocument', 'RoleName'],
@@ -57,7 +67,8 @@ export function templateParameters(parsed: unknown): Record<string, TemplatePara
 export function templateProblems(parsed: unknown): TemplateProblem[] {
   if (!isRecord(parsed) || !isRecord(parsed.Resources)) return [];
   const resources = parsed.Resources;
-  const typeOf = (name: string | undefined) => (name && isRecord(resources[name]) ? (resources[name] as { Type?: unknown }).Type : undefined);
+  const typeOf = (name: string | undefined) =>
+    name && isRecord(resources[name]) ? (resources[name] as { Type?: unknown }).Type : undefined;
   const problems: TemplateProblem[] = [];
   for (const [name, resource] of Object.entries(resources)) {
     if (!isRecord(resource) || typeof resource.Type !== 'string' || !resource.Type.startsWith('AWS::IAM::')) continue;
@@ -65,13 +76,21 @@ export function templateProblems(parsed: unknown): TemplateProblem[] {
     const base = `Resources.${name}`;
     const known = KNOWN_PROPERTIES[type];
     if (!known) {
-      problems.push({ rule: 'unknown-iam-resource', label: base, message: `${type} is not a resource type policy check understands; ${CANNOT_VERIFY}. Remove it from the role's template.` });
+      problems.push({
+        rule: 'unknown-iam-resource',
+        label: base,
+        message: `${type} is not a resource type policy check understands; ${CANNOT_VERIFY}. Remove it from the role's template.`,
+      });
       continue;
     }
     const props = isRecord(resource.Properties) ? resource.Properties : {};
     for (const key of Object.keys(props)) {
       if (!known.includes(key)) {
-        problems.push({ rule: 'unknown-iam-property', label: `${base}.Properties.${key}`, message: `${type} property ${key} is not one policy check understands; ${CANNOT_VERIFY}. Remove it.` });
+        problems.push({
+          rule: 'unknown-iam-property',
+          label: `${base}.Properties.${key}`,
+          message: `${type} property ${key} is not one policy check understands; ${CANNOT_VERIFY}. Remove it.`,
+        });
       }
     }
     if (type === 'AWS::IAM::Role') {
@@ -95,7 +114,8 @@ export function templateProblems(parsed: unknown): TemplateProblem[] {
         }
       }
     }
-    const attachedRoles = type === 'AWS::IAM::RolePolicy' ? list(props.RoleName) : type === 'AWS::IAM::InstanceProfile' ? [] : list(props.Roles);
+    const attachedRoles =
+      type === 'AWS::IAM::RolePolicy' ? list(props.RoleName) : type === 'AWS::IAM::InstanceProfile' ? [] : list(props.Roles);
     if (type !== 'AWS::IAM::Role' && attachedRoles.length > 0) {
       problems.push({
         rule: 'separate-policy',

@@ -18,7 +18,10 @@ export function createRedis(url: string, use: 'worker' | 'producer'): Redis {
 export async function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Redis not ready after ${timeoutMs} ms: is REDIS_URL right and Redis running?`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`Redis not ready after ${timeoutMs} ms: is REDIS_URL right and Redis running?`)),
+      timeoutMs,
+    );
     redis.once('ready', () => {
       clearTimeout(timer);
       resolve();

@@ -25,7 +25,8 @@ export class RetryAfter extends Error {
   ) {
     super(opts.reason, opts.cause === undefined ? undefined : { cause: opts.cause });
     if (ms === undefined && !opts.spendsAttempt) throw new TypeError('RetryAfter without spending an attempt needs a delay');
-    if (ms !== undefined && !(Number.isFinite(ms) && ms >= 0)) throw new TypeError(`RetryAfter: delay must be a number of ms >= 0, got ${ms}`);
+    if (ms !== undefined && !(Number.isFinite(ms) && ms >= 0))
+      throw new TypeError(`RetryAfter: delay must be a number of ms >= 0, got ${ms}`);
     this.spendsAttempt = opts.spendsAttempt;
   }
 }

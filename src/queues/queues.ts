@@ -1,7 +1,16 @@
 import { DelayedError, Queue, Worker, UnrecoverableError, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUES, SCHEDULES, type QueueName, type HawkJob, type IntakeJob, type MaintenanceJob, type ReplyJob, type SentinelJob } from './catalog.js';
+import {
+  QUEUES,
+  SCHEDULES,
+  type QueueName,
+  type HawkJob,
+  type IntakeJob,
+  type MaintenanceJob,
+  type ReplyJob,
+  type SentinelJob,
+} from './catalog.js';
 import { createRedis } from './connection.js';
 import { backoffStrategy, Permanent, RetryAfter } from './errors.js';
 import type { CommonConfig } from '../config/index.js';
@@ -66,7 +75,12 @@ export class Enqueuer {
         name: data.task,
         data,
         // A digest that fails at 09:00 because Postgres blinked should still go out.
-        opts: { attempts: 3, backoff: { type: 'exponential', delay: 30_000 }, removeOnComplete: { count: 30 }, removeOnFail: { count: 30 } },
+        opts: {
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 30_000 },
+          removeOnComplete: { count: 30 },
+          removeOnFail: { count: 30 },
+        },
       },
     );
   }
@@ -172,7 +186,10 @@ export function startWorker<N extends QueueName>(
     } catch (err) {
       if (err instanceof Permanent) throw new UnrecoverableError(err.message);
       if (err instanceof RetryAfter) {
-        opts.logger.info({ queue: name, jobId: job.id, code: err.code, reason: err.message, delayMs: err.ms ?? null, spendsAttempt: err.spendsAttempt }, 'job will be tried again');
+        opts.logger.info(
+          { queue: name, jobId: job.id, code: err.code, reason: err.message, delayMs: err.ms ?? null, spendsAttempt: err.spendsAttempt },
+          'job will be tried again',
+        );
         if (!err.spendsAttempt) {
           // Waiting, not failing: back to the delayed set with its attempts untouched.
           await job.moveToDelayed(Date.now() + err.ms!, token);

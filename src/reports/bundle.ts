@@ -35,7 +35,11 @@ const OPEN_FINDINGS = {
  * Security Hub calls carry no region, so hawk fans out over the account's configured regions and
  * merges the counts.
  */
-export function reportBundle(accountName: string, today: Date, request: Pick<ReportRequest, 'what' | 'period'> = DEFAULT_REPORT_REQUEST): BundleCall[] {
+export function reportBundle(
+  accountName: string,
+  today: Date,
+  request: Pick<ReportRequest, 'what' | 'period'> = DEFAULT_REPORT_REQUEST,
+): BundleCall[] {
   const { current, previous } = reportPeriods(today, request.period);
   const forecast = forecastSpan(today);
   // The current period by day (the daily chart; hawk also sums it per service for the table), the

@@ -213,7 +213,10 @@ function readNewCritical(result: unknown): { list: NonNullable<Report['newCritic
       return label === undefined || String(label).toUpperCase() === 'CRITICAL';
     })
     .map((i) => {
-      const resource = arrAt(i, 'Resources').filter(isObj).map((r) => text(r.Id)).find((id) => id !== undefined);
+      const resource = arrAt(i, 'Resources')
+        .filter(isObj)
+        .map((r) => text(r.Id))
+        .find((id) => id !== undefined);
       return { title: text(i.Title) ?? text(i.Id) ?? 'untitled finding', ...(resource !== undefined && { resource }) };
     });
   return { list, count: Math.max(Math.trunc(num(result.count) ?? list.length), list.length) };
@@ -223,10 +226,12 @@ function readNewCritical(result: unknown): { list: NonNullable<Report['newCritic
 function partialNotes(label: string, result: unknown): string[] {
   if (!isObj(result)) return [];
   const out: string[] = [];
-  if (typeof result.note === 'string') out.push(`${label}: more results than plainfra reads in one call; figures cover only what was read.`);
+  if (typeof result.note === 'string')
+    out.push(`${label}: more results than plainfra reads in one call; figures cover only what was read.`);
   const errors = objAt(result, 'regionErrors');
   if (errors) {
-    for (const [region, message] of Object.entries(errors)) out.push(`${label}: ${region} could not be read (${text(message) ?? 'error'}).`);
+    for (const [region, message] of Object.entries(errors))
+      out.push(`${label}: ${region} could not be read (${text(message) ?? 'error'}).`);
   }
   return out;
 }
@@ -266,7 +271,8 @@ function readDaily(result: unknown, span: { start: string; end: string }): Daily
   // The groups beyond those shown, as far as hawk counted them.
   const hidden = Math.max(0, Math.trunc(num(by.otherGroups) ?? 0)) + Math.max(0, arrAt(by, 'groups').length - series.length);
   const out: DailyCost = { days, series: series.map((s) => ({ service: s.service, values: s.cents.map(fromCents) })) };
-  if (other.some((c) => c !== 0)) out.series.push({ service: `Other (${Math.max(hidden, 1)} service${hidden === 1 ? '' : 's'})`, values: other.map(fromCents) });
+  if (other.some((c) => c !== 0))
+    out.series.push({ service: `Other (${Math.max(hidden, 1)} service${hidden === 1 ? '' : 's'})`, values: other.map(fromCents) });
   return out.series.length > 0 ? out : null;
 }
 

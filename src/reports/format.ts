@@ -70,12 +70,36 @@ export interface PeriodLabels {
 export function periodLabels(period: ReportPeriod): PeriodLabels {
   switch (period) {
     case '7d':
-      return { title: 'AWS report, last 7 days', current: 'Last 7 days', previous: 'Previous 7 days', inCurrent: 'in the last 7 days', vsPrevious: 'vs the 7 days before' };
+      return {
+        title: 'AWS report, last 7 days',
+        current: 'Last 7 days',
+        previous: 'Previous 7 days',
+        inCurrent: 'in the last 7 days',
+        vsPrevious: 'vs the 7 days before',
+      };
     case '30d':
-      return { title: 'AWS report, last 30 days', current: 'Last 30 days', previous: 'Previous 30 days', inCurrent: 'in the last 30 days', vsPrevious: 'vs the 30 days before' };
+      return {
+        title: 'AWS report, last 30 days',
+        current: 'Last 30 days',
+        previous: 'Previous 30 days',
+        inCurrent: 'in the last 30 days',
+        vsPrevious: 'vs the 30 days before',
+      };
     case 'mtd':
-      return { title: 'AWS report, month to date', current: 'Month to date', previous: 'Same days last month', inCurrent: 'this month to date', vsPrevious: 'vs the same days of last month' };
+      return {
+        title: 'AWS report, month to date',
+        current: 'Month to date',
+        previous: 'Same days last month',
+        inCurrent: 'this month to date',
+        vsPrevious: 'vs the same days of last month',
+      };
     case 'last-month':
-      return { title: 'AWS report, last month', current: 'Last month', previous: 'Month before', inCurrent: 'last month', vsPrevious: 'vs the month before' };
+      return {
+        title: 'AWS report, last month',
+        current: 'Last month',
+        previous: 'Month before',
+        inCurrent: 'last month',
+        vsPrevious: 'vs the month before',
+      };
   }
 }

@@ -8,9 +8,18 @@ export { reportBundle, bundleKeysFor, BUNDLE_KEYS, COST_KEYS, SECURITY_KEYS, typ
 export { computeReport, COST_ROWS_SHOWN, DAILY_SERVICES_SHOWN } from './compute.js';
 export type { BundleResult, Report, CostRow, DailyCost, Severity } from './types.js';
 export {
-  parseReportWords, parseReportText, parseReportFlags, reportUsage, describeReportRequest,
-  REPORT_WHATS, REPORT_PERIODS, DEFAULT_REPORT_REQUEST,
-  type ReportRequest, type ReportWhat, type ReportPeriod, type ParsedReportRequest,
+  parseReportWords,
+  parseReportText,
+  parseReportFlags,
+  reportUsage,
+  describeReportRequest,
+  REPORT_WHATS,
+  REPORT_PERIODS,
+  DEFAULT_REPORT_REQUEST,
+  type ReportRequest,
+  type ReportWhat,
+  type ReportPeriod,
+  type ParsedReportRequest,
 } from './request.js';
 export { SEVERITIES } from './types.js';
 export { reportForModel, costTableLines, REPORT_NARRATIVE_INSTRUCTIONS } from './for-model.js';

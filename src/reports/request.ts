@@ -46,23 +46,30 @@ export function parseReportWords(words: readonly string[]): ParsedReportRequest 
     const w = raw.toLowerCase();
     if (w === 'help' || w === '-h' || w === '--help' || w === '?') return { ok: false, help: true };
     if (isWhat(w)) {
-      if (what !== undefined && what !== w) return { ok: false, help: false, problem: `choose one of cost, security or all (got both "${what}" and "${w}")` };
+      if (what !== undefined && what !== w)
+        return { ok: false, help: false, problem: `choose one of cost, security or all (got both "${what}" and "${w}")` };
       what = w;
     } else if (isPeriod(w)) {
-      if (period !== undefined && period !== w) return { ok: false, help: false, problem: `choose one period (got both "${period}" and "${w}")` };
+      if (period !== undefined && period !== w)
+        return { ok: false, help: false, problem: `choose one period (got both "${period}" and "${w}")` };
       period = w;
     } else if (w === 'account') {
       const name = words[i + 1];
       if (name === undefined) return { ok: false, help: false, problem: '"account" needs the name of a bound account after it' };
-      if (!ACCOUNT_NAME.test(name)) return { ok: false, help: false, problem: `${echo(name)} is not an account name (letters, digits, "_", "." and "-")` };
-      if (account !== undefined && account !== name) return { ok: false, help: false, problem: `name one account (got "${account}" and "${name}")` };
+      if (!ACCOUNT_NAME.test(name))
+        return { ok: false, help: false, problem: `${echo(name)} is not an account name (letters, digits, "_", "." and "-")` };
+      if (account !== undefined && account !== name)
+        return { ok: false, help: false, problem: `name one account (got "${account}" and "${name}")` };
       account = name;
       i++;
     } else {
       return { ok: false, help: false, problem: `I don't know the word ${echo(raw)}` };
     }
   }
-  return { ok: true, request: { what: what ?? DEFAULT_REPORT_REQUEST.what, period: period ?? DEFAULT_REPORT_REQUEST.period, ...(account && { account }) } };
+  return {
+    ok: true,
+    request: { what: what ?? DEFAULT_REPORT_REQUEST.what, period: period ?? DEFAULT_REPORT_REQUEST.period, ...(account && { account }) },
+  };
 }
 
 /** `/plainfra-report` text: words separated by spaces (Slack sends the text after the command). */
@@ -80,7 +87,9 @@ export function parseReportFlags(flags: { what?: string; period?: string; accoun
     return { ok: false, help: false, problem: `--what must be one of ${REPORT_WHATS.join(', ')} (got ${echo(flags.what)})` };
   if (flags.period !== undefined && !isPeriod(flags.period.toLowerCase()))
     return { ok: false, help: false, problem: `--period must be one of ${REPORT_PERIODS.join(', ')} (got ${echo(flags.period)})` };
-  const words = [flags.what, flags.period, ...(flags.account !== undefined ? ['account', flags.account] : [])].filter((w): w is string => w !== undefined);
+  const words = [flags.what, flags.period, ...(flags.account !== undefined ? ['account', flags.account] : [])].filter(
+    (w): w is string => w !== undefined,
+  );
   return parseReportWords(words);
 }
 

@@ -14,13 +14,62 @@ export interface TemplateFinding {
   readonly message: string;
 }
 
-const TOP_LEVEL = new Set(['AWSTemplateFormatVersion', 'Description', 'Metadata', 'Parameters', 'Rules', 'Mappings', 'Conditions', 'Transform', 'Resources', 'Outputs']);
-const RESOURCE_KEYS = new Set(['Type', 'Properties', 'DependsOn', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy', 'UpdatePolicy', 'CreationPolicy', 'Metadata']);
-const PSEUDO_PARAMETERS = new Set(['AWS::AccountId', 'AWS::NotificationARNs', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix']);
-const PARAMETER_TYPES = /^(String|Number|List<Number>|CommaDelimitedList|AWS::[A-Za-z0-9:]+|List<AWS::[A-Za-z0-9:]+>|AWS::SSM::Parameter::Value<.+>)$/;
+const TOP_LEVEL = new Set([
+  'AWSTemplateFormatVersion',
+  'Description',
+  'Metadata',
+  'Parameters',
+  'Rules',
+  'Mappings',
+  'Conditions',
+  'Transform',
+  'Resources',
+  'Outputs',
+]);
+const RESOURCE_KEYS = new Set([
+  'Type',
+  'Properties',
+  'DependsOn',
+  'Condition',
+  'DeletionPolicy',
+  'UpdateReplacePolicy',
+  'UpdatePolicy',
+  'CreationPolicy',
+  'Metadata',
+]);
+const PSEUDO_PARAMETERS = new Set([
+  'AWS::AccountId',
+  'AWS::NotificationARNs',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
+]);
+const PARAMETER_TYPES =
+  /^(String|Number|List<Number>|CommaDelimitedList|AWS::[A-Za-z0-9:]+|List<AWS::[A-Za-z0-9:]+>|AWS::SSM::Parameter::Value<.+>)$/;
 const INTRINSICS = new Set([
-  'Ref', 'Condition', 'Fn::Sub', 'Fn::GetAtt', 'Fn::If', 'Fn::Join', 'Fn::Select', 'Fn::Split', 'Fn::FindInMap', 'Fn::Equals', 'Fn::And',
-  'Fn::Or', 'Fn::Not', 'Fn::Base64', 'Fn::Cidr', 'Fn::ImportValue', 'Fn::GetAZs', 'Fn::Transform', 'Fn::Length', 'Fn::ToJsonString',
+  'Ref',
+  'Condition',
+  'Fn::Sub',
+  'Fn::GetAtt',
+  'Fn::If',
+  'Fn::Join',
+  'Fn::Select',
+  'Fn::Split',
+  'Fn::FindInMap',
+  'Fn::Equals',
+  'Fn::And',
+  'Fn::Or',
+  'Fn::Not',
+  'Fn::Base64',
+  'Fn::Cidr',
+  'Fn::ImportValue',
+  'Fn::GetAZs',
+  'Fn::Transform',
+  'Fn::Length',
+  'Fn::ToJsonString',
 ]);
 
 type Json = unknown;
@@ -115,7 +164,8 @@ class Checker {
   }
 
   conditionName(name: Json, path: string): void {
-    if (typeof name === 'string' && !this.names.conditions.has(name)) this.report(path, `condition "${name}" is not declared under Conditions`);
+    if (typeof name === 'string' && !this.names.conditions.has(name))
+      this.report(path, `condition "${name}" is not declared under Conditions`);
   }
 
   /** A value against its spec type. Intrinsics stand for any type: their result is known at deploy time. */
@@ -139,7 +189,14 @@ class Checker {
         this.report(path, `expected true or false, got ${describe(value)}`);
         return;
       case 'tag':
-        this.shape(value, { name: 'Tag', properties: { Key: { required: true, type: { type: 'string' } }, Value: { required: true, type: { type: 'string' } } } }, path);
+        this.shape(
+          value,
+          {
+            name: 'Tag',
+            properties: { Key: { required: true, type: { type: 'string' } }, Value: { required: true, type: { type: 'string' } } },
+          },
+          path,
+        );
         return;
       case 'array':
         if (!Array.isArray(value)) return this.report(path, `expected a list, got ${describe(value)}`);
@@ -173,7 +230,10 @@ class Checker {
     for (const [name, v] of Object.entries(value)) {
       const property = shape.properties[name];
       if (!property) {
-        this.report(`${path}.${name}`, `${shape.name} has no property "${name}" (known: ${Object.keys(shape.properties).sort().join(', ')})`);
+        this.report(
+          `${path}.${name}`,
+          `${shape.name} has no property "${name}" (known: ${Object.keys(shape.properties).sort().join(', ')})`,
+        );
         continue;
       }
       this.value(v, property.type, `${path}.${name}`);
@@ -194,7 +254,8 @@ function describe(value: Json): string {
 function namesOf(template: Record<string, unknown>): Names {
   const section = (key: string) => (isRecord(template[key]) ? (template[key] as Record<string, unknown>) : {});
   const resources = new Map<string, string>();
-  for (const [name, r] of Object.entries(section('Resources'))) resources.set(name, isRecord(r) && typeof r.Type === 'string' ? r.Type : '');
+  for (const [name, r] of Object.entries(section('Resources')))
+    resources.set(name, isRecord(r) && typeof r.Type === 'string' ? r.Type : '');
   return {
     parameters: new Set(Object.keys(section('Parameters'))),
     resources,
@@ -215,7 +276,8 @@ export function checkTemplate(template: unknown, spec: ResourceSpec): TemplateFi
   }
   for (const [name, parameter] of Object.entries(isRecord(template.Parameters) ? template.Parameters : {})) {
     const type = isRecord(parameter) ? parameter.Type : undefined;
-    if (typeof type !== 'string' || !PARAMETER_TYPES.test(type)) checker.report(`Parameters.${name}`, `parameter type ${JSON.stringify(type)} is not a CloudFormation parameter type`);
+    if (typeof type !== 'string' || !PARAMETER_TYPES.test(type))
+      checker.report(`Parameters.${name}`, `parameter type ${JSON.stringify(type)} is not a CloudFormation parameter type`);
   }
   checker.intrinsics(template.Conditions ?? {}, 'Conditions');
   for (const [name, resource] of Object.entries(template.Resources)) checkResource(checker, spec, names, name, resource);
@@ -235,9 +297,11 @@ function checkResource(checker: Checker, spec: ResourceSpec, names: Names, name:
     if (!RESOURCE_KEYS.has(key)) checker.report(`${path}.${key}`, `unknown resource attribute "${key}"`);
   }
   if (typeof resource.Condition === 'string') checker.conditionName(resource.Condition, `${path}.Condition`);
-  const dependsOn = typeof resource.DependsOn === 'string' ? [resource.DependsOn] : Array.isArray(resource.DependsOn) ? resource.DependsOn : [];
+  const dependsOn =
+    typeof resource.DependsOn === 'string' ? [resource.DependsOn] : Array.isArray(resource.DependsOn) ? resource.DependsOn : [];
   for (const target of dependsOn) {
-    if (typeof target !== 'string' || !names.resources.has(target)) checker.report(`${path}.DependsOn`, `DependsOn names no resource: ${JSON.stringify(target)}`);
+    if (typeof target !== 'string' || !names.resources.has(target))
+      checker.report(`${path}.DependsOn`, `DependsOn names no resource: ${JSON.stringify(target)}`);
   }
   const type = resource.Type;
   if (typeof type !== 'string') return checker.report(`${path}.Type`, 'a resource needs a Type');

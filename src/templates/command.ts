@@ -42,7 +42,10 @@ function yamlAliases(text: string): TemplateFinding[] {
   visit(doc, {
     Alias(_key, node) {
       const line = node.range ? text.slice(0, node.range[0]).split('\n').length : undefined;
-      findings.push({ path: line ? `line ${line}` : '', message: `YAML alias *${node.source}: CloudFormation does not accept YAML anchors and aliases; write the value out` });
+      findings.push({
+        path: line ? `line ${line}` : '',
+        message: `YAML alias *${node.source}: CloudFormation does not accept YAML anchors and aliases; write the value out`,
+      });
     },
   });
   return findings;

@@ -11,7 +11,9 @@ export interface DocsOptions {
   maxRedirects?: number;
 }
 
-export type DocsOutcome = { status: 'ok'; url: string; text: string; truncated: boolean } | { status: 'refused' | 'error'; message: string };
+export type DocsOutcome =
+  | { status: 'ok'; url: string; text: string; truncated: boolean }
+  | { status: 'refused' | 'error'; message: string };
 
 export function docsUrlRefusal(raw: unknown, docsBaseUrl: string): string | undefined {
   if (typeof raw !== 'string' || raw.length > 2048) return 'url must be a string of at most 2048 characters';

@@ -77,7 +77,10 @@ async function startBot(config: BotConfig, logger: Logger, lifecycle: Lifecycle)
     'replies',
     async (payload, job) => {
       const posted = (job.progress as { posted?: string[] } | undefined)?.posted ?? [];
-      await deliverReply({ db, client: slack.app.client, logger, metrics, links, charts }, payload, { posted, save: (p) => job.updateProgress({ posted: p }) });
+      await deliverReply({ db, client: slack.app.client, logger, metrics, links, charts }, payload, {
+        posted,
+        save: (p) => job.updateProgress({ posted: p }),
+      });
     },
     { ...workerOptions(config, REPLIES_CONCURRENCY), logger },
   );
@@ -95,11 +98,10 @@ async function startBot(config: BotConfig, logger: Logger, lifecycle: Lifecycle)
   await intake.waitUntilReady();
 
   // Housekeeping on BullMQ Job Schedulers: retention (daily) and resuming lost questions (5 min).
-  const maintenance = startWorker(
-    'maintenance',
-    (payload, job) => runMaintenance(payload, { db, enqueuer, logger }, String(job.id)),
-    { ...workerOptions(config, 1), logger },
-  );
+  const maintenance = startWorker('maintenance', (payload, job) => runMaintenance(payload, { db, enqueuer, logger }, String(job.id)), {
+    ...workerOptions(config, 1),
+    logger,
+  });
   lifecycle.defer('maintenance worker', () => closeWorker(maintenance));
   await enqueuer.upsertSchedules();
   await syncDigestSchedules({ db, enqueuer, logger });

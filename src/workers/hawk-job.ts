@@ -52,14 +52,19 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     const parsed = awsQueryInput.safeParse(call.input);
     if (!parsed.success) {
       deps.onRefused?.('input');
-      await refuse({ input: call.input, reason: 'invalid input', forModel: `Refused: aws_query input is invalid (${parsed.error.message})` });
+      await refuse({
+        input: call.input,
+        reason: 'invalid input',
+        forModel: `Refused: aws_query input is invalid (${parsed.error.message})`,
+      });
       continue;
     }
     const input = parsed.data;
     const picked = pickAccount(accounts, input.account);
     const notAllowed = refusalFor(input);
     // ARNs and account ids among the params must be the picked account's own (account-pin.ts).
-    const foreign = picked.account && !notAllowed ? refusalFor(input, accountScopeOf(picked.account.name, picked.account.roleArn)) : undefined;
+    const foreign =
+      picked.account && !notAllowed ? refusalFor(input, accountScopeOf(picked.account.name, picked.account.roleArn)) : undefined;
     const refusal = notAllowed ?? picked.refusal ?? foreign;
     if (refusal) {
       // Refused before any AWS request: audited and explained to the model.
@@ -78,7 +83,13 @@ export async function runHawkJob(deps: HawkDeps, job: HawkJob, attempt: { isFina
     });
     const ids = await externalIdsOf(db, account.id);
     const outcome = await deps.runner.run(
-      { accountName: account.name, roleArn: account.roleArn, externalId: ids.current, ...(ids.pending && { pendingExternalId: ids.pending }), regions: account.regions },
+      {
+        accountName: account.name,
+        roleArn: account.roleArn,
+        externalId: ids.current,
+        ...(ids.pending && { pendingExternalId: ids.pending }),
+        regions: account.regions,
+      },
       // A digest's fixed bundle is budgeted per account (read from the bot's message_in, not the job),
       // so a channel with several accounts still gets every account's tables.
       report ? { ...ctx, budgetQuestion: `${job.conversationId}:${job.turnId}:${account.name}` } : ctx,
@@ -125,7 +136,8 @@ export async function abandonHawkJob(deps: HawkDeps, job: HawkJob, err: Error): 
         status: 'error',
         isError: true,
         message: err.message,
-        forModel: 'hawk could not complete this AWS call after several attempts (an internal error on plainfra\'s side). Tell the user the data is unavailable right now.',
+        forModel:
+          "hawk could not complete this AWS call after several attempts (an internal error on plainfra's side). Tell the user the data is unavailable right now.",
       },
     }).catch((auditErr: Error) => deps.logger.error({ err: auditErr.message }, 'could not record the failed call'));
   }
@@ -138,7 +150,16 @@ type ResultEvent = Pick<AuditEventInput<'tool_result'>, 'kind' | 'payload'> | Pi
 /** The audit event that records one call's outcome: a tool_result, or a refusal the model reads. */
 function outcomeEvent(outcome: AwsQueryOutcome, account: string, base: CallBase): ResultEvent {
   return outcome.status === 'refused'
-    ? { kind: 'refused', payload: { ...base, account, reason: outcome.reason, ...(outcome.budget && { budget: outcome.budget }), forModel: `Refused: ${outcome.reason}` } }
+    ? {
+        kind: 'refused',
+        payload: {
+          ...base,
+          account,
+          reason: outcome.reason,
+          ...(outcome.budget && { budget: outcome.budget }),
+          forModel: `Refused: ${outcome.reason}`,
+        },
+      }
     : { kind: 'tool_result', payload: { ...base, ...outcomePayload(outcome, account) } };
 }
 
@@ -206,10 +227,14 @@ export async function deriveScope(db: Db, job: Pick<HawkJob, 'conversationId' | 
   }
   const closers = { out: stepKey.out(job.turnId), 'out-error': stepKey.outError(job.turnId), refused: stepKey.refused(job.turnId) };
   for (const [what, key] of Object.entries(closers)) {
-    if (await findByStepKey(db, job.conversationId, key)) return { refusal: `turn ${job.turnId} is already closed (${what})`, conversationExists: true };
+    if (await findByStepKey(db, job.conversationId, key))
+      return { refusal: `turn ${job.turnId} is already closed (${what})`, conversationExists: true };
   }
   const recorded = turn.payload;
-  if ((recorded.team !== undefined && recorded.team !== conv.teamId) || (recorded.channel !== undefined && recorded.channel !== conv.channelId)) {
+  if (
+    (recorded.team !== undefined && recorded.team !== conv.teamId) ||
+    (recorded.channel !== undefined && recorded.channel !== conv.channelId)
+  ) {
     return { refusal: `turn ${job.turnId} was asked in another team or channel than its conversation`, conversationExists: true };
   }
   let accounts = await accountsForChannel(db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared });

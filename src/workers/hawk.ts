@@ -23,7 +23,16 @@ async function startHawk(config: HawkConfig, logger: Logger, lifecycle: Lifecycl
   const cacheRedis = createRedis(config.REDIS_URL, 'producer');
   lifecycle.defer('cache redis', () => cacheRedis.disconnect());
   await waitReady(cacheRedis);
-  const obs = await startObservability({ role: 'hawk', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['hawk'], logger, emf: emfSettings(config) });
+  const obs = await startObservability({
+    role: 'hawk',
+    port: config.PLAINFRA_METRICS_PORT,
+    db,
+    redisUrl: config.REDIS_URL,
+    prefix: config.PLAINFRA_QUEUE_PREFIX,
+    queues: ['hawk'],
+    logger,
+    emf: emfSettings(config),
+  });
   lifecycle.defer('observability', () => obs.close());
   const { metrics } = obs;
   const awsRunner = createAwsQueryRunner({

@@ -34,11 +34,19 @@ export async function resumeStrandedTurns(db: Db, enqueuer: Enqueuer, logger: Lo
 /** The channels with a digest schedule, as `channels bind --digest CRON --tz TZ` stored them. */
 export async function syncDigestSchedules(deps: MaintenanceDeps): Promise<void> {
   const rows = await deps.db
-    .selectDistinct({ teamId: channelBindings.teamId, channelId: channelBindings.channelId, cron: channelBindings.digestCron, tz: channelBindings.digestTz })
+    .selectDistinct({
+      teamId: channelBindings.teamId,
+      channelId: channelBindings.channelId,
+      cron: channelBindings.digestCron,
+      tz: channelBindings.digestTz,
+    })
     .from(channelBindings)
     .where(isNotNull(channelBindings.digestCron));
-  const problems = await deps.enqueuer.syncDigestSchedules(rows.map((r) => ({ teamId: r.teamId, channelId: r.channelId, cron: r.cron!, tz: r.tz ?? 'UTC' })));
-  if (problems.length > 0) deps.logger.error({ problems }, 'some digest schedules are invalid; fix them with plainfra channels bind --digest');
+  const problems = await deps.enqueuer.syncDigestSchedules(
+    rows.map((r) => ({ teamId: r.teamId, channelId: r.channelId, cron: r.cron!, tz: r.tz ?? 'UTC' })),
+  );
+  if (problems.length > 0)
+    deps.logger.error({ problems }, 'some digest schedules are invalid; fix them with plainfra channels bind --digest');
 }
 
 /**

@@ -33,7 +33,11 @@ export async function startObservability(opts: {
   const queues = opts.queues.map((q) => new Queue(QUEUES[q].name, { connection: redis, prefix: opts.prefix }));
   const metrics = new WorkerMetrics(opts.role, queues);
   const emf = opts.emf
-    ? startEmfReporter({ ...opts.emf, queues, onError: (err) => opts.logger.warn({ err }, 'queue backlog for CloudWatch not read; retrying next interval') })
+    ? startEmfReporter({
+        ...opts.emf,
+        queues,
+        onError: (err) => opts.logger.warn({ err }, 'queue backlog for CloudWatch not read; retrying next interval'),
+      })
     : undefined;
   const closeQueues = async () => {
     emf?.stop();

@@ -20,7 +20,16 @@ export function runSentinel(config: SentinelConfig, logger: Logger, llm?: Llm) {
 async function startSentinel(config: SentinelConfig, logger: Logger, lifecycle: Lifecycle, llm?: Llm) {
   const { db, enqueuer } = await openConnections(config, lifecycle);
   await checkProcessLogin(db, 'sentinel', logger);
-  const obs = await startObservability({ role: 'sentinel', port: config.PLAINFRA_METRICS_PORT, db, redisUrl: config.REDIS_URL, prefix: config.PLAINFRA_QUEUE_PREFIX, queues: ['sentinel'], logger, emf: emfSettings(config) });
+  const obs = await startObservability({
+    role: 'sentinel',
+    port: config.PLAINFRA_METRICS_PORT,
+    db,
+    redisUrl: config.REDIS_URL,
+    prefix: config.PLAINFRA_QUEUE_PREFIX,
+    queues: ['sentinel'],
+    logger,
+    emf: emfSettings(config),
+  });
   lifecycle.defer('observability', () => obs.close());
   const model = llm ?? (await createConfiguredLlm(config, logger));
   // A model that is unknown or deprecated is a warning in the log, not a refusal to start.
@@ -64,6 +73,14 @@ async function startSentinel(config: SentinelConfig, logger: Logger, lifecycle: 
   lifecycle.defer('sentinel worker', () => closeWorker(worker));
   obs.metrics.watch(worker, 'sentinel');
   await worker.waitUntilReady();
-  logger.info({ queuePrefix: config.PLAINFRA_QUEUE_PREFIX, llmProvider: config.PLAINFRA_LLM_PROVIDER, model: config.PLAINFRA_MODEL, metricsPort: obs.port ?? null }, 'sentinel ready');
+  logger.info(
+    {
+      queuePrefix: config.PLAINFRA_QUEUE_PREFIX,
+      llmProvider: config.PLAINFRA_LLM_PROVIDER,
+      model: config.PLAINFRA_MODEL,
+      metricsPort: obs.port ?? null,
+    },
+    'sentinel ready',
+  );
   return { metricsPort: obs.port };
 }

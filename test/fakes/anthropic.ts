@@ -210,8 +210,6 @@ export function byToolResults(turns: Array<Turn | Turn[]>): (request: ReceivedRe
   };
 }
 
-
-
 function hash(s: string, len: number): string {
   return createHash('sha256').update(s).digest('base64url').replace(/[-_]/g, 'x').slice(0, len);
 }
@@ -283,20 +281,23 @@ export function validateBody(body: MessagesRequestBody): string | undefined {
  * The Messages API response for a scripted turn (also what the Bedrock fake answers: InvokeModel
  * returns the same JSON). `index` is the request's position, mixed into the message id.
  */
-export function scriptedMessage(body: MessagesRequestBody, index: number, turn: Turn, cached?: { input: number; creation: number; read: number }) {
+export function scriptedMessage(
+  body: MessagesRequestBody,
+  index: number,
+  turn: Turn,
+  cached?: { input: number; creation: number; read: number },
+) {
   const convKey = JSON.stringify(body.messages ?? []);
-  const content: Record<string, unknown>[] =
-    turn.content ??
-    [
-      ...(turn.text !== undefined ? [{ type: 'text', text: turn.text, citations: null }] : []),
-      ...(turn.toolUse ?? []).map((t, i) => ({
-        type: 'tool_use',
-        id: t.id ?? `toolu_01${hash(`${convKey}#${i}#${t.name}`, 22)}`,
-        name: t.name,
-        input: t.input ?? {},
-        caller: { type: 'direct' },
-      })),
-    ];
+  const content: Record<string, unknown>[] = turn.content ?? [
+    ...(turn.text !== undefined ? [{ type: 'text', text: turn.text, citations: null }] : []),
+    ...(turn.toolUse ?? []).map((t, i) => ({
+      type: 'tool_use',
+      id: t.id ?? `toolu_01${hash(`${convKey}#${i}#${t.name}`, 22)}`,
+      name: t.name,
+      input: t.input ?? {},
+      caller: { type: 'direct' },
+    })),
+  ];
   const stopReason = turn.stopReason ?? ((turn.toolUse?.length ?? 0) > 0 ? 'tool_use' : 'end_turn');
   const usage: Usage = {
     input_tokens: cached?.input ?? estimateTokens([body.system, body.tools, body.messages]),
@@ -313,8 +314,7 @@ export function scriptedMessage(body: MessagesRequestBody, index: number, turn: 
     content,
     stop_reason: stopReason,
     stop_sequence: stopReason === 'stop_sequence' ? (turn.stopSequence ?? null) : null,
-    stop_details:
-      stopReason === 'refusal' ? { type: 'refusal', category: null, explanation: turn.text ?? null } : null,
+    stop_details: stopReason === 'refusal' ? { type: 'refusal', category: null, explanation: turn.text ?? null } : null,
     container: null,
     usage,
   };
@@ -339,7 +339,8 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     for (const t of body.tools ?? []) push(t);
     if (Array.isArray(body.system)) for (const b of body.system) push(b);
     else if (body.system !== undefined) push({ type: 'text', text: body.system });
-    for (const m of body.messages ?? []) for (const b of typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content) push({ role: m.role, ...b });
+    for (const m of body.messages ?? [])
+      for (const b of typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content) push({ role: m.role, ...b });
     const h = createHash('sha256');
     const prefixes: { hash: string; tokens: number }[] = [];
     let chars = 0;
@@ -384,7 +385,8 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     return body;
   };
 
-  const buildMessage = (rec: ReceivedRequest, turn: Turn) => scriptedMessage(rec.body, rec.index, turn, opts.simulateCache ? cacheUsage(rec.body) : undefined);
+  const buildMessage = (rec: ReceivedRequest, turn: Turn) =>
+    scriptedMessage(rec.body, rec.index, turn, opts.simulateCache ? cacheUsage(rec.body) : undefined);
 
   const sendStream = async (res: ServerResponse, message: ReturnType<typeof buildMessage>, turn: Turn, reqId: string) => {
     res.writeHead(200, {
@@ -485,7 +487,11 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
       return;
     }
     if (!(req.method === 'POST' && u.pathname === '/v1/messages')) {
-      sendError(res, { status: 404, type: 'not_found_error', message: `fake anthropic: no route for ${req.method} ${u.pathname}` }, requestId(-1));
+      sendError(
+        res,
+        { status: 404, type: 'not_found_error', message: `fake anthropic: no route for ${req.method} ${u.pathname}` },
+        requestId(-1),
+      );
       return;
     }
     let body: MessagesRequestBody = {};
@@ -566,11 +572,11 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `fake anthropic internal: ${String(e)}` } }));
-        } else res.destroy();
-      });
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `fake anthropic internal: ${String(e)}` } }));
+      } else res.destroy();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

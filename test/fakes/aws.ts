@@ -87,10 +87,29 @@ export interface FakeAws {
 
 type Protocol = 'query' | 'ec2' | 'json' | 'rest-json';
 const PROTOCOL: Record<string, Protocol> = {
-  sts: 'query', iam: 'query', ec2: 'ec2', ce: 'json', tagging: 'json', securityhub: 'rest-json', lambda: 'rest-json',
-  monitoring: 'query', rds: 'query', elasticloadbalancing: 'query', autoscaling: 'query',
-  budgets: 'json', support: 'json', health: 'json', organizations: 'json', config: 'json', cloudtrail: 'json', 'compute-optimizer': 'json',
-  guardduty: 'rest-json', 'access-analyzer': 'rest-json', ecs: 'json', eks: 'rest-json', s3: 'rest-json',
+  sts: 'query',
+  iam: 'query',
+  ec2: 'ec2',
+  ce: 'json',
+  tagging: 'json',
+  securityhub: 'rest-json',
+  lambda: 'rest-json',
+  monitoring: 'query',
+  rds: 'query',
+  elasticloadbalancing: 'query',
+  autoscaling: 'query',
+  budgets: 'json',
+  support: 'json',
+  health: 'json',
+  organizations: 'json',
+  config: 'json',
+  cloudtrail: 'json',
+  'compute-optimizer': 'json',
+  guardduty: 'rest-json',
+  'access-analyzer': 'rest-json',
+  ecs: 'json',
+  eks: 'rest-json',
+  s3: 'rest-json',
 };
 const QUERY_XMLNS: Record<string, string> = {
   sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
@@ -122,7 +141,10 @@ export function queryXmlMembers(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (v instanceof Date) return v.toISOString();
   if (Array.isArray(v)) return v.map((x) => `<member>${queryXmlMembers(x)}</member>`).join('');
-  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => (x === undefined ? '' : `<${k}>${queryXmlMembers(x)}</${k}>`)).join('');
+  if (typeof v === 'object')
+    return Object.entries(v)
+      .map(([k, x]) => (x === undefined ? '' : `<${k}>${queryXmlMembers(x)}</${k}>`))
+      .join('');
   return escapeXml(String(v));
 }
 
@@ -149,14 +171,20 @@ function writeReply(res: ServerResponse, req: RecordedRequest, reply: FakeReply)
   res.setHeader('x-amzn-RequestId', requestId);
   if ('error' in reply) {
     const { code, message = code } = reply.error;
-    const status = reply.error.status ?? (code === 'AccessDenied' || code === 'AccessDeniedException' ? 403 : code === 'TooManyRequestsException' ? 429 : 400);
+    const status =
+      reply.error.status ??
+      (code === 'AccessDenied' || code === 'AccessDeniedException' ? 403 : code === 'TooManyRequestsException' ? 429 : 400);
     res.statusCode = status;
     if (proto === 'query') {
       res.setHeader('content-type', 'text/xml');
-      res.end(`<ErrorResponse xmlns="${QUERY_XMLNS[req.service] ?? ''}"><Error><Type>${reply.error.type ?? (status >= 500 ? 'Receiver' : 'Sender')}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+      res.end(
+        `<ErrorResponse xmlns="${QUERY_XMLNS[req.service] ?? ''}"><Error><Type>${reply.error.type ?? (status >= 500 ? 'Receiver' : 'Sender')}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      );
     } else if (proto === 'ec2') {
       res.setHeader('content-type', 'text/xml');
-      res.end(`<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+      res.end(
+        `<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+      );
     } else if (proto === 'rest-json') {
       res.setHeader('content-type', 'application/json');
       res.setHeader('x-amzn-ErrorType', code);
@@ -178,7 +206,9 @@ function writeReply(res: ServerResponse, req: RecordedRequest, reply: FakeReply)
   } else if (proto === 'query') {
     res.setHeader('content-type', 'text/xml');
     const xmlns = QUERY_XMLNS[req.service] ?? `https://${req.service}.amazonaws.com/doc/`;
-    res.end(`<${req.action}Response xmlns="${xmlns}"><${req.action}Result>${queryXmlMembers(reply.result)}</${req.action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${req.action}Response>`);
+    res.end(
+      `<${req.action}Response xmlns="${xmlns}"><${req.action}Result>${queryXmlMembers(reply.result)}</${req.action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${req.action}Response>`,
+    );
   } else if (proto === 'ec2') {
     throw new Error('EC2 replies need { xml } (EC2 element names are irregular); see describeInstancesXml()');
   } else {
@@ -208,8 +238,20 @@ function record(req: IncomingMessage, body: string): RecordedRequest {
   const route = REST_ROUTES.find(([s, m, p]) => s === service && m === req.method && p.test(url.pathname));
   const action = target?.split('.').pop() ?? form?.Action ?? route?.[3] ?? `${req.method} ${url.pathname}`;
   return {
-    method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, json, form, target, action,
-    service, region: scope.region, accessKeyId: scope.accessKeyId, signed: scope.service !== undefined, key: `${service}:${action}`,
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers,
+    body,
+    json,
+    form,
+    target,
+    action,
+    service,
+    region: scope.region,
+    accessKeyId: scope.accessKeyId,
+    signed: scope.service !== undefined,
+    key: `${service}:${action}`,
   };
 }
 
@@ -272,7 +314,12 @@ export function assumeRoleHandler(opts: { externalId: string; roleArn?: string }
   return (req) => {
     const f = req.form ?? {};
     if (f.ExternalId !== opts.externalId || (opts.roleArn && f.RoleArn !== opts.roleArn)) {
-      return { error: { code: 'AccessDenied', message: `User: arn:aws:iam::999999999999:role/hawk is not authorized to perform: sts:AssumeRole on resource: ${f.RoleArn}` } };
+      return {
+        error: {
+          code: 'AccessDenied',
+          message: `User: arn:aws:iam::999999999999:role/hawk is not authorized to perform: sts:AssumeRole on resource: ${f.RoleArn}`,
+        },
+      };
     }
     n++;
     const seconds = Number(f.DurationSeconds ?? 3600);
@@ -292,17 +339,29 @@ export function assumeRoleHandler(opts: { externalId: string; roleArn?: string }
 }
 
 export function callerIdentityHandler(account = SAMPLE_ACCOUNT): FakeHandler {
-  return () => ({ result: { Account: account.accountId, Arn: `arn:aws:sts::${account.accountId}:assumed-role/plainfra-readonly/hawk`, UserId: 'AROAFAKE:hawk' } });
+  return () => ({
+    result: {
+      Account: account.accountId,
+      Arn: `arn:aws:sts::${account.accountId}:assumed-role/plainfra-readonly/hawk`,
+      UserId: 'AROAFAKE:hawk',
+    },
+  });
 }
 
 /** Serves `items` in pages of `pageSize` for JSON protocols; the token is the next offset. */
-export function pagedJson(items: unknown[], pageSize: number, opts: { listKey: string; tokenIn?: string; tokenOut?: string; extra?: Record<string, unknown> }): FakeHandler {
+export function pagedJson(
+  items: unknown[],
+  pageSize: number,
+  opts: { listKey: string; tokenIn?: string; tokenOut?: string; extra?: Record<string, unknown> },
+): FakeHandler {
   const tokenIn = opts.tokenIn ?? 'NextToken';
   const tokenOut = opts.tokenOut ?? tokenIn;
   return (req) => {
     const offset = Number(req.json?.[tokenIn] ?? 0);
     const next = offset + pageSize;
-    return { result: { ...opts.extra, [opts.listKey]: items.slice(offset, next), ...(next < items.length && { [tokenOut]: String(next) }) } };
+    return {
+      result: { ...opts.extra, [opts.listKey]: items.slice(offset, next), ...(next < items.length && { [tokenOut]: String(next) }) },
+    };
   };
 }
 
@@ -334,8 +393,22 @@ export function sampleFindings(n: number, start = 0): Record<string, unknown>[] 
       Severity: { Label: sev, Normalized: 70, Original: sev },
       Title: `EC2 security group ${i} allows unrestricted access to port 22`,
       Description: 'This control checks whether security groups allow unrestricted incoming traffic to port 22. '.repeat(3),
-      Remediation: { Recommendation: { Text: 'Remove the 0.0.0.0/0 rule.', Url: 'https://docs.aws.amazon.com/console/securityhub/EC2.13/remediation' } },
-      Resources: [{ Type: 'AwsEc2SecurityGroup', Id: `arn:aws:ec2:us-east-1:123456789012:security-group/sg-${i.toString(16).padStart(8, '0')}`, Region: 'us-east-1', Details: { AwsEc2SecurityGroup: { GroupName: `sg-${i}`, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] } } }],
+      Remediation: {
+        Recommendation: { Text: 'Remove the 0.0.0.0/0 rule.', Url: 'https://docs.aws.amazon.com/console/securityhub/EC2.13/remediation' },
+      },
+      Resources: [
+        {
+          Type: 'AwsEc2SecurityGroup',
+          Id: `arn:aws:ec2:us-east-1:123456789012:security-group/sg-${i.toString(16).padStart(8, '0')}`,
+          Region: 'us-east-1',
+          Details: {
+            AwsEc2SecurityGroup: {
+              GroupName: `sg-${i}`,
+              IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+            },
+          },
+        },
+      ],
       Compliance: { Status: 'FAILED', SecurityControlId: `EC2.${i % 40}` },
       Workflow: { Status: 'NEW' },
       RecordState: 'ACTIVE',
@@ -359,7 +432,13 @@ export interface SampleInstance {
 }
 
 const TYPES = ['t3.micro', 't3.large', 'm5.xlarge', 'c6g.2xlarge', 'r6i.large'];
-const STATES: [string, number][] = [['running', 16], ['running', 16], ['running', 16], ['stopped', 80], ['terminated', 48]];
+const STATES: [string, number][] = [
+  ['running', 16],
+  ['running', 16],
+  ['running', 16],
+  ['stopped', 80],
+  ['terminated', 48],
+];
 
 export function sampleInstances(n: number, start = 0): SampleInstance[] {
   return Array.from({ length: n }, (_, k) => {
@@ -376,7 +455,10 @@ export function sampleInstances(n: number, start = 0): SampleInstance[] {
       VpcId: 'vpc-0abc1234',
       SubnetId: `subnet-0${i % 3}`,
       ImageId: 'ami-0123456789abcdef0',
-      Tags: [{ Key: 'Name', Value: `web-${i}` }, { Key: 'team', Value: i % 2 ? 'payments' : 'search' }],
+      Tags: [
+        { Key: 'Name', Value: `web-${i}` },
+        { Key: 'team', Value: i % 2 ? 'payments' : 'search' },
+      ],
     };
   });
 }
@@ -398,23 +480,40 @@ function instanceXml(i: SampleInstance): string {
 /** `DescribeInstancesResponse` XML: one reservation per instance, as EC2 does for single launches. */
 export function describeInstancesXml(instances: SampleInstance[], nextToken?: string): string {
   const reservations = instances
-    .map((i) => `<item><reservationId>r-${i.InstanceId.slice(2)}</reservationId><ownerId>123456789012</ownerId><instancesSet>${instanceXml(i)}</instancesSet></item>`)
+    .map(
+      (i) =>
+        `<item><reservationId>r-${i.InstanceId.slice(2)}</reservationId><ownerId>123456789012</ownerId><instancesSet>${instanceXml(i)}</instancesSet></item>`,
+    )
     .join('');
-  return ec2Response('DescribeInstances', `<reservationSet>${reservations}</reservationSet>${nextToken ? `<nextToken>${nextToken}</nextToken>` : ''}`);
+  return ec2Response(
+    'DescribeInstances',
+    `<reservationSet>${reservations}</reservationSet>${nextToken ? `<nextToken>${nextToken}</nextToken>` : ''}`,
+  );
 }
 
 /** Serves EC2 instances page by page; the token is the next offset. */
-export function pagedInstances(instances: SampleInstance[] | ((offset: number, size: number) => SampleInstance[]), total: number, pageSize: number): FakeHandler {
+export function pagedInstances(
+  instances: SampleInstance[] | ((offset: number, size: number) => SampleInstance[]),
+  total: number,
+  pageSize: number,
+): FakeHandler {
   return (req) => {
     const offset = Number(req.form?.NextToken ?? 0);
     const size = Math.min(Number(req.form?.MaxResults ?? pageSize), pageSize);
-    const page = typeof instances === 'function' ? instances(offset, Math.min(size, total - offset)) : instances.slice(offset, offset + size);
+    const page =
+      typeof instances === 'function' ? instances(offset, Math.min(size, total - offset)) : instances.slice(offset, offset + size);
     const next = offset + size;
     return { xml: describeInstancesXml(page, next < total ? String(next) : undefined) };
   };
 }
 
-const SERVICES = ['Amazon Elastic Compute Cloud - Compute', 'Amazon Relational Database Service', 'Amazon Simple Storage Service', 'AWS Lambda', 'Amazon CloudFront'];
+const SERVICES = [
+  'Amazon Elastic Compute Cloud - Compute',
+  'Amazon Relational Database Service',
+  'Amazon Simple Storage Service',
+  'AWS Lambda',
+  'Amazon CloudFront',
+];
 
 /** GetCostAndUsage output: MONTHLY periods grouped by SERVICE. */
 export function sampleCostAndUsage(opts: { months?: string[]; services?: string[] } = {}): Record<string, unknown> {
@@ -427,7 +526,10 @@ export function sampleCostAndUsage(opts: { months?: string[]; services?: string[
       TimePeriod: { Start: start, End: months[m + 1] },
       Total: {},
       Estimated: false,
-      Groups: services.map((s, k) => ({ Keys: [s], Metrics: { UnblendedCost: { Amount: String((k + 1) * 100 + m * 10 + 0.5), Unit: 'USD' } } })),
+      Groups: services.map((s, k) => ({
+        Keys: [s],
+        Metrics: { UnblendedCost: { Amount: String((k + 1) * 100 + m * 10 + 0.5), Unit: 'USD' } },
+      })),
     })),
   };
 }
@@ -445,7 +547,9 @@ export function sampleLambdaFunctions(n: number): Record<string, unknown>[] {
     MemorySize: 512,
     LastModified: '2024-05-01T10:00:00.000+0000',
     CodeSha256: 'abc',
-    Environment: { Variables: { DB_PASSWORD: 'hunter2-super-secret', STRIPE_KEY: 'sk_live_51HxYzSECRET', AWS_KEY: 'AKIAIOSFODNN7EXAMPLE' } },
+    Environment: {
+      Variables: { DB_PASSWORD: 'hunter2-super-secret', STRIPE_KEY: 'sk_live_51HxYzSECRET', AWS_KEY: 'AKIAIOSFODNN7EXAMPLE' },
+    },
     Architectures: ['arm64'],
     PackageType: 'Zip',
   }));

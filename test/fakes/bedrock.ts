@@ -15,7 +15,16 @@
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countAssistantTurns, FakeApiError, scriptedMessage, validateBody, type MessagesRequestBody, type ReceivedRequest, type Script, type Turn } from './anthropic.js';
+import {
+  countAssistantTurns,
+  FakeApiError,
+  scriptedMessage,
+  validateBody,
+  type MessagesRequestBody,
+  type ReceivedRequest,
+  type Script,
+  type Turn,
+} from './anthropic.js';
 import { headerRecord, readBody } from './http-util.js';
 
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
@@ -86,7 +95,10 @@ function escapeUri(s: string): string {
 }
 
 export function parseAuthorization(value: string | undefined): SigV4Scope | undefined {
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(value ?? '');
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      value ?? '',
+    );
   if (!m) return undefined;
   return { accessKeyId: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!, signedHeaders: m[5]!.split(';'), signature: m[6]! };
 }
@@ -96,7 +108,14 @@ export function parseAuthorization(value: string | undefined): SigV4Scope | unde
  * once more, segment by segment). Written from the SigV4 specification, not with the SDK's signer,
  * so a signing bug in the client cannot be hidden by the same bug here.
  */
-export function expectedSignature(opts: { method: string; rawPath: string; headers: Record<string, string>; body: Buffer; scope: SigV4Scope; secretAccessKey: string }): string {
+export function expectedSignature(opts: {
+  method: string;
+  rawPath: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  scope: SigV4Scope;
+  secretAccessKey: string;
+}): string {
   const u = new URL(opts.rawPath, 'http://x');
   const canonicalUri = u.pathname.split('/').map(escapeUri).join('/');
   const canonicalQuery = [...u.searchParams]
@@ -105,7 +124,14 @@ export function expectedSignature(opts: { method: string; rawPath: string; heade
     .join('&');
   const canonicalHeaders = opts.scope.signedHeaders.map((h) => `${h}:${(opts.headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
   const payloadHash = opts.headers['x-amz-content-sha256'] ?? sha256Hex(opts.body);
-  const canonicalRequest = [opts.method, canonicalUri, canonicalQuery, canonicalHeaders, opts.scope.signedHeaders.join(';'), payloadHash].join('\n');
+  const canonicalRequest = [
+    opts.method,
+    canonicalUri,
+    canonicalQuery,
+    canonicalHeaders,
+    opts.scope.signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
   const credentialScope = `${opts.scope.date}/${opts.scope.region}/${opts.scope.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', opts.headers['x-amz-date'] ?? '', credentialScope, sha256Hex(canonicalRequest)].join('\n');
   const kDate = hmac(`AWS4${opts.secretAccessKey}`, opts.scope.date);
@@ -117,7 +143,13 @@ export async function startFakeBedrock(opts: FakeBedrockOptions): Promise<FakeBe
   const requests: BedrockRequest[] = [];
   let scriptCalls = 0;
 
-  const sendError = (res: ServerResponse, rec: BedrockRequest, status: number, message: string, type = ERROR_TYPES[status] ?? 'InternalServerException') => {
+  const sendError = (
+    res: ServerResponse,
+    rec: BedrockRequest,
+    status: number,
+    message: string,
+    type = ERROR_TYPES[status] ?? 'InternalServerException',
+  ) => {
     const body = { message };
     rec.status = status;
     rec.response = body;
@@ -161,26 +193,63 @@ export async function startFakeBedrock(opts: FakeBedrockOptions): Promise<FakeBe
     // Authentication first, as AWS checks it before anything else.
     if (!headers['authorization']) return sendError(res, rec, 403, 'Missing Authentication Token', 'MissingAuthenticationTokenException');
     const scope = rec.sigv4;
-    if (!scope) return sendError(res, rec, 403, 'Authorization header requires a SigV4 Credential, SignedHeaders and Signature.', 'IncompleteSignatureException');
-    if (scope.service !== 'bedrock') return sendError(res, rec, 403, `Credential should be scoped to correct service: 'bedrock'.`, 'InvalidSignatureException');
-    if (scope.region !== opts.region) return sendError(res, rec, 403, `Credential should be scoped to a valid region, not '${scope.region}'.`, 'InvalidSignatureException');
-    if (!scope.signedHeaders.includes('host') || !headers['x-amz-date']) return sendError(res, rec, 403, 'host and x-amz-date must be signed.', 'IncompleteSignatureException');
+    if (!scope)
+      return sendError(
+        res,
+        rec,
+        403,
+        'Authorization header requires a SigV4 Credential, SignedHeaders and Signature.',
+        'IncompleteSignatureException',
+      );
+    if (scope.service !== 'bedrock')
+      return sendError(res, rec, 403, `Credential should be scoped to correct service: 'bedrock'.`, 'InvalidSignatureException');
+    if (scope.region !== opts.region)
+      return sendError(res, rec, 403, `Credential should be scoped to a valid region, not '${scope.region}'.`, 'InvalidSignatureException');
+    if (!scope.signedHeaders.includes('host') || !headers['x-amz-date'])
+      return sendError(res, rec, 403, 'host and x-amz-date must be signed.', 'IncompleteSignatureException');
     if (opts.credentials) {
-      if (scope.accessKeyId !== opts.credentials.accessKeyId) return sendError(res, rec, 403, 'The security token included in the request is invalid.', 'UnrecognizedClientException');
-      const expected = expectedSignature({ method: rec.method, rawPath, headers, body: raw, scope, secretAccessKey: opts.credentials.secretAccessKey });
+      if (scope.accessKeyId !== opts.credentials.accessKeyId)
+        return sendError(res, rec, 403, 'The security token included in the request is invalid.', 'UnrecognizedClientException');
+      const expected = expectedSignature({
+        method: rec.method,
+        rawPath,
+        headers,
+        body: raw,
+        scope,
+        secretAccessKey: opts.credentials.secretAccessKey,
+      });
       if (expected !== scope.signature) {
-        return sendError(res, rec, 403, 'The request signature we calculated does not match the signature you provided.', 'InvalidSignatureException');
+        return sendError(
+          res,
+          rec,
+          403,
+          'The request signature we calculated does not match the signature you provided.',
+          'InvalidSignatureException',
+        );
       }
     }
 
-    if (req.method !== 'POST' || !route) return sendError(res, rec, 404, `fake bedrock: no route for ${req.method} ${rawPath}`, 'UnknownOperationException');
-    if (route[2] === 'invoke-with-response-stream') return sendError(res, rec, 400, 'fake bedrock: InvokeModelWithResponseStream is not implemented');
+    if (req.method !== 'POST' || !route)
+      return sendError(res, rec, 404, `fake bedrock: no route for ${req.method} ${rawPath}`, 'UnknownOperationException');
+    if (route[2] === 'invoke-with-response-stream')
+      return sendError(res, rec, 400, 'fake bedrock: InvokeModelWithResponseStream is not implemented');
     if (parseError) return sendError(res, rec, 400, parseError);
     if (body.anthropic_version !== BEDROCK_ANTHROPIC_VERSION) {
-      return sendError(res, rec, 400, `anthropic_version: expected "${BEDROCK_ANTHROPIC_VERSION}", got ${JSON.stringify(body.anthropic_version)}`);
+      return sendError(
+        res,
+        rec,
+        400,
+        `anthropic_version: expected "${BEDROCK_ANTHROPIC_VERSION}", got ${JSON.stringify(body.anthropic_version)}`,
+      );
     }
     for (const key of ['model', 'stream']) {
-      if (key in body) return sendError(res, rec, 400, `Malformed input request: #: extraneous key [${key}] is not permitted, please reformat your input and try again.`);
+      if (key in body)
+        return sendError(
+          res,
+          rec,
+          400,
+          `Malformed input request: #: extraneous key [${key}] is not permitted, please reformat your input and try again.`,
+        );
     }
     if (opts.models && !opts.models.includes(rec.modelId!)) return sendError(res, rec, 400, 'The provided model identifier is invalid.');
     const problem = validateBody({ ...body, model: rec.modelId });
@@ -189,13 +258,17 @@ export async function startFakeBedrock(opts: FakeBedrockOptions): Promise<FakeBe
     const index = scriptCalls++;
     let turn: Turn | undefined;
     try {
-      turn = typeof opts.script === 'function' ? await opts.script({ ...rec, body: { ...body, model: rec.modelId } } as unknown as ReceivedRequest, index) : opts.script[index];
+      turn =
+        typeof opts.script === 'function'
+          ? await opts.script({ ...rec, body: { ...body, model: rec.modelId } } as unknown as ReceivedRequest, index)
+          : opts.script[index];
     } catch (e) {
       return sendError(res, rec, e instanceof FakeApiError ? e.spec.status : 500, e instanceof Error ? e.message : String(e));
     }
     if (!turn) return sendError(res, rec, 400, `fake bedrock: script exhausted (request #${rec.index})`);
     if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
-    if (turn.error) return sendError(res, rec, turn.error.status, turn.error.message ?? ERROR_TYPES[turn.error.status] ?? 'error', turn.error.type);
+    if (turn.error)
+      return sendError(res, rec, turn.error.status, turn.error.message ?? ERROR_TYPES[turn.error.status] ?? 'error', turn.error.type);
 
     const message = scriptedMessage({ ...body, model: rec.modelId }, rec.index, turn);
     rec.status = 200;

@@ -109,13 +109,11 @@ export function appMentionEnvelope(o: AppMentionOptions): SlackEventEnvelope {
     ],
     channel: o.channel,
     event_ts: o.ts,
-    ...(o.userTeamId !== undefined && o.userTeamId !== o.teamId
-      ? { user_team: o.userTeamId, source_team: o.userTeamId }
-      : {}),
+    ...(o.userTeamId !== undefined && o.userTeamId !== o.teamId ? { user_team: o.userTeamId, source_team: o.userTeamId } : {}),
   };
-  const eventContext = Buffer.from(
-    JSON.stringify({ tid: o.teamId, aid: apiAppId, cid: o.channel, eid: enterpriseId }),
-  ).toString('base64url');
+  const eventContext = Buffer.from(JSON.stringify({ tid: o.teamId, aid: apiAppId, cid: o.channel, eid: enterpriseId })).toString(
+    'base64url',
+  );
   return {
     token: o.verificationToken ?? 'fake-verification-token',
     team_id: o.teamId,
@@ -215,12 +213,7 @@ export interface PostSignedOptions {
  * POST `body` to the app like Slack would: objects are JSON-encoded, strings are sent verbatim
  * (JSON or form-urlencoded, content-type inferred), signed with `secret`.
  */
-export async function postSignedEvent(
-  url: string,
-  secret: string,
-  body: string | object,
-  opts: PostSignedOptions = {},
-): Promise<Response> {
+export async function postSignedEvent(url: string, secret: string, body: string | object, opts: PostSignedOptions = {}): Promise<Response> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = {
     ...signSlackRequest(opts.badSignature ? `${secret}-wrong` : secret, raw, opts.timestampSec),

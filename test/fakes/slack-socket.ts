@@ -385,7 +385,9 @@ export async function startFakeSocketMode(slack: FakeSlack, opts: FakeSocketMode
     }
     const ticket = u.searchParams.get('ticket') ?? '';
     if (!tickets.delete(ticket)) return reject(socket, '401 Unauthorized');
-    const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
+    const accept = createHash('sha1')
+      .update(key + WS_GUID)
+      .digest('base64');
     socket.write(
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' + `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
     );
@@ -418,9 +420,7 @@ export async function startFakeSocketMode(slack: FakeSlack, opts: FakeSocketMode
   });
 
   const target = (connection?: FakeSocketConnection): Connection => {
-    const conn = connection
-      ? connections.find((c) => c.id === connection.id)
-      : [...connections].reverse().find((c) => c.open);
+    const conn = connection ? connections.find((c) => c.id === connection.id) : [...connections].reverse().find((c) => c.open);
     if (!conn || !conn.open) throw new Error('fake socket mode: no open connection to send on');
     return conn;
   };

@@ -214,8 +214,6 @@ function required(args: Record<string, unknown>, name: string, code = 'invalid_a
   return v;
 }
 
-
-
 interface ParsedArgs {
   args: Record<string, unknown>;
   files: Record<string, { filename: string; bytes: Buffer }>;
@@ -396,11 +394,17 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     // Modals: Slack's limits as it enforces them (trigger_id required, 100 blocks, 24-char title, 3 000 per text).
     'views.open': (args) => {
       if (typeof args.trigger_id !== 'string' || args.trigger_id === '') throw new SlackApiError('invalid_trigger_id');
-      const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as { type?: string; title?: { text?: string }; blocks?: unknown[] } | undefined;
+      const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as
+        | { type?: string; title?: { text?: string }; blocks?: unknown[] }
+        | undefined;
       if (!view || view.type !== 'modal') throw new SlackApiError('invalid_arguments');
-      if ((view.title?.text ?? '').length > 24) throw new SlackApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] title too long'] } });
-      if (!Array.isArray(view.blocks) || view.blocks.length > 100) throw new SlackApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] too many blocks'] } });
-      const tooLong = JSON.stringify(view.blocks).match(/"text":"((?:[^"\\]|\\.)*)"/g)?.some((m) => JSON.parse(`{${m}}`).text.length > 3000);
+      if ((view.title?.text ?? '').length > 24)
+        throw new SlackApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] title too long'] } });
+      if (!Array.isArray(view.blocks) || view.blocks.length > 100)
+        throw new SlackApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] too many blocks'] } });
+      const tooLong = JSON.stringify(view.blocks)
+        .match(/"text":"((?:[^"\\]|\\.)*)"/g)
+        ?.some((m) => JSON.parse(`{${m}}`).text.length > 3000);
       if (tooLong) throw new SlackApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] text too long'] } });
       return { view: { id: `V0${String(calls.length).padStart(8, '0')}`, ...view } };
     },

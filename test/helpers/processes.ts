@@ -119,7 +119,20 @@ export function roleEnvironments(e: StackEndpoints): Record<'bot' | 'hawk' | 'se
       SLACK_BOT_USER_ID: e.botUserId,
       SLACK_BOT_ID: 'B0PLAINFRA',
     },
-    hawk: { ...e.base, ...db('hawk'), AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE', AWS_SECRET_ACCESS_KEY: 'hawk-secret', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: e.awsUrl },
-    sentinel: { ...e.base, ...db('sentinel'), ANTHROPIC_API_KEY: e.anthropicKey, ANTHROPIC_BASE_URL: e.anthropicUrl, PLAINFRA_MODEL: 'claude-test' },
+    hawk: {
+      ...e.base,
+      ...db('hawk'),
+      AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'hawk-secret',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: e.awsUrl,
+    },
+    sentinel: {
+      ...e.base,
+      ...db('sentinel'),
+      ANTHROPIC_API_KEY: e.anthropicKey,
+      ANTHROPIC_BASE_URL: e.anthropicUrl,
+      PLAINFRA_MODEL: 'claude-test',
+    },
   };
 }

@@ -18,14 +18,25 @@ export function fixedReport(over: Partial<Report> = {}): Report {
     period: { current: { start: '2024-05-28', end: '2024-06-03' }, previous: { start: '2024-05-21', end: '2024-05-27' } },
     currency: 'USD',
     cost: {
-      rows: rows.map(([service, current, previous]) => ({ service, current, previous, delta: Math.round((current - previous) * 100) / 100, deltaPct: previous ? Math.round(((current - previous) / previous) * 1000) / 10 : null })),
+      rows: rows.map(([service, current, previous]) => ({
+        service,
+        current,
+        previous,
+        delta: Math.round((current - previous) * 100) / 100,
+        deltaPct: previous ? Math.round(((current - previous) / previous) * 1000) / 10 : null,
+      })),
       totalThis: 1180.1,
       totalPrev: 1067.75,
       delta: 112.35,
       deltaPct: 10.5,
     },
     daily: { days, series: rows.map(([service, current]) => ({ service, values: share.map((s) => Math.round(current * s * 100) / 100) })) },
-    forecast: null, anomalies: null, findings: null, newCritical: null, newCriticalCount: null, problems: [],
+    forecast: null,
+    anomalies: null,
+    findings: null,
+    newCritical: null,
+    newCriticalCount: null,
+    problems: [],
     ...over,
   };
 }

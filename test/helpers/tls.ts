@@ -19,7 +19,21 @@ export function createTestPki(): TestPki {
   const caFile = join(dir, 'ca.pem');
   const caKey = join(dir, 'ca.key');
   const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', caFile, '-days', '2', '-subj', '/CN=plainfra test CA']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    caFile,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=plainfra test CA',
+  ]);
   let n = 0;
   return {
     dir,
@@ -30,8 +44,29 @@ export function createTestPki(): TestPki {
       const san = names.map((name) => (/^[\d.]+$/.test(name) ? `IP:${name}` : `DNS:${name}`)).join(',');
       writeFileSync(`${base}.ext`, `subjectAltName=${san}\n`);
       openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${names[0]}`]);
-      openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', caFile, '-CAkey', caKey, '-CAcreateserial', '-out', `${base}.pem`, '-days', '2', '-extfile', `${base}.ext`]);
-      return { certFile: `${base}.pem`, keyFile: `${base}.key`, cert: readFileSync(`${base}.pem`, 'utf8'), key: readFileSync(`${base}.key`, 'utf8') };
+      openssl([
+        'x509',
+        '-req',
+        '-in',
+        `${base}.csr`,
+        '-CA',
+        caFile,
+        '-CAkey',
+        caKey,
+        '-CAcreateserial',
+        '-out',
+        `${base}.pem`,
+        '-days',
+        '2',
+        '-extfile',
+        `${base}.ext`,
+      ]);
+      return {
+        certFile: `${base}.pem`,
+        keyFile: `${base}.key`,
+        cert: readFileSync(`${base}.pem`, 'utf8'),
+        key: readFileSync(`${base}.key`, 'utf8'),
+      };
     },
   };
 }

@@ -29,7 +29,7 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
       return;
     }
     const request = parsed.request;
-    let result;
+    let result: Awaited<ReturnType<typeof acceptQuestion>>;
     let channel = { shared: true, known: false };
     try {
       channel = await isShared(command.channel_id);
@@ -73,6 +73,9 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
       return;
     }
     log.info({ conversationId: result.conversationId, turnId: result.turnId }, 'command accepted');
-    await ack({ response_type: 'ephemeral', text: `Working on it (${describeReportRequest(request)}) — I'll post the report in this channel.` });
+    await ack({
+      response_type: 'ephemeral',
+      text: `Working on it (${describeReportRequest(request)}) — I'll post the report in this channel.`,
+    });
   });
 }

@@ -54,7 +54,10 @@ export function registerMention(app: App, deps: ListenerDeps): void {
       });
     } catch (err) {
       deps.metrics.intakeErrors.inc();
-      deps.logger.error({ eventId: envelope.event_id, team: teamId, channel: e.channel, retry: context.retryNum, err: (err as Error).message }, 'could not queue the question; Slack will retry the delivery');
+      deps.logger.error(
+        { eventId: envelope.event_id, team: teamId, channel: e.channel, retry: context.retryNum, err: (err as Error).message },
+        'could not queue the question; Slack will retry the delivery',
+      );
       throw err;
     }
   });

@@ -35,7 +35,10 @@ export function makeSharedChannelCheck(client: WebClient, logger: Logger): (chan
       return { shared, known: true };
     } catch (err) {
       const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
-      logger.warn({ channel: channelId, error: code }, 'conversations.info failed; treating channel as Slack Connect (explicit bindings only)');
+      logger.warn(
+        { channel: channelId, error: code },
+        'conversations.info failed; treating channel as Slack Connect (explicit bindings only)',
+      );
       return { shared: true, known: false };
     }
   };

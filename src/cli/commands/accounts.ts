@@ -47,7 +47,13 @@ async function add(args: string[]): Promise<number> {
       teamId: String(values.team),
       name: String(values.name),
       roleArn: String(values['role-arn']),
-      regions: typeof values.regions === 'string' ? values.regions.split(',').map((r) => r.trim()).filter(Boolean) : undefined,
+      regions:
+        typeof values.regions === 'string'
+          ? values.regions
+              .split(',')
+              .map((r) => r.trim())
+              .filter(Boolean)
+          : undefined,
     });
     console.log(formatAccountAdded(account));
     return 0;
@@ -69,7 +75,9 @@ async function list(args: string[]): Promise<number> {
     const { listAccounts } = await import('../../accounts/index.js');
     const { formatAccountList } = await import('../../accounts/format-accounts.js');
     const accounts = await listAccounts(db, String(values.team));
-    console.log(values.json ? JSON.stringify({ team: String(values.team), accounts }, null, 2) : formatAccountList(String(values.team), accounts));
+    console.log(
+      values.json ? JSON.stringify({ team: String(values.team), accounts }, null, 2) : formatAccountList(String(values.team), accounts),
+    );
     return 0;
   });
 }
@@ -81,7 +89,9 @@ async function rotate(args: string[]): Promise<number> {
     const { rotateExternalId, cancelRotation } = await import('../../accounts/index.js');
     if (values.cancel) {
       await cancelRotation(db, teamId, name);
-      console.log(`the ExternalId rotation of account ${name} was cancelled: hawk uses only the current ExternalId again (if the stack was already updated, rotate again instead)`);
+      console.log(
+        `the ExternalId rotation of account ${name} was cancelled: hawk uses only the current ExternalId again (if the stack was already updated, rotate again instead)`,
+      );
       return 0;
     }
     const { formatRotationStarted } = await import('../../accounts/instructions.js');
@@ -108,17 +118,23 @@ async function remove(args: string[]): Promise<number> {
     const { removeAccount } = await import('../../accounts/index.js');
     const { removeDigestSchedulers } = await import('../channels-admin.js');
     const result = await removeAccount(db, teamId, name);
-    console.log(`account ${name} (${result.account.roleArn}) was removed from team ${teamId}; its audit trail stays (plainfra audit --admin --team ${teamId})`);
+    console.log(
+      `account ${name} (${result.account.roleArn}) was removed from team ${teamId}; its audit trail stays (plainfra audit --admin --team ${teamId})`,
+    );
     console.log(
       result.channels.length
         ? `channels that may no longer query it: ${result.channels.join(', ')}; open threads lose it at their next step`
         : 'it was bound to no channel',
     );
-    for (const kept of result.schedulesKept) console.log(`the digest of ${kept.channel} (${kept.cron} ${kept.tz}) stays and now covers: ${kept.accounts.join(', ')}`);
+    for (const kept of result.schedulesKept)
+      console.log(`the digest of ${kept.channel} (${kept.cron} ${kept.tz}) stays and now covers: ${kept.accounts.join(', ')}`);
     const removed = await removeDigestSchedulers(config, teamId, result.schedulesRemoved);
     if (removed === undefined) return 1;
-    if (result.schedulesRemoved.length) console.log(`digest schedules removed with their last binding: ${result.schedulesRemoved.join(', ')}`);
-    console.log(`the role stays in AWS account ${result.account.roleArn.split(':')[4]}: ask its owners to delete the plainfra-readonly stack if plainfra should no longer be trusted there`);
+    if (result.schedulesRemoved.length)
+      console.log(`digest schedules removed with their last binding: ${result.schedulesRemoved.join(', ')}`);
+    console.log(
+      `the role stays in AWS account ${result.account.roleArn.split(':')[4]}: ask its owners to delete the plainfra-readonly stack if plainfra should no longer be trusted there`,
+    );
     return 0;
   });
 }

@@ -11,7 +11,13 @@ export const askCommand: Command = {
   async run(args) {
     const { values, positionals } = flags(
       args,
-      { team: { type: 'string' }, channel: { type: 'string' }, json: { type: 'boolean' }, timeout: { type: 'string' }, user: { type: 'string' } },
+      {
+        team: { type: 'string' },
+        channel: { type: 'string' },
+        json: { type: 'boolean' },
+        timeout: { type: 'string' },
+        user: { type: 'string' },
+      },
       ['team', 'channel'],
     );
     const question = positionals.join(' ').trim();

@@ -10,7 +10,12 @@ export const auditCommand: Command = {
   ],
   async run(args) {
     if (args[0] === 'verify') return verifyChains(args.slice(1));
-    const { values } = flags(args, { thread: { type: 'string' }, json: { type: 'boolean' }, admin: { type: 'boolean' }, team: { type: 'string' } });
+    const { values } = flags(args, {
+      thread: { type: 'string' },
+      json: { type: 'boolean' },
+      admin: { type: 'boolean' },
+      team: { type: 'string' },
+    });
     if (values.admin) return adminTrail(values);
     if (values.thread === undefined) throw new UsageError('audit needs --thread CHANNEL:THREAD_TS, or --admin --team T');
     const m = /^([A-Z0-9]+):(\d+\.\d+)$/.exec(String(values.thread));

@@ -24,7 +24,8 @@ export const channelsCommand: Command = {
 async function unbind(args: string[]): Promise<number> {
   const spec = { team: { type: 'string' }, channel: { type: 'string' }, account: { type: 'string' }, all: { type: 'boolean' } } as const;
   const { values } = flags(args, spec, ['team', 'channel']);
-  if ((values.account === undefined) === (values.all !== true)) throw new UsageError('channels unbind needs --account NAME or --all (one of them)');
+  if ((values.account === undefined) === (values.all !== true))
+    throw new UsageError('channels unbind needs --account NAME or --all (one of them)');
   const config = loadConfig('admin');
   return withAdminDb(async (db) => {
     const { channelsUnbind } = await import('../channels-admin.js');
@@ -44,16 +45,23 @@ async function list(args: string[]): Promise<number> {
 
 async function bind(args: string[]): Promise<number> {
   const spec = {
-    team: { type: 'string' }, channel: { type: 'string' }, account: { type: 'string' }, digest: { type: 'string' }, tz: { type: 'string' },
-    what: { type: 'string' }, period: { type: 'string' },
+    team: { type: 'string' },
+    channel: { type: 'string' },
+    account: { type: 'string' },
+    digest: { type: 'string' },
+    tz: { type: 'string' },
+    what: { type: 'string' },
+    period: { type: 'string' },
   } as const;
   const { values } = flags(args, spec, ['team', 'channel', 'account']);
   const what = typeof values.what === 'string' ? values.what : undefined;
   const period = typeof values.period === 'string' ? values.period : undefined;
   // The same parser as /plainfra-report and plainfra digest; a schedule covers every bound account.
   const parsed = parseReportFlags({ what, period });
-  if (!parsed.ok) throw new UsageError(`${parsed.problem ?? 'invalid report'} (--what ${REPORT_WHATS.join('|')}, --period ${REPORT_PERIODS.join('|')})`);
-  if ((what || period) && typeof values.digest !== 'string') throw new UsageError('--what and --period describe a digest schedule: give --digest CRON --tz TZ with them');
+  if (!parsed.ok)
+    throw new UsageError(`${parsed.problem ?? 'invalid report'} (--what ${REPORT_WHATS.join('|')}, --period ${REPORT_PERIODS.join('|')})`);
+  if ((what || period) && typeof values.digest !== 'string')
+    throw new UsageError('--what and --period describe a digest schedule: give --digest CRON --tz TZ with them');
   return withAdminDb(async (db) => {
     const { bindChannel } = await import('../../accounts/index.js');
     const { account } = await bindChannel(db, {
@@ -67,7 +75,9 @@ async function bind(args: string[]): Promise<number> {
     });
     console.log(`channel ${String(values.channel)} may now query account ${account.name} (${account.roleArn})`);
     if (typeof values.digest === 'string') {
-      console.log(`digest (${parsed.request.what} ${parsed.request.period}) on "${values.digest}" ${typeof values.tz === 'string' ? values.tz : 'UTC'}; the bot picks it up within 5 minutes`);
+      console.log(
+        `digest (${parsed.request.what} ${parsed.request.period}) on "${values.digest}" ${typeof values.tz === 'string' ? values.tz : 'UTC'}; the bot picks it up within 5 minutes`,
+      );
     }
     return 0;
   });

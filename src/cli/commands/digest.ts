@@ -11,18 +11,25 @@ export const digestCommand: Command = {
   name: 'digest',
   usage: [
     '  digest --team T --channel C --now [--what cost|security|all] [--period 7d|30d|mtd|last-month] [--account NAME]',
-    '                                            post that channel\'s cost + security report now (default: all 7d, every bound account)',
+    "                                            post that channel's cost + security report now (default: all 7d, every bound account)",
   ],
   async run(args) {
     const spec = {
-      team: { type: 'string' }, channel: { type: 'string' }, now: { type: 'boolean' },
-      what: { type: 'string' }, period: { type: 'string' }, account: { type: 'string' },
+      team: { type: 'string' },
+      channel: { type: 'string' },
+      now: { type: 'boolean' },
+      what: { type: 'string' },
+      period: { type: 'string' },
+      account: { type: 'string' },
     } as const;
     const { values } = flags(args, spec, ['team', 'channel']);
-    if (!values.now) throw new UsageError('digest needs --now (scheduled digests come from: plainfra channels bind … --digest CRON --tz TZ)');
+    if (!values.now)
+      throw new UsageError('digest needs --now (scheduled digests come from: plainfra channels bind … --digest CRON --tz TZ)');
     const parsed = parseReportFlags({ what: str(values.what), period: str(values.period), account: str(values.account) });
     if (!parsed.ok) {
-      throw new UsageError(`${parsed.problem ?? 'invalid report'} (--what ${REPORT_WHATS.join('|')}, --period ${REPORT_PERIODS.join('|')}, --account NAME of a bound account)`);
+      throw new UsageError(
+        `${parsed.problem ?? 'invalid report'} (--what ${REPORT_WHATS.join('|')}, --period ${REPORT_PERIODS.join('|')}, --account NAME of a bound account)`,
+      );
     }
     const config = loadConfig('admin');
     const { randomUUID } = await import('node:crypto');
@@ -35,7 +42,13 @@ export const digestCommand: Command = {
       return await withAdminDb(async (db) => {
         const logger = createLogger('cli', 'silent');
         const { ReportAccountNotBound } = await import('../../bot/intake.js');
-        const result = await startDigest({ db, enqueuer, logger }, String(values.team), String(values.channel), `now-${randomUUID()}`, parsed.request)
+        const result = await startDigest(
+          { db, enqueuer, logger },
+          String(values.team),
+          String(values.channel),
+          `now-${randomUUID()}`,
+          parsed.request,
+        )
           .catch((err: unknown) => {
             if (err instanceof ReportAccountNotBound) return { status: 'not_bound' as const, message: err.message };
             throw err;

@@ -7,7 +7,7 @@ import { flags, withAdminDb, type Command } from '../command.js';
 export const migrateCommand: Command = {
   name: 'migrate',
   usage: [
-    '  migrate [--no-roles]                      apply SQL migrations to DATABASE_URL (the owner\'s), create or',
+    "  migrate [--no-roles]                      apply SQL migrations to DATABASE_URL (the owner's), create or",
     '                                            update the per-process logins (PLAINFRA_DB_ROLE_PREFIX,',
     '                                            PLAINFRA_DB_PASSWORD_BOT|HAWK|SENTINEL)',
   ],
@@ -22,7 +22,11 @@ export const migrateCommand: Command = {
       if (values['no-roles']) return 0;
       const applied = await applyRoles(db, {
         prefix: config.PLAINFRA_DB_ROLE_PREFIX,
-        passwords: { bot: config.PLAINFRA_DB_PASSWORD_BOT, hawk: config.PLAINFRA_DB_PASSWORD_HAWK, sentinel: config.PLAINFRA_DB_PASSWORD_SENTINEL },
+        passwords: {
+          bot: config.PLAINFRA_DB_PASSWORD_BOT,
+          hawk: config.PLAINFRA_DB_PASSWORD_HAWK,
+          sentinel: config.PLAINFRA_DB_PASSWORD_SENTINEL,
+        },
       }).catch((err: Error & { code?: string }) => {
         if (err.code !== '42501') throw err;
         throw Object.assign(

@@ -80,7 +80,13 @@ function otherAccount(account: string, scope: AccountScope): string {
 }
 
 /** Why an ARN value may not be used, or undefined if it names one resource of the bound account. */
-function arnProblem(value: string, scope: AccountScope, service: string | undefined, what: string, resourceWildcards = false): string | undefined {
+function arnProblem(
+  value: string,
+  scope: AccountScope,
+  service: string | undefined,
+  what: string,
+  resourceWildcards = false,
+): string | undefined {
   if (value === '*') {
     return `is "*", which would cover every account's resources; leave ${what} out for the API's default (the bound account's own), or name resources of account ${scope.accountId}.`;
   }
@@ -102,7 +108,8 @@ function arnProblem(value: string, scope: AccountScope, service: string | undefi
   if (service && arn.service !== service) return `is a ${arn.service} ARN; ${what} takes a ${service} ARN (${expected}).`;
   if (arn.account === '') {
     // `arn:aws:s3:::*` would be every bucket of every account: a bucket name must come first.
-    if (arn.service === 's3' && /^[*?]/.test(arn.resource)) return `names no bucket; a wildcard may only follow a bucket name (arn:${scope.partition}:s3:::<bucket>/*).`;
+    if (arn.service === 's3' && /^[*?]/.test(arn.resource))
+      return `names no bucket; a wildcard may only follow a bucket name (arn:${scope.partition}:s3:::<bucket>/*).`;
     if (ACCOUNTLESS_SERVICES.has(arn.service) && !service) return undefined;
     return `names no account; use the full ARN (${expected}).`;
   }
@@ -121,7 +128,8 @@ function pinProblem(pin: ParamPin, value: string, scope: AccountScope): string |
     case 'arn':
       if (!looksLikeArn(value) && pin.names) {
         if (pin.names.test(value)) return undefined;
-        if (/^\d{12}:/.test(value)) return otherAccountOrSame(value.slice(0, 12), scope) ?? `is a partial ARN; pass the name or the full ARN.`;
+        if (/^\d{12}:/.test(value))
+          return otherAccountOrSame(value.slice(0, 12), scope) ?? `is a partial ARN; pass the name or the full ARN.`;
         return `is neither a name nor an ARN of account ${scope.accountId}.`;
       }
       return arnProblem(value, scope, pin.service, pin.param);
@@ -129,7 +137,9 @@ function pinProblem(pin: ParamPin, value: string, scope: AccountScope): string |
       if (looksLikeArn(value)) {
         const problem = arnProblem(value, scope, 'lambda', pin.param);
         if (problem) return problem;
-        return parseArn(value)!.resource.startsWith('function:') ? undefined : `is not a Lambda function ARN (arn:${scope.partition}:lambda:<region>:${scope.accountId}:function:<name>).`;
+        return parseArn(value)!.resource.startsWith('function:')
+          ? undefined
+          : `is not a Lambda function ARN (arn:${scope.partition}:lambda:<region>:${scope.accountId}:function:<name>).`;
       }
       if (hasWildcard(value)) return `contains a wildcard; name exactly one function.`;
       const m = LAMBDA_NAME.exec(value);

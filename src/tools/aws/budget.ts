@@ -67,14 +67,19 @@ export class CostExplorerBudget {
   ) {}
 
   keys(scope: BudgetScope, now: Date = new Date()): [string, string] {
-    return [`${this.prefix}:budget:ce:q:${scope.question}`, `${this.prefix}:budget:ce:day:${scope.teamId}:${now.toISOString().slice(0, 10)}`];
+    return [
+      `${this.prefix}:budget:ce:q:${scope.question}`,
+      `${this.prefix}:budget:ce:day:${scope.teamId}:${now.toISOString().slice(0, 10)}`,
+    ];
   }
 
   /** Reserves one request, or says which budget is spent. Throws CeBudgetUnavailable when Redis does not answer. */
   async reserve(scope: BudgetScope): Promise<BudgetRefusal | undefined> {
     let out: [number, number, number];
     try {
-      out = (await withTimeout(this.redis.eval(RESERVE, 2, ...this.keys(scope), this.limits.perQuestion, this.limits.perDay, TTL_SECONDS))) as [number, number, number];
+      out = (await withTimeout(
+        this.redis.eval(RESERVE, 2, ...this.keys(scope), this.limits.perQuestion, this.limits.perDay, TTL_SECONDS),
+      )) as [number, number, number];
     } catch (err) {
       throw new CeBudgetUnavailable(`could not check the Cost Explorer budget in Redis (${(err as Error).message}); no request was made`);
     }

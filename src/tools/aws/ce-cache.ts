@@ -23,7 +23,9 @@ export interface CachedResult {
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object' && !(v instanceof Date)) {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
   }
   return JSON.stringify(v instanceof Date ? v.toISOString() : v) ?? 'null';
@@ -70,7 +72,9 @@ export class CostExplorerCache {
 
   /** Keyed by the account's role ARN, the operation and the canonical params: shared by every conversation. */
   key(roleArn: string, operation: string, params: Record<string, unknown>): string {
-    const digest = createHash('sha256').update(`${roleArn}\n${operation}\n${canonicalJson(params)}`).digest('hex');
+    const digest = createHash('sha256')
+      .update(`${roleArn}\n${operation}\n${canonicalJson(params)}`)
+      .digest('hex');
     return `${this.prefix}hawk:ce:${digest}`;
   }
 

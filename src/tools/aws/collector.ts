@@ -62,8 +62,8 @@ export class ListCollector {
     this.count++;
     for (const [name, keyOf] of Object.entries(this.shape.groups ?? {})) this.bump(name, keyOf(shaped));
     if (region !== undefined) this.bump('region', region);
-    for (const [name, valueOf] of Object.entries(this.shape.sums ?? {})) {
-      const v = valueOf(shaped);
+    for (const [name, valueFor] of Object.entries(this.shape.sums ?? {})) {
+      const v = valueFor(shaped);
       if (typeof v === 'number' && Number.isFinite(v)) this.sums.set(name, (this.sums.get(name) ?? 0) + v);
     }
     const rank = this.shape.rank?.(shaped) ?? 0;

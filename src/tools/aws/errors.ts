@@ -7,11 +7,23 @@ import type { AwsQueryOutcome } from './types.js';
 type ErrorOutcome = Extract<AwsQueryOutcome, { status: 'error' }>;
 
 const THROTTLING = new Set([
-  'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException', 'TooManyRequestsException',
-  'ProvisionedThroughputExceededException', 'TransactionInProgressException', 'RequestLimitExceeded', 'BandwidthLimitExceeded',
-  'LimitExceededException', 'RequestThrottled', 'SlowDown', 'PriorRequestNotComplete', 'EC2ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+  'LimitExceededException',
+  'RequestThrottled',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'EC2ThrottledException',
 ]);
-const ACCESS_DENIED = /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnauthorizedAccess|AuthorizationError|Forbidden|AuthFailure|InvalidClientTokenId|UnrecognizedClientException)$/;
+const ACCESS_DENIED =
+  /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnauthorizedAccess|AuthorizationError|Forbidden|AuthFailure|InvalidClientTokenId|UnrecognizedClientException)$/;
 
 export function errorCode(err: unknown): string {
   const e = err as { name?: string; Code?: string; code?: string } | undefined;
@@ -24,13 +36,20 @@ function httpStatus(err: unknown): number | undefined {
 
 /** AWS messages can be long and occasionally echo request data; keep them short. */
 function shortMessage(err: unknown): string {
-  const m = String((err as Error)?.message ?? '').replace(/\s+/g, ' ').trim();
+  const m = String((err as Error)?.message ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return m.length > 300 ? `${m.slice(0, 300)}…` : m;
 }
 
 export function isTimeout(err: unknown): boolean {
   const name = errorCode(err);
-  return name === 'AbortError' || name === 'TimeoutError' || name === 'RequestTimeout' || /ETIMEDOUT|ESOCKETTIMEDOUT|timed out|aborted/i.test(String((err as Error)?.message));
+  return (
+    name === 'AbortError' ||
+    name === 'TimeoutError' ||
+    name === 'RequestTimeout' ||
+    /ETIMEDOUT|ESOCKETTIMEDOUT|timed out|aborted/i.test(String((err as Error)?.message))
+  );
 }
 
 export function isThrottling(err: unknown): boolean {
@@ -66,21 +85,41 @@ export function isAccessDenied(err: unknown): boolean {
 /** Maps an error thrown by STS AssumeRole. */
 export function assumeRoleError(err: unknown, t: TrustExplanation): ErrorOutcome {
   const code = errorCode(err);
-  if (isTimeout(err)) return { status: 'error', kind: 'timeout', message: `STS did not answer in time while assuming the role of "${t.account}".`, retryable: true };
-  if (isThrottling(err)) return { status: 'error', kind: 'throttled', message: 'STS is throttling plainfra; try again in a minute.', retryable: true };
+  if (isTimeout(err))
+    return {
+      status: 'error',
+      kind: 'timeout',
+      message: `STS did not answer in time while assuming the role of "${t.account}".`,
+      retryable: true,
+    };
+  if (isThrottling(err))
+    return { status: 'error', kind: 'throttled', message: 'STS is throttling plainfra; try again in a minute.', retryable: true };
   if (ACCESS_DENIED.test(code) || httpStatus(err) === 403) {
     return { status: 'error', kind: 'trust', message: trustErrorMessage(t, code), retryable: false };
   }
   if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(shortMessage(err))) {
     return {
-      status: 'error', kind: 'trust', retryable: false,
-      message: "hawk has no AWS credentials of its own to call STS with. Give the hawk process an IAM identity (instance profile, task role or AWS_* environment) — the one named as HawkPrincipalArn in the role's stack.",
+      status: 'error',
+      kind: 'trust',
+      retryable: false,
+      message:
+        "hawk has no AWS credentials of its own to call STS with. Give the hawk process an IAM identity (instance profile, task role or AWS_* environment) — the one named as HawkPrincipalArn in the role's stack.",
     };
   }
   if (code === 'RegionDisabledException') {
-    return { status: 'error', kind: 'trust', retryable: false, message: `STS is not activated in hawk's region (${process.env.AWS_REGION || 'us-east-1'}); set AWS_REGION to an active region.` };
+    return {
+      status: 'error',
+      kind: 'trust',
+      retryable: false,
+      message: `STS is not activated in hawk's region (${process.env.AWS_REGION || 'us-east-1'}); set AWS_REGION to an active region.`,
+    };
   }
-  return { status: 'error', kind: 'aws', message: `STS AssumeRole failed for "${t.account}": ${code}: ${shortMessage(err)}`, retryable: isRetryable(err) };
+  return {
+    status: 'error',
+    kind: 'aws',
+    message: `STS AssumeRole failed for "${t.account}": ${code}: ${shortMessage(err)}`,
+    retryable: isRetryable(err),
+  };
 }
 
 function isRetryable(err: unknown): boolean {
@@ -89,14 +128,31 @@ function isRetryable(err: unknown): boolean {
 }
 
 /** Maps an error thrown by the allowlisted operation itself. */
-export function operationError(err: unknown, op: { service: string; operation: string; iamAction: string; account: string; region: string }): ErrorOutcome {
+export function operationError(
+  err: unknown,
+  op: { service: string; operation: string; iamAction: string; account: string; region: string },
+): ErrorOutcome {
   const code = errorCode(err);
   const where = `${op.service}:${op.operation} in ${op.region} for "${op.account}"`;
-  if (isTimeout(err)) return { status: 'error', kind: 'timeout', message: `${where} did not finish in time; try a narrower question (one region, a filter).`, retryable: true };
-  if (isThrottling(err)) return { status: 'error', kind: 'throttled', message: `AWS kept throttling ${where} after retries; try again in a minute.`, retryable: true };
+  if (isTimeout(err))
+    return {
+      status: 'error',
+      kind: 'timeout',
+      message: `${where} did not finish in time; try a narrower question (one region, a filter).`,
+      retryable: true,
+    };
+  if (isThrottling(err))
+    return {
+      status: 'error',
+      kind: 'throttled',
+      message: `AWS kept throttling ${where} after retries; try again in a minute.`,
+      retryable: true,
+    };
   if (ACCESS_DENIED.test(code) || httpStatus(err) === 403) {
     return {
-      status: 'error', kind: 'aws', retryable: false,
+      status: 'error',
+      kind: 'aws',
+      retryable: false,
       message: `${where} was denied (${code}). The plainfra role needs ${op.iamAction}; the role stack may predate this operation — redeploy deploy/aws/plainfra-readonly-role.yaml. An SCP or permissions boundary can also deny it.`,
     };
   }

@@ -45,11 +45,20 @@ export function fitToBudget(result: Json, maxChars: number): { value: Json; trim
     if (size(value) <= maxChars) return { value, trimmed: true };
   }
   // 2. Anything: cut arrays and strings harder until it fits.
-  for (const [arr, str] of [[20, 300], [10, 200], [5, 120], [3, 80], [1, 60]] as const) {
+  for (const [arr, str] of [
+    [20, 300],
+    [10, 200],
+    [5, 120],
+    [3, 80],
+    [1, 60],
+  ] as const) {
     const c = compact(value, arr, str);
     if (size(c) <= maxChars) return { value: c, trimmed: true };
   }
   // 3. Still too big (pathological width): say so rather than send broken JSON.
   const text = JSON.stringify(compact(value, 1, 60));
-  return { value: { note: 'result too large to show; ask a narrower question', preview: text.slice(0, Math.max(0, maxChars - 120)) }, trimmed: true };
+  return {
+    value: { note: 'result too large to show; ask a narrower question', preview: text.slice(0, Math.max(0, maxChars - 120)) },
+    trimmed: true,
+  };
 }

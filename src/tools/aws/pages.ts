@@ -45,7 +45,11 @@ export async function followPages(
   // No SDK paginator (Cost Explorer, Compute Optimizer): loop on the token ourselves.
   let token: unknown;
   for (;;) {
-    const req = { ...base, ...(token !== undefined && { [paging.input]: token }), ...(pageSize !== undefined && paging.sizeParam && { [paging.sizeParam]: pageSize }) };
+    const req = {
+      ...base,
+      ...(token !== undefined && { [paging.input]: token }),
+      ...(pageSize !== undefined && paging.sizeParam && { [paging.sizeParam]: pageSize }),
+    };
     const page = await client.send(new spec.command(req), { abortSignal });
     onPage(page);
     pages++;

@@ -17,16 +17,14 @@ export const pageSize = (min: number, max: number) =>
     .transform((n) => Math.min(max, Math.max(min, n)));
 
 /** A timestamp the model writes as ISO text or epoch milliseconds; the SDK wants a Date. */
-export const timestamp = z
-  .union([z.string().max(64), z.number()])
-  .transform((v, ctx) => {
-    const d = new Date(v);
-    if (Number.isNaN(d.getTime())) {
-      ctx.addIssue({ code: 'custom', message: `not a date: ${String(v)}` });
-      return z.NEVER;
-    }
-    return d;
-  });
+export const timestamp = z.union([z.string().max(64), z.number()]).transform((v, ctx) => {
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) {
+    ctx.addIssue({ code: 'custom', message: `not a date: ${String(v)}` });
+    return z.NEVER;
+  }
+  return d;
+});
 
 /** `YYYY-MM-DD`, as Cost Explorer wants its dates. */
 export const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
@@ -45,5 +43,12 @@ export const none = z.strictObject({});
 
 /** Names of pagination members: hawk pages itself, so the model passing one is a misunderstanding. */
 export const PAGINATION_MEMBERS = new Set([
-  'NextToken', 'nextToken', 'NextPageToken', 'Marker', 'NextMarker', 'PaginationToken', 'ContinuationToken', 'StartingToken',
+  'NextToken',
+  'nextToken',
+  'NextPageToken',
+  'Marker',
+  'NextMarker',
+  'PaginationToken',
+  'ContinuationToken',
+  'StartingToken',
 ]);

@@ -26,7 +26,8 @@ interface Rule {
 const RULES: Rule[] = [
   {
     kind: 'private-key',
-    pattern: /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)/g,
+    pattern:
+      /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)/g,
   },
   // Long-term (AKIA) and temporary (ASIA) access key ids. AIDA/AROA ids are principal ids, not credentials.
   { kind: 'aws-access-key-id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g },
@@ -65,7 +66,8 @@ const RULES: Rule[] = [
   },
   {
     kind: 'secret',
-    pattern: /\b(?:secret|client_?secret|api_?key|apikey|access_?token|auth_?token|token)["']?\s{0,10}[:=]\s{0,10}("[^"]{3,}"|'[^']{3,}'|[^\s,;&"'}{]{3,})/gi,
+    pattern:
+      /\b(?:secret|client_?secret|api_?key|apikey|access_?token|auth_?token|token)["']?\s{0,10}[:=]\s{0,10}("[^"]{3,}"|'[^']{3,}'|[^\s,;&"'}{]{3,})/gi,
     group: 1,
   },
 ];
@@ -77,7 +79,8 @@ const MARKER = /^\[REDACTED:[a-z-]+\]$/;
  * `API_TOKEN: '…'`) is redacted whatever it looks like. Anchored at the end so `PasswordLastUsed`
  * or `password_enabled` (report columns) are not caught.
  */
-const SECRET_NAME = /(?:^|[_\-.\s])(?:password|passwd|pass|pwd|secret|secret[_-]?key|api[_-]?key|apikey|token|access[_-]?token|auth[_-]?token|private[_-]?key|credentials?)$|^(?:password|secret|token|apikey)$/i;
+const SECRET_NAME =
+  /(?:^|[_\-.\s])(?:password|passwd|pass|pwd|secret|secret[_-]?key|api[_-]?key|apikey|token|access[_-]?token|auth[_-]?token|private[_-]?key|credentials?)$|^(?:password|secret|token|apikey)$/i;
 /** Names that end like a secret but are pagination cursors. */
 const NOT_SECRET_NAME = /(?:next|pagination|continuation)[_-]?token$/i;
 

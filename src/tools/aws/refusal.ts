@@ -13,7 +13,8 @@ import type { AwsQueryInput } from './types.js';
 /** Params are data for one read call; anything this big is a mistake or an attempt to smuggle something. */
 const MAX_PARAMS_JSON = 8_000;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const WRITE_VERB = /^(Create|Delete|Put|Update|Modify|Terminate|Stop|Start|Reboot|Run|Attach|Detach|Associate|Disassociate|Set|Add|Remove|Invoke|Tag|Untag|Enable|Disable|Register|Deregister|Authorize|Revoke|Copy|Import|Export|Restore|Reset|Send|Publish|Cancel|Accept|Reject|Release|Allocate|Purchase|Upload|Replace|Assume|Change|Apply|Execute|Rotate|Restart)/;
+const WRITE_VERB =
+  /^(Create|Delete|Put|Update|Modify|Terminate|Stop|Start|Reboot|Run|Attach|Detach|Associate|Disassociate|Set|Add|Remove|Invoke|Tag|Untag|Enable|Disable|Register|Deregister|Authorize|Revoke|Copy|Import|Export|Restore|Reset|Send|Publish|Cancel|Accept|Reject|Release|Allocate|Purchase|Upload|Replace|Assume|Change|Apply|Execute|Rotate|Restart)/;
 
 /** Services left out on purpose, with the reason the model should hear. */
 const EXCLUDED_SERVICES: Record<string, string> = {
@@ -23,7 +24,7 @@ const EXCLUDED_SERVICES: Record<string, string> = {
   dynamodb: 'plainfra does not read table data',
   sqs: 'plainfra does not read queue messages',
   logs: 'log contents can carry personal data and secrets',
-  'kinesis': 'plainfra does not read stream data',
+  kinesis: 'plainfra does not read stream data',
 };
 /** Allowlisted services with data-plane operations that stay forbidden. */
 const DATA_PLANE: Record<string, string> = {
@@ -42,13 +43,18 @@ export type Prepared =
   | { ok: false; reason: string };
 
 function allowedOpsOf(service: string): string {
-  return ALLOWED_OPERATIONS.filter((o) => o.service === service.toLowerCase()).map((o) => o.operation).join(', ');
+  return ALLOWED_OPERATIONS.filter((o) => o.service === service.toLowerCase())
+    .map((o) => o.operation)
+    .join(', ');
 }
 
 function notAllowed(service: string, operation: string): string {
   const name = `${service}:${operation}`;
   const lower = name.toLowerCase();
-  const why = DATA_PLANE[lower] ?? EXCLUDED_SERVICES[service.toLowerCase()] ?? (WRITE_VERB.test(operation) ? 'it would change your AWS resources' : undefined);
+  const why =
+    DATA_PLANE[lower] ??
+    EXCLUDED_SERVICES[service.toLowerCase()] ??
+    (WRITE_VERB.test(operation) ? 'it would change your AWS resources' : undefined);
   const head = `${name} is not a read-only operation plainfra allows${why ? ` (${why})` : ''}; plainfra can only read.`;
   const sameService = allowedOpsOf(service);
   if (sameService) return `${head} Allowed ${service.toLowerCase()} operations: ${sameService}.`;
@@ -61,7 +67,13 @@ function notAllowed(service: string, operation: string): string {
  * resource by ARN or an account by id must also belong to that account.
  */
 export function prepare(input: AwsQueryInput, scope?: AccountScope): Prepared {
-  if (!input || typeof input.service !== 'string' || typeof input.operation !== 'string' || !input.service.trim() || !input.operation.trim()) {
+  if (
+    !input ||
+    typeof input.service !== 'string' ||
+    typeof input.operation !== 'string' ||
+    !input.service.trim() ||
+    !input.operation.trim()
+  ) {
     return { ok: false, reason: 'aws_query needs a service (e.g. "ec2") and an operation (e.g. "DescribeInstances").' };
   }
   const found = lookupOperation(input.service, input.operation);
@@ -85,7 +97,10 @@ export function prepare(input: AwsQueryInput, scope?: AccountScope): Prepared {
   if (size > MAX_PARAMS_JSON) return { ok: false, reason: `params for ${name} are ${size} characters; the limit is ${MAX_PARAMS_JSON}.` };
   const token = Object.keys(raw).find((k) => PAGINATION_MEMBERS.has(k));
   if (token) {
-    return { ok: false, reason: `Don't pass ${token}: plainfra follows pages itself and summarises them. Narrow the question with filters instead.` };
+    return {
+      ok: false,
+      reason: `Don't pass ${token}: plainfra follows pages itself and summarises them. Narrow the question with filters instead.`,
+    };
   }
   const parsed = spec.params.safeParse(raw);
   if (!parsed.success) {

@@ -79,7 +79,8 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
   const bucketFor = (account: AccountTarget, region: string) => {
     const key = `${accountIdOf(account.roleArn)}:${region}`;
     let b = buckets.get(key);
-    if (!b) buckets.set(key, (b = new SharedRateLimiter(opts.redis, `${opts.cacheKeyPrefix}:rate:securityhub:${key}`, limits.securityHubRps)));
+    if (!b)
+      buckets.set(key, (b = new SharedRateLimiter(opts.redis, `${opts.cacheKeyPrefix}:rate:securityhub:${key}`, limits.securityHubRps)));
     return b;
   };
 
@@ -87,7 +88,11 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
     const started = Date.now();
     // The bound account, from the role ARN: ARNs and account ids among the params must be its own.
     const prepared = prepare(input, accountScopeOf(account.accountName, account.roleArn));
-    const log = logger.child({ account: account.accountName, conversationId: ctx.conversationId, op: `${input?.service}:${input?.operation}` });
+    const log = logger.child({
+      account: account.accountName,
+      conversationId: ctx.conversationId,
+      op: `${input?.service}:${input?.operation}`,
+    });
     if (!prepared.ok) {
       log.info({ reason: prepared.reason }, 'hawk refused aws_query');
       return { status: 'refused', reason: prepared.reason };
@@ -95,7 +100,10 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
     const { spec, allowed, params } = prepared;
     const regions = regionsFor(spec, account, input.region);
     if (regions.length === 0) {
-      return { status: 'refused', reason: `No regions are configured for account "${account.accountName}"; pass a region for ${allowed.service}:${allowed.operation}.` };
+      return {
+        status: 'refused',
+        reason: `No regions are configured for account "${account.accountName}"; pass a region for ${allowed.service}:${allowed.operation}.`,
+      };
     }
     const sdkInput = { ...params, ...spec.fixedInput?.(params, accountIdOf(account.roleArn)) };
 
@@ -148,18 +156,24 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
             abort.signal,
             (page) => {
               if (collector) collector.addPage(page, fanOut ? region : undefined);
-              else single = typeof spec.single === 'function' ? jsonSafe(spec.single(page)) : pick(page, spec.single!) ?? {};
+              else single = typeof spec.single === 'function' ? jsonSafe(spec.single(page)) : (pick(page, spec.single!) ?? {});
             },
             beforeRequest,
           );
           return { region, ...r, single };
         } catch (err) {
           if (err instanceof CeBudgetExceeded) return { region, budget: err };
-          if (err instanceof CeBudgetUnavailable) return { region, error: { status: 'error', kind: 'throttled', retryable: true, message: err.message } };
+          if (err instanceof CeBudgetUnavailable)
+            return { region, error: { status: 'error', kind: 'throttled', retryable: true, message: err.message } };
           const absent = absentResult(spec, err);
           if (absent) return { region, pages: 1, truncated: false, single: absent };
           const e = abort.signal.aborted
-            ? ({ status: 'error', kind: 'timeout', retryable: true, message: `${allowed.service}:${allowed.operation} did not finish within ${limits.timeoutMs / 1000} s; ask about fewer regions or add filters.` } as const)
+            ? ({
+                status: 'error',
+                kind: 'timeout',
+                retryable: true,
+                message: `${allowed.service}:${allowed.operation} did not finish within ${limits.timeoutMs / 1000} s; ask about fewer regions or add filters.`,
+              } as const)
             : operationError(err, { ...allowed, account: account.accountName, region });
           log.warn({ region, code: errorCode(err), kind: e.kind }, 'hawk aws call failed');
           return { region, error: e };
@@ -172,7 +186,11 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
       if (overBudget) {
         const { refusal, pagesSpent } = overBudget.budget;
         log.warn({ budget: refusal.which, limit: refusal.limit, pagesSpent }, 'hawk refused a Cost Explorer request over budget');
-        return { status: 'refused', reason: refusal.message, budget: { kind: 'ce', which: refusal.which, limit: refusal.limit, pagesSpent } };
+        return {
+          status: 'refused',
+          reason: refusal.message,
+          budget: { kind: 'ce', which: refusal.which, limit: refusal.limit, pagesSpent },
+        };
       }
       const failed = perRegion.filter((r): r is Extract<RegionResult, { error: ErrorOutcome }> => 'error' in r);
       const done = perRegion.filter((r): r is Extract<RegionResult, { pages: number }> => 'pages' in r);
@@ -187,7 +205,10 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
         const absent = done.filter((r) => r.single !== undefined);
         if (absent.length > 0) result.notAvailable = Object.fromEntries(absent.map((r) => [r.region, r.single!]));
       } else {
-        result = done.length === 1 && !fanOut ? asObject(done[0].single) : { byRegion: Object.fromEntries(done.map((r) => [r.region, r.single ?? null])) };
+        result =
+          done.length === 1 && !fanOut
+            ? asObject(done[0].single)
+            : { byRegion: Object.fromEntries(done.map((r) => [r.region, r.single ?? null])) };
       }
       if (truncatedRegions.length > 0) {
         result.note = `Stopped after ${limits.maxPages} pages${fanOut ? ` in ${truncatedRegions.join(', ')}` : ''}: counts cover only what was read. Add filters to narrow the question.`;
@@ -200,12 +221,29 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
       const red = redact(result);
       const fitted = fitToBudget(cutLongStrings(red.value as Json), limits.maxResultChars);
       const truncated = truncatedRegions.length > 0;
-      const outcome: AwsQueryOutcome = { status: 'ok', result: fitted.value, cache: cacheKey ? 'miss' : 'none', pages, truncated, redactions: red.count };
+      const outcome: AwsQueryOutcome = {
+        status: 'ok',
+        result: fitted.value,
+        cache: cacheKey ? 'miss' : 'none',
+        pages,
+        truncated,
+        redactions: red.count,
+      };
       if (cacheKey && failed.length === 0) {
         await cache.set(cacheKey, { result: fitted.value, pages, truncated, redactions: red.count }, ttlSeconds(spec.operation, sdkInput));
       }
       log.info(
-        { regions: regions.length, pages, truncated, redactions: red.count, redactionKinds: red.kinds, trimmed: fitted.trimmed, failedRegions: failed.length, ms: Date.now() - started, paramKeys: Object.keys(params) },
+        {
+          regions: regions.length,
+          pages,
+          truncated,
+          redactions: red.count,
+          redactionKinds: red.kinds,
+          trimmed: fitted.trimmed,
+          failedRegions: failed.length,
+          ms: Date.now() - started,
+          paramKeys: Object.keys(params),
+        },
         'hawk aws_query done',
       );
       return outcome;

@@ -100,7 +100,12 @@ export function sessionPolicy(actions: string[], resourceAccount?: string): stri
   const statements: object[] = [{ Effect: 'Allow', Action: sorted, Resource: '*' }];
   const pinned = resourceAccount === undefined ? [] : sorted.filter((a) => RESOURCE_ACCOUNT_ACTIONS.has(a));
   if (pinned.length > 0) {
-    statements.push({ Effect: 'Deny', Action: pinned, Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:ResourceAccount': resourceAccount } } });
+    statements.push({
+      Effect: 'Deny',
+      Action: pinned,
+      Resource: '*',
+      Condition: { StringNotEqualsIfExists: { 'aws:ResourceAccount': resourceAccount } },
+    });
   }
   const doc = JSON.stringify({ Version: '2012-10-17', Statement: statements });
   if (doc.length > SESSION_POLICY_MAX_CHARS) {
@@ -140,7 +145,12 @@ export async function assumeRole(sts: STSClient, req: AssumeRoleRequest): Promis
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
     throw new Error('STS AssumeRole returned no credentials');
   }
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(c.Expiration) };
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiration: new Date(c.Expiration),
+  };
 }
 
 /** Hawk's own STS client: default credential chain (hawk's identity), region AWS_REGION or us-east-1. */
@@ -183,7 +193,10 @@ export class ExternalIdChoice {
    * Assumes the role with the first id the role accepts. Only AccessDenied moves on to the next id
    * (a wrong ExternalId looks exactly like that); a throttle or timeout is the caller's to retry.
    */
-  async assume(account: AccountTarget, attempt: (externalId: string) => Promise<SessionCredentials>): Promise<{ credentials: SessionCredentials; externalId: string }> {
+  async assume(
+    account: AccountTarget,
+    attempt: (externalId: string) => Promise<SessionCredentials>,
+  ): Promise<{ credentials: SessionCredentials; externalId: string }> {
     const ids = this.candidates(account);
     let lastError: unknown;
     for (const [i, externalId] of ids.entries()) {
@@ -214,7 +227,15 @@ export class SessionStore {
   ) {}
 
   private static key(ctx: QueryContext, account: AccountTarget, service: string): string {
-    return [ctx.conversationId, ctx.turnId ?? '', ctx.userId, account.roleArn, account.externalId, account.pendingExternalId ?? '', service].join('\u0000');
+    return [
+      ctx.conversationId,
+      ctx.turnId ?? '',
+      ctx.userId,
+      account.roleArn,
+      account.externalId,
+      account.pendingExternalId ?? '',
+      service,
+    ].join('\u0000');
   }
 
   /** The live session for this conversation/account/service, assuming the role if there is none. */

@@ -15,9 +15,22 @@ import type { AccountTarget } from './types.js';
 
 /** Write and data-plane actions the role must never be allowed (a sample: the role grants reads only). */
 export const MUST_BE_DENIED = [
-  'ec2:TerminateInstances', 'ec2:RunInstances', 'ec2:GetPasswordData', 's3:GetObject', 's3:PutObject', 's3:DeleteBucket',
-  'secretsmanager:GetSecretValue', 'ssm:GetParameter', 'kms:Decrypt', 'iam:CreateUser', 'iam:AttachRolePolicy', 'iam:PassRole',
-  'lambda:InvokeFunction', 'lambda:GetFunction', 'dynamodb:GetItem', 'sts:AssumeRole',
+  'ec2:TerminateInstances',
+  'ec2:RunInstances',
+  'ec2:GetPasswordData',
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteBucket',
+  'secretsmanager:GetSecretValue',
+  'ssm:GetParameter',
+  'kms:Decrypt',
+  'iam:CreateUser',
+  'iam:AttachRolePolicy',
+  'iam:PassRole',
+  'lambda:InvokeFunction',
+  'lambda:GetFunction',
+  'dynamodb:GetItem',
+  'sts:AssumeRole',
 ];
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -51,7 +64,12 @@ export interface VerifyOptions {
   replacesExternalId?: string;
 }
 
-const creds = (c: SessionCredentials) => ({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration });
+const creds = (c: SessionCredentials) => ({
+  accessKeyId: c.accessKeyId,
+  secretAccessKey: c.secretAccessKey,
+  sessionToken: c.sessionToken,
+  expiration: c.expiration,
+});
 
 export async function verifyAccount(account: AccountTarget, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const maxAttempts = opts.maxAttempts ?? 3;
@@ -69,7 +87,11 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
     let session: SessionCredentials | undefined;
     try {
       session = await assumeRole(sts, { roleArn: account.roleArn, externalId: account.externalId, sessionName, sourceIdentity, policy });
-      checks.push({ name: 'assume role with ExternalId', status: 'pass', detail: `session valid until ${session.expiration.toISOString()}` });
+      checks.push({
+        name: 'assume role with ExternalId',
+        status: 'pass',
+        detail: `session valid until ${session.expiration.toISOString()}`,
+      });
     } catch (err) {
       const detail = opts.replacesExternalId
         ? `the role does not accept the new ExternalId (${errorCode(err)}): run the stack update \`plainfra accounts rotate-external-id\` printed, in the account and region of the stack, then verify again. Until then hawk keeps using the current ExternalId.`
@@ -82,8 +104,10 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
       try {
         await assumeRole(sts, { roleArn: account.roleArn, externalId: opts.replacesExternalId, sessionName, sourceIdentity, policy });
         checks.push({
-          name, status: 'fail',
-          detail: "the role still accepts the ExternalId being retired, so retiring it would change nothing: the stack's trust policy must name only the new ExternalId (was the update applied to this role's stack?)",
+          name,
+          status: 'fail',
+          detail:
+            "the role still accepts the ExternalId being retired, so retiring it would change nothing: the stack's trust policy must name only the new ExternalId (was the update applied to this role's stack?)",
         });
       } catch (err) {
         const code = errorCode(err);
@@ -98,7 +122,8 @@ export async function verifyAccount(account: AccountTarget, opts: VerifyOptions 
       try {
         await assumeRole(sts, { roleArn: account.roleArn, externalId, sessionName, sourceIdentity, policy });
         checks.push({
-          name, status: 'fail',
+          name,
+          status: 'fail',
           detail: `MISCONFIGURED: AWS let hawk assume ${account.roleArn} ${externalId === undefined ? 'without an ExternalId' : 'with a wrong ExternalId'}. Anyone hawk's principal acts for could reach this account. Redeploy deploy/aws/plainfra-readonly-role.yaml so the trust policy requires sts:ExternalId.`,
         });
       } catch (err) {
@@ -169,14 +194,22 @@ async function simulate(
       checks.push({
         name: `${action} is denied`,
         status: d === 'implicitDeny' || d === 'explicitDeny' ? 'pass' : d === undefined ? 'warn' : 'fail',
-        detail: d === undefined ? 'not in the simulation result' : d === 'allowed' ? 'ALLOWED — the role grants more than read-only access; remove the extra policy' : d,
+        detail:
+          d === undefined
+            ? 'not in the simulation result'
+            : d === 'allowed'
+              ? 'ALLOWED — the role grants more than read-only access; remove the extra policy'
+              : d,
       });
     }
     const notAllowed = reads.filter((a) => decisions[a] !== 'allowed');
     checks.push({
       name: 'allowlisted read actions are allowed',
       status: notAllowed.length === 0 ? 'pass' : 'warn',
-      detail: notAllowed.length === 0 ? `${reads.length} actions allowed` : `not allowed: ${notAllowed.join(', ')} — the role stack may be older than this plainfra; redeploy it`,
+      detail:
+        notAllowed.length === 0
+          ? `${reads.length} actions allowed`
+          : `not allowed: ${notAllowed.join(', ')} — the role stack may be older than this plainfra; redeploy it`,
     });
   } catch (err) {
     checks.push({
@@ -195,6 +228,10 @@ export function formatReport(r: VerifyReport): string {
   const lines = [`plainfra accounts verify — ${r.account} (${r.roleArn})`];
   if (r.identity) lines.push(`session identity: ${r.identity.Arn} in account ${r.identity.Account}`);
   for (const c of r.checks) lines.push(`[${ICON[c.status]}] ${c.name}: ${c.detail}`);
-  lines.push(r.ok ? 'Result: OK — the role is read-only and requires the ExternalId.' : 'Result: PROBLEMS FOUND — fix the FAIL lines above before using this account.');
+  lines.push(
+    r.ok
+      ? 'Result: OK — the role is read-only and requires the ExternalId.'
+      : 'Result: PROBLEMS FOUND — fix the FAIL lines above before using this account.',
+  );
   return lines.join('\n');
 }

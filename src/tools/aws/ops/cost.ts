@@ -1,8 +1,15 @@
 /** Cost Explorer and Budgets. Both are global APIs served from us-east-1. */
 import {
-  CostExplorerClient, GetAnomaliesCommand, GetCostAndUsageCommand, GetCostForecastCommand, GetDimensionValuesCommand,
-  GetReservationUtilizationCommand, GetRightsizingRecommendationCommand, GetSavingsPlansUtilizationCommand,
-  paginateGetAnomalies, paginateGetRightsizingRecommendation,
+  CostExplorerClient,
+  GetAnomaliesCommand,
+  GetCostAndUsageCommand,
+  GetCostForecastCommand,
+  GetDimensionValuesCommand,
+  GetReservationUtilizationCommand,
+  GetRightsizingRecommendationCommand,
+  GetSavingsPlansUtilizationCommand,
+  paginateGetAnomalies,
+  paginateGetRightsizingRecommendation,
 } from '@aws-sdk/client-cost-explorer';
 import { BudgetsClient, DescribeBudgetsCommand, paginateDescribeBudgets } from '@aws-sdk/client-budgets';
 import { z } from 'zod';
@@ -53,7 +60,8 @@ function costTotals(): PageAggregator {
       for (const p of page?.ResultsByTime ?? []) {
         const start = typeof p.TimePeriod?.Start === 'string' ? p.TimePeriod.Start : undefined;
         if (start && !perPeriod.has(start) && perPeriod.size < MAX_PERIODS) perPeriod.set(start, new Map());
-        if (p?.Estimated === true && estimated.length < 400) estimated.push({ Start: String(p.TimePeriod?.Start), End: String(p.TimePeriod?.End) });
+        if (p?.Estimated === true && estimated.length < 400)
+          estimated.push({ Start: String(p.TimePeriod?.Start), End: String(p.TimePeriod?.End) });
         if (Array.isArray(p.Groups) && p.Groups.length > 0) {
           for (const g of p.Groups) {
             const key = (g.Keys ?? []).join(' | ') || '(none)';
@@ -123,8 +131,14 @@ function mergePeriods(periods: { Start: string; End: string }[]): Json {
 }
 
 const utilization: FieldSpec = [
-  'UtilizationPercentage', 'PurchasedHours', 'TotalActualHours', 'UnusedHours', 'NetRISavings',
-  'TotalPotentialRISavings', 'OnDemandCostOfRIHoursUsed', 'TotalAmortizedFee',
+  'UtilizationPercentage',
+  'PurchasedHours',
+  'TotalActualHours',
+  'UnusedHours',
+  'NetRISavings',
+  'TotalPotentialRISavings',
+  'OnDemandCostOfRIHoursUsed',
+  'TotalAmortizedFee',
 ];
 const spUtilization: FieldSpec = [
   { Utilization: ['TotalCommitment', 'UsedCommitment', 'UnusedCommitment', 'UtilizationPercentage'] },
@@ -134,7 +148,11 @@ const spUtilization: FieldSpec = [
 
 export const costOps = defineOps([
   {
-    service: 'ce', operation: 'GetCostAndUsage', client: CostExplorerClient, command: GetCostAndUsageCommand, scope: 'global',
+    service: 'ce',
+    operation: 'GetCostAndUsage',
+    client: CostExplorerClient,
+    command: GetCostAndUsageCommand,
+    scope: 'global',
     params: obj({
       TimePeriod: dateInterval,
       Granularity: granularity,
@@ -152,10 +170,22 @@ export const costOps = defineOps([
     },
   },
   {
-    service: 'ce', operation: 'GetCostForecast', client: CostExplorerClient, command: GetCostForecastCommand, scope: 'global',
+    service: 'ce',
+    operation: 'GetCostForecast',
+    client: CostExplorerClient,
+    command: GetCostForecastCommand,
+    scope: 'global',
     params: obj({
       TimePeriod: dateInterval,
-      Metric: z.enum(['BLENDED_COST', 'UNBLENDED_COST', 'AMORTIZED_COST', 'NET_UNBLENDED_COST', 'NET_AMORTIZED_COST', 'USAGE_QUANTITY', 'NORMALIZED_USAGE_AMOUNT']),
+      Metric: z.enum([
+        'BLENDED_COST',
+        'UNBLENDED_COST',
+        'AMORTIZED_COST',
+        'NET_UNBLENDED_COST',
+        'NET_AMORTIZED_COST',
+        'USAGE_QUANTITY',
+        'NORMALIZED_USAGE_AMOUNT',
+      ]),
       Granularity: granularity,
       Filter: filterDoc.optional(),
       PredictionIntervalLevel: z.number().int().min(51).max(99).optional(),
@@ -166,7 +196,11 @@ export const costOps = defineOps([
     ],
   },
   {
-    service: 'ce', operation: 'GetAnomalies', client: CostExplorerClient, command: GetAnomaliesCommand, scope: 'global',
+    service: 'ce',
+    operation: 'GetAnomalies',
+    client: CostExplorerClient,
+    command: GetAnomaliesCommand,
+    scope: 'global',
     params: obj({
       DateInterval: z.strictObject({ StartDate: day, EndDate: day.optional() }),
       MonitorArn: str.optional(),
@@ -179,7 +213,12 @@ export const costOps = defineOps([
     list: {
       items: (p) => p.Anomalies,
       item: [
-        'AnomalyId', 'AnomalyStartDate', 'AnomalyEndDate', 'DimensionValue', 'MonitorArn', 'Feedback',
+        'AnomalyId',
+        'AnomalyStartDate',
+        'AnomalyEndDate',
+        'DimensionValue',
+        'MonitorArn',
+        'Feedback',
         { RootCauses: ['Service', 'Region', 'LinkedAccount', 'LinkedAccountName', 'UsageType'] },
         { AnomalyScore: ['MaxScore', 'CurrentScore'] },
         { Impact: ['MaxImpact', 'TotalImpact', 'TotalActualSpend', 'TotalExpectedSpend', 'TotalImpactPercentage'] },
@@ -190,7 +229,11 @@ export const costOps = defineOps([
     },
   },
   {
-    service: 'ce', operation: 'GetDimensionValues', client: CostExplorerClient, command: GetDimensionValuesCommand, scope: 'global',
+    service: 'ce',
+    operation: 'GetDimensionValues',
+    client: CostExplorerClient,
+    command: GetDimensionValuesCommand,
+    scope: 'global',
     params: obj({
       TimePeriod: dateInterval,
       Dimension: str,
@@ -202,13 +245,21 @@ export const costOps = defineOps([
     list: { items: (p) => p.DimensionValues, item: ['Value', { Attributes: ['*'] }] },
   },
   {
-    service: 'ce', operation: 'GetSavingsPlansUtilization', client: CostExplorerClient, command: GetSavingsPlansUtilizationCommand, scope: 'global',
+    service: 'ce',
+    operation: 'GetSavingsPlansUtilization',
+    client: CostExplorerClient,
+    command: GetSavingsPlansUtilizationCommand,
+    scope: 'global',
     params: obj({ TimePeriod: dateInterval, Granularity: z.enum(['DAILY', 'MONTHLY']).optional(), Filter: filterDoc.optional() }),
     single: [{ Total: spUtilization }, { SavingsPlansUtilizationsByTime: [{ TimePeriod: period }, ...spUtilization] }],
     absentOn: { DataUnavailableException: 'No Savings Plans data for this period (the account may have no Savings Plans).' },
   },
   {
-    service: 'ce', operation: 'GetReservationUtilization', client: CostExplorerClient, command: GetReservationUtilizationCommand, scope: 'global',
+    service: 'ce',
+    operation: 'GetReservationUtilization',
+    client: CostExplorerClient,
+    command: GetReservationUtilizationCommand,
+    scope: 'global',
     params: obj({
       TimePeriod: dateInterval,
       Granularity: z.enum(['DAILY', 'MONTHLY']).optional(),
@@ -218,27 +269,65 @@ export const costOps = defineOps([
     paging: { input: 'NextPageToken', output: 'NextPageToken' },
     list: {
       items: (p) => p.UtilizationsByTime,
-      item: [{ TimePeriod: period }, { Total: utilization }, { Groups: ['Key', 'Value', { Attributes: ['*'] }, { Utilization: utilization }] }],
+      item: [
+        { TimePeriod: period },
+        { Total: utilization },
+        { Groups: ['Key', 'Value', { Attributes: ['*'] }, { Utilization: utilization }] },
+      ],
       header: [{ Total: utilization }],
     },
     absentOn: { DataUnavailableException: 'No Reserved Instance data for this period (the account may have no reservations).' },
   },
   {
-    service: 'ce', operation: 'GetRightsizingRecommendation', client: CostExplorerClient, command: GetRightsizingRecommendationCommand, scope: 'global',
+    service: 'ce',
+    operation: 'GetRightsizingRecommendation',
+    client: CostExplorerClient,
+    command: GetRightsizingRecommendationCommand,
+    scope: 'global',
     params: obj({
       Service: z.literal('AmazonEC2').default('AmazonEC2'),
       Filter: filterDoc.optional(),
-      Configuration: z.strictObject({ RecommendationTarget: z.enum(['SAME_INSTANCE_FAMILY', 'CROSS_INSTANCE_FAMILY']), BenefitsConsidered: z.boolean() }).optional(),
+      Configuration: z
+        .strictObject({ RecommendationTarget: z.enum(['SAME_INSTANCE_FAMILY', 'CROSS_INSTANCE_FAMILY']), BenefitsConsidered: z.boolean() })
+        .optional(),
       PageSize: pageSize(1, 100).optional(),
     }),
     fixedInput: (p) => ({ Service: p.Service ?? 'AmazonEC2' }),
-    paging: { input: 'NextPageToken', output: 'NextPageToken', sizeParam: 'PageSize', pageSize: 100, paginator: paginateGetRightsizingRecommendation },
+    paging: {
+      input: 'NextPageToken',
+      output: 'NextPageToken',
+      sizeParam: 'PageSize',
+      pageSize: 100,
+      paginator: paginateGetRightsizingRecommendation,
+    },
     list: {
       items: (p) => p.RightsizingRecommendations,
       item: [
-        'AccountId', 'RightsizingType', 'FindingReasonCodes',
-        { CurrentInstance: ['ResourceId', 'InstanceName', 'MonthlyCost', 'CurrencyCode', { ResourceDetails: [{ EC2ResourceDetails: ['InstanceType', 'Region', 'Platform'] }] }] },
-        { ModifyRecommendationDetail: [{ TargetInstances: ['EstimatedMonthlyCost', 'EstimatedMonthlySavings', 'CurrencyCode', 'DefaultTargetInstance', { ResourceDetails: [{ EC2ResourceDetails: ['InstanceType'] }] }] }] },
+        'AccountId',
+        'RightsizingType',
+        'FindingReasonCodes',
+        {
+          CurrentInstance: [
+            'ResourceId',
+            'InstanceName',
+            'MonthlyCost',
+            'CurrencyCode',
+            { ResourceDetails: [{ EC2ResourceDetails: ['InstanceType', 'Region', 'Platform'] }] },
+          ],
+        },
+        {
+          ModifyRecommendationDetail: [
+            {
+              TargetInstances: [
+                'EstimatedMonthlyCost',
+                'EstimatedMonthlySavings',
+                'CurrencyCode',
+                'DefaultTargetInstance',
+                { ResourceDetails: [{ EC2ResourceDetails: ['InstanceType'] }] },
+              ],
+            },
+          ],
+        },
         { TerminateRecommendationDetail: ['EstimatedMonthlySavings', 'CurrencyCode'] },
       ],
       groups: { type: (i: any) => i.RightsizingType },
@@ -246,7 +335,11 @@ export const costOps = defineOps([
     },
   },
   {
-    service: 'budgets', operation: 'DescribeBudgets', client: BudgetsClient, command: DescribeBudgetsCommand, scope: 'global',
+    service: 'budgets',
+    operation: 'DescribeBudgets',
+    client: BudgetsClient,
+    command: DescribeBudgetsCommand,
+    scope: 'global',
     params: obj({ MaxResults: pageSize(1, 100).optional() }),
     // The model does not know the account id; it is the one in the role ARN.
     fixedInput: (_p, accountId) => ({ AccountId: accountId }),
@@ -254,7 +347,12 @@ export const costOps = defineOps([
     list: {
       items: (p) => p.Budgets,
       item: [
-        'BudgetName', 'BudgetType', 'TimeUnit', 'LastUpdatedTime', { BudgetLimit: money }, { TimePeriod: period },
+        'BudgetName',
+        'BudgetType',
+        'TimeUnit',
+        'LastUpdatedTime',
+        { BudgetLimit: money },
+        { TimePeriod: period },
         { CalculatedSpend: [{ ActualSpend: money }, { ForecastedSpend: money }] },
       ],
       groups: { type: (i: any) => i.BudgetType },

@@ -1,8 +1,21 @@
 /** IAM (read), STS and Organizations: global services called in us-east-1. */
 import {
-  GenerateCredentialReportCommand, GetAccessKeyLastUsedCommand, GetAccountPasswordPolicyCommand, GetAccountSummaryCommand,
-  GetCredentialReportCommand, IAMClient, SimulatePrincipalPolicyCommand, paginateSimulatePrincipalPolicy, ListAccessKeysCommand, ListMFADevicesCommand, ListRolesCommand, ListUsersCommand,
-  paginateListAccessKeys, paginateListMFADevices, paginateListRoles, paginateListUsers,
+  GenerateCredentialReportCommand,
+  GetAccessKeyLastUsedCommand,
+  GetAccountPasswordPolicyCommand,
+  GetAccountSummaryCommand,
+  GetCredentialReportCommand,
+  IAMClient,
+  SimulatePrincipalPolicyCommand,
+  paginateSimulatePrincipalPolicy,
+  ListAccessKeysCommand,
+  ListMFADevicesCommand,
+  ListRolesCommand,
+  ListUsersCommand,
+  paginateListAccessKeys,
+  paginateListMFADevices,
+  paginateListRoles,
+  paginateListUsers,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
@@ -63,7 +76,8 @@ export function summariseTrust(doc: unknown, roleAccountId: string | undefined):
       }
     }
     for (const byOperator of Object.values(st.Condition ?? {})) {
-      for (const key of Object.keys((byOperator as object) ?? {})) if (!out.trustConditionKeys.includes(key)) out.trustConditionKeys.push(key);
+      for (const key of Object.keys((byOperator as object) ?? {}))
+        if (!out.trustConditionKeys.includes(key)) out.trustConditionKeys.push(key);
     }
   }
   out.trustKind = [...kinds].sort().join('+') || 'none';
@@ -72,9 +86,19 @@ export function summariseTrust(doc: unknown, roleAccountId: string | undefined):
 
 /** Columns of the credential report hawk passes on. It contains no secrets, but no need for more. */
 const REPORT_COLUMNS = [
-  'user', 'arn', 'user_creation_time', 'password_enabled', 'password_last_used', 'password_last_changed', 'mfa_active',
-  'access_key_1_active', 'access_key_1_last_rotated', 'access_key_1_last_used_date', 'access_key_2_active',
-  'access_key_2_last_rotated', 'access_key_2_last_used_date',
+  'user',
+  'arn',
+  'user_creation_time',
+  'password_enabled',
+  'password_last_used',
+  'password_last_changed',
+  'mfa_active',
+  'access_key_1_active',
+  'access_key_1_last_rotated',
+  'access_key_1_last_used_date',
+  'access_key_2_active',
+  'access_key_2_last_rotated',
+  'access_key_2_last_used_date',
 ];
 
 /** Splits one CSV line; IAM user names may contain commas, so quotes are honoured. */
@@ -114,13 +138,21 @@ export function* credentialReportRows(content: unknown): Generator<Record<string
 
 export const identityOps = defineOps([
   {
-    service: 'iam', operation: 'ListUsers', client: IAMClient, command: ListUsersCommand, scope: 'global',
+    service: 'iam',
+    operation: 'ListUsers',
+    client: IAMClient,
+    command: ListUsersCommand,
+    scope: 'global',
     params: obj({ PathPrefix: str.optional(), MaxItems: pageSize(1, 1000).optional() }),
     paging: iamPaging(paginateListUsers),
     list: { items: (p) => p.Users, item: ['UserName', 'UserId', 'Arn', 'Path', 'CreateDate', 'PasswordLastUsed'] },
   },
   {
-    service: 'iam', operation: 'ListRoles', client: IAMClient, command: ListRolesCommand, scope: 'global',
+    service: 'iam',
+    operation: 'ListRoles',
+    client: IAMClient,
+    command: ListRolesCommand,
+    scope: 'global',
     params: obj({ PathPrefix: str.optional(), MaxItems: pageSize(1, 1000).optional() }),
     paging: iamPaging(paginateListRoles),
     list: {
@@ -140,23 +172,45 @@ export const identityOps = defineOps([
     },
   },
   {
-    service: 'iam', operation: 'GetAccountSummary', client: IAMClient, command: GetAccountSummaryCommand, scope: 'global',
+    service: 'iam',
+    operation: 'GetAccountSummary',
+    client: IAMClient,
+    command: GetAccountSummaryCommand,
+    scope: 'global',
     params: none,
     single: [{ SummaryMap: ['#'] }],
   },
   {
-    service: 'iam', operation: 'GetAccountPasswordPolicy', client: IAMClient, command: GetAccountPasswordPolicyCommand, scope: 'global',
+    service: 'iam',
+    operation: 'GetAccountPasswordPolicy',
+    client: IAMClient,
+    command: GetAccountPasswordPolicyCommand,
+    scope: 'global',
     params: none,
-    single: [{
-      PasswordPolicy: [
-        'MinimumPasswordLength', 'RequireSymbols', 'RequireNumbers', 'RequireUppercaseCharacters', 'RequireLowercaseCharacters',
-        'AllowUsersToChangePassword', 'ExpirePasswords', 'MaxPasswordAge', 'PasswordReusePrevention', 'HardExpiry',
-      ],
-    }],
+    single: [
+      {
+        PasswordPolicy: [
+          'MinimumPasswordLength',
+          'RequireSymbols',
+          'RequireNumbers',
+          'RequireUppercaseCharacters',
+          'RequireLowercaseCharacters',
+          'AllowUsersToChangePassword',
+          'ExpirePasswords',
+          'MaxPasswordAge',
+          'PasswordReusePrevention',
+          'HardExpiry',
+        ],
+      },
+    ],
     absentOn: { NoSuchEntity: 'The account has no custom password policy (the AWS default applies).' },
   },
   {
-    service: 'iam', operation: 'ListAccessKeys', client: IAMClient, command: ListAccessKeysCommand, scope: 'global',
+    service: 'iam',
+    operation: 'ListAccessKeys',
+    client: IAMClient,
+    command: ListAccessKeysCommand,
+    scope: 'global',
     params: obj({ UserName: userName.optional(), MaxItems: pageSize(1, 1000).optional() }),
     paging: iamPaging(paginateListAccessKeys),
     list: {
@@ -166,12 +220,20 @@ export const identityOps = defineOps([
     },
   },
   {
-    service: 'iam', operation: 'GetAccessKeyLastUsed', client: IAMClient, command: GetAccessKeyLastUsedCommand, scope: 'global',
+    service: 'iam',
+    operation: 'GetAccessKeyLastUsed',
+    client: IAMClient,
+    command: GetAccessKeyLastUsedCommand,
+    scope: 'global',
     params: obj({ AccessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'expected a full access key id') }),
     single: ['UserName', { AccessKeyLastUsed: ['LastUsedDate', 'ServiceName', 'Region'] }],
   },
   {
-    service: 'iam', operation: 'ListMFADevices', client: IAMClient, command: ListMFADevicesCommand, scope: 'global',
+    service: 'iam',
+    operation: 'ListMFADevices',
+    client: IAMClient,
+    command: ListMFADevicesCommand,
+    scope: 'global',
     params: obj({ UserName: userName.optional(), MaxItems: pageSize(1, 1000).optional() }),
     paging: iamPaging(paginateListMFADevices),
     list: { items: (p) => p.MFADevices, item: ['UserName', 'SerialNumber', 'EnableDate'] },
@@ -179,17 +241,29 @@ export const identityOps = defineOps([
   {
     // "Can this role delete buckets?" — and what `plainfra accounts verify` uses to show the role's
     // denials. Only the decision and which policy matched leave hawk, never policy text.
-    service: 'iam', operation: 'SimulatePrincipalPolicy', client: IAMClient, command: SimulatePrincipalPolicyCommand, scope: 'global',
+    service: 'iam',
+    operation: 'SimulatePrincipalPolicy',
+    client: IAMClient,
+    command: SimulatePrincipalPolicyCommand,
+    scope: 'global',
     params: obj({
-      PolicySourceArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|group)\/[\w+=,.@\/-]{1,512}$/, 'expected the ARN of an IAM role, user or group'),
-      ActionNames: z.array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*?]+$/, 'expected service:Action')).min(1).max(50),
+      PolicySourceArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|group)\/[\w+=,.@\/-]{1,512}$/, 'expected the ARN of an IAM role, user or group'),
+      ActionNames: z
+        .array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*?]+$/, 'expected service:Action'))
+        .min(1)
+        .max(50),
       ResourceArns: z.array(z.string().min(1).max(2048)).max(20).optional(),
       MaxItems: pageSize(1, 1000).optional(),
     }),
     // The principal must be the bound account's; resources too (S3 ARNs name no account; a wildcard
     // may stand in the resource path only). A bare `*` is refused: leaving ResourceArns out
     // simulates against every resource already.
-    pins: [{ param: 'PolicySourceArn', kind: 'arn', service: 'iam' }, { param: 'ResourceArns', kind: 'any-arn', resourceWildcards: true }],
+    pins: [
+      { param: 'PolicySourceArn', kind: 'arn', service: 'iam' },
+      { param: 'ResourceArns', kind: 'any-arn', resourceWildcards: true },
+    ],
     paging: iamPaging(paginateSimulatePrincipalPolicy),
     list: {
       items: (p) => p.EvaluationResults,
@@ -203,12 +277,20 @@ export const identityOps = defineOps([
     },
   },
   {
-    service: 'iam', operation: 'GenerateCredentialReport', client: IAMClient, command: GenerateCredentialReportCommand, scope: 'global',
+    service: 'iam',
+    operation: 'GenerateCredentialReport',
+    client: IAMClient,
+    command: GenerateCredentialReportCommand,
+    scope: 'global',
     params: none,
     single: ['State', 'Description'],
   },
   {
-    service: 'iam', operation: 'GetCredentialReport', client: IAMClient, command: GetCredentialReportCommand, scope: 'global',
+    service: 'iam',
+    operation: 'GetCredentialReport',
+    client: IAMClient,
+    command: GetCredentialReportCommand,
+    scope: 'global',
     params: none,
     list: {
       items: (p) => credentialReportRows(p.Content),
@@ -227,28 +309,45 @@ export const identityOps = defineOps([
       ReportExpired: 'The credential report is older than 4 hours: call iam GenerateCredentialReport, then ask again.',
       ReportInProgress: 'The credential report is still being generated: ask again in a few seconds.',
       // The SDK names modeled errors after their shapes, not their wire codes; list both.
-      CredentialReportNotPresentException: 'No credential report exists yet: call iam GenerateCredentialReport, wait a few seconds, then ask again.',
+      CredentialReportNotPresentException:
+        'No credential report exists yet: call iam GenerateCredentialReport, wait a few seconds, then ask again.',
       CredentialReportExpiredException: 'The credential report is older than 4 hours: call iam GenerateCredentialReport, then ask again.',
       CredentialReportNotReadyException: 'The credential report is still being generated: ask again in a few seconds.',
     },
   },
   {
-    service: 'sts', operation: 'GetCallerIdentity', client: STSClient, command: GetCallerIdentityCommand, scope: 'global',
+    service: 'sts',
+    operation: 'GetCallerIdentity',
+    client: STSClient,
+    command: GetCallerIdentityCommand,
+    scope: 'global',
     params: none,
     single: ['Account', 'Arn', 'UserId'],
   },
   {
-    service: 'organizations', operation: 'DescribeOrganization', client: OrganizationsClient, command: DescribeOrganizationCommand, scope: 'global',
+    service: 'organizations',
+    operation: 'DescribeOrganization',
+    client: OrganizationsClient,
+    command: DescribeOrganizationCommand,
+    scope: 'global',
     params: none,
     single: [{ Organization: ['Id', 'Arn', 'FeatureSet', 'MasterAccountId', 'MasterAccountArn'] }],
     absentOn: { AWSOrganizationsNotInUseException: 'This account is not a member of an AWS Organization.' },
   },
   {
-    service: 'organizations', operation: 'ListAccounts', client: OrganizationsClient, command: ListAccountsCommand, scope: 'global',
+    service: 'organizations',
+    operation: 'ListAccounts',
+    client: OrganizationsClient,
+    command: ListAccountsCommand,
+    scope: 'global',
     params: obj({ MaxResults: pageSize(1, 20).optional() }),
     paging: { input: 'NextToken', output: 'NextToken', sizeParam: 'MaxResults', pageSize: 20, paginator: paginateListAccounts },
     // Account e-mail addresses are personal data and not needed to answer questions: dropped.
-    list: { items: (p) => p.Accounts, item: ['Id', 'Arn', 'Name', 'Status', 'State', 'JoinedMethod', 'JoinedTimestamp'], groups: { status: (i: any) => i.State ?? i.Status } },
+    list: {
+      items: (p) => p.Accounts,
+      item: ['Id', 'Arn', 'Name', 'Status', 'State', 'JoinedMethod', 'JoinedTimestamp'],
+      groups: { status: (i: any) => i.State ?? i.Status },
+    },
     absentOn: { AWSOrganizationsNotInUseException: 'This account is not a member of an AWS Organization.' },
   },
 ]);
