@@ -7,13 +7,12 @@
  * recorded output, so no credentials are needed and no request leaves the machine.
  */
 import { accountScopeOf } from '../tools/aws/account-pin.js';
+import { absentResult, assembleResult, regionsFor, singleOf, type RegionDone } from '../tools/aws/assemble.js';
 import { ListCollector } from '../tools/aws/collector.js';
-import { errorCode, operationError } from '../tools/aws/errors.js';
-import { fitToBudget } from '../tools/aws/fit.js';
+import { operationError } from '../tools/aws/errors.js';
 import { followPages } from '../tools/aws/pages.js';
-import { redact } from '../tools/aws/redact.js';
 import { prepare } from '../tools/aws/refusal.js';
-import { cutLongStrings, jsonSafe, pick, type Json } from '../tools/aws/shape.js';
+import type { Json } from '../tools/aws/shape.js';
 import type { OperationSpec, SdkClient } from '../tools/aws/spec.js';
 import { DEFAULT_LIMITS, type AccountTarget, type AwsQueryInput, type AwsQueryOutcome } from '../tools/aws/types.js';
 import type { AwsQueryRunner } from '../tools/aws/runner.js';
@@ -112,25 +111,14 @@ function replayClient(spec: OperationSpec, region: string, recorded: RecordedCal
   return client;
 }
 
-function regionsFor(spec: OperationSpec, account: AccountTarget, region: string | undefined): string[] {
-  if (spec.scope === 'global') return ['us-east-1'];
-  if (spec.scope === 'bucket') return [region ?? 'us-east-1'];
-  return region ? [region] : [...new Set(account.regions)];
-}
-
-function absentResult(spec: OperationSpec, err: unknown): Json | undefined {
-  const code = errorCode(err);
-  return spec.absentOn?.[code] ? { absent: true, code, note: spec.absentOn[code] } : undefined;
-}
-
 export interface ReplayRunner extends AwsQueryRunner {
   /** Every request hawk let through to "AWS", in order. */
   readonly calls: ReplayedCall[];
 }
 
 /**
- * The runner for one case. Mirrors runner.ts's assembly of a result (fan-out, list collector or
- * single pick, region errors, redact → cut → fit) without STS, the Cost Explorer cache or budget,
+ * The runner for one case. Assembles results with hawk's own code (tools/aws/assemble.ts: fan-out,
+ * list collector or single pick, region errors, redact → cut → fit) without STS, the Cost Explorer cache or budget,
  * which need Redis and real accounts and change no figure.
  */
 export function createReplayRunner(recorded: RecordedCall[], limits = DEFAULT_LIMITS): ReplayRunner {
@@ -144,46 +132,38 @@ export function createReplayRunner(recorded: RecordedCall[], limits = DEFAULT_LI
     const sdkInput = { ...params, ...spec.fixedInput?.(params, accountId) };
     const fanOut = regions.length > 1;
     const collector = spec.list ? new ListCollector(spec.list, limits.maxItems) : undefined;
-    const singles = new Map<string, Json>();
+    const done: RegionDone[] = [];
     const failed = new Map<string, Extract<AwsQueryOutcome, { status: 'error' }>>();
     let pages = 0;
-    let truncated = false;
     for (const region of regions) {
       const client = replayClient(spec, region, recorded, calls);
+      let single: Json | undefined;
       try {
         const r = await followPages(spec, client, sdkInput, limits.maxPages, new AbortController().signal, (page) => {
           if (collector) collector.addPage(page, fanOut ? region : undefined);
-          else singles.set(region, typeof spec.single === 'function' ? jsonSafe(spec.single(page)) : (pick(page, spec.single!) ?? {}));
+          else single = singleOf(spec, page);
         });
         pages += r.pages;
-        truncated ||= r.truncated;
+        done.push({ region, truncated: r.truncated, single });
       } catch (err) {
         const absent = absentResult(spec, err);
-        if (absent) singles.set(region, absent);
+        if (absent) done.push({ region, truncated: false, single: absent });
         else if (err instanceof NotRecorded) failed.set(region, { status: 'error', kind: 'aws', retryable: false, message: err.message });
         else failed.set(region, operationError(err, { ...allowed, account: account.accountName, region }));
       } finally {
         client.destroy();
       }
     }
-    if (failed.size === regions.length) return [...failed.values()][0]!;
-    let result: Record<string, Json>;
-    if (collector) {
-      result = collector.result();
-      if (singles.size > 0) result.notAvailable = Object.fromEntries(singles);
-    } else if (!fanOut) {
-      const only = singles.get(regions[0]!);
-      result = only && typeof only === 'object' && !Array.isArray(only) ? { ...only } : { value: only ?? null };
-    } else {
-      result = { byRegion: Object.fromEntries([...singles]) };
-    }
-    if (truncated)
-      result.note = `Stopped after ${limits.maxPages} pages: counts cover only what was read. Add filters to narrow the question.`;
-    if (failed.size > 0) result.regionErrors = Object.fromEntries([...failed].map(([r, e]) => [r, e.message]));
-    if (fanOut) result.regions = regions;
-    const red = redact(result);
-    const fitted = fitToBudget(cutLongStrings(red.value as Json), limits.maxResultChars);
-    return { status: 'ok', result: fitted.value, cache: 'none', pages, truncated, redactions: red.count };
+    if (done.length === 0) return [...failed.values()][0]!;
+    const shaped = assembleResult({
+      regions,
+      collector,
+      done,
+      failed: [...failed].map(([region, e]) => ({ region, message: e.message })),
+      maxPages: limits.maxPages,
+      maxResultChars: limits.maxResultChars,
+    });
+    return { status: 'ok', result: shaped.result, cache: 'none', pages, truncated: shaped.truncated, redactions: shaped.redactions };
   }
   return {
     calls,

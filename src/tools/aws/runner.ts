@@ -9,17 +9,16 @@ import { accountScopeOf } from './account-pin.js';
 import { CeBudgetExceeded, CeBudgetUnavailable, CostExplorerBudget, DEFAULT_CE_BUDGET, type CeBudgetLimits } from './budget.js';
 import { CostExplorerCache, ttlSeconds } from './ce-cache.js';
 import { clientFor } from './clients.js';
+import { absentResult, assembleResult, regionsFor, singleOf } from './assemble.js';
 import { ListCollector } from './collector.js';
 import { assumeRoleError, errorCode, operationError } from './errors.js';
-import { fitToBudget } from './fit.js';
 import { followPages } from './pages.js';
 import { SharedRateLimiter, mapLimit, type RateLimiter } from './rate-limit.js';
-import { redact, redactString } from './redact.js';
+import { redactString } from './redact.js';
 import { prepare } from './refusal.js';
 import { iamActionsOfService } from './registry.js';
 import { SessionStore, accountIdOf, createStsClient, sessionPolicy, type Session } from './session.js';
-import { cutLongStrings, jsonSafe, pick, type Json } from './shape.js';
-import type { OperationSpec } from './spec.js';
+import type { Json } from './shape.js';
 import { DEFAULT_LIMITS, type AccountTarget, type AwsQueryInput, type AwsQueryOutcome, type Limits, type QueryContext } from './types.js';
 
 export interface AwsQueryRunner {
@@ -45,21 +44,6 @@ type RegionResult =
   | { region: string; pages: number; truncated: boolean; single?: Json }
   | { region: string; error: ErrorOutcome }
   | { region: string; budget: CeBudgetExceeded };
-
-function absentResult(spec: OperationSpec, err: unknown): Json | undefined {
-  if (!spec.absentOn) return undefined;
-  const e = err as { name?: string; Code?: string };
-  for (const code of [e?.name, e?.Code, errorCode(err)]) {
-    if (code && spec.absentOn[code]) return { absent: true, code, note: spec.absentOn[code] };
-  }
-  return undefined;
-}
-
-function regionsFor(spec: OperationSpec, account: AccountTarget, region: string | undefined): string[] {
-  if (spec.scope === 'global') return ['us-east-1'];
-  if (spec.scope === 'bucket') return [region ?? 'us-east-1'];
-  return region ? [region] : [...new Set(account.regions)];
-}
 
 export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunner {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -156,7 +140,7 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
             abort.signal,
             (page) => {
               if (collector) collector.addPage(page, fanOut ? region : undefined);
-              else single = typeof spec.single === 'function' ? jsonSafe(spec.single(page)) : (pick(page, spec.single!) ?? {});
+              else single = singleOf(spec, page);
             },
             beforeRequest,
           );
@@ -197,49 +181,38 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
       if (done.length === 0) return failed[0].error;
 
       const pages = done.reduce((s, r) => s + r.pages, 0);
-      const truncatedRegions = done.filter((r) => r.truncated).map((r) => r.region);
-      let result: Record<string, Json>;
-      if (collector) {
-        result = collector.result();
-        // An absent-style answer in some region (e.g. Security Hub off) is worth saying.
-        const absent = done.filter((r) => r.single !== undefined);
-        if (absent.length > 0) result.notAvailable = Object.fromEntries(absent.map((r) => [r.region, r.single!]));
-      } else {
-        result =
-          done.length === 1 && !fanOut
-            ? asObject(done[0].single)
-            : { byRegion: Object.fromEntries(done.map((r) => [r.region, r.single ?? null])) };
-      }
-      if (truncatedRegions.length > 0) {
-        result.note = `Stopped after ${limits.maxPages} pages${fanOut ? ` in ${truncatedRegions.join(', ')}` : ''}: counts cover only what was read. Add filters to narrow the question.`;
-      }
-      if (failed.length > 0) result.regionErrors = Object.fromEntries(failed.map((f) => [f.region, f.error.message]));
-      if (fanOut) result.regions = regions;
-
-      // Redact first, then cut: a secret straddling the 400-character cut must be whole when the
-      // detectors see it.
-      const red = redact(result);
-      const fitted = fitToBudget(cutLongStrings(red.value as Json), limits.maxResultChars);
-      const truncated = truncatedRegions.length > 0;
+      const shaped = assembleResult({
+        regions,
+        collector,
+        done,
+        failed: failed.map((f) => ({ region: f.region, message: f.error.message })),
+        maxPages: limits.maxPages,
+        maxResultChars: limits.maxResultChars,
+      });
+      const { truncated } = shaped;
       const outcome: AwsQueryOutcome = {
         status: 'ok',
-        result: fitted.value,
+        result: shaped.result,
         cache: cacheKey ? 'miss' : 'none',
         pages,
         truncated,
-        redactions: red.count,
+        redactions: shaped.redactions,
       };
       if (cacheKey && failed.length === 0) {
-        await cache.set(cacheKey, { result: fitted.value, pages, truncated, redactions: red.count }, ttlSeconds(spec.operation, sdkInput));
+        await cache.set(
+          cacheKey,
+          { result: shaped.result, pages, truncated, redactions: shaped.redactions },
+          ttlSeconds(spec.operation, sdkInput),
+        );
       }
       log.info(
         {
           regions: regions.length,
           pages,
           truncated,
-          redactions: red.count,
-          redactionKinds: red.kinds,
-          trimmed: fitted.trimmed,
+          redactions: shaped.redactions,
+          redactionKinds: shaped.redactionKinds,
+          trimmed: shaped.trimmed,
           failedRegions: failed.length,
           ms: Date.now() - started,
           paramKeys: Object.keys(params),
@@ -263,10 +236,6 @@ export function createAwsQueryRunner(opts: AwsQueryRunnerOptions): AwsQueryRunne
       sts = undefined;
     },
   };
-}
-
-function asObject(v: Json | undefined): Record<string, Json> {
-  return v && typeof v === 'object' && !Array.isArray(v) ? { ...v } : { value: v ?? null };
 }
 
 /**
