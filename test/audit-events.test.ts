@@ -3,11 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   findByStepKey,
   parseAuditRow,
+  parsedEvents,
+  payloadField,
   readTrail,
   readTrailRows,
   recordAudit,
   stepKey,
   stepKeyPrefix,
+  toolInputOf,
+  turnIdOf,
+  usageByTurn,
   type InvalidAuditRow,
 } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
@@ -56,6 +61,55 @@ describe('audit event catalogue', () => {
     });
     const actor = parseAuditRow(stored('message_in', { text: 'q' }, 'intruder'));
     expect(actor.ok ? '' : actor.invalid.problems).toBe('unknown actor intruder');
+  });
+});
+
+describe('reading fields without casts', () => {
+  it('reads a tool call input through a view: mistyped fields read as absent, a non-object as empty', () => {
+    expect(toolInputOf({ service: 'ec2', operation: 'DescribeInstances', region: 7, params: 'x', extra: 1 })).toEqual({
+      service: 'ec2',
+      operation: 'DescribeInstances',
+      region: undefined,
+      params: undefined,
+      extra: 1,
+    });
+    expect(toolInputOf({ url: 'https://docs.aws.amazon.com/x' }).url).toBe('https://docs.aws.amazon.com/x');
+    expect(toolInputOf('not an object')).toEqual({});
+    expect(toolInputOf(undefined)).toEqual({});
+  });
+
+  it('says which turn an event belongs to, and none for a question or an admin row', () => {
+    const events = parsedEvents([
+      stored('message_in', { text: 'hi' }),
+      stored('llm_response', { turnId: '12', step: 1, content: [] }),
+      stored('admin', { action: 'channel_bound', team: 'T1' }, 'admin'),
+      stored('tool_result', { toolUseId: 'x' }), // no turnId: does not parse, left out
+    ]);
+    expect(events.map((e) => [e.kind, turnIdOf(e)])).toEqual([
+      ['message_in', undefined],
+      ['llm_response', '12'],
+      ['admin', undefined],
+    ]);
+  });
+
+  it('totals token usage per turn from the rows that parse', () => {
+    const usage = usageByTurn([
+      stored('llm_response', {
+        turnId: '3',
+        step: 1,
+        content: [],
+        usage: { input_tokens: 10, output_tokens: 2, cache_read_input_tokens: 90 },
+      }),
+      stored('llm_response', { turnId: '3', step: 2, content: [], usage: { input_tokens: 5, output_tokens: 1 } }),
+      stored('llm_response', { step: 3, content: [] }),
+    ]);
+    expect([...usage]).toEqual([['3', { calls: 2, input: 15, output: 3, cacheRead: 90, cacheCreation: 0 }]]);
+  });
+
+  it('names payload fields for SQL only as the schema declares them', () => {
+    expect(payloadField('message_in', 'report')).toBe('report');
+    // @ts-expect-error a field the message_in schema does not declare is a compile error, loose object or not
+    payloadField('message_in', 'reprot');
   });
 });
 

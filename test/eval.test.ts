@@ -141,17 +141,17 @@ describe('scoring by figures', () => {
 describe('plainfra eval against the Messages API (fake) with a scripted model', () => {
   const fakes: FakeAnthropic[] = [];
   const servers: Partial<Record<ScriptedKind, FakeAnthropic>> = {};
-  let dbsBefore: number;
-
-  const countEvalDbs = async () => {
+  // Another test run on the same server may have eval databases of its own: check this run's by name.
+  const databaseExists = async (name: string) => {
     const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
     await client.connect();
     try {
-      return Number((await client.query("SELECT count(*) FROM pg_database WHERE datname LIKE 'plainfra_eval_%'")).rows[0].count);
+      return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
     } finally {
       await client.end();
     }
   };
+  const databaseNamed = (text: string) => /temporary database (plainfra_eval_[0-9a-f]+)/.exec(text)?.[1];
 
   beforeAll(async () => {
     for (const kind of ['right', 'wrong'] as const) {
@@ -159,7 +159,6 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
       fakes.push(fake);
       servers[kind] = fake;
     }
-    dbsBefore = await countEvalDbs();
   });
   afterAll(async () => {
     await Promise.all(fakes.map((f) => f.close()));
@@ -203,8 +202,6 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
       expect(c.costUsd).toBeGreaterThan(0);
       expect(c.awsCalls.every((a: { recorded: boolean }) => a.recorded)).toBe(true);
     }
-    // The temporary database is gone afterwards.
-    expect(await countEvalDbs()).toBe(dbsBefore);
   }, 180_000);
 
   it('scores 0 % for a model that states wrong figures: they are sent back, then removed, and the exit code is 1', async () => {
@@ -216,8 +213,12 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
       expect.stringMatching(/claude-sonnet-4-5 is deprecated in the installed Anthropic SDK \(end of life/),
       'plainfra eval: claude-sonnet-4-5 is deprecated and retires 2026-11-30',
     ]);
-    expect(r.progress.slice(2)).toHaveLength(CASES.length);
-    expect(r.progress[2]).toMatch(/^\[1\/\d+\] FAIL total-bill-october \(\d steps\)$/);
+    // The temporary database is named on stderr, and gone afterwards.
+    const name = databaseNamed(r.progress[2]!);
+    expect(name).toBeDefined();
+    expect(await databaseExists(name!)).toBe(false);
+    expect(r.progress.slice(3)).toHaveLength(CASES.length);
+    expect(r.progress[3]).toMatch(/^\[1\/\d+\] FAIL total-bill-october \(\d steps\)$/);
     expect(r.out).toMatch(
       /FAIL {2}total-bill-october {2}\(cost by period\) {2}steps \d+ {2}tokens in \d+ \/ out \d+ \/ cache read \d+ \/ cache write \d+ {2}cost \$\d/,
     );
@@ -306,11 +307,13 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       await slow.waitForRequests(1, 20_000);
-      expect(await countEvalDbs()).toBe(dbsBefore + 1);
+      const name = databaseNamed(stderr);
+      expect(name).toBeDefined();
+      expect(await databaseExists(name!)).toBe(true);
       child.kill('SIGINT');
       expect(await exited).toBe(130);
       expect(stderr).toMatch(/plainfra eval: SIGINT, dropping the temporary database plainfra_eval_[0-9a-f]+/);
-      expect(await countEvalDbs()).toBe(dbsBefore);
+      expect(await databaseExists(name!)).toBe(false);
     } finally {
       await slow.close();
     }

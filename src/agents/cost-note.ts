@@ -1,4 +1,4 @@
-import { isKind, type AuditEvent } from '../audit/index.js';
+import { isKind, toolInputOf, type AuditEvent } from '../audit/index.js';
 
 /**
  * What a cost answer must say whatever the model wrote: the Cost Explorer metric its figures use,
@@ -23,8 +23,8 @@ function costCalls(trail: AuditEvent[], turnId: string): CostCall[] {
   );
   const calls: CostCall[] = [];
   for (const r of trail.filter(isKind('tool_call'))) {
-    const input = r.payload.input as { service?: string; operation?: string; params?: Record<string, unknown> } | undefined;
-    if (r.payload.turnId !== turnId || input?.service !== 'ce' || !COST_OPERATIONS.has(String(input.operation))) continue;
+    const input = toolInputOf(r.payload.input);
+    if (r.payload.turnId !== turnId || input.service !== 'ce' || !COST_OPERATIONS.has(String(input.operation))) continue;
     if (!results.has(r.payload.toolUseId)) continue;
     calls.push({ operation: String(input.operation), params: input.params ?? {}, result: results.get(r.payload.toolUseId) });
   }

@@ -104,7 +104,7 @@ function bundleResults(
     if (!row) throw new RetryAfter(undefined, { spendsAttempt: true, reason: `digest result ${id} not recorded yet` });
     const p = row.payload;
     // hawk's budget refusal is worded for the model; the digest's reader gets it said plainly.
-    const budget = p.budget as { which?: string; limit?: number } | undefined;
+    const budget = row.kind === 'refused' ? row.payload.budget : undefined;
     const reason = budget
       ? `not fetched: the Cost Explorer budget ${budget.which === 'day' ? `for today (${budget.limit} requests per workspace)` : `(${budget.limit} requests)`} is used up`
       : String(p.message ?? p.reason ?? 'not available');

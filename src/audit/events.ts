@@ -79,6 +79,26 @@ export const llmResponsePayload = z.looseObject({
   content: z.array(contentBlockSchema),
 });
 
+/**
+ * A tool call's input as the model wrote it. The row keeps it verbatim (a malformed call is still
+ * recorded and refused), so readers see it through this view: a field of the wrong type reads as
+ * absent instead of being cast.
+ */
+export const toolInputView = z.looseObject({
+  service: z.string().optional().catch(undefined),
+  operation: z.string().optional().catch(undefined),
+  region: z.string().optional().catch(undefined),
+  params: z.record(z.string(), z.unknown()).optional().catch(undefined),
+  url: z.string().optional().catch(undefined),
+});
+export type ToolInput = z.infer<typeof toolInputView>;
+
+/** The fields of a tool call's input that readers use; `{}` when the input is not an object. */
+export function toolInputOf(input: unknown): ToolInput {
+  const parsed = toolInputView.safeParse(input ?? {});
+  return parsed.success ? parsed.data : {};
+}
+
 export const toolCallPayload = z.looseObject({
   turnId,
   step: step.optional(),
@@ -97,6 +117,8 @@ export const toolResultPayload = z.looseObject({
   account: z.string().optional(),
   /** `ok`, or `error` with `message` (and `kind`: the AWS error class, e.g. `trust`). */
   status: z.string().optional(),
+  /** `hit` when hawk answered from the Cost Explorer cache. */
+  cache: z.string().optional(),
   /** hawk's successful result, stored once as JSON; the transcript serialises it for the model. */
   result: z.unknown().optional(),
   /** The text the model reads, when it is not `result` as JSON. */
@@ -105,6 +127,15 @@ export const toolResultPayload = z.looseObject({
   kind: z.string().optional(),
   message: z.string().optional(),
   reason: z.string().optional(),
+});
+
+/** hawk refused a Cost Explorer call because a spend budget (per question or per workspace-day) is used up. */
+export const budgetRefusalSchema = z.object({
+  kind: z.literal('ce'),
+  which: z.enum(['question', 'day']),
+  limit: z.number(),
+  /** Pages of the refused call already requested before the budget ran out (mid-pagination). */
+  pagesSpent: z.number().int().optional(),
 });
 
 /**
@@ -123,6 +154,7 @@ export const refusedPayload = z.looseObject({
   isError: z.boolean().optional(),
   channel: z.string().optional(),
   team: z.string().optional(),
+  budget: budgetRefusalSchema.optional(),
 });
 
 export const messageOutPayload = z.looseObject({
@@ -133,6 +165,8 @@ export const messageOutPayload = z.looseObject({
   ts_all: z.array(z.string()).optional(),
   text: z.string().optional(),
   outcome: z.string().optional(),
+  /** A report's computed tables, as posted (`plainfra ask --json` prints them). */
+  reports: z.array(z.unknown()).optional(),
 });
 
 /** Failures worth keeping: an LLM call, a turn ended early (`outcome`), a reply Slack refused (`stage`). */
@@ -309,6 +343,19 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${(i.path[0] === 'payload' ? i.path.slice(1) : i.path).join('.')}: ${i.message}`).join('; ');
 }
 
+/** The turn an event belongs to; undefined for a question (message_in: its id is the turn) and admin rows. */
+export function turnIdOf(e: AuditEvent): string | undefined {
+  return e.kind === 'message_in' || e.kind === 'admin' ? undefined : e.payload.turnId;
+}
+
+/** The stored rows that parse, as typed events (what readers of raw rows, e.g. `plainfra audit`, total). */
+export function parsedEvents(rows: AuditRow[]): AuditEvent[] {
+  return rows.flatMap((r) => {
+    const parsed = parseAuditRow(r);
+    return parsed.ok ? [parsed.event] : [];
+  });
+}
+
 /** Narrows an event to one kind (for `find`/`filter`). */
 export function isKind<K extends AuditKind>(...kinds: K[]): (e: AuditEvent) => e is AuditEvent<K> {
   return (e): e is AuditEvent<K> => (kinds as AuditKind[]).includes(e.kind);
@@ -352,7 +399,14 @@ export function stepKeyPrefix(kind: 'end' | 'out' | 'outError' | 'refused'): str
   return stepKey[kind]('');
 }
 
-/** A payload field's name, checked against the catalogue: for SQL such as `payload->>'report'`. */
-export function payloadField<K extends AuditKind>(_kind: K, field: keyof AuditPayload<K> & string): string {
+/**
+ * A payload field's name, checked against the catalogue: for SQL such as `payload->>'report'`.
+ * Checked against the schema's declared shape, not the payload type: loose objects accept any key,
+ * so `keyof` the payload would let a renamed field through.
+ */
+export function payloadField<K extends AuditKind, F extends keyof (typeof auditPayloadSchemas)[K]['shape'] & string>(
+  _kind: K,
+  field: F,
+): F {
   return field;
 }

@@ -1,4 +1,4 @@
-import type { AuditRow } from './events.js';
+import { parseAuditRow, type AuditRow } from './events.js';
 import { formatUsage, usageByTurn } from './usage.js';
 
 const MAX_PAYLOAD_CHARS = 400;
@@ -16,7 +16,7 @@ export function formatTrail(rows: AuditRow[]): string {
     const payload = JSON.stringify(r.payload);
     const short = payload.length > MAX_PAYLOAD_CHARS ? `${payload.slice(0, MAX_PAYLOAD_CHARS)}… (${payload.length} chars)` : payload;
     lines.push(`${r.createdAt.toISOString()}  #${r.id}  ${r.actor.padEnd(8)} ${r.kind.padEnd(12)} ${short}`);
-    const turnId = r.kind === 'message_out' ? String((r.payload as { turnId?: unknown }).turnId) : undefined;
+    const turnId = answeredTurn(r);
     const u = turnId === undefined ? undefined : usage.get(turnId);
     if (turnId !== undefined && u) {
       lines.push(formatUsage(turnId, u));
@@ -25,6 +25,12 @@ export function formatTrail(rows: AuditRow[]): string {
   }
   for (const [turnId, u] of usage) lines.push(formatUsage(turnId, u));
   return lines.join('\n');
+}
+
+/** The turn a row answers, when it is a message_out that parses. */
+function answeredTurn(row: AuditRow): string | undefined {
+  const parsed = parseAuditRow(row);
+  return parsed.ok && parsed.event.kind === 'message_out' ? parsed.event.payload.turnId : undefined;
 }
 
 /** The trail as JSON, keyed by the `audit_events` column names operators query with SQL. */

@@ -14,6 +14,9 @@ export {
   stepKeyPrefix,
   payloadField,
   isKind,
+  turnIdOf,
+  toolInputOf,
+  parsedEvents,
   parseAuditRow,
   auditEventSchema,
   auditPayloadSchemas,
@@ -29,6 +32,7 @@ export {
   type AuditRow,
   type InvalidAuditRow,
   type ContentBlock,
+  type ToolInput,
 } from './events.js';
 export { formatTrail, trailToJson } from './format.js';
 export { usageByTurn, formatUsage, type TurnUsage } from './usage.js';

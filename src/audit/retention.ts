@@ -6,7 +6,7 @@ import { payloadField } from './events.js';
  * The retention SQL lives in migration 0004 (`plainfra_prune_expired`) and spells the report flag of
  * a message_in as `payload->>'report'`; this keeps a rename of that field from compiling silently.
  */
-const REPORT_FIELD: 'report' = payloadField('message_in', 'report') as 'report';
+const REPORT_FIELD: 'report' = payloadField('message_in', 'report');
 void REPORT_FIELD;
 
 export interface RetentionPolicy {

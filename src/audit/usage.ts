@@ -1,4 +1,4 @@
-import { llmUsageSchema, type AuditRow } from './events.js';
+import { isKind, parsedEvents, type AuditRow } from './events.js';
 
 /** Token use per answer (turn), from its llm_response rows: what `plainfra audit` totals. */
 export interface TurnUsage {
@@ -11,13 +11,10 @@ export interface TurnUsage {
 
 export function usageByTurn(rows: AuditRow[]): Map<string, TurnUsage> {
   const out = new Map<string, TurnUsage>();
-  for (const r of rows) {
-    if (r.kind !== 'llm_response') continue;
-    const p = r.payload as { turnId?: unknown; usage?: unknown };
-    if (p.turnId === undefined) continue;
-    const usage = llmUsageSchema.safeParse(p.usage ?? {});
-    const u = usage.success ? usage.data : {};
-    const key = String(p.turnId);
+  // Rows that do not parse are left out of the totals (plainfra audit still prints them raw).
+  for (const r of parsedEvents(rows).filter(isKind('llm_response'))) {
+    const u = r.payload.usage ?? {};
+    const key = r.payload.turnId;
     const t = out.get(key) ?? { calls: 0, input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
     t.calls++;
     t.input += u.input_tokens ?? 0;

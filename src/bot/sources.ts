@@ -1,4 +1,4 @@
-import { isKind, type AuditEvent } from '../audit/index.js';
+import { isKind, toolInputOf, turnIdOf, type AuditEvent } from '../audit/index.js';
 import { AWS_LINKS, safePlainText, type LinkPolicy } from './safe-text.js';
 
 /**
@@ -64,15 +64,14 @@ const KEY_PARAMS = [
   'SearchString',
 ];
 
-function keyParams(params: unknown): string {
-  if (!params || typeof params !== 'object') return '';
-  const p = params as Record<string, unknown>;
+function keyParams(p: Record<string, unknown> | undefined): string {
+  if (!p) return '';
   const parts: string[] = [];
   for (const k of KEY_PARAMS) {
     if (p[k] === undefined) continue;
     const v = p[k];
     if (k === 'TimePeriod' || k === 'DateInterval') {
-      const t = v as Record<string, unknown>;
+      const t: Record<string, unknown> = v !== null && typeof v === 'object' ? { ...v } : {};
       parts.push(`${k} ${String(t.Start ?? t.StartDate ?? '?')} → ${String(t.End ?? t.EndDate ?? '…')} (end exclusive)`);
     } else parts.push(`${k} ${JSON.stringify(v)}`);
   }
@@ -100,6 +99,14 @@ function modal(blocks: object[]) {
   };
 }
 
+/** One AWS call's outcome as the modal states it. */
+function callOutcome(res: AuditEvent<'tool_result' | 'refused'> | undefined): string {
+  if (!res) return 'no result recorded';
+  if (res.kind === 'refused') return `refused: ${res.payload.reason}`;
+  if (res.payload.status !== 'ok') return `error: ${res.payload.message ?? ''}`;
+  return res.payload.cache === 'hit' ? 'ok, from the Cost Explorer cache' : 'ok';
+}
+
 export interface SourcesThread {
   channel: string;
   threadTs: string;
@@ -117,7 +124,7 @@ export function buildSourcesView(
 ): Record<string, unknown> {
   const safe = (s: string) => safePlainText(s, links);
   const auditLine = thread ? `Operators: \`plainfra audit --thread ${safe(thread.channel)}:${safe(thread.threadTs)}\`` : '';
-  const inTurn = trail.filter((r) => r.kind !== 'message_in' && String((r.payload as { turnId?: unknown }).turnId) === turnId);
+  const inTurn = trail.filter((r) => turnIdOf(r) === turnId);
   const question = trail.find((r) => r.kind === 'message_in' && String(r.id) === turnId);
   if (!question) {
     return modal([
@@ -127,9 +134,8 @@ export function buildSourcesView(
       ...(auditLine ? [context(auditLine)] : []),
     ]);
   }
-  const results = new Map<string, AuditEvent>();
-  for (const r of inTurn)
-    if ((r.kind === 'tool_result' || r.kind === 'refused') && r.payload.toolUseId) results.set(r.payload.toolUseId, r);
+  const results = new Map<string, AuditEvent<'tool_result' | 'refused'>>();
+  for (const r of inTurn.filter(isKind('tool_result', 'refused'))) if (r.payload.toolUseId) results.set(r.payload.toolUseId, r);
   const supplied = new Map<string, string[]>();
   const grounding = inTurn.filter(isKind('grounding')).at(-1);
   for (const f of grounding?.payload.figures ?? []) {
@@ -144,18 +150,8 @@ export function buildSourcesView(
   blocks.push(section(`*AWS calls behind this answer: ${aws.length}*${docs.length ? ` · docs pages: ${docs.length}` : ''}`));
   const entries: object[] = [];
   for (const c of aws) {
-    const input = (c.payload.input ?? {}) as { service?: string; operation?: string; region?: string; params?: unknown };
-    const res = results.get(c.payload.toolUseId);
-    const p = res?.payload as { status?: string; cache?: string; region?: string; message?: string; reason?: string } | undefined;
-    const outcome = !res
-      ? 'no result recorded'
-      : res.kind === 'refused'
-        ? `refused: ${p?.reason ?? ''}`
-        : p?.status === 'ok'
-          ? p.cache === 'hit'
-            ? 'ok, from the Cost Explorer cache'
-            : 'ok'
-          : `error: ${p?.message ?? ''}`;
+    const input = toolInputOf(c.payload.input);
+    const outcome = callOutcome(results.get(c.payload.toolUseId));
     const lines = [
       `*${safe(`${input.service ?? '?'} ${input.operation ?? '?'}`)}* — account ${safe(c.payload.account ?? '?')}, region ${safe(input.region ?? (input.service === 'ce' ? 'us-east-1 (global)' : 'the account’s regions'))}`,
       keyParams(input.params) ? safe(cut(keyParams(input.params), 1_200)) : '',
@@ -167,11 +163,11 @@ export function buildSourcesView(
     entries.push(section(lines.join('\n')));
   }
   for (const d of docs) {
-    const url = String((d.payload.input as { url?: unknown } | undefined)?.url ?? '?');
+    const url = toolInputOf(d.payload.input).url ?? '?';
     const res = results.get(d.payload.toolUseId);
     entries.push(
       section(
-        `*Docs page* ${safe(url)} — ${res?.kind === 'tool_result' && (res.payload as { status?: string }).status === 'ok' ? 'fetched' : 'not fetched'} · ${d.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
+        `*Docs page* ${safe(url)} — ${res?.kind === 'tool_result' && res.payload.status === 'ok' ? 'fetched' : 'not fetched'} · ${d.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
       ),
     );
   }

@@ -1,4 +1,4 @@
-import { recordAudit, type AuditRow } from '../audit/index.js';
+import { recordAudit, stepKey, type AuditRow } from '../audit/index.js';
 import type { Db } from '../db/index.js';
 import type { ReplyJob } from '../queues/index.js';
 
@@ -13,7 +13,7 @@ export async function recordTerminalAnswer(db: Db, job: ReplyJob, by: 'bot' | 'c
     conversationId: job.conversationId,
     actor: 'bot',
     kind: 'message_out',
-    stepKey: `out:${job.turnId}`,
+    stepKey: stepKey.out(job.turnId),
     payload: {
       turnId: job.turnId,
       delivered: 'terminal',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Job, Queue } from 'bullmq';
 import { and, asc, eq, gt } from 'drizzle-orm';
-import { findByStepKey, type AuditRow } from '../audit/index.js';
+import { findByStepKey, isKind, parseAuditRow, parsedEvents, stepKey, toolInputOf, type AuditRow } from '../audit/index.js';
 import { acceptQuestion } from '../bot/intake.js';
 import { recordTerminalAnswer } from '../bot/terminal-reply.js';
 import type { AdminConfig } from '../config/index.js';
@@ -87,7 +87,7 @@ export async function askCommand(config: AdminConfig, opts: AskOptions, io: AskI
     let lastSeen = Number(turnId);
     const deadline = started + opts.timeoutMs;
     for (;;) {
-      const out = await findByStepKey(db, conversationId, `out:${turnId}`);
+      const out = await findByStepKey(db, conversationId, stepKey.out(turnId));
       // `return await`: the finally below must not close the pool while print still reads from it.
       if (out) return await print(db, io, opts, out, { conversationId, turnId, elapsedMs: Date.now() - started });
       await takeWaitingReply(db, replies, turnId);
@@ -139,10 +139,12 @@ async function showProgress(db: Db, io: AskIo, conversationId: string, after: nu
 }
 
 function describe(r: AuditRow): string {
-  const p = r.payload as Record<string, unknown>;
-  const input = p.input as { service?: string; operation?: string; url?: string } | undefined;
-  if (input?.service) return `${input.service}:${input.operation ?? ''}${p.account ? ` (${String(p.account)})` : ''}`;
-  if (input?.url) return input.url;
+  const parsed = parseAuditRow(r);
+  if (!parsed.ok) return `(not in the audit catalogue: ${parsed.invalid.problems})`;
+  const p = parsed.event.payload;
+  const input = toolInputOf(p.input);
+  if (input.service) return `${input.service}:${input.operation ?? ''}${typeof p.account === 'string' ? ` (${p.account})` : ''}`;
+  if (input.url) return input.url;
   if (typeof p.reason === 'string') return p.reason;
   if (typeof p.step === 'number') return `step ${p.step}`;
   return '';
@@ -155,7 +157,8 @@ async function print(
   out: AuditRow,
   ids: { conversationId: string; turnId: string; elapsedMs: number },
 ): Promise<number> {
-  const p = out.payload as { text?: string; outcome?: string; reports?: unknown[] };
+  const parsed = parseAuditRow(out);
+  const p = parsed.ok && parsed.event.kind === 'message_out' ? parsed.event.payload : { turnId: ids.turnId };
   const answer = terminalSafe(p.text ?? '');
   const outcome = p.outcome ?? 'answer';
   const calls = (await db
@@ -163,15 +166,16 @@ async function print(
     .from(auditEvents)
     .where(and(eq(auditEvents.conversationId, ids.conversationId), eq(auditEvents.kind, 'tool_call')))
     .orderBy(asc(auditEvents.id))) as AuditRow[];
-  const sources = calls
-    .filter((c) => (c.payload as { turnId?: string }).turnId === ids.turnId)
+  const sources = parsedEvents(calls)
+    .filter(isKind('tool_call'))
+    .filter((c) => c.payload.turnId === ids.turnId)
     .map((c) => {
-      const q = c.payload as { account?: string; input?: { service?: string; operation?: string; region?: string } };
+      const input = toolInputOf(c.payload.input);
       return {
-        account: q.account ?? null,
-        service: q.input?.service ?? null,
-        operation: q.input?.operation ?? null,
-        region: q.input?.region ?? null,
+        account: c.payload.account ?? null,
+        service: input.service ?? null,
+        operation: input.operation ?? null,
+        region: input.region ?? null,
       };
     });
   if (opts.json) {

@@ -51,6 +51,8 @@ export async function evalMain(opts: EvalMainOptions): Promise<number> {
     opts.llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger, maxRetries: 2 });
   await checkModelFirst(llm, model, progress);
   const database = await createEvalDatabase(config.DATABASE_URL);
+  // Named so an operator whose run was killed with SIGKILL knows what to drop (--json prints no progress).
+  if (!opts.json) progress(`plainfra eval: audit trail in the temporary database ${database.name} (dropped at the end)`);
   // Ctrl-C or a kill mid-run still drops the temporary database.
   const interrupted = (signal: NodeJS.Signals) => {
     progress(`plainfra eval: ${signal}, dropping the temporary database ${database.name}`);

@@ -137,7 +137,7 @@ async function runCase(c: EvalCase, index: number, opts: EvalOptions): Promise<C
   const responses = trail.filter(isKind('llm_response')).filter((r) => r.payload.turnId === turnId);
   const tokens = sumTokens(
     responses.map((r) => {
-      const u = (r.payload.usage ?? {}) as Record<string, number | undefined>;
+      const u = r.payload.usage ?? {};
       return {
         input: u.input_tokens ?? 0,
         output: u.output_tokens ?? 0,
