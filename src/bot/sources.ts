@@ -112,6 +112,13 @@ export interface SourcesThread {
   threadTs: string;
 }
 
+/** Blocks kept after the entries for the two closing notes (no calls used; the operators' audit command). */
+const CLOSING_ROOM = 2;
+
+const PRUNED_TEXT =
+  'The audit records behind this answer are no longer kept (plainfra deletes a conversation’s trail after its ' +
+  'retention period), so its sources cannot be shown.';
+
 /**
  * The modal for one turn. `trail` is the conversation's trail as read now; an empty turn means
  * retention pruned it (or it never existed), and the modal says so.
@@ -124,68 +131,88 @@ export function buildSourcesView(
 ): Record<string, unknown> {
   const safe = (s: string) => safePlainText(s, links);
   const auditLine = thread ? `Operators: \`plainfra audit --thread ${safe(thread.channel)}:${safe(thread.threadTs)}\`` : '';
+  const closing = auditLine ? [context(auditLine)] : [];
+  if (!trail.some((r) => r.kind === 'message_in' && String(r.id) === turnId)) return modal([section(PRUNED_TEXT), ...closing]);
+
+  const turn = readTurn(trail, turnId);
+  const heading = section(
+    `*AWS calls behind this answer: ${turn.aws.length}*${turn.docs.length ? ` · docs pages: ${turn.docs.length}` : ''}`,
+  );
+  const entries = [
+    ...turn.aws.map((c) => section(awsCallLines(c, turn, safe).join('\n'))),
+    ...turn.docs.map((d) => section(docsPageLine(d, turn, safe))),
+    ...groundingNotes(turn, safe),
+  ];
+  if (turn.aws.length === 0 && turn.docs.length === 0) closing.unshift(context('This answer used no AWS call and no docs page.'));
+  return modal([heading, ...fitEntries(entries, MAX_BLOCKS - 1 - CLOSING_ROOM), ...closing].slice(0, MAX_BLOCKS));
+}
+
+/** One turn's calls, their results by tool_use id, its last figure check and the figures each call supplied. */
+interface TurnSources {
+  aws: AuditEvent<'tool_call'>[];
+  docs: AuditEvent<'tool_call'>[];
+  results: Map<string, AuditEvent<'tool_result' | 'refused'>>;
+  grounding: AuditEvent<'grounding'> | undefined;
+  supplied: Map<string, string[]>;
+}
+
+function readTurn(trail: AuditEvent[], turnId: string): TurnSources {
   const inTurn = trail.filter((r) => turnIdOf(r) === turnId);
-  const question = trail.find((r) => r.kind === 'message_in' && String(r.id) === turnId);
-  if (!question) {
-    return modal([
-      section(
-        'The audit records behind this answer are no longer kept (plainfra deletes a conversation’s trail after its retention period), so its sources cannot be shown.',
-      ),
-      ...(auditLine ? [context(auditLine)] : []),
-    ]);
-  }
   const results = new Map<string, AuditEvent<'tool_result' | 'refused'>>();
   for (const r of inTurn.filter(isKind('tool_result', 'refused'))) if (r.payload.toolUseId) results.set(r.payload.toolUseId, r);
-  const supplied = new Map<string, string[]>();
   const grounding = inTurn.filter(isKind('grounding')).at(-1);
+  const supplied = new Map<string, string[]>();
   for (const f of grounding?.payload.figures ?? []) {
     if (!f.verified) continue;
     for (const ref of f.refs ?? []) supplied.set(ref, [...(supplied.get(ref) ?? []), f.text]);
   }
-
-  const blocks: object[] = [];
   const calls = inTurn.filter(isKind('tool_call'));
-  const aws = calls.filter((c) => c.payload.tool !== 'aws_docs');
-  const docs = calls.filter((c) => c.payload.tool === 'aws_docs');
-  blocks.push(section(`*AWS calls behind this answer: ${aws.length}*${docs.length ? ` · docs pages: ${docs.length}` : ''}`));
-  const entries: object[] = [];
-  for (const c of aws) {
-    const input = toolInputOf(c.payload.input);
-    const outcome = callOutcome(results.get(c.payload.toolUseId));
-    const lines = [
-      `*${safe(`${input.service ?? '?'} ${input.operation ?? '?'}`)}* — account ${safe(c.payload.account ?? '?')}, region ${safe(input.region ?? (input.service === 'ce' ? 'us-east-1 (global)' : 'the account’s regions'))}`,
-      keyParams(input.params) ? safe(cut(keyParams(input.params), 1_200)) : '',
-      `${safe(outcome.slice(0, 300))} · ${c.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
-      supplied.has(c.payload.toolUseId)
-        ? `Figures from this call: ${safe(supplied.get(c.payload.toolUseId)!.join(', ').slice(0, 600))}`
-        : '',
-    ].filter(Boolean);
-    entries.push(section(lines.join('\n')));
+  return {
+    aws: calls.filter((c) => c.payload.tool !== 'aws_docs'),
+    docs: calls.filter((c) => c.payload.tool === 'aws_docs'),
+    results,
+    grounding,
+    supplied,
+  };
+}
+
+const when = (e: AuditEvent) => `${e.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`;
+
+/** What was asked of AWS, where, with which key parameters, how it went, and which figures it supplied. */
+function awsCallLines(c: AuditEvent<'tool_call'>, turn: TurnSources, safe: (s: string) => string): string[] {
+  const input = toolInputOf(c.payload.input);
+  const region = input.region ?? (input.service === 'ce' ? 'us-east-1 (global)' : 'the account’s regions');
+  const params = keyParams(input.params);
+  const figures = turn.supplied.get(c.payload.toolUseId);
+  return [
+    `*${safe(`${input.service ?? '?'} ${input.operation ?? '?'}`)}* — account ${safe(c.payload.account ?? '?')}, region ${safe(region)}`,
+    params ? safe(cut(params, 1_200)) : '',
+    `${safe(callOutcome(turn.results.get(c.payload.toolUseId)).slice(0, 300))} · ${when(c)}`,
+    figures ? `Figures from this call: ${safe(figures.join(', ').slice(0, 600))}` : '',
+  ].filter(Boolean);
+}
+
+function docsPageLine(d: AuditEvent<'tool_call'>, turn: TurnSources, safe: (s: string) => string): string {
+  const res = turn.results.get(d.payload.toolUseId);
+  const fetched = res?.kind === 'tool_result' && res.payload.status === 'ok';
+  return `*Docs page* ${safe(toolInputOf(d.payload.input).url ?? '?')} — ${fetched ? 'fetched' : 'not fetched'} · ${when(d)}`;
+}
+
+/** Figures taken from the question itself, and what the figure check did (or that none was recorded). */
+function groundingNotes(turn: TurnSources, safe: (s: string) => string): object[] {
+  const notes: object[] = [];
+  const fromQuestion = turn.supplied.get('question');
+  if (fromQuestion) notes.push(context(`Figures from your question: ${safe(fromQuestion.join(', ').slice(0, 600))}`));
+  if (!turn.grounding) notes.push(context('No figure check was recorded for this answer.'));
+  else if (turn.grounding.payload.verdict === 'removed') {
+    const removed = turn.grounding.payload.figures.filter((f) => !f.verified).length;
+    notes.push(context(`${removed} figure(s) the AWS data did not support were removed from the answer.`));
   }
-  for (const d of docs) {
-    const url = toolInputOf(d.payload.input).url ?? '?';
-    const res = results.get(d.payload.toolUseId);
-    entries.push(
-      section(
-        `*Docs page* ${safe(url)} — ${res?.kind === 'tool_result' && res.payload.status === 'ok' ? 'fetched' : 'not fetched'} · ${d.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
-      ),
-    );
-  }
-  const fromQuestion = supplied.get('question');
-  if (fromQuestion) entries.push(context(`Figures from your question: ${safe(fromQuestion.join(', ').slice(0, 600))}`));
-  if (!grounding) entries.push(context('No figure check was recorded for this answer.'));
-  else if (grounding.payload.verdict === 'removed')
-    entries.push(
-      context(
-        `${grounding.payload.figures.filter((f) => !f.verified).length} figure(s) the AWS data did not support were removed from the answer.`,
-      ),
-    );
-  // Room for the heading and the two closing blocks.
-  const room = MAX_BLOCKS - blocks.length - 2;
-  if (entries.length > room) {
-    blocks.push(...entries.slice(0, room - 1), context(`…and ${entries.length - room + 1} more; the whole list is in the audit trail.`));
-  } else blocks.push(...entries);
-  if (aws.length === 0 && docs.length === 0) blocks.push(context('This answer used no AWS call and no docs page.'));
-  if (auditLine) blocks.push(context(auditLine));
-  return modal(blocks.slice(0, MAX_BLOCKS));
+  return notes;
+}
+
+/** At most `room` blocks: past that, the last one says how many more the audit trail holds. */
+function fitEntries(entries: object[], room: number): object[] {
+  if (entries.length <= room) return entries;
+  return [...entries.slice(0, room - 1), context(`…and ${entries.length - room + 1} more; the whole list is in the audit trail.`)];
 }
