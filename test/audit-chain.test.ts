@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalContent, GENESIS_HASH, pruneExpired, readTrailRows, recordAudit, verifyAuditChains } from '../src/audit/index.js';
+import { pruneExpired, readTrailRows, recordAudit, verifyAuditChains } from '../src/audit/index.js';
+import { canonicalContent, GENESIS_HASH } from '../src/audit/chain.js';
 import { closeDb, connectDb, conversations } from '../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { runPlainfra } from './helpers/processes.js';

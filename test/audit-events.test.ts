@@ -4,17 +4,15 @@ import {
   findByStepKey,
   parseAuditRow,
   parsedEvents,
-  payloadField,
   readTrail,
   readTrailRows,
   recordAudit,
   stepKey,
-  stepKeyPrefix,
   toolInputOf,
   turnIdOf,
-  usageByTurn,
-  type InvalidAuditRow,
 } from '../src/audit/index.js';
+import { payloadField, stepKeyPrefix, type InvalidAuditRow } from '../src/audit/events.js';
+import { usageByTurn } from '../src/audit/usage.js';
 import { conversations } from '../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { AccountsError } from '../src/accounts/index.js';
+import { AccountsError } from '../src/accounts/manage.js';
 import { UsageError } from '../src/cli/command.js';
 import { reportError } from '../src/cli/errors.js';
 import { COMMANDS, dispatch, USAGE } from '../src/cli/registry.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { FORBIDDEN } from '../src/config/index.js';
+import { FORBIDDEN } from '../src/config/env.js';
 import { botEnv, hawkEnv, sentinelEnv } from '../src/config/env.js';
 import { parsePolicySource } from '../src/policy/index.js';
 

@@ -14,7 +14,7 @@ import {
   startFakeAws,
   type FakeAws,
 } from './fakes/aws.js';
-import { allowedIamActions } from '../src/tools/index.js';
+import { allowedIamActions } from '../src/tools/allowlist.js';
 import { createTestDatabase, testRolesFor, type TestRoles } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import {

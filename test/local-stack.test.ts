@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORBIDDEN } from '../src/config/index.js';
+import { FORBIDDEN } from '../src/config/env.js';
 import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { assumeRoleHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';

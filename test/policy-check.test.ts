@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkPolicyDocuments,
-  checkPolicyFile,
-  expandActionPattern,
-  extractPolicyDocuments,
-  formatReport,
-  parsePolicySource,
-  PolicyInputError,
-} from '../src/policy/index.js';
+import { parsePolicySource, PolicyInputError } from '../src/policy/index.js';
+import { checkPolicyDocuments } from '../src/policy/check.js';
+import { checkPolicyFile } from '../src/policy/command.js';
+import { expandActionPattern } from '../src/policy/iam-actions.js';
+import { extractPolicyDocuments } from '../src/policy/load.js';
+import { formatReport } from '../src/policy/report.js';
 import { allow, dataPlaneDeny, policyWith, ROLE_TEMPLATE, runPolicyCheck, writeTempFile } from './policy-helpers.js';
 
 async function checkJson(name: string, doc: unknown, ...flags: string[]) {

@@ -1,19 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_OPERATIONS, allowedIamActions } from '../src/tools/allowlist.js';
+import { parsePolicySource } from '../src/policy/index.js';
+import { actionPatternMatches, hasWildcard, lookupAction } from '../src/policy/iam-actions.js';
+import { checkPolicyFile } from '../src/policy/command.js';
+import { DATA_PLANE_ACTIONS, dataPlaneActionNames } from '../src/policy/data-plane-actions.js';
 import {
-  actionPatternMatches,
-  checkPolicyFile,
-  DATA_PLANE_ACTIONS,
-  dataPlaneActionNames,
   diffActionLists,
   formatActionListDiff,
-  hasWildcard,
-  lookupAction,
-  parsePolicySource,
   renderRoleTemplate,
   ROLE_TEMPLATE_UPDATE_COMMAND,
-} from '../src/policy/index.js';
+} from '../src/policy/render-role-template.js';
 import { ROLE_TEMPLATE } from './policy-helpers.js';
 
 type Json = Record<string, any>;

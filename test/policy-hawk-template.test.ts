@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { extractPolicyDocuments, parsePolicySource } from '../src/policy/index.js';
+import { parsePolicySource } from '../src/policy/index.js';
+import { extractPolicyDocuments } from '../src/policy/load.js';
 import { HAWK_TEMPLATE } from './policy-helpers.js';
 
 type Json = Record<string, any>;

@@ -3,7 +3,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dataPlaneActionNames, policyCheckCommand } from '../src/policy/index.js';
+import { policyCheckCommand } from '../src/policy/index.js';
+import { dataPlaneActionNames } from '../src/policy/data-plane-actions.js';
 
 export const repoPath = (relative: string): string => fileURLToPath(new URL(`../${relative}`, import.meta.url));
 

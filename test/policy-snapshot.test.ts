@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { checkPolicyFile, renderAllowedActionsSnapshot, SNAPSHOT_UPDATE_COMMAND } from '../src/policy/index.js';
+import { checkPolicyFile } from '../src/policy/command.js';
+import { renderAllowedActionsSnapshot, SNAPSHOT_UPDATE_COMMAND } from '../src/policy/report.js';
 import { ROLE_TEMPLATE, SNAPSHOT } from './policy-helpers.js';
 
 async function readSnapshot(): Promise<string> {

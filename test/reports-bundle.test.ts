@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { accountScopeOf, refusalFor } from '../src/tools/aws/index.js';
 import { awsQueryInput } from '../src/queues/catalog.js';
-import { BUNDLE_KEYS, reportBundle } from '../src/reports/index.js';
+import { reportBundle } from '../src/reports/index.js';
+import { BUNDLE_KEYS } from '../src/reports/bundle.js';
 import { importsOf, violations } from './helpers/import-graph.js';
 
 const byKey = (today: Date) => Object.fromEntries(reportBundle('acme-prod', today).map((c) => [c.key, c.input]));

@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsQueryRunner, type AwsQueryRunner } from '../src/tools/aws/index.js';
-import { computeReport, reportBundle, type BundleKey, type BundleResult } from '../src/reports/index.js';
+import { computeReport, reportBundle, type BundleResult } from '../src/reports/index.js';
+import { type BundleKey } from '../src/reports/bundle.js';
 import {
   SAMPLE_ACCOUNT,
   assumeRoleHandler,

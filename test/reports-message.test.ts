@@ -4,7 +4,6 @@ import { reportMessage } from '../src/bot/report-message.js';
 import {
   REPORT_NARRATIVE_INSTRUCTIONS,
   computeReport,
-  formatAmount,
   formatDelta,
   formatMoney,
   formatPct,
@@ -12,6 +11,7 @@ import {
   type BundleResult,
   type Report,
 } from '../src/reports/index.js';
+import { formatAmount } from '../src/reports/format.js';
 
 const TODAY = new Date('2024-06-04T09:30:00Z');
 const EVIL = '<!channel> <@U1> <https://evil|x>';

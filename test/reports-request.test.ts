@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BUNDLE_KEYS,
-  parseReportFlags,
-  parseReportText,
-  parseReportWords,
-  reportBundle,
-  reportPeriods,
-  reportUsage,
-  REPORT_PERIODS,
-  REPORT_WHATS,
-} from '../src/reports/index.js';
+import { parseReportFlags, parseReportText, reportBundle, reportUsage, REPORT_PERIODS, REPORT_WHATS } from '../src/reports/index.js';
+import { BUNDLE_KEYS } from '../src/reports/bundle.js';
+import { parseReportWords } from '../src/reports/request.js';
+import { reportPeriods } from '../src/reports/dates.js';
 
 describe('report request grammar: [cost|security|all] [7d|30d|mtd|last-month] [account NAME]', () => {
   it('defaults to all 7d for every bound account', () => {

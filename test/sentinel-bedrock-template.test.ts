@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePolicySource } from '../src/policy/index.js';
-import { checkTemplateFile } from '../src/templates/index.js';
+import { checkTemplateFile } from '../src/templates/command.js';
 
 /** deploy/aws/plainfra-sentinel-bedrock.yaml: the sentinel's Bedrock identity may invoke the named models and nothing else. */
 const FILE = 'deploy/aws/plainfra-sentinel-bedrock.yaml';

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicySource } from '../src/policy/index.js';
-import { checkTemplate, loadResourceSpec, type ResourceSpec } from '../src/templates/index.js';
+import { checkTemplate } from '../src/templates/check.js';
+import { loadResourceSpec, type ResourceSpec } from '../src/templates/spec.js';
 import { runPlainfra } from './helpers/processes.js';
 
 let spec: ResourceSpec;
@@ -141,7 +142,7 @@ Outputs:
 
 describe('YAML that CloudFormation refuses', () => {
   it('names every alias with its line: CloudFormation rejects anchors and aliases', async () => {
-    const { checkTemplateFile } = await import('../src/templates/index.js');
+    const { checkTemplateFile } = await import('../src/templates/command.js');
     const report = await checkTemplateFile('test/fixtures/templates/alias.yaml');
     expect(report.findings).toEqual([
       { path: 'line 13', message: 'YAML alias *trust: CloudFormation does not accept YAML anchors and aliases; write the value out' },

@@ -2,7 +2,8 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
-import { queueBacklogLine, startEmfReporter } from '../src/metrics/index.js';
+import { startEmfReporter } from '../src/metrics/index.js';
+import { queueBacklogLine } from '../src/metrics/emf.js';
 import { emfSettings } from '../src/workers/observability.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 

@@ -1,19 +1,6 @@
 /** Workspaces, AWS accounts and channel bindings: who may ask about which account. */
-export {
-  addAccount,
-  bindChannel,
-  accountsForChannel,
-  externalIdOf,
-  externalIdsOf,
-  newExternalId,
-  AccountsError,
-  type AddAccountInput,
-  type BindInput,
-  type ChannelScope,
-  type BoundAccount,
-  type AccountWithSecret,
-} from './manage.js';
-export { unbindChannel, listBindings, formatListing, type UnbindInput, type UnbindResult, type ChannelListing } from './bindings.js';
+export { addAccount, bindChannel, accountsForChannel, externalIdsOf, type BoundAccount } from './manage.js';
+export { unbindChannel, listBindings, formatListing } from './bindings.js';
 export {
   listAccounts,
   rotateExternalId,
@@ -22,9 +9,6 @@ export {
   revealExternalId,
   removeAccount,
   findAccount,
-  externalIdFingerprint,
-  type AccountListing,
   type VerifyOutcome,
-  type RemoveResult,
 } from './lifecycle.js';
 export { REFUSAL_REASONS, resolveScope, type RefusalReason } from './scope.js';

@@ -4,4 +4,4 @@
  * this folder; importing the door loads neither Vega nor resvg on the caller's thread.
  */
 export { chartKinds, type ChartKind } from './kinds.js';
-export { createChartPool, ChartRenderError, type ChartRenderer, type ChartFile } from './pool.js';
+export { createChartPool, type ChartRenderer, type ChartFile } from './pool.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { applyRoles, closeDb, connectDb, PROCESS_ROLES, roleNames, runMigrations, type Db, type ProcessRole } from '../../src/db/index.js';
+import { applyRoles, closeDb, connectDb, runMigrations, type Db } from '../../src/db/index.js';
+import { PROCESS_ROLES, roleNames, type ProcessRole } from '../../src/db/roles.js';
 
 /**
  * A fresh, migrated Postgres database per test file: `plainfra_t_<random>`, created through the
