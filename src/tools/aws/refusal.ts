@@ -7,7 +7,7 @@ import { ALLOWED_OPERATIONS, type AllowedOperation } from '../allowlist.js';
 import { crossAccountRefusal, type AccountScope } from './account-pin.js';
 import { PAGINATION_MEMBERS } from './params.js';
 import { lookupOperation } from './registry.js';
-import type { OperationSpec } from './spec.js';
+import type { RegistryEntry } from './spec.js';
 import type { AwsQueryInput } from './types.js';
 
 /** Params are data for one read call; anything this big is a mistake or an attempt to smuggle something. */
@@ -39,7 +39,7 @@ const DATA_PLANE: Record<string, string> = {
 };
 
 export type Prepared =
-  | { ok: true; allowed: AllowedOperation; spec: OperationSpec; params: Record<string, unknown> }
+  | { ok: true; allowed: AllowedOperation; spec: RegistryEntry; params: Record<string, unknown> }
   | { ok: false; reason: string };
 
 function allowedOpsOf(service: string): string {
