@@ -75,7 +75,8 @@ const hasWildcard = (v: string) => v.includes('*') || v.includes('?');
 function otherAccount(account: string, scope: AccountScope): string {
   return (
     `names AWS account ${account}, but this conversation may only read account "${scope.name}" (${scope.accountId}). ` +
-    `plainfra never reads another account's resources: use a resource of account ${scope.accountId}, or ask in a channel bound to the other account.`
+    `plainfra never reads another account's resources: use a resource of account ${scope.accountId}, ` +
+    'or ask in a channel bound to the other account.'
   );
 }
 
@@ -88,7 +89,10 @@ function arnProblem(
   resourceWildcards = false,
 ): string | undefined {
   if (value === '*') {
-    return `is "*", which would cover every account's resources; leave ${what} out for the API's default (the bound account's own), or name resources of account ${scope.accountId}.`;
+    return (
+      `is "*", which would cover every account's resources; leave ${what} out for the API's default (the bound account's own), ` +
+      `or name resources of account ${scope.accountId}.`
+    );
   }
   const head = value.split(':').slice(0, 5).join(':');
   if (resourceWildcards ? hasWildcard(head) : hasWildcard(value)) {
@@ -122,7 +126,10 @@ function pinProblem(pin: ParamPin, value: string, scope: AccountScope): string |
     case 'owner':
       if (value === 'self' || value === scope.accountId) return undefined;
       if (ACCOUNT.test(value)) return otherAccount(value, scope);
-      return `is not allowed: ${pin.param} may only be "self" (or ${scope.accountId}, the same account); plainfra reads only the bound account's own resources.`;
+      return (
+        `is not allowed: ${pin.param} may only be "self" (or ${scope.accountId}, the same account); ` +
+        "plainfra reads only the bound account's own resources."
+      );
     case 'any-arn':
       return arnProblem(value, scope, undefined, pin.param, pin.resourceWildcards);
     case 'arn':

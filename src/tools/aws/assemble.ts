@@ -63,7 +63,8 @@ export function assembleResult(o: {
         : { byRegion: Object.fromEntries(o.done.map((r) => [r.region, r.single ?? null])) };
   }
   if (truncatedRegions.length > 0) {
-    result.note = `Stopped after ${o.maxPages} pages${fanOut ? ` in ${truncatedRegions.join(', ')}` : ''}: counts cover only what was read. Add filters to narrow the question.`;
+    const where = fanOut ? ` in ${truncatedRegions.join(', ')}` : '';
+    result.note = `Stopped after ${o.maxPages} pages${where}: counts cover only what was read. Add filters to narrow the question.`;
   }
   if (o.failed.length > 0) result.regionErrors = Object.fromEntries(o.failed.map((f) => [f.region, f.message]));
   if (fanOut) result.regions = o.regions;

@@ -88,13 +88,32 @@ export class CostExplorerBudget {
       return {
         which: 'question',
         limit: this.limits.perQuestion,
-        message: `this question has used its Cost Explorer budget (${this.limits.perQuestion} requests, pages included; PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION). Answer with the data already retrieved and tell the user the question hit its Cost Explorer budget; narrower questions (shorter period, fewer group-bys) need fewer requests.`,
+        message:
+          `this question has used its Cost Explorer budget (${this.limits.perQuestion} requests, pages included; ` +
+          'PLAINFRA_MAX_CE_REQUESTS_PER_QUESTION). Answer with the data already retrieved and tell the user the question hit ' +
+          'its Cost Explorer budget; narrower questions (shorter period, fewer group-bys) need fewer requests.',
       };
     }
     return {
       which: 'day',
       limit: this.limits.perDay,
-      message: `this Slack workspace has used today's Cost Explorer budget (${this.limits.perDay} requests per UTC day; PLAINFRA_MAX_CE_REQUESTS_PER_DAY). Answer with the data already retrieved and tell the user Cost Explorer questions can be asked again tomorrow (UTC), or an admin can raise the limit.`,
+      message:
+        `this Slack workspace has used today's Cost Explorer budget (${this.limits.perDay} requests per UTC day; ` +
+        'PLAINFRA_MAX_CE_REQUESTS_PER_DAY). Answer with the data already retrieved and tell the user Cost Explorer questions ' +
+        'can be asked again tomorrow (UTC), or an admin can raise the limit.',
+    };
+  }
+
+  /**
+   * What one call runs before each of its requests: reserves the request, or throws CeBudgetExceeded
+   * carrying the pages this call already paid for (CeBudgetUnavailable when Redis does not answer).
+   */
+  gate(scope: BudgetScope): () => Promise<void> {
+    let spent = 0;
+    return async () => {
+      const refusal = await this.reserve(scope);
+      if (refusal) throw new CeBudgetExceeded(refusal, spent);
+      spent++;
     };
   }
 

@@ -22,8 +22,18 @@ const THROTTLING = new Set([
   'PriorRequestNotComplete',
   'EC2ThrottledException',
 ]);
-const ACCESS_DENIED =
-  /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnauthorizedAccess|AuthorizationError|Forbidden|AuthFailure|InvalidClientTokenId|UnrecognizedClientException)$/;
+const ACCESS_DENIED_CODES = [
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'AuthorizationError',
+  'Forbidden',
+  'AuthFailure',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+];
+const ACCESS_DENIED = new RegExp(`^(${ACCESS_DENIED_CODES.join('|')})$`);
 
 export function errorCode(err: unknown): string {
   const e = err as { name?: string; Code?: string; code?: string } | undefined;
@@ -70,9 +80,13 @@ export function trustErrorMessage(t: TrustExplanation, detail: string): string {
     `plainfra could not assume the role ${t.roleArn} for account "${t.account}" (${detail}).`,
     'AWS gives the same answer for every trust problem, so please check:',
     `1. the role ${t.roleArn} exists in that account (the CloudFormation stack "plainfra-readonly" created it);`,
-    "2. the role's trust policy names hawk's principal (the HawkPrincipalArn parameter of the stack must be the IAM role or user hawk runs as);",
-    '3. the ExternalId in the trust policy is exactly the one `plainfra accounts add` (or `accounts rotate-external-id`) printed for this account (`plainfra accounts external-id` shows it);',
-    '4. the stack was deployed with: aws cloudformation deploy --template-file deploy/aws/plainfra-readonly-role.yaml --stack-name plainfra-readonly --capabilities CAPABILITY_NAMED_IAM --parameter-overrides HawkPrincipalArn=<hawk principal ARN> ExternalId=<external id>',
+    "2. the role's trust policy names hawk's principal " +
+      '(the HawkPrincipalArn parameter of the stack must be the IAM role or user hawk runs as);',
+    '3. the ExternalId in the trust policy is exactly the one `plainfra accounts add` (or `accounts rotate-external-id`) ' +
+      'printed for this account (`plainfra accounts external-id` shows it);',
+    '4. the stack was deployed with: aws cloudformation deploy --template-file deploy/aws/plainfra-readonly-role.yaml ' +
+      '--stack-name plainfra-readonly --capabilities CAPABILITY_NAMED_IAM ' +
+      '--parameter-overrides HawkPrincipalArn=<hawk principal ARN> ExternalId=<external id>',
     'Then run `plainfra accounts verify` to confirm.',
   ].join('\n');
 }
@@ -103,7 +117,8 @@ export function assumeRoleError(err: unknown, t: TrustExplanation): ErrorOutcome
       kind: 'trust',
       retryable: false,
       message:
-        "hawk has no AWS credentials of its own to call STS with. Give the hawk process an IAM identity (instance profile, task role or AWS_* environment) — the one named as HawkPrincipalArn in the role's stack.",
+        'hawk has no AWS credentials of its own to call STS with. Give the hawk process an IAM identity ' +
+        "(instance profile, task role or AWS_* environment) — the one named as HawkPrincipalArn in the role's stack.",
     };
   }
   if (code === 'RegionDisabledException') {
@@ -153,7 +168,9 @@ export function operationError(
       status: 'error',
       kind: 'aws',
       retryable: false,
-      message: `${where} was denied (${code}). The plainfra role needs ${op.iamAction}; the role stack may predate this operation — redeploy deploy/aws/plainfra-readonly-role.yaml. An SCP or permissions boundary can also deny it.`,
+      message:
+        `${where} was denied (${code}). The plainfra role needs ${op.iamAction}; the role stack may predate this operation — ` +
+        'redeploy deploy/aws/plainfra-readonly-role.yaml. An SCP or permissions boundary can also deny it.',
     };
   }
   return { status: 'error', kind: 'aws', message: `${where} failed: ${code}: ${shortMessage(err)}`, retryable: isRetryable(err) };

@@ -76,3 +76,20 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+/** `SharedRateLimiter`s made on first use, one per quota key, so every call on that key waits in one line. */
+export class SharedRateLimiters {
+  private readonly limiters = new Map<string, RateLimiter>();
+
+  constructor(
+    private readonly redis: Redis,
+    /** Prefix of the Redis window keys: `<prefix>:rate:<key>:<second>`. */
+    private readonly prefix: string,
+  ) {}
+
+  get(key: string, ratePerSecond: number): RateLimiter {
+    let limiter = this.limiters.get(key);
+    if (!limiter) this.limiters.set(key, (limiter = new SharedRateLimiter(this.redis, `${this.prefix}:rate:${key}`, ratePerSecond)));
+    return limiter;
+  }
+}

@@ -66,8 +66,11 @@ const RULES: Rule[] = [
   },
   {
     kind: 'secret',
-    pattern:
-      /\b(?:secret|client_?secret|api_?key|apikey|access_?token|auth_?token|token)["']?\s{0,10}[:=]\s{0,10}("[^"]{3,}"|'[^']{3,}'|[^\s,;&"'}{]{3,})/gi,
+    pattern: new RegExp(
+      String.raw`\b(?:secret|client_?secret|api_?key|apikey|access_?token|auth_?token|token)` +
+        String.raw`["']?\s{0,10}[:=]\s{0,10}("[^"]{3,}"|'[^']{3,}'|[^\s,;&"'}{]{3,})`,
+      'gi',
+    ),
     group: 1,
   },
 ];
@@ -79,8 +82,11 @@ const MARKER = /^\[REDACTED:[a-z-]+\]$/;
  * `API_TOKEN: '…'`) is redacted whatever it looks like. Anchored at the end so `PasswordLastUsed`
  * or `password_enabled` (report columns) are not caught.
  */
-const SECRET_NAME =
-  /(?:^|[_\-.\s])(?:password|passwd|pass|pwd|secret|secret[_-]?key|api[_-]?key|apikey|token|access[_-]?token|auth[_-]?token|private[_-]?key|credentials?)$|^(?:password|secret|token|apikey)$/i;
+const SECRET_NAME = new RegExp(
+  String.raw`(?:^|[_\-.\s])(?:password|passwd|pass|pwd|secret|secret[_-]?key|api[_-]?key|apikey|token|access[_-]?token|auth[_-]?token` +
+    String.raw`|private[_-]?key|credentials?)$|^(?:password|secret|token|apikey)$`,
+  'i',
+);
 /** Names that end like a secret but are pagination cursors. */
 const NOT_SECRET_NAME = /(?:next|pagination|continuation)[_-]?token$/i;
 

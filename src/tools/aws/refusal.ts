@@ -3,18 +3,23 @@
  * words the model can act on. Everything not on the allowlist is refused; the extra explanations
  * exist only to stop the model retrying variations of a forbidden call.
  */
+import type { z } from 'zod';
 import { ALLOWED_OPERATIONS, type AllowedOperation } from '../allowlist.js';
 import { crossAccountRefusal, type AccountScope } from './account-pin.js';
 import { PAGINATION_MEMBERS } from './params.js';
 import { lookupOperation } from './registry.js';
-import type { OperationSpec } from './spec.js';
+import type { RegistryEntry } from './spec.js';
 import type { AwsQueryInput } from './types.js';
 
 /** Params are data for one read call; anything this big is a mistake or an attempt to smuggle something. */
 const MAX_PARAMS_JSON = 8_000;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const WRITE_VERB =
-  /^(Create|Delete|Put|Update|Modify|Terminate|Stop|Start|Reboot|Run|Attach|Detach|Associate|Disassociate|Set|Add|Remove|Invoke|Tag|Untag|Enable|Disable|Register|Deregister|Authorize|Revoke|Copy|Import|Export|Restore|Reset|Send|Publish|Cancel|Accept|Reject|Release|Allocate|Purchase|Upload|Replace|Assume|Change|Apply|Execute|Rotate|Restart)/;
+const WRITE_VERBS = (
+  'Create Delete Put Update Modify Terminate Stop Start Reboot Run Attach Detach Associate Disassociate Set Add Remove Invoke Tag ' +
+  'Untag Enable Disable Register Deregister Authorize Revoke Copy Import Export Restore Reset Send Publish Cancel Accept Reject ' +
+  'Release Allocate Purchase Upload Replace Assume Change Apply Execute Rotate Restart'
+).split(' ');
+const WRITE_VERB = new RegExp(`^(${WRITE_VERBS.join('|')})`);
 
 /** Services left out on purpose, with the reason the model should hear. */
 const EXCLUDED_SERVICES: Record<string, string> = {
@@ -39,7 +44,7 @@ const DATA_PLANE: Record<string, string> = {
 };
 
 export type Prepared =
-  | { ok: true; allowed: AllowedOperation; spec: OperationSpec; params: Record<string, unknown> }
+  | { ok: true; allowed: AllowedOperation; spec: RegistryEntry; params: Record<string, unknown> }
   | { ok: false; reason: string };
 
 function allowedOpsOf(service: string): string {
@@ -85,38 +90,41 @@ export function prepare(input: AwsQueryInput, scope?: AccountScope): Prepared {
     return { ok: false, reason: `"${String(input.region)}" is not an AWS region name (expected something like "eu-west-1").` };
   }
   const raw = input.params ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { ok: false, reason: `params for ${name} must be an object.` };
-  }
-  let size: number;
-  try {
-    size = JSON.stringify(raw).length;
-  } catch {
-    return { ok: false, reason: `params for ${name} must be plain JSON.` };
-  }
-  if (size > MAX_PARAMS_JSON) return { ok: false, reason: `params for ${name} are ${size} characters; the limit is ${MAX_PARAMS_JSON}.` };
-  const token = Object.keys(raw).find((k) => PAGINATION_MEMBERS.has(k));
-  if (token) {
-    return {
-      ok: false,
-      reason: `Don't pass ${token}: plainfra follows pages itself and summarises them. Narrow the question with filters instead.`,
-    };
-  }
+  const formProblem = paramsFormProblem(name, raw);
+  if (formProblem) return { ok: false, reason: formProblem };
   const parsed = spec.params.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => {
-      const path = i.path.join('.') || '(params)';
-      if (i.code === 'unrecognized_keys') return `unknown parameter(s) ${i.keys.join(', ')}`;
-      return `${path}: ${i.message}`;
-    });
-    const accepted = Object.keys((spec.params as { shape?: object }).shape ?? {}).join(', ') || 'none';
-    return { ok: false, reason: `Invalid params for ${name}: ${issues.join('; ')}. Accepted params: ${accepted}.` };
-  }
+  if (!parsed.success) return { ok: false, reason: invalidParams(name, spec, parsed.error) };
   if (scope) {
     const foreign = crossAccountRefusal(name, spec.pins, parsed.data, scope);
     if (foreign) return { ok: false, reason: foreign };
   }
   return { ok: true, allowed, spec, params: parsed.data };
+}
+
+/** What is wrong with the params as a whole (not an object, not JSON, too big, a page token), if anything. */
+function paramsFormProblem(name: string, raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `params for ${name} must be an object.`;
+  let size: number;
+  try {
+    size = JSON.stringify(raw).length;
+  } catch {
+    return `params for ${name} must be plain JSON.`;
+  }
+  if (size > MAX_PARAMS_JSON) return `params for ${name} are ${size} characters; the limit is ${MAX_PARAMS_JSON}.`;
+  const token = Object.keys(raw).find((k) => PAGINATION_MEMBERS.has(k));
+  if (token) return `Don't pass ${token}: plainfra follows pages itself and summarises them. Narrow the question with filters instead.`;
+  return undefined;
+}
+
+/** The spec's validation errors (the first five), and the params it accepts, so the model can correct itself. */
+function invalidParams(name: string, spec: RegistryEntry, error: z.ZodError): string {
+  const issues = error.issues.slice(0, 5).map((i) => {
+    const path = i.path.join('.') || '(params)';
+    if (i.code === 'unrecognized_keys') return `unknown parameter(s) ${i.keys.join(', ')}`;
+    return `${path}: ${i.message}`;
+  });
+  const accepted = Object.keys((spec.params as { shape?: object }).shape ?? {}).join(', ') || 'none';
+  return `Invalid params for ${name}: ${issues.join('; ')}. Accepted params: ${accepted}.`;
 }
 
 /**

@@ -10,23 +10,32 @@ import { identityOps } from './ops/identity.js';
 import { observabilityOps } from './ops/observability.js';
 import { securityOps } from './ops/security.js';
 import { storageOps } from './ops/storage.js';
-import type { OperationSpec } from './spec.js';
+import { ttlSeconds } from './ce-cache.js';
+import type { CallPolicy, RegistryEntry } from './spec.js';
 
 export const opKey = (service: string, operation: string) => `${service}:${operation}`;
 
-export const REGISTRY: ReadonlyMap<string, OperationSpec> = (() => {
-  const map = new Map<string, OperationSpec>();
+/** Services whose calls need more than a plain SDK call; every other service gets `{}`. */
+const CALL_POLICIES: Readonly<Record<string, CallPolicy>> = {
+  // Cost Explorer bills every request and its data moves slowly: budget each page, share answers.
+  ce: { billing: 'per-request', cache: { ttlSeconds } },
+  // GetFindings' quota is 3 req/s per account and region, for all of hawk's processes together.
+  securityhub: { rateLimit: 'securityHubRps' },
+};
+
+export const REGISTRY: ReadonlyMap<string, RegistryEntry> = (() => {
+  const map = new Map<string, RegistryEntry>();
   for (const spec of [...costOps, ...securityOps, ...computeOps, ...storageOps, ...identityOps, ...observabilityOps]) {
     const key = opKey(spec.service, spec.operation);
     if (map.has(key)) throw new Error(`duplicate registry entry ${key}`);
     if (!spec.list === !spec.single) throw new Error(`${key} must define exactly one of list/single`);
-    map.set(key, spec);
+    map.set(key, { ...spec, callPolicy: CALL_POLICIES[spec.service] ?? {} });
   }
   return map;
 })();
 
 /** Resolves a (case-insensitive) model request to its allowlist entry and spec, if both exist. */
-export function lookupOperation(service: string, operation: string): { allowed: AllowedOperation; spec: OperationSpec } | undefined {
+export function lookupOperation(service: string, operation: string): { allowed: AllowedOperation; spec: RegistryEntry } | undefined {
   const allowed = findAllowedOperation(service, operation);
   if (!allowed) return undefined;
   const spec = REGISTRY.get(opKey(allowed.service, allowed.operation));

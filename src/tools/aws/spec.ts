@@ -65,5 +65,30 @@ export interface OperationSpec {
   absentOn?: Record<string, string>;
 }
 
+/**
+ * What a service asks of the runner beyond a plain SDK call. Declared once per service in
+ * `registry.ts` (`CALL_POLICIES`) and carried by each of its registry entries, so the runner asks
+ * the entry instead of naming the service.
+ */
+export interface CallPolicy {
+  /**
+   * `per-request`: AWS bills every request (Cost Explorer: $0.01 per request and per page). Each page
+   * is reserved against the spend budget (`budget.ts`) before it is sent; a spent budget refuses the call.
+   */
+  billing?: 'per-request';
+  /** Shaped results are shared through Redis (`ce-cache.ts`) for `ttlSeconds(operation, sdkInput)` seconds. */
+  cache?: { ttlSeconds(operation: string, input: Record<string, unknown>): number };
+  /**
+   * AWS's request quota per account and region, shared by every hawk process (`SharedRateLimiter`):
+   * the `Limits` field giving the rate.
+   */
+  rateLimit?: 'securityHubRps';
+}
+
+/** An operation as the registry holds it: its spec and its service's call policy. */
+export interface RegistryEntry extends OperationSpec {
+  readonly callPolicy: CallPolicy;
+}
+
 /** Helper so per-service files get type checking without repeating the interface name. */
 export const defineOps = (ops: OperationSpec[]): OperationSpec[] => ops;
