@@ -6,24 +6,41 @@
 import { jsonSafe, pick, type FieldSpec, type Json, type Shaped } from './shape.js';
 
 /** Aggregates something page-level that is neither a count nor an item (e.g. cost totals). */
-export interface PageAggregator {
-  add(page: unknown): void;
+export interface PageAggregator<Page = unknown> {
+  add(page: Page): void;
   result(): Record<string, Json>;
 }
 
-export interface ListShape {
+/**
+ * What the summary callbacks (`groups`, `sums`, `rank`) see of an item of type `T` after shaping:
+ * the same members, each optional (only listed fields survive), Dates as ISO strings, bigints as
+ * strings, binary dropped. `unknown` stays plain JSON ({@link Shaped}).
+ */
+export type ShapedItem<T> = unknown extends T ? Shaped : JsonOf<T>;
+type JsonOf<T> = T extends Date | bigint
+  ? string
+  : T extends Uint8Array
+    ? never
+    : T extends readonly (infer E)[]
+      ? JsonOf<E>[]
+      : T extends object
+        ? { [K in keyof T]?: JsonOf<T[K]> }
+        : T;
+
+/** `Page`: one SDK output page; `Item`: one list item of it; `Summary`: what a hand-written `item` shaper returns. */
+export interface ListShape<Page = unknown, Item = unknown, Summary = Item> {
   /** The list items of one SDK output page (e.g. `Findings`, or instances flattened out of reservations). */
-  items: (page: any) => Iterable<unknown> | undefined;
+  items: (page: Page) => Iterable<Item> | undefined;
   /** Field allow-list for one item, or a hand-written shaper (its output is made JSON-safe). */
-  item: FieldSpec | ((raw: any) => Record<string, unknown>);
+  item: FieldSpec | ((raw: Item) => Summary);
   /** Summary groups: name → key of a shaped item (e.g. severity). Arrays count once per value. */
-  groups?: Record<string, (item: Shaped) => string | string[] | undefined>;
+  groups?: Record<string, (item: ShapedItem<Summary>) => string | string[] | undefined>;
   /** Totals over all items (e.g. EBS GiB), reported under `totals`. */
-  sums?: Record<string, (item: Shaped) => number | undefined>;
+  sums?: Record<string, (item: ShapedItem<Summary>) => number | undefined>;
   /** Higher ranks are kept first in the top-N (e.g. CRITICAL findings before LOW). */
-  rank?: (item: Shaped) => number;
+  rank?: (item: ShapedItem<Summary>) => number;
   /** Extra per-page aggregation (created fresh for every run). */
-  aggregate?: () => PageAggregator;
+  aggregate?: () => PageAggregator<Page>;
   /** Non-list fields of the first page worth keeping (field allow-list). */
   header?: FieldSpec;
 }

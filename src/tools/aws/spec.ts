@@ -38,7 +38,12 @@ export interface Paging {
   paginator?: Paginator;
 }
 
-export interface OperationSpec {
+/**
+ * `Page` is the command's output type, `Item` one list item and `Summary` what a hand-written item
+ * shaper makes of it, so the shapers in `./ops/` are checked against the SDK's types (`sdkOp`). The
+ * registry and the runner hold specs erased, with the defaults.
+ */
+export interface OperationSpec<Page = unknown, Item = unknown, Summary = Item> {
   service: string;
   operation: string;
   client: ClientClass;
@@ -55,9 +60,9 @@ export interface OperationSpec {
   fixedInput?: (params: Record<string, unknown>, accountId: string) => Record<string, unknown>;
   paging?: Paging;
   /** Set for list-like operations: summarised page by page. */
-  list?: ListShape;
+  list?: ListShape<Page, Item, Summary>;
   /** Set for single-object operations. Exactly one of `list` / `single`. */
-  single?: FieldSpec | ((output: any) => unknown);
+  single?: FieldSpec | ((output: Page) => unknown);
   /**
    * Error codes that are an answer, not a failure ("this bucket has no encryption configuration").
    * They become `{ absent: true, code, note }` results.

@@ -1,14 +1,30 @@
 /** EC2/VPC, load balancing, Auto Scaling, Lambda, ECS, EKS and Compute Optimizer: regional services. */
 import {
+  type Address,
   DescribeAddressesCommand,
+  type DescribeAddressesCommandOutput,
   DescribeInstancesCommand,
+  type DescribeInstancesCommandOutput,
   DescribeRegionsCommand,
+  type DescribeRegionsCommandOutput,
   DescribeSecurityGroupsCommand,
+  type DescribeSecurityGroupsCommandOutput,
   DescribeSnapshotsCommand,
+  type DescribeSnapshotsCommandOutput,
   DescribeSubnetsCommand,
+  type DescribeSubnetsCommandOutput,
   DescribeVolumesCommand,
+  type DescribeVolumesCommandOutput,
   DescribeVpcsCommand,
+  type DescribeVpcsCommandOutput,
   EC2Client,
+  type Instance,
+  type Region,
+  type SecurityGroup,
+  type Snapshot,
+  type Subnet,
+  type Volume,
+  type Vpc,
   paginateDescribeInstances,
   paginateDescribeSecurityGroups,
   paginateDescribeSnapshots,
@@ -18,19 +34,37 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   DescribeLoadBalancersCommand,
+  type DescribeLoadBalancersCommandOutput,
   DescribeTargetGroupsCommand,
+  type DescribeTargetGroupsCommandOutput,
   ElasticLoadBalancingV2Client,
+  type LoadBalancer,
+  type TargetGroup,
   paginateDescribeLoadBalancers,
   paginateDescribeTargetGroups,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, paginateDescribeAutoScalingGroups } from '@aws-sdk/client-auto-scaling';
-import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  type DescribeAutoScalingGroupsCommandOutput,
+  paginateDescribeAutoScalingGroups,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  type FunctionConfiguration,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  ListFunctionsCommand,
+  type ListFunctionsCommandOutput,
+  paginateListFunctions,
+} from '@aws-sdk/client-lambda';
 import {
   DescribeClustersCommand as EcsDescribeClustersCommand,
   DescribeServicesCommand,
   ECSClient,
   ListClustersCommand as EcsListClustersCommand,
+  type ListClustersCommandOutput as EcsListClustersCommandOutput,
   ListServicesCommand,
+  type ListServicesCommandOutput,
   paginateListClusters as paginateEcsListClusters,
   paginateListServices,
 } from '@aws-sdk/client-ecs';
@@ -38,14 +72,22 @@ import {
   DescribeClusterCommand,
   EKSClient,
   ListClustersCommand as EksListClustersCommand,
+  type ListClustersCommandOutput as EksListClustersCommandOutput,
   paginateListClusters as paginateEksListClusters,
 } from '@aws-sdk/client-eks';
-import { ComputeOptimizerClient, GetEC2InstanceRecommendationsCommand } from '@aws-sdk/client-compute-optimizer';
+import {
+  ComputeOptimizerClient,
+  GetEC2InstanceRecommendationsCommand,
+  type GetEC2InstanceRecommendationsCommandOutput,
+  type InstanceRecommendation,
+} from '@aws-sdk/client-compute-optimizer';
 import { z } from 'zod';
 import { bool, ec2Filters, filterList, obj, pageSize, str, strs } from '../params.js';
 import type { ParamPin } from '../account-pin.js';
+import type { ShapedItem } from '../collector.js';
 import type { FieldSpec } from '../shape.js';
-import { defineOps } from '../spec.js';
+import { defineOps, type Paginator, type Paging } from '../spec.js';
+import { sdkOp } from './sdk-op.js';
 
 const tags: FieldSpec = [{ Tags: ['Key', 'Value'] }];
 const sgRule: FieldSpec = [
@@ -79,7 +121,7 @@ const lambdaConfig: FieldSpec = [
   { TracingConfig: ['Mode'] },
 ];
 /** EC2 refuses MaxResults together with an explicit id list, so the page size is left out then. */
-const ec2Paging = (paginator: any, max: number, ids: string[]) => ({
+const ec2Paging = (paginator: Paginator, max: number, ids: string[]): Paging => ({
   input: 'NextToken',
   output: 'NextToken',
   sizeParam: 'MaxResults',
@@ -91,16 +133,15 @@ const ec2Paging = (paginator: any, max: number, ids: string[]) => ({
 const ecsName = /^[A-Za-z0-9_-]{1,255}$/;
 const ecsPin = (param: string): ParamPin => ({ param, kind: 'arn', service: 'ecs', names: ecsName });
 const elbPin = (param: string): ParamPin => ({ param, kind: 'arn', service: 'elasticloadbalancing' });
-const openToWorld = (i: any) =>
-  (i.IpPermissions ?? []).some(
-    (r: any) =>
-      (r.IpRanges ?? []).some((x: any) => x.CidrIp === '0.0.0.0/0') || (r.Ipv6Ranges ?? []).some((x: any) => x.CidrIpv6 === '::/0'),
+const openToWorld = (group: ShapedItem<SecurityGroup>) =>
+  (group.IpPermissions ?? []).some(
+    (r) => (r.IpRanges ?? []).some((x) => x.CidrIp === '0.0.0.0/0') || (r.Ipv6Ranges ?? []).some((x) => x.CidrIpv6 === '::/0'),
   )
     ? 'open to the internet'
     : 'not open to the internet';
 
 export const computeOps = defineOps([
-  {
+  sdkOp<DescribeInstancesCommandOutput, Instance>({
     service: 'ec2',
     operation: 'DescribeInstances',
     client: EC2Client,
@@ -110,7 +151,7 @@ export const computeOps = defineOps([
     paging: ec2Paging(paginateDescribeInstances, 1000, ['InstanceIds']),
     list: {
       // Instances come wrapped in reservations; the reservation itself carries nothing the model needs.
-      items: (p) => (p.Reservations ?? []).flatMap((r: any) => r.Instances ?? []),
+      items: (p) => (p.Reservations ?? []).flatMap((r) => r.Instances ?? []),
       item: [
         'InstanceId',
         'InstanceType',
@@ -131,12 +172,12 @@ export const computeOps = defineOps([
         { MetadataOptions: ['HttpTokens'] },
         ...tags,
       ],
-      groups: { state: (i: any) => i.State?.Name, type: (i: any) => i.InstanceType },
+      groups: { state: (i) => i.State?.Name, type: (i) => i.InstanceType },
       // Running instances first: they are what costs money and what people ask about.
-      rank: (i: any) => (i.State?.Name === 'running' ? 1 : 0),
+      rank: (i) => (i.State?.Name === 'running' ? 1 : 0),
     },
-  },
-  {
+  }),
+  sdkOp<DescribeVolumesCommandOutput, Volume>({
     service: 'ec2',
     operation: 'DescribeVolumes',
     client: EC2Client,
@@ -161,15 +202,15 @@ export const computeOps = defineOps([
         ...tags,
       ],
       groups: {
-        state: (i: any) => i.State,
-        type: (i: any) => i.VolumeType,
-        encrypted: (i: any) => (i.Encrypted ? 'encrypted' : 'unencrypted'),
+        state: (i) => i.State,
+        type: (i) => i.VolumeType,
+        encrypted: (i) => (i.Encrypted ? 'encrypted' : 'unencrypted'),
       },
-      sums: { sizeGiB: (i: any) => i.Size },
-      rank: (i: any) => (i.State === 'available' ? 1 : 0), // unattached volumes are the usual question
+      sums: { sizeGiB: (i) => i.Size },
+      rank: (i) => (i.State === 'available' ? 1 : 0), // unattached volumes are the usual question
     },
-  },
-  {
+  }),
+  sdkOp<DescribeSnapshotsCommandOutput, Snapshot>({
     service: 'ec2',
     operation: 'DescribeSnapshots',
     client: EC2Client,
@@ -189,11 +230,11 @@ export const computeOps = defineOps([
     list: {
       items: (p) => p.Snapshots,
       item: ['SnapshotId', 'VolumeId', 'VolumeSize', 'State', 'StartTime', 'Encrypted', 'Description', 'StorageTier', ...tags],
-      groups: { state: (i: any) => i.State, encrypted: (i: any) => (i.Encrypted ? 'encrypted' : 'unencrypted') },
-      sums: { sizeGiB: (i: any) => i.VolumeSize },
+      groups: { state: (i) => i.State, encrypted: (i) => (i.Encrypted ? 'encrypted' : 'unencrypted') },
+      sums: { sizeGiB: (i) => i.VolumeSize },
     },
-  },
-  {
+  }),
+  sdkOp<DescribeSecurityGroupsCommandOutput, SecurityGroup>({
     service: 'ec2',
     operation: 'DescribeSecurityGroups',
     client: EC2Client,
@@ -210,10 +251,10 @@ export const computeOps = defineOps([
       items: (p) => p.SecurityGroups,
       item: ['GroupId', 'GroupName', 'Description', 'VpcId', { IpPermissions: sgRule }, { IpPermissionsEgress: sgRule }, ...tags],
       groups: { exposure: openToWorld },
-      rank: (i: any) => (openToWorld(i) === 'open to the internet' ? 1 : 0),
+      rank: (i) => (openToWorld(i) === 'open to the internet' ? 1 : 0),
     },
-  },
-  {
+  }),
+  sdkOp<DescribeVpcsCommandOutput, Vpc>({
     service: 'ec2',
     operation: 'DescribeVpcs',
     client: EC2Client,
@@ -224,10 +265,10 @@ export const computeOps = defineOps([
     list: {
       items: (p) => p.Vpcs,
       item: ['VpcId', 'CidrBlock', 'IsDefault', 'State', 'OwnerId', ...tags],
-      groups: { default: (i: any) => (i.IsDefault ? 'default' : 'custom') },
+      groups: { default: (i) => (i.IsDefault ? 'default' : 'custom') },
     },
-  },
-  {
+  }),
+  sdkOp<DescribeSubnetsCommandOutput, Subnet>({
     service: 'ec2',
     operation: 'DescribeSubnets',
     client: EC2Client,
@@ -248,10 +289,10 @@ export const computeOps = defineOps([
         'State',
         ...tags,
       ],
-      groups: { vpc: (i: any) => i.VpcId },
+      groups: { vpc: (i) => i.VpcId },
     },
-  },
-  {
+  }),
+  sdkOp<DescribeAddressesCommandOutput, Address>({
     service: 'ec2',
     operation: 'DescribeAddresses',
     client: EC2Client,
@@ -262,11 +303,11 @@ export const computeOps = defineOps([
       items: (p) => p.Addresses,
       item: ['PublicIp', 'AllocationId', 'AssociationId', 'InstanceId', 'NetworkInterfaceId', 'PrivateIpAddress', 'Domain', ...tags],
       // Unassociated Elastic IPs are billed: the usual reason to ask.
-      groups: { association: (i: any) => (i.AssociationId ? 'associated' : 'unassociated') },
-      rank: (i: any) => (i.AssociationId ? 0 : 1),
+      groups: { association: (i) => (i.AssociationId ? 'associated' : 'unassociated') },
+      rank: (i) => (i.AssociationId ? 0 : 1),
     },
-  },
-  {
+  }),
+  sdkOp<DescribeRegionsCommandOutput, Region>({
     service: 'ec2',
     operation: 'DescribeRegions',
     client: EC2Client,
@@ -276,10 +317,10 @@ export const computeOps = defineOps([
     list: {
       items: (p) => p.Regions,
       item: ['RegionName', 'OptInStatus'],
-      groups: { optIn: (i: any) => i.OptInStatus },
+      groups: { optIn: (i) => i.OptInStatus },
     },
-  },
-  {
+  }),
+  sdkOp<DescribeLoadBalancersCommandOutput, LoadBalancer>({
     service: 'elasticloadbalancing',
     operation: 'DescribeLoadBalancers',
     client: ElasticLoadBalancingV2Client,
@@ -303,10 +344,10 @@ export const computeOps = defineOps([
         { State: ['Code'] },
         { AvailabilityZones: ['ZoneName', 'SubnetId'] },
       ],
-      groups: { type: (i: any) => i.Type, scheme: (i: any) => i.Scheme },
+      groups: { type: (i) => i.Type, scheme: (i) => i.Scheme },
     },
-  },
-  {
+  }),
+  sdkOp<DescribeTargetGroupsCommandOutput, TargetGroup>({
     service: 'elasticloadbalancing',
     operation: 'DescribeTargetGroups',
     client: ElasticLoadBalancingV2Client,
@@ -333,10 +374,10 @@ export const computeOps = defineOps([
         'HealthCheckPath',
         'HealthCheckProtocol',
       ],
-      groups: { targetType: (i: any) => i.TargetType },
+      groups: { targetType: (i) => i.TargetType },
     },
-  },
-  {
+  }),
+  sdkOp<DescribeAutoScalingGroupsCommandOutput>({
     service: 'autoscaling',
     operation: 'DescribeAutoScalingGroups',
     client: AutoScalingClient,
@@ -365,8 +406,8 @@ export const computeOps = defineOps([
         { Tags: ['Key', 'Value'] },
       ],
     },
-  },
-  {
+  }),
+  sdkOp<ListFunctionsCommandOutput, FunctionConfiguration>({
     service: 'lambda',
     operation: 'ListFunctions',
     client: LambdaClient,
@@ -374,8 +415,8 @@ export const computeOps = defineOps([
     scope: 'regional',
     params: obj({ MaxItems: pageSize(1, 50).optional() }),
     paging: { input: 'Marker', output: 'NextMarker', sizeParam: 'MaxItems', pageSize: 50, paginator: paginateListFunctions },
-    list: { items: (p) => p.Functions, item: lambdaConfig, groups: { runtime: (i: any) => i.Runtime ?? i.PackageType } },
-  },
+    list: { items: (p) => p.Functions, item: lambdaConfig, groups: { runtime: (i) => i.Runtime ?? i.PackageType } },
+  }),
   {
     service: 'lambda',
     operation: 'GetFunctionConfiguration',
@@ -387,7 +428,7 @@ export const computeOps = defineOps([
     pins: [{ param: 'FunctionName', kind: 'lambda-function' }],
     single: lambdaConfig,
   },
-  {
+  sdkOp<EcsListClustersCommandOutput, string, { clusterArn: string }>({
     service: 'ecs',
     operation: 'ListClusters',
     client: ECSClient,
@@ -395,8 +436,8 @@ export const computeOps = defineOps([
     scope: 'regional',
     params: obj({ maxResults: pageSize(1, 100).optional() }),
     paging: { input: 'nextToken', output: 'nextToken', sizeParam: 'maxResults', pageSize: 100, paginator: paginateEcsListClusters },
-    list: { items: (p) => p.clusterArns, item: (arn: string) => ({ clusterArn: arn }) },
-  },
+    list: { items: (p) => p.clusterArns, item: (arn) => ({ clusterArn: arn }) },
+  }),
   {
     service: 'ecs',
     operation: 'DescribeClusters',
@@ -421,7 +462,7 @@ export const computeOps = defineOps([
       { failures: ['arn', 'reason'] },
     ],
   },
-  {
+  sdkOp<ListServicesCommandOutput, string, { serviceArn: string }>({
     service: 'ecs',
     operation: 'ListServices',
     client: ECSClient,
@@ -435,8 +476,8 @@ export const computeOps = defineOps([
       maxResults: pageSize(1, 100).optional(),
     }),
     paging: { input: 'nextToken', output: 'nextToken', sizeParam: 'maxResults', pageSize: 100, paginator: paginateListServices },
-    list: { items: (p) => p.serviceArns, item: (arn: string) => ({ serviceArn: arn }) },
-  },
+    list: { items: (p) => p.serviceArns, item: (arn) => ({ serviceArn: arn }) },
+  }),
   {
     service: 'ecs',
     operation: 'DescribeServices',
@@ -464,7 +505,7 @@ export const computeOps = defineOps([
       { failures: ['arn', 'reason'] },
     ],
   },
-  {
+  sdkOp<EksListClustersCommandOutput, string, { name: string }>({
     service: 'eks',
     operation: 'ListClusters',
     client: EKSClient,
@@ -472,8 +513,8 @@ export const computeOps = defineOps([
     scope: 'regional',
     params: obj({ maxResults: pageSize(1, 100).optional() }),
     paging: { input: 'nextToken', output: 'nextToken', sizeParam: 'maxResults', pageSize: 100, paginator: paginateEksListClusters },
-    list: { items: (p) => p.clusters, item: (name: string) => ({ name }) },
-  },
+    list: { items: (p) => p.clusters, item: (name) => ({ name }) },
+  }),
   {
     service: 'eks',
     operation: 'DescribeCluster',
@@ -511,7 +552,7 @@ export const computeOps = defineOps([
       },
     ],
   },
-  {
+  sdkOp<GetEC2InstanceRecommendationsCommandOutput, InstanceRecommendation>({
     service: 'compute-optimizer',
     operation: 'GetEC2InstanceRecommendations',
     client: ComputeOptimizerClient,
@@ -540,9 +581,9 @@ export const computeOps = defineOps([
           ],
         },
       ],
-      groups: { finding: (i: any) => i.finding },
-      rank: (i: any) => Number(i.recommendationOptions?.[0]?.savingsOpportunity?.estimatedMonthlySavings?.value ?? 0),
+      groups: { finding: (i) => i.finding },
+      rank: (i) => Number(i.recommendationOptions?.[0]?.savingsOpportunity?.estimatedMonthlySavings?.value ?? 0),
     },
     absentOn: { OptInRequiredException: 'Compute Optimizer is not enabled (opted in) for this account.' },
-  },
+  }),
 ]);

@@ -1,134 +1,42 @@
 /** Cost Explorer and Budgets. Both are global APIs served from us-east-1. */
 import {
+  type Anomaly,
   CostExplorerClient,
   GetAnomaliesCommand,
+  type GetAnomaliesCommandOutput,
   GetCostAndUsageCommand,
+  type GetCostAndUsageCommandOutput,
   GetCostForecastCommand,
   GetDimensionValuesCommand,
+  type GetDimensionValuesCommandOutput,
   GetReservationUtilizationCommand,
+  type GetReservationUtilizationCommandOutput,
   GetRightsizingRecommendationCommand,
+  type GetRightsizingRecommendationCommandOutput,
   GetSavingsPlansUtilizationCommand,
+  type RightsizingRecommendation,
   paginateGetAnomalies,
   paginateGetRightsizingRecommendation,
 } from '@aws-sdk/client-cost-explorer';
-import { BudgetsClient, DescribeBudgetsCommand, paginateDescribeBudgets } from '@aws-sdk/client-budgets';
+import {
+  type Budget,
+  BudgetsClient,
+  DescribeBudgetsCommand,
+  type DescribeBudgetsCommandOutput,
+  paginateDescribeBudgets,
+} from '@aws-sdk/client-budgets';
 import { z } from 'zod';
-import type { PageAggregator } from '../collector.js';
 import { dateInterval, day, filterDoc, obj, pageSize, str, strs } from '../params.js';
-import type { FieldSpec, Json } from '../shape.js';
+import type { FieldSpec } from '../shape.js';
 import { defineOps } from '../spec.js';
+import { costTotals } from './cost-totals.js';
+import { sdkOp } from './sdk-op.js';
 
 const money: FieldSpec = ['Amount', 'Unit'];
 const metrics: FieldSpec = [{ '*': money }];
 const period: FieldSpec = ['Start', 'End'];
 const granularity = z.enum(['DAILY', 'MONTHLY', 'HOURLY']);
 const groupBy = z.array(z.strictObject({ Type: z.enum(['DIMENSION', 'TAG', 'COST_CATEGORY']), Key: str })).max(2);
-
-/** Groups kept in `totalsByGroup`; the long tail is summed into `otherGroups`. */
-const TOP_COST_GROUPS = 20;
-/** Groups given their own series in `byPeriod` (a daily chart's stack); the rest are summed per period. */
-const TOP_PERIOD_GROUPS = 6;
-/** Periods kept in `byPeriod`: 62 days, or five years of months. */
-const MAX_PERIODS = 62;
-
-/**
- * Sums each metric per group key over all periods and pages, so "top services last quarter" is one
- * small table even when the daily breakdown is far too big to show.
- */
-function costTotals(): PageAggregator {
-  const byGroup = new Map<string, Map<string, number>>();
-  /** First metric per period start and group (for `byPeriod`). */
-  const perPeriod = new Map<string, Map<string, number>>();
-  let firstMetric: string | undefined;
-  const grand = new Map<string, number>();
-  const units = new Map<string, string>();
-  // Cost Explorer marks periods whose data is not final yet (the last day or two) Estimated.
-  const estimated: { Start: string; End: string }[] = [];
-  let byRecordType = false;
-  const add = (target: Map<string, number>, m: Record<string, { Amount?: string; Unit?: string }> | undefined) => {
-    for (const [name, v] of Object.entries(m ?? {})) {
-      const n = Number(v?.Amount);
-      if (!Number.isFinite(n)) continue;
-      target.set(name, (target.get(name) ?? 0) + n);
-      if (v?.Unit) units.set(name, v.Unit);
-    }
-  };
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return {
-    add(page: any) {
-      if ((page?.GroupDefinitions ?? []).some((g: any) => g?.Key === 'RECORD_TYPE')) byRecordType = true;
-      for (const p of page?.ResultsByTime ?? []) {
-        const start = typeof p.TimePeriod?.Start === 'string' ? p.TimePeriod.Start : undefined;
-        if (start && !perPeriod.has(start) && perPeriod.size < MAX_PERIODS) perPeriod.set(start, new Map());
-        if (p?.Estimated === true && estimated.length < 400)
-          estimated.push({ Start: String(p.TimePeriod?.Start), End: String(p.TimePeriod?.End) });
-        if (Array.isArray(p.Groups) && p.Groups.length > 0) {
-          for (const g of p.Groups) {
-            const key = (g.Keys ?? []).join(' | ') || '(none)';
-            firstMetric ??= Object.keys(g.Metrics ?? {})[0];
-            const v = Number(g.Metrics?.[firstMetric ?? '']?.Amount);
-            const slot = start ? perPeriod.get(start) : undefined;
-            if (slot && Number.isFinite(v)) slot.set(key, (slot.get(key) ?? 0) + v);
-            let m = byGroup.get(key);
-            if (!m) byGroup.set(key, (m = new Map()));
-            add(m, g.Metrics);
-            add(grand, g.Metrics);
-          }
-        } else {
-          add(grand, p.Total);
-        }
-      }
-    },
-    result() {
-      const out: Record<string, Json> = {
-        grandTotal: Object.fromEntries([...grand].map(([k, v]) => [k, { Amount: round(v), Unit: units.get(k) ?? null }])),
-        // Said plainly for the model: which figures may still change, and what the totals include.
-        estimatedPeriods: mergePeriods(estimated),
-        chargeTypes: byRecordType
-          ? 'grouped by RECORD_TYPE: usage, credits, refunds, tax … are separate groups'
-          : 'not grouped by RECORD_TYPE: totals are net (usage minus credits and refunds, plus tax and fees); group by RECORD_TYPE to see them apart',
-      };
-      if (byGroup.size > 0) {
-        const first = [...grand.keys()][0];
-        const sorted = [...byGroup].sort((a, b) => (b[1].get(first) ?? 0) - (a[1].get(first) ?? 0));
-        out.totalsByGroup = sorted.slice(0, TOP_COST_GROUPS).map(([key, m]) => ({
-          group: key,
-          ...Object.fromEntries([...m].map(([k, v]) => [k, round(v)])),
-        }));
-        const rest = sorted.slice(TOP_COST_GROUPS);
-        if (rest.length > 0) {
-          out.otherGroups = { groups: rest.length, [first]: round(rest.reduce((s, [, m]) => s + (m.get(first) ?? 0), 0)) };
-        }
-        // Several periods (a DAILY query): the top groups' amount per period, the rest summed, so a
-        // chart of cost per day by service fits in a few hundred characters.
-        if (perPeriod.size > 1 && firstMetric) {
-          const starts = [...perPeriod.keys()].sort();
-          const top = sorted.slice(0, TOP_PERIOD_GROUPS).map(([key]) => key);
-          const topSet = new Set(top);
-          out.byPeriod = {
-            metric: firstMetric,
-            starts,
-            groups: top.map((key) => ({ group: key, values: starts.map((s) => round(perPeriod.get(s)!.get(key) ?? 0)) })),
-            other: starts.map((s) => round([...perPeriod.get(s)!].reduce((sum, [k, v]) => (topSet.has(k) ? sum : sum + v), 0))),
-            otherGroups: Math.max(0, byGroup.size - top.length),
-          };
-        }
-      }
-      return out;
-    },
-  };
-}
-
-/** Consecutive estimated periods as one span (30 estimated days read as one line, not 30). */
-function mergePeriods(periods: { Start: string; End: string }[]): Json {
-  const merged: { Start: string; End: string }[] = [];
-  for (const p of [...periods].sort((a, b) => a.Start.localeCompare(b.Start))) {
-    const last = merged[merged.length - 1];
-    if (last && p.Start <= last.End) last.End = p.End > last.End ? p.End : last.End;
-    else merged.push({ ...p });
-  }
-  return merged;
-}
 
 const utilization: FieldSpec = [
   'UtilizationPercentage',
@@ -147,7 +55,7 @@ const spUtilization: FieldSpec = [
 ];
 
 export const costOps = defineOps([
-  {
+  sdkOp<GetCostAndUsageCommandOutput>({
     service: 'ce',
     operation: 'GetCostAndUsage',
     client: CostExplorerClient,
@@ -168,7 +76,7 @@ export const costOps = defineOps([
       aggregate: costTotals,
       header: [{ GroupDefinitions: ['Type', 'Key'] }],
     },
-  },
+  }),
   {
     service: 'ce',
     operation: 'GetCostForecast',
@@ -195,7 +103,7 @@ export const costOps = defineOps([
       { ForecastResultsByTime: [{ TimePeriod: period }, 'MeanValue', 'PredictionIntervalLowerBound', 'PredictionIntervalUpperBound'] },
     ],
   },
-  {
+  sdkOp<GetAnomaliesCommandOutput, Anomaly>({
     service: 'ce',
     operation: 'GetAnomalies',
     client: CostExplorerClient,
@@ -223,12 +131,12 @@ export const costOps = defineOps([
         { AnomalyScore: ['MaxScore', 'CurrentScore'] },
         { Impact: ['MaxImpact', 'TotalImpact', 'TotalActualSpend', 'TotalExpectedSpend', 'TotalImpactPercentage'] },
       ],
-      groups: { service: (i: any) => i.RootCauses?.[0]?.Service },
-      rank: (i: any) => Number(i.Impact?.TotalImpact ?? 0),
-      sums: { totalImpact: (i: any) => Number(i.Impact?.TotalImpact ?? 0) },
+      groups: { service: (i) => i.RootCauses?.[0]?.Service },
+      rank: (i) => Number(i.Impact?.TotalImpact ?? 0),
+      sums: { totalImpact: (i) => Number(i.Impact?.TotalImpact ?? 0) },
     },
-  },
-  {
+  }),
+  sdkOp<GetDimensionValuesCommandOutput>({
     service: 'ce',
     operation: 'GetDimensionValues',
     client: CostExplorerClient,
@@ -243,7 +151,7 @@ export const costOps = defineOps([
     }),
     paging: { input: 'NextPageToken', output: 'NextPageToken' },
     list: { items: (p) => p.DimensionValues, item: ['Value', { Attributes: ['*'] }] },
-  },
+  }),
   {
     service: 'ce',
     operation: 'GetSavingsPlansUtilization',
@@ -254,7 +162,7 @@ export const costOps = defineOps([
     single: [{ Total: spUtilization }, { SavingsPlansUtilizationsByTime: [{ TimePeriod: period }, ...spUtilization] }],
     absentOn: { DataUnavailableException: 'No Savings Plans data for this period (the account may have no Savings Plans).' },
   },
-  {
+  sdkOp<GetReservationUtilizationCommandOutput>({
     service: 'ce',
     operation: 'GetReservationUtilization',
     client: CostExplorerClient,
@@ -277,8 +185,8 @@ export const costOps = defineOps([
       header: [{ Total: utilization }],
     },
     absentOn: { DataUnavailableException: 'No Reserved Instance data for this period (the account may have no reservations).' },
-  },
-  {
+  }),
+  sdkOp<GetRightsizingRecommendationCommandOutput, RightsizingRecommendation>({
     service: 'ce',
     operation: 'GetRightsizingRecommendation',
     client: CostExplorerClient,
@@ -330,11 +238,11 @@ export const costOps = defineOps([
         },
         { TerminateRecommendationDetail: ['EstimatedMonthlySavings', 'CurrencyCode'] },
       ],
-      groups: { type: (i: any) => i.RightsizingType },
+      groups: { type: (i) => i.RightsizingType },
       header: [{ Summary: ['TotalRecommendationCount', 'EstimatedTotalMonthlySavingsAmount', 'SavingsCurrencyCode', 'SavingsPercentage'] }],
     },
-  },
-  {
+  }),
+  sdkOp<DescribeBudgetsCommandOutput, Budget>({
     service: 'budgets',
     operation: 'DescribeBudgets',
     client: BudgetsClient,
@@ -355,7 +263,7 @@ export const costOps = defineOps([
         { TimePeriod: period },
         { CalculatedSpend: [{ ActualSpend: money }, { ForecastedSpend: money }] },
       ],
-      groups: { type: (i: any) => i.BudgetType },
+      groups: { type: (i) => i.BudgetType },
     },
-  },
+  }),
 ]);

@@ -1,29 +1,53 @@
 /** IAM (read), STS and Organizations: global services called in us-east-1. */
 import {
+  type AccessKeyMetadata,
+  type EvaluationResult,
   GenerateCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
   GetAccountPasswordPolicyCommand,
   GetAccountSummaryCommand,
   GetCredentialReportCommand,
+  type GetCredentialReportCommandOutput,
   IAMClient,
   SimulatePrincipalPolicyCommand,
+  type SimulatePrincipalPolicyCommandOutput,
   paginateSimulatePrincipalPolicy,
   ListAccessKeysCommand,
+  type ListAccessKeysCommandOutput,
   ListMFADevicesCommand,
+  type ListMFADevicesCommandOutput,
   ListRolesCommand,
+  type ListRolesCommandOutput,
   ListUsersCommand,
+  type ListUsersCommandOutput,
+  type Role,
   paginateListAccessKeys,
   paginateListMFADevices,
   paginateListRoles,
   paginateListUsers,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
+import {
+  type Account,
+  DescribeOrganizationCommand,
+  ListAccountsCommand,
+  type ListAccountsCommandOutput,
+  OrganizationsClient,
+  paginateListAccounts,
+} from '@aws-sdk/client-organizations';
 import { z } from 'zod';
 import { none, obj, pageSize, str } from '../params.js';
-import { defineOps } from '../spec.js';
+import { at } from '../shape.js';
+import { defineOps, type Paginator, type Paging } from '../spec.js';
+import { sdkOp } from './sdk-op.js';
 
-const iamPaging = (paginator: any) => ({ input: 'Marker', output: 'Marker', sizeParam: 'MaxItems', pageSize: 1000, paginator });
+const iamPaging = (paginator: Paginator): Paging => ({
+  input: 'Marker',
+  output: 'Marker',
+  sizeParam: 'MaxItems',
+  pageSize: 1000,
+  paginator,
+});
 const userName = z.string().regex(/^[\w+=,.@-]{1,128}$/, 'expected an IAM user name');
 
 /**
@@ -47,23 +71,26 @@ interface TrustSummary {
 export function summariseTrust(doc: unknown, roleAccountId: string | undefined): TrustSummary {
   const out: TrustSummary = { trustedPrincipals: [], trustConditionKeys: [], trustKind: 'unknown' };
   if (typeof doc !== 'string') return out;
-  let policy: any;
+  // A policy document is JSON of no fixed shape (a single statement or a list, principals as text or
+  // maps): read as `unknown` and narrowed at each step.
+  let policy: unknown;
   try {
     policy = JSON.parse(decodeURIComponent(doc));
   } catch {
     return out;
   }
   const kinds = new Set<string>();
-  const statements = Array.isArray(policy?.Statement) ? policy.Statement : [policy?.Statement];
-  for (const st of statements) {
-    if (!st || st.Effect !== 'Allow') continue;
+  const statement = at(policy, 'Statement');
+  for (const st of Array.isArray(statement) ? statement : [statement]) {
+    if (!isObject(st) || st.Effect !== 'Allow') continue;
     const principal = st.Principal;
     if (principal === '*') {
       out.trustedPrincipals.push('*');
       kinds.add('anyone');
-    } else if (principal && typeof principal === 'object') {
+    } else if (isObject(principal)) {
       for (const [type, v] of Object.entries(principal)) {
-        for (const p of (Array.isArray(v) ? v : [v]) as unknown[]) {
+        const values: unknown[] = Array.isArray(v) ? v : [v];
+        for (const p of values) {
           out.trustedPrincipals.push(`${type}:${String(p)}`);
           if (type === 'Service') kinds.add('service');
           else if (type === 'Federated') kinds.add('federated');
@@ -75,13 +102,44 @@ export function summariseTrust(doc: unknown, roleAccountId: string | undefined):
         }
       }
     }
-    for (const byOperator of Object.values(st.Condition ?? {})) {
-      for (const key of Object.keys((byOperator as object) ?? {}))
-        if (!out.trustConditionKeys.includes(key)) out.trustConditionKeys.push(key);
-    }
+    for (const key of conditionKeys(st.Condition)) if (!out.trustConditionKeys.includes(key)) out.trustConditionKeys.push(key);
   }
   out.trustKind = [...kinds].sort().join('+') || 'none';
   return out;
+}
+
+/** Any non-null object of a parsed JSON document (arrays too, as the statement reader always took them). */
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+/** The condition keys of a statement's `Condition` (`{ operator: { key: value } }`); values are never read. */
+function conditionKeys(condition: unknown): string[] {
+  return Object.values(condition ?? {}).flatMap((byOperator: unknown) => Object.keys(byOperator ?? {}));
+}
+
+/** A role with its trust policy summarised ({@link summariseTrust}) instead of passed on. */
+function roleSummary(r: Role) {
+  return {
+    RoleName: r.RoleName,
+    Arn: r.Arn,
+    Path: r.Path,
+    CreateDate: r.CreateDate,
+    Description: typeof r.Description === 'string' ? r.Description.slice(0, 200) : undefined,
+    MaxSessionDuration: r.MaxSessionDuration,
+    RoleLastUsed: r.RoleLastUsed ? { LastUsedDate: r.RoleLastUsed.LastUsedDate, Region: r.RoleLastUsed.Region } : undefined,
+    ...summariseTrust(r.AssumeRolePolicyDocument, String(r.Arn ?? '').split(':')[4]),
+  };
+}
+
+/** A simulation result: the decision and which policies matched, never the policy text. */
+function evaluationSummary(r: EvaluationResult) {
+  return {
+    EvalActionName: r.EvalActionName,
+    EvalResourceName: r.EvalResourceName,
+    EvalDecision: r.EvalDecision,
+    MatchedPolicies: (r.MatchedStatements ?? []).map((m) => m.SourcePolicyId).filter(Boolean),
+  };
 }
 
 /** Columns of the credential report hawk passes on. It contains no secrets, but no need for more. */
@@ -137,7 +195,7 @@ export function* credentialReportRows(content: unknown): Generator<Record<string
 }
 
 export const identityOps = defineOps([
-  {
+  sdkOp<ListUsersCommandOutput>({
     service: 'iam',
     operation: 'ListUsers',
     client: IAMClient,
@@ -146,8 +204,8 @@ export const identityOps = defineOps([
     params: obj({ PathPrefix: str.optional(), MaxItems: pageSize(1, 1000).optional() }),
     paging: iamPaging(paginateListUsers),
     list: { items: (p) => p.Users, item: ['UserName', 'UserId', 'Arn', 'Path', 'CreateDate', 'PasswordLastUsed'] },
-  },
-  {
+  }),
+  sdkOp<ListRolesCommandOutput, Role, ReturnType<typeof roleSummary>>({
     service: 'iam',
     operation: 'ListRoles',
     client: IAMClient,
@@ -157,20 +215,11 @@ export const identityOps = defineOps([
     paging: iamPaging(paginateListRoles),
     list: {
       items: (p) => p.Roles,
-      item: (r: any) => ({
-        RoleName: r.RoleName,
-        Arn: r.Arn,
-        Path: r.Path,
-        CreateDate: r.CreateDate,
-        Description: typeof r.Description === 'string' ? r.Description.slice(0, 200) : undefined,
-        MaxSessionDuration: r.MaxSessionDuration,
-        RoleLastUsed: r.RoleLastUsed ? { LastUsedDate: r.RoleLastUsed.LastUsedDate, Region: r.RoleLastUsed.Region } : undefined,
-        ...summariseTrust(r.AssumeRolePolicyDocument, String(r.Arn ?? '').split(':')[4]),
-      }),
-      groups: { trust: (i: any) => i.trustKind },
-      rank: (i: any) => (/cross-account|anyone|federated/.test(String(i.trustKind)) ? 1 : 0),
+      item: roleSummary,
+      groups: { trust: (i) => i.trustKind },
+      rank: (i) => (/cross-account|anyone|federated/.test(String(i.trustKind)) ? 1 : 0),
     },
-  },
+  }),
   {
     service: 'iam',
     operation: 'GetAccountSummary',
@@ -205,7 +254,7 @@ export const identityOps = defineOps([
     ],
     absentOn: { NoSuchEntity: 'The account has no custom password policy (the AWS default applies).' },
   },
-  {
+  sdkOp<ListAccessKeysCommandOutput, AccessKeyMetadata>({
     service: 'iam',
     operation: 'ListAccessKeys',
     client: IAMClient,
@@ -215,10 +264,10 @@ export const identityOps = defineOps([
     paging: iamPaging(paginateListAccessKeys),
     list: {
       items: (p) => p.AccessKeyMetadata,
-      item: (k: any) => ({ UserName: k.UserName, AccessKeyId: maskKeyId(k.AccessKeyId), Status: k.Status, CreateDate: k.CreateDate }),
-      groups: { status: (i: any) => i.Status },
+      item: (k) => ({ UserName: k.UserName, AccessKeyId: maskKeyId(k.AccessKeyId), Status: k.Status, CreateDate: k.CreateDate }),
+      groups: { status: (i) => i.Status },
     },
-  },
+  }),
   {
     service: 'iam',
     operation: 'GetAccessKeyLastUsed',
@@ -228,7 +277,7 @@ export const identityOps = defineOps([
     params: obj({ AccessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'expected a full access key id') }),
     single: ['UserName', { AccessKeyLastUsed: ['LastUsedDate', 'ServiceName', 'Region'] }],
   },
-  {
+  sdkOp<ListMFADevicesCommandOutput>({
     service: 'iam',
     operation: 'ListMFADevices',
     client: IAMClient,
@@ -237,8 +286,8 @@ export const identityOps = defineOps([
     params: obj({ UserName: userName.optional(), MaxItems: pageSize(1, 1000).optional() }),
     paging: iamPaging(paginateListMFADevices),
     list: { items: (p) => p.MFADevices, item: ['UserName', 'SerialNumber', 'EnableDate'] },
-  },
-  {
+  }),
+  sdkOp<SimulatePrincipalPolicyCommandOutput, EvaluationResult, ReturnType<typeof evaluationSummary>>({
     // "Can this role delete buckets?" — and what `plainfra accounts verify` uses to show the role's
     // denials. Only the decision and which policy matched leave hawk, never policy text.
     service: 'iam',
@@ -267,15 +316,10 @@ export const identityOps = defineOps([
     paging: iamPaging(paginateSimulatePrincipalPolicy),
     list: {
       items: (p) => p.EvaluationResults,
-      item: (r: any) => ({
-        EvalActionName: r.EvalActionName,
-        EvalResourceName: r.EvalResourceName,
-        EvalDecision: r.EvalDecision,
-        MatchedPolicies: (r.MatchedStatements ?? []).map((m: any) => m.SourcePolicyId).filter(Boolean),
-      }),
-      groups: { decision: (i: any) => i.EvalDecision },
+      item: evaluationSummary,
+      groups: { decision: (i) => i.EvalDecision },
     },
-  },
+  }),
   {
     service: 'iam',
     operation: 'GenerateCredentialReport',
@@ -285,7 +329,7 @@ export const identityOps = defineOps([
     params: none,
     single: ['State', 'Description'],
   },
-  {
+  sdkOp<GetCredentialReportCommandOutput, Record<string, string>>({
     service: 'iam',
     operation: 'GetCredentialReport',
     client: IAMClient,
@@ -294,14 +338,14 @@ export const identityOps = defineOps([
     params: none,
     list: {
       items: (p) => credentialReportRows(p.Content),
-      item: (row: Record<string, string>) => row,
+      item: (row) => row,
       groups: {
-        mfa: (i: any) => (i.mfa_active === 'true' ? 'MFA' : 'no MFA'),
-        password: (i: any) => (i.password_enabled === 'true' ? 'console password' : 'no console password'),
-        activeKeys: (i: any) => String((i.access_key_1_active === 'true' ? 1 : 0) + (i.access_key_2_active === 'true' ? 1 : 0)),
+        mfa: (i) => (i.mfa_active === 'true' ? 'MFA' : 'no MFA'),
+        password: (i) => (i.password_enabled === 'true' ? 'console password' : 'no console password'),
+        activeKeys: (i) => String((i.access_key_1_active === 'true' ? 1 : 0) + (i.access_key_2_active === 'true' ? 1 : 0)),
       },
       // Console users without MFA are what an auditor asks about first.
-      rank: (i: any) => (i.password_enabled === 'true' && i.mfa_active !== 'true' ? 1 : 0),
+      rank: (i) => (i.password_enabled === 'true' && i.mfa_active !== 'true' ? 1 : 0),
       header: ['GeneratedTime'],
     },
     absentOn: {
@@ -314,7 +358,7 @@ export const identityOps = defineOps([
       CredentialReportExpiredException: 'The credential report is older than 4 hours: call iam GenerateCredentialReport, then ask again.',
       CredentialReportNotReadyException: 'The credential report is still being generated: ask again in a few seconds.',
     },
-  },
+  }),
   {
     service: 'sts',
     operation: 'GetCallerIdentity',
@@ -334,7 +378,7 @@ export const identityOps = defineOps([
     single: [{ Organization: ['Id', 'Arn', 'FeatureSet', 'MasterAccountId', 'MasterAccountArn'] }],
     absentOn: { AWSOrganizationsNotInUseException: 'This account is not a member of an AWS Organization.' },
   },
-  {
+  sdkOp<ListAccountsCommandOutput, Account>({
     service: 'organizations',
     operation: 'ListAccounts',
     client: OrganizationsClient,
@@ -346,8 +390,8 @@ export const identityOps = defineOps([
     list: {
       items: (p) => p.Accounts,
       item: ['Id', 'Arn', 'Name', 'Status', 'State', 'JoinedMethod', 'JoinedTimestamp'],
-      groups: { status: (i: any) => i.State ?? i.Status },
+      groups: { status: (i) => i.State ?? i.Status },
     },
     absentOn: { AWSOrganizationsNotInUseException: 'This account is not a member of an AWS Organization.' },
-  },
+  }),
 ]);

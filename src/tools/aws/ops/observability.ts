@@ -1,37 +1,81 @@
 /** CloudWatch, CloudTrail, Config, Health, resource tagging and Trusted Advisor. */
 import {
   CloudWatchClient,
+  type CompositeAlarm,
+  type Datapoint,
   DescribeAlarmsCommand,
+  type DescribeAlarmsCommandOutput,
   GetMetricDataCommand,
+  type GetMetricDataCommandOutput,
   GetMetricStatisticsCommand,
+  type GetMetricStatisticsCommandOutput,
   ListMetricsCommand,
+  type ListMetricsCommandOutput,
+  type Metric,
+  type MetricAlarm,
+  type MetricDataResult,
   paginateDescribeAlarms,
   paginateGetMetricData,
   paginateListMetrics,
 } from '@aws-sdk/client-cloudwatch';
-import { CloudTrailClient, DescribeTrailsCommand, LookupEventsCommand, paginateLookupEvents } from '@aws-sdk/client-cloudtrail';
 import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  type Event as TrailEvent,
+  LookupEventsCommand,
+  type LookupEventsCommandOutput,
+  paginateLookupEvents,
+} from '@aws-sdk/client-cloudtrail';
+import {
+  type ComplianceByConfigRule,
+  type ConfigRule,
   ConfigServiceClient,
   DescribeComplianceByConfigRuleCommand,
+  type DescribeComplianceByConfigRuleCommandOutput,
   DescribeConfigRulesCommand,
+  type DescribeConfigRulesCommandOutput,
+  type EvaluationResult,
   GetComplianceDetailsByConfigRuleCommand,
+  type GetComplianceDetailsByConfigRuleCommandOutput,
   paginateDescribeComplianceByConfigRule,
   paginateDescribeConfigRules,
   paginateGetComplianceDetailsByConfigRule,
 } from '@aws-sdk/client-config-service';
-import { DescribeEventsCommand, HealthClient, paginateDescribeEvents } from '@aws-sdk/client-health';
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient, paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
-import { DescribeTrustedAdvisorCheckResultCommand, DescribeTrustedAdvisorChecksCommand, SupportClient } from '@aws-sdk/client-support';
+import {
+  DescribeEventsCommand,
+  type DescribeEventsCommandOutput,
+  type Event as HealthEvent,
+  HealthClient,
+  paginateDescribeEvents,
+} from '@aws-sdk/client-health';
+import {
+  GetResourcesCommand,
+  type GetResourcesCommandOutput,
+  ResourceGroupsTaggingAPIClient,
+  type ResourceTagMapping,
+  paginateGetResources,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  DescribeTrustedAdvisorCheckResultCommand,
+  type DescribeTrustedAdvisorCheckResultCommandOutput,
+  DescribeTrustedAdvisorChecksCommand,
+  type DescribeTrustedAdvisorChecksCommandOutput,
+  SupportClient,
+  type TrustedAdvisorCheckDescription,
+  type TrustedAdvisorResourceDetail,
+} from '@aws-sdk/client-support';
 import { z } from 'zod';
 import { bool, obj, pageSize, str, strs, timestamp } from '../params.js';
+import { at } from '../shape.js';
 import { defineOps } from '../spec.js';
+import { sdkOp } from './sdk-op.js';
 
 const dimensions = z.array(z.strictObject({ Name: str, Value: str.optional() })).max(30);
 const complianceTypes = z.array(z.enum(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA'])).max(4);
 const dateRange = z.array(z.strictObject({ from: timestamp.optional(), to: timestamp.optional() })).max(10);
 
 /** A metric series summarised: min/max/avg and the latest value say more than 1 440 raw points. */
-function metricSeries(r: any) {
+function metricSeries(r: MetricDataResult) {
   const values: number[] = Array.isArray(r.Values) ? r.Values : [];
   const times: Date[] = Array.isArray(r.Timestamps) ? r.Timestamps : [];
   const n = values.length;
@@ -53,13 +97,8 @@ function metricSeries(r: any) {
 }
 
 /** Pulls a few answers out of the raw CloudTrail record without passing on its request parameters. */
-function trailEvent(e: any) {
-  let detail: any = {};
-  try {
-    detail = JSON.parse(e.CloudTrailEvent ?? '{}');
-  } catch {
-    // A malformed record only loses the extra fields.
-  }
+function trailEvent(e: TrailEvent) {
+  const detail = cloudTrailRecord(e.CloudTrailEvent);
   return {
     EventId: e.EventId,
     EventName: e.EventName,
@@ -67,16 +106,33 @@ function trailEvent(e: any) {
     EventSource: e.EventSource,
     Username: e.Username,
     ReadOnly: e.ReadOnly,
-    Resources: (e.Resources ?? []).map((r: any) => ({ ResourceType: r.ResourceType, ResourceName: r.ResourceName })),
-    sourceIPAddress: detail.sourceIPAddress,
-    awsRegion: detail.awsRegion,
-    errorCode: detail.errorCode,
-    userIdentityType: detail.userIdentity?.type,
+    Resources: (e.Resources ?? []).map((r) => ({ ResourceType: r.ResourceType, ResourceName: r.ResourceName })),
+    sourceIPAddress: at(detail, 'sourceIPAddress'),
+    awsRegion: at(detail, 'awsRegion'),
+    errorCode: at(detail, 'errorCode'),
+    userIdentityType: at(detail, 'userIdentity.type'),
   };
 }
 
+/** The event's raw CloudTrail record: JSON text of no fixed shape, so it is read field by field with `at`. */
+function cloudTrailRecord(json: string | undefined): unknown {
+  try {
+    return JSON.parse(json ?? '{}');
+  } catch {
+    return {}; // A malformed record only loses the extra fields.
+  }
+}
+
+/** Metric and composite alarms in one list, told apart by `kind`. */
+interface Alarm extends MetricAlarm, CompositeAlarm {
+  kind: 'metric' | 'composite';
+}
+
+/** Sort key of a datapoint; `new Date` also takes the ISO text a recorded (replayed) response holds. */
+const pointTime = (d: Datapoint) => new Date(d.Timestamp ?? Number.NaN).getTime();
+
 export const observabilityOps = defineOps([
-  {
+  sdkOp<DescribeAlarmsCommandOutput, Alarm>({
     service: 'cloudwatch',
     operation: 'DescribeAlarms',
     client: CloudWatchClient,
@@ -95,8 +151,8 @@ export const observabilityOps = defineOps([
     paging: { input: 'NextToken', output: 'NextToken', sizeParam: 'MaxRecords', pageSize: 100, paginator: paginateDescribeAlarms },
     list: {
       items: (p) => [
-        ...(p.MetricAlarms ?? []).map((a: any) => ({ ...a, kind: 'metric' })),
-        ...(p.CompositeAlarms ?? []).map((a: any) => ({ ...a, kind: 'composite' })),
+        ...(p.MetricAlarms ?? []).map((a): Alarm => ({ ...a, kind: 'metric' })),
+        ...(p.CompositeAlarms ?? []).map((a): Alarm => ({ ...a, kind: 'composite' })),
       ],
       item: [
         'kind',
@@ -115,11 +171,11 @@ export const observabilityOps = defineOps([
         'AlarmRule',
         { Dimensions: ['Name', 'Value'] },
       ],
-      groups: { state: (i: any) => i.StateValue, namespace: (i: any) => i.Namespace },
-      rank: (i: any) => (i.StateValue === 'ALARM' ? 2 : i.StateValue === 'INSUFFICIENT_DATA' ? 1 : 0),
+      groups: { state: (i) => i.StateValue, namespace: (i) => i.Namespace },
+      rank: (i) => (i.StateValue === 'ALARM' ? 2 : i.StateValue === 'INSUFFICIENT_DATA' ? 1 : 0),
     },
-  },
-  {
+  }),
+  sdkOp<ListMetricsCommandOutput, Metric>({
     service: 'cloudwatch',
     operation: 'ListMetrics',
     client: CloudWatchClient,
@@ -135,10 +191,10 @@ export const observabilityOps = defineOps([
     list: {
       items: (p) => p.Metrics,
       item: ['Namespace', 'MetricName', { Dimensions: ['Name', 'Value'] }],
-      groups: { namespace: (i: any) => i.Namespace, metric: (i: any) => i.MetricName },
+      groups: { namespace: (i) => i.Namespace, metric: (i) => i.MetricName },
     },
-  },
-  {
+  }),
+  sdkOp<GetMetricStatisticsCommandOutput>({
     service: 'cloudwatch',
     operation: 'GetMetricStatistics',
     client: CloudWatchClient,
@@ -162,11 +218,11 @@ export const observabilityOps = defineOps([
       ExtendedStatistics: strs(10).optional(),
       Unit: str.optional(),
     }),
-    single: (o: any) => ({
+    single: (o) => ({
       Label: o.Label,
       Datapoints: [...(o.Datapoints ?? [])]
-        .sort((a: any, b: any) => new Date(a.Timestamp).getTime() - new Date(b.Timestamp).getTime())
-        .map((d: any) => ({
+        .sort((a, b) => pointTime(a) - pointTime(b))
+        .map((d) => ({
           Timestamp: d.Timestamp,
           Average: d.Average,
           Sum: d.Sum,
@@ -176,8 +232,8 @@ export const observabilityOps = defineOps([
           Unit: d.Unit,
         })),
     }),
-  },
-  {
+  }),
+  sdkOp<GetMetricDataCommandOutput, MetricDataResult, ReturnType<typeof metricSeries>>({
     service: 'cloudwatch',
     operation: 'GetMetricData',
     client: CloudWatchClient,
@@ -200,8 +256,8 @@ export const observabilityOps = defineOps([
     }),
     paging: { input: 'NextToken', output: 'NextToken', paginator: paginateGetMetricData },
     list: { items: (p) => p.MetricDataResults, item: metricSeries },
-  },
-  {
+  }),
+  sdkOp<LookupEventsCommandOutput, TrailEvent, ReturnType<typeof trailEvent>>({
     service: 'cloudtrail',
     operation: 'LookupEvents',
     client: CloudTrailClient,
@@ -235,9 +291,9 @@ export const observabilityOps = defineOps([
     list: {
       items: (p) => p.Events,
       item: trailEvent,
-      groups: { event: (i: any) => i.EventName, user: (i: any) => i.Username, source: (i: any) => i.EventSource },
+      groups: { event: (i) => i.EventName, user: (i) => i.Username, source: (i) => i.EventSource },
     },
-  },
+  }),
   {
     service: 'cloudtrail',
     operation: 'DescribeTrails',
@@ -267,7 +323,7 @@ export const observabilityOps = defineOps([
       },
     ],
   },
-  {
+  sdkOp<DescribeConfigRulesCommandOutput, ConfigRule>({
     service: 'config',
     operation: 'DescribeConfigRules',
     client: ConfigServiceClient,
@@ -286,11 +342,11 @@ export const observabilityOps = defineOps([
         'MaximumExecutionFrequency',
         { Source: ['Owner', 'SourceIdentifier'] },
       ],
-      groups: { state: (i: any) => i.ConfigRuleState, owner: (i: any) => i.Source?.Owner },
+      groups: { state: (i) => i.ConfigRuleState, owner: (i) => i.Source?.Owner },
     },
     absentOn: { NoSuchConfigRuleException: 'No such Config rule in this region.' },
-  },
-  {
+  }),
+  sdkOp<DescribeComplianceByConfigRuleCommandOutput, ComplianceByConfigRule>({
     service: 'config',
     operation: 'DescribeComplianceByConfigRule',
     client: ConfigServiceClient,
@@ -301,11 +357,11 @@ export const observabilityOps = defineOps([
     list: {
       items: (p) => p.ComplianceByConfigRules,
       item: ['ConfigRuleName', { Compliance: ['ComplianceType', { ComplianceContributorCount: ['CappedCount', 'CapExceeded'] }] }],
-      groups: { compliance: (i: any) => i.Compliance?.ComplianceType },
-      rank: (i: any) => (i.Compliance?.ComplianceType === 'NON_COMPLIANT' ? 1 : 0),
+      groups: { compliance: (i) => i.Compliance?.ComplianceType },
+      rank: (i) => (i.Compliance?.ComplianceType === 'NON_COMPLIANT' ? 1 : 0),
     },
-  },
-  {
+  }),
+  sdkOp<GetComplianceDetailsByConfigRuleCommandOutput, EvaluationResult>({
     service: 'config',
     operation: 'GetComplianceDetailsByConfigRule',
     client: ConfigServiceClient,
@@ -333,13 +389,13 @@ export const observabilityOps = defineOps([
         },
       ],
       groups: {
-        compliance: (i: any) => i.ComplianceType,
-        resourceType: (i: any) => i.EvaluationResultIdentifier?.EvaluationResultQualifier?.ResourceType,
+        compliance: (i) => i.ComplianceType,
+        resourceType: (i) => i.EvaluationResultIdentifier?.EvaluationResultQualifier?.ResourceType,
       },
-      rank: (i: any) => (i.ComplianceType === 'NON_COMPLIANT' ? 1 : 0),
+      rank: (i) => (i.ComplianceType === 'NON_COMPLIANT' ? 1 : 0),
     },
-  },
-  {
+  }),
+  sdkOp<DescribeEventsCommandOutput, HealthEvent>({
     service: 'health',
     operation: 'DescribeEvents',
     client: HealthClient,
@@ -382,12 +438,12 @@ export const observabilityOps = defineOps([
         'statusCode',
         'eventScopeCode',
       ],
-      groups: { service: (i: any) => i.service, status: (i: any) => i.statusCode, category: (i: any) => i.eventTypeCategory },
-      rank: (i: any) => (i.statusCode === 'open' ? 2 : i.statusCode === 'upcoming' ? 1 : 0),
+      groups: { service: (i) => i.service, status: (i) => i.statusCode, category: (i) => i.eventTypeCategory },
+      rank: (i) => (i.statusCode === 'open' ? 2 : i.statusCode === 'upcoming' ? 1 : 0),
     },
     absentOn: { SubscriptionRequiredException: 'The AWS Health API needs a Business, Enterprise On-Ramp or Enterprise support plan.' },
-  },
-  {
+  }),
+  sdkOp<GetResourcesCommandOutput, ResourceTagMapping>({
     service: 'tag',
     operation: 'GetResources',
     client: ResourceGroupsTaggingAPIClient,
@@ -415,14 +471,14 @@ export const observabilityOps = defineOps([
       item: ['ResourceARN', { Tags: ['Key', 'Value'] }],
       // arn:partition:service:region:account:type/… → "service:type"
       groups: {
-        resourceType: (i: any) => {
+        resourceType: (i) => {
           const parts = String(i.ResourceARN ?? '').split(':');
           return parts.length > 5 ? `${parts[2]}:${parts[5].split(/[/:]/)[0]}` : undefined;
         },
       },
     },
-  },
-  {
+  }),
+  sdkOp<DescribeTrustedAdvisorChecksCommandOutput, TrustedAdvisorCheckDescription>({
     service: 'support',
     operation: 'DescribeTrustedAdvisorChecks',
     client: SupportClient,
@@ -431,13 +487,13 @@ export const observabilityOps = defineOps([
     params: obj({ language: z.enum(['en', 'ja', 'fr', 'zh']).default('en') }),
     fixedInput: (p) => ({ language: p.language ?? 'en' }),
     // Descriptions are long HTML: id, name and category are what the model needs to pick a check.
-    list: { items: (p) => p.checks, item: ['id', 'name', 'category'], groups: { category: (i: any) => i.category } },
+    list: { items: (p) => p.checks, item: ['id', 'name', 'category'], groups: { category: (i) => i.category } },
     absentOn: {
       SubscriptionRequiredException:
         'Trusted Advisor through the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan.',
     },
-  },
-  {
+  }),
+  sdkOp<DescribeTrustedAdvisorCheckResultCommandOutput, TrustedAdvisorResourceDetail>({
     service: 'support',
     operation: 'DescribeTrustedAdvisorCheckResult',
     client: SupportClient,
@@ -448,7 +504,7 @@ export const observabilityOps = defineOps([
     list: {
       items: (p) => p.result?.flaggedResources,
       item: ['status', 'region', 'resourceId', 'isSuppressed', 'metadata'],
-      groups: { status: (i: any) => i.status, region: (i: any) => i.region },
+      groups: { status: (i) => i.status, region: (i) => i.region },
       header: [
         {
           result: [
@@ -465,5 +521,5 @@ export const observabilityOps = defineOps([
       SubscriptionRequiredException:
         'Trusted Advisor through the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan.',
     },
-  },
+  }),
 ]);

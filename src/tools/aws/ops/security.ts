@@ -1,33 +1,47 @@
 /** Security Hub, GuardDuty and IAM Access Analyzer: regional services. */
 import {
+  type AwsSecurityFinding,
   DescribeHubCommand,
   DescribeStandardsCommand,
+  type DescribeStandardsCommandOutput,
   GetEnabledStandardsCommand,
+  type GetEnabledStandardsCommandOutput,
   GetFindingsCommand as HubGetFindingsCommand,
+  type GetFindingsCommandOutput as HubGetFindingsCommandOutput,
   SecurityHubClient,
+  type StandardsSubscription,
   paginateDescribeStandards,
   paginateGetEnabledStandards,
   paginateGetFindings as paginateHubFindings,
 } from '@aws-sdk/client-securityhub';
 import {
+  type Finding as GdFinding,
   GetFindingsCommand as GdGetFindingsCommand,
+  type GetFindingsCommandOutput as GdGetFindingsCommandOutput,
   GetFindingsStatisticsCommand,
   GuardDutyClient,
   ListDetectorsCommand,
+  type ListDetectorsCommandOutput,
   ListFindingsCommand as GdListFindingsCommand,
+  type ListFindingsCommandOutput as GdListFindingsCommandOutput,
   paginateListDetectors,
   paginateListFindings as paginateGdListFindings,
 } from '@aws-sdk/client-guardduty';
 import {
   AccessAnalyzerClient,
+  type AnalyzerSummary,
+  type FindingSummary as AaFindingSummary,
   ListAnalyzersCommand,
+  type ListAnalyzersCommandOutput,
   ListFindingsCommand as AaListFindingsCommand,
+  type ListFindingsCommandOutput as AaListFindingsCommandOutput,
   paginateListAnalyzers,
   paginateListFindings as paginateAaListFindings,
 } from '@aws-sdk/client-accessanalyzer';
 import { z } from 'zod';
 import { filterDoc, obj, pageSize, str, strs } from '../params.js';
 import { defineOps } from '../spec.js';
+import { sdkOp } from './sdk-op.js';
 
 const SEVERITY_RANK: Record<string, number> = { CRITICAL: 5, HIGH: 4, MEDIUM: 3, LOW: 2, INFORMATIONAL: 1 };
 /** GuardDuty severities are numbers; these are its documented bands. */
@@ -39,7 +53,7 @@ const gdBand = (s: unknown) => {
 const sortCriteria = z.strictObject({ AttributeName: str.optional(), OrderBy: z.enum(['ASC', 'DESC']).optional() });
 
 export const securityOps = defineOps([
-  {
+  sdkOp<HubGetFindingsCommandOutput, AwsSecurityFinding>({
     service: 'securityhub',
     operation: 'GetFindings',
     client: SecurityHubClient,
@@ -73,14 +87,14 @@ export const securityOps = defineOps([
         { Remediation: [{ Recommendation: ['Text', 'Url'] }] },
       ],
       groups: {
-        severity: (i: any) => i.Severity?.Label,
-        product: (i: any) => i.ProductName,
-        workflow: (i: any) => i.Workflow?.Status,
-        resourceType: (i: any) => i.Resources?.[0]?.Type,
+        severity: (i) => i.Severity?.Label,
+        product: (i) => i.ProductName,
+        workflow: (i) => i.Workflow?.Status,
+        resourceType: (i) => i.Resources?.[0]?.Type,
       },
-      rank: (i: any) => SEVERITY_RANK[String(i.Severity?.Label)] ?? 0,
+      rank: (i) => SEVERITY_RANK[String(i.Severity?.Label)] ?? 0,
     },
-  },
+  }),
   {
     service: 'securityhub',
     operation: 'DescribeHub',
@@ -92,7 +106,7 @@ export const securityOps = defineOps([
     single: ['HubArn', 'SubscribedAt', 'AutoEnableControls', 'ControlFindingGenerator'],
     absentOn: { InvalidAccessException: 'Security Hub is not enabled in this region.' },
   },
-  {
+  sdkOp<GetEnabledStandardsCommandOutput, StandardsSubscription>({
     service: 'securityhub',
     operation: 'GetEnabledStandards',
     client: SecurityHubClient,
@@ -104,11 +118,11 @@ export const securityOps = defineOps([
     list: {
       items: (p) => p.StandardsSubscriptions,
       item: ['StandardsSubscriptionArn', 'StandardsArn', 'StandardsStatus', { StandardsStatusReason: ['StatusReasonCode'] }],
-      groups: { status: (i: any) => i.StandardsStatus },
+      groups: { status: (i) => i.StandardsStatus },
     },
     absentOn: { InvalidAccessException: 'Security Hub is not enabled in this region.' },
-  },
-  {
+  }),
+  sdkOp<DescribeStandardsCommandOutput>({
     service: 'securityhub',
     operation: 'DescribeStandards',
     client: SecurityHubClient,
@@ -117,8 +131,8 @@ export const securityOps = defineOps([
     params: obj({ MaxResults: pageSize(1, 100).optional() }),
     paging: { input: 'NextToken', output: 'NextToken', sizeParam: 'MaxResults', pageSize: 100, paginator: paginateDescribeStandards },
     list: { items: (p) => p.Standards, item: ['StandardsArn', 'Name', 'Description', 'EnabledByDefault'] },
-  },
-  {
+  }),
+  sdkOp<ListDetectorsCommandOutput, string, { DetectorId: string }>({
     service: 'guardduty',
     operation: 'ListDetectors',
     client: GuardDutyClient,
@@ -126,9 +140,9 @@ export const securityOps = defineOps([
     scope: 'regional',
     params: obj({ MaxResults: pageSize(1, 50).optional() }),
     paging: { input: 'NextToken', output: 'NextToken', sizeParam: 'MaxResults', pageSize: 50, paginator: paginateListDetectors },
-    list: { items: (p) => p.DetectorIds, item: (id: string) => ({ DetectorId: id }) },
-  },
-  {
+    list: { items: (p) => p.DetectorIds, item: (id) => ({ DetectorId: id }) },
+  }),
+  sdkOp<GdListFindingsCommandOutput, string, { FindingId: string }>({
     service: 'guardduty',
     operation: 'ListFindings',
     client: GuardDutyClient,
@@ -141,9 +155,9 @@ export const securityOps = defineOps([
       MaxResults: pageSize(1, 50).optional(),
     }),
     paging: { input: 'NextToken', output: 'NextToken', sizeParam: 'MaxResults', pageSize: 50, paginator: paginateGdListFindings },
-    list: { items: (p) => p.FindingIds, item: (id: string) => ({ FindingId: id }) },
-  },
-  {
+    list: { items: (p) => p.FindingIds, item: (id) => ({ FindingId: id }) },
+  }),
+  sdkOp<GdGetFindingsCommandOutput, GdFinding>({
     service: 'guardduty',
     operation: 'GetFindings',
     client: GuardDutyClient,
@@ -172,10 +186,10 @@ export const securityOps = defineOps([
         },
         { Service: ['Count', 'Archived', 'EventFirstSeen', 'EventLastSeen', { Action: ['ActionType'] }] },
       ],
-      groups: { severity: (i: any) => gdBand(i.Severity), type: (i: any) => i.Type },
-      rank: (i: any) => Number(i.Severity ?? 0),
+      groups: { severity: (i) => gdBand(i.Severity), type: (i) => i.Type },
+      rank: (i) => Number(i.Severity ?? 0),
     },
-  },
+  }),
   {
     service: 'guardduty',
     operation: 'GetFindingsStatistics',
@@ -203,7 +217,7 @@ export const securityOps = defineOps([
       },
     ],
   },
-  {
+  sdkOp<ListAnalyzersCommandOutput, AnalyzerSummary>({
     service: 'access-analyzer',
     operation: 'ListAnalyzers',
     client: AccessAnalyzerClient,
@@ -217,10 +231,10 @@ export const securityOps = defineOps([
     list: {
       items: (p) => p.analyzers,
       item: ['arn', 'name', 'type', 'status', 'createdAt', 'lastResourceAnalyzed', 'lastResourceAnalyzedAt'],
-      groups: { type: (i: any) => i.type },
+      groups: { type: (i) => i.type },
     },
-  },
-  {
+  }),
+  sdkOp<AaListFindingsCommandOutput, AaFindingSummary>({
     service: 'access-analyzer',
     operation: 'ListFindings',
     client: AccessAnalyzerClient,
@@ -252,13 +266,13 @@ export const securityOps = defineOps([
         { principal: ['*'] },
       ],
       groups: {
-        status: (i: any) => i.status,
-        resourceType: (i: any) => i.resourceType,
-        public: (i: any) => (i.isPublic ? 'public' : 'not public'),
+        status: (i) => i.status,
+        resourceType: (i) => i.resourceType,
+        public: (i) => (i.isPublic ? 'public' : 'not public'),
       },
-      rank: (i: any) => (i.isPublic ? 1 : 0),
+      rank: (i) => (i.isPublic ? 1 : 0),
     },
-  },
+  }),
 ]);
 
 function strictSort() {

@@ -1,18 +1,28 @@
 /** S3 bucket configuration (never objects) and RDS. */
 import {
+  type Bucket,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
+  type GetBucketLocationCommandOutput,
   GetBucketPolicyStatusCommand,
   GetBucketVersioningCommand,
+  type GetBucketVersioningCommandOutput,
   GetPublicAccessBlockCommand,
   ListBucketsCommand,
+  type ListBucketsCommandOutput,
   S3Client,
   paginateListBuckets,
 } from '@aws-sdk/client-s3';
 import {
+  type DBCluster,
+  type DBInstance,
+  type DBSnapshot,
   DescribeDBClustersCommand,
+  type DescribeDBClustersCommandOutput,
   DescribeDBInstancesCommand,
+  type DescribeDBInstancesCommandOutput,
   DescribeDBSnapshotsCommand,
+  type DescribeDBSnapshotsCommandOutput,
   RDSClient,
   paginateDescribeDBClusters,
   paginateDescribeDBInstances,
@@ -21,7 +31,8 @@ import {
 import { z } from 'zod';
 import { filterList, obj, pageSize, str } from '../params.js';
 import type { ParamPin } from '../account-pin.js';
-import { defineOps } from '../spec.js';
+import { defineOps, type Paginator, type Paging } from '../spec.js';
+import { sdkOp } from './sdk-op.js';
 
 /** S3 bucket names: also stops the model from passing a key or a path where a bucket is expected. */
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name');
@@ -35,10 +46,16 @@ const ownBucketsOnly = (_params: Record<string, unknown>, accountId: string) => 
 const rdsId = /^[A-Za-z][A-Za-z0-9-]{0,254}$/;
 const rdsSnapshotId = /^(?:rds:|awsbackup:)?[A-Za-z][A-Za-z0-9-]{0,254}$/;
 const rdsPin = (param: string, names = rdsId): ParamPin => ({ param, kind: 'arn', service: 'rds', names });
-const rdsPaging = (paginator: any) => ({ input: 'Marker', output: 'Marker', sizeParam: 'MaxRecords', pageSize: 100, paginator });
+const rdsPaging = (paginator: Paginator): Paging => ({
+  input: 'Marker',
+  output: 'Marker',
+  sizeParam: 'MaxRecords',
+  pageSize: 100,
+  paginator,
+});
 
 export const storageOps = defineOps([
-  {
+  sdkOp<ListBucketsCommandOutput, Bucket>({
     service: 's3',
     operation: 'ListBuckets',
     client: S3Client,
@@ -52,9 +69,9 @@ export const storageOps = defineOps([
       pageSize: 1000,
       paginator: paginateListBuckets,
     },
-    list: { items: (p) => p.Buckets, item: ['Name', 'CreationDate', 'BucketRegion'], groups: { region: (i: any) => i.BucketRegion } },
-  },
-  {
+    list: { items: (p) => p.Buckets, item: ['Name', 'CreationDate', 'BucketRegion'], groups: { region: (i) => i.BucketRegion } },
+  }),
+  sdkOp<GetBucketLocationCommandOutput>({
     service: 's3',
     operation: 'GetBucketLocation',
     client: S3Client,
@@ -63,8 +80,8 @@ export const storageOps = defineOps([
     params: bucketParams,
     fixedInput: ownBucketsOnly,
     // S3 reports us-east-1 as an empty LocationConstraint, which models misread as "no region".
-    single: (o: any) => ({ LocationConstraint: o.LocationConstraint || 'us-east-1' }),
-  },
+    single: (o) => ({ LocationConstraint: o.LocationConstraint || 'us-east-1' }),
+  }),
   {
     service: 's3',
     operation: 'GetBucketEncryption',
@@ -82,7 +99,7 @@ export const storageOps = defineOps([
     ],
     absentOn: { ServerSideEncryptionConfigurationNotFoundError: 'The bucket has no default encryption configuration.' },
   },
-  {
+  sdkOp<GetBucketVersioningCommandOutput>({
     service: 's3',
     operation: 'GetBucketVersioning',
     client: S3Client,
@@ -90,8 +107,8 @@ export const storageOps = defineOps([
     scope: 'bucket',
     params: bucketParams,
     fixedInput: ownBucketsOnly,
-    single: (o: any) => ({ Status: o.Status ?? 'Never enabled', MFADelete: o.MFADelete ?? 'Disabled' }),
-  },
+    single: (o) => ({ Status: o.Status ?? 'Never enabled', MFADelete: o.MFADelete ?? 'Disabled' }),
+  }),
   {
     service: 's3',
     operation: 'GetPublicAccessBlock',
@@ -116,7 +133,7 @@ export const storageOps = defineOps([
     single: [{ PolicyStatus: ['IsPublic'] }],
     absentOn: { NoSuchBucketPolicy: 'The bucket has no bucket policy, so no policy makes it public.' },
   },
-  {
+  sdkOp<DescribeDBInstancesCommandOutput, DBInstance>({
     service: 'rds',
     operation: 'DescribeDBInstances',
     client: RDSClient,
@@ -146,11 +163,11 @@ export const storageOps = defineOps([
         'DBClusterIdentifier',
         { Endpoint: ['Address', 'Port'] },
       ],
-      groups: { engine: (i: any) => i.Engine, class: (i: any) => i.DBInstanceClass, status: (i: any) => i.DBInstanceStatus },
-      sums: { allocatedStorageGiB: (i: any) => i.AllocatedStorage },
+      groups: { engine: (i) => i.Engine, class: (i) => i.DBInstanceClass, status: (i) => i.DBInstanceStatus },
+      sums: { allocatedStorageGiB: (i) => i.AllocatedStorage },
     },
-  },
-  {
+  }),
+  sdkOp<DescribeDBClustersCommandOutput, DBCluster>({
     service: 'rds',
     operation: 'DescribeDBClusters',
     client: RDSClient,
@@ -176,10 +193,10 @@ export const storageOps = defineOps([
         'ReaderEndpoint',
         { DBClusterMembers: ['DBInstanceIdentifier', 'IsClusterWriter'] },
       ],
-      groups: { engine: (i: any) => i.Engine, status: (i: any) => i.Status },
+      groups: { engine: (i) => i.Engine, status: (i) => i.Status },
     },
-  },
-  {
+  }),
+  sdkOp<DescribeDBSnapshotsCommandOutput, DBSnapshot>({
     service: 'rds',
     operation: 'DescribeDBSnapshots',
     client: RDSClient,
@@ -192,7 +209,8 @@ export const storageOps = defineOps([
       SnapshotType: z
         .enum(['automated', 'manual', 'awsbackup'], {
           error:
-            "expected automated, manual or awsbackup; shared and public snapshots belong to other accounts, and plainfra reads only the bound account's own",
+            'expected automated, manual or awsbackup; shared and public snapshots belong to other accounts, ' +
+            "and plainfra reads only the bound account's own",
         })
         .optional(),
       Filters: filterList.optional(),
@@ -212,8 +230,8 @@ export const storageOps = defineOps([
         'Encrypted',
         'SnapshotType',
       ],
-      groups: { type: (i: any) => i.SnapshotType, encrypted: (i: any) => (i.Encrypted ? 'encrypted' : 'unencrypted') },
-      sums: { allocatedStorageGiB: (i: any) => i.AllocatedStorage },
+      groups: { type: (i) => i.SnapshotType, encrypted: (i) => (i.Encrypted ? 'encrypted' : 'unencrypted') },
+      sums: { allocatedStorageGiB: (i) => i.AllocatedStorage },
     },
-  },
+  }),
 ]);
