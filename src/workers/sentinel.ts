@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SentinelConfig } from '../config/index.js';
 import { checkProcessLogin } from '../db/index.js';
 import { closeWorker, isFinalAttempt, startWorker, workerOptions } from '../queues/index.js';
-import { abandonTurn, checkModelAtStart, createConfiguredLlm, ModelHealth, runSentinelStep, type Llm } from '../agents/index.js';
+import { abandonTurn, checkModelAtStart, createConfiguredLlm, ModelHealth, runTurnStep, type Llm } from '../agents/index.js';
 import { openConnections } from './connections.js';
 import { emfSettings, startObservability } from './observability.js';
 import { startProcess, type Lifecycle } from './lifecycle.js';
@@ -62,7 +62,7 @@ async function startSentinel(config: SentinelConfig, logger: Logger, lifecycle: 
   const worker = startWorker(
     'sentinel',
     // Waiting for an earlier turn or for tool results is a RetryAfter, handled by startWorker.
-    (payload, job) => runSentinelStep(deps, payload, { number: job.attemptsMade + 1, isFinal: isFinalAttempt(job) }),
+    (payload, job) => runTurnStep(deps, payload, { number: job.attemptsMade + 1, isFinal: isFinalAttempt(job) }),
     {
       ...workerOptions(config, config.PLAINFRA_SENTINEL_CONCURRENCY),
       logger,
