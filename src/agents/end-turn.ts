@@ -51,7 +51,9 @@ export async function abandonTurn(deps: SentinelDeps, job: SentinelJob, err: Err
   await deps.enqueuer.add('replies', {
     conversationId: job.conversationId,
     turnId: job.turnId,
-    text: 'Sorry — something went wrong on my side while answering, and I had to stop. Please ask again in a few minutes; the plainfra admins can see what happened with `plainfra audit`.',
+    text:
+      'Sorry — something went wrong on my side while answering, and I had to stop. Please ask again in a few ' +
+      'minutes; the plainfra admins can see what happened with `plainfra audit`.',
     outcome: 'error',
   });
 }

@@ -81,7 +81,8 @@ async function accountsInScope(deps: SentinelDeps, job: SentinelJob, conv: TurnC
 }
 
 function stepCapText(maxSteps: number): string {
-  return `I stopped after ${maxSteps} steps without a complete answer. Try a narrower question (one account, one service, one time period).`;
+  const advice = 'Try a narrower question (one account, one service, one time period).';
+  return `I stopped after ${maxSteps} steps without a complete answer. ${advice}`;
 }
 
 /**
