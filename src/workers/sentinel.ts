@@ -41,18 +41,7 @@ async function startSentinel(config: SentinelConfig, logger: Logger, lifecycle: 
   });
   lifecycle.defer('observability', () => obs.close());
   const model = await checkedModel(config, logger, llm);
-  const deps: SentinelDeps = {
-    db,
-    enqueuer,
-    logger,
-    llm: countingCalls(model, obs.metrics),
-    model: config.PLAINFRA_MODEL,
-    maxSteps: config.PLAINFRA_MAX_STEPS,
-    docsBaseUrl: config.PLAINFRA_DOCS_URL,
-    maxDocsFetches: config.PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION,
-    transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
-    modelHealth: new ModelHealth(logger),
-  };
+  const deps = sentinelDeps(config, { db, enqueuer, logger, llm: countingCalls(model, obs.metrics) });
   const worker = startSentinelWorker(config, deps, lifecycle);
   obs.metrics.watch(worker, 'sentinel');
   await worker.waitUntilReady();
@@ -73,6 +62,20 @@ async function checkedModel(config: SentinelConfig, logger: Logger, llm?: Llm): 
   const model = llm ?? (await createConfiguredLlm(config, logger));
   if (model.checkModel) await checkModelAtStart(config.PLAINFRA_MODEL, model.checkModel, logger);
   return model;
+}
+
+/** What every step gets: the process's connections and model, and the loop's limits from the config. */
+function sentinelDeps(config: SentinelConfig, base: Pick<SentinelDeps, 'db' | 'enqueuer' | 'logger' | 'llm'>): SentinelDeps {
+  return {
+    ...base,
+    model: config.PLAINFRA_MODEL,
+    maxSteps: config.PLAINFRA_MAX_STEPS,
+    docsBaseUrl: config.PLAINFRA_DOCS_URL,
+    maxDocsFetches: config.PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION,
+    transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
+    // Shared by the process's jobs: one job's permanent failure pauses the model for all.
+    modelHealth: new ModelHealth(base.logger),
+  };
 }
 
 /** Every LLM call counted (requests by outcome, tokens by type) on its way back to the step. */
