@@ -1,4 +1,4 @@
-import type { ContentBlock } from './transcript.js';
+import type { ContentBlock } from '../audit/index.js';
 
 /**
  * What a step may replay to the model. Two limits, applied to the transcript's blocks before they
