@@ -21,7 +21,7 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { createAnthropicLlm, runSentinelStep } from '../src/agents/index.js';
+import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
 import { lastToolResults, startFakeAnthropic, type ReceivedRequest, type Turn } from '../test/fakes/anthropic.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
@@ -131,7 +131,7 @@ async function run(conversationBreakpoint: boolean) {
       });
       const job = { conversationId: conv!.id, turnId: String(row.id) };
       for (let step = 0; step <= STEPS + 2; step++) {
-        await runSentinelStep(deps, { ...job, step }, { number: 1, isFinal: false });
+        await runTurnStep(deps, { ...job, step }, { number: 1, isFinal: false });
         if (await replies.getJob(`r-${job.turnId}`)) {
           answered++;
           break;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTranscript } from '../src/agents/index.js';
+import { buildTranscript } from '../src/agents/transcript.js';
 import { collectSources, groundText } from '../src/grounding/index.js';
 import { parseAuditRow, type AuditEvent } from '../src/audit/index.js';
 

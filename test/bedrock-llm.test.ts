@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LlmError, type LlmRequest } from '../src/agents/index.js';
+import { LlmError, type LlmRequest } from '../src/agents/llm.js';
 import { bedrockRuntimeEndpoint, createBedrockLlm } from '../src/agents/bedrock-llm.js';
 import { byToolResults } from './fakes/anthropic.js';
 import { startFakeBedrock, type FakeBedrock } from './fakes/bedrock.js';

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import type { Llm, LlmRequest, LlmResponse } from '../src/agents/index.js';
-import { runSentinelStep, LlmError } from '../src/agents/index.js';
+import type { Llm, LlmRequest, LlmResponse } from '../src/agents/llm.js';
+import { runTurnStep, LlmError } from '../src/agents/index.js';
 import { runMaintenance, startDigest, syncDigestSchedules } from '../src/workers/maintenance.js';
 import { ReportAccountNotBound } from '../src/bot/intake.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -131,7 +131,7 @@ describe('digest', () => {
       },
     };
     const deps = { db: t.db, enqueuer, llm, logger, model: 'claude-test', maxSteps: 8, docsBaseUrl: 'https://docs.aws.amazon.com' };
-    await runSentinelStep(deps, { ...job, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps, { ...job, step: 0 }, { number: 1, isFinal: false });
     expect(calls).toHaveLength(0);
     const bundle = (await hawk.getJob(`h-${job.turnId}-0`))!.data.calls as {
       toolUseId: string;
@@ -169,8 +169,8 @@ describe('digest', () => {
           : { turnId: job.turnId, step: 0, toolUseId: c.toolUseId, status: 'error', isError: true, message: 'Security Hub is not enabled' },
       });
     }
-    await expect(runSentinelStep(deps, { ...job, step: 1 }, { number: 1, isFinal: false })).rejects.toThrow(/529/);
-    await runSentinelStep(deps, { ...job, step: 1 }, { number: 2, isFinal: true });
+    await expect(runTurnStep(deps, { ...job, step: 1 }, { number: 1, isFinal: false })).rejects.toThrow(/529/);
+    await runTurnStep(deps, { ...job, step: 1 }, { number: 2, isFinal: true });
     const reply = (await replies.getJob(`r-${job.turnId}`))!.data;
     expect(reply.outcome).toBe('report');
     expect(reply.text).toMatch(/the summary could not be written/);
@@ -187,7 +187,7 @@ describe('digest', () => {
       },
     };
     const deps = { db: t.db, enqueuer, llm, logger, model: 'claude-test', maxSteps: 8, docsBaseUrl: 'https://docs.aws.amazon.com' };
-    await runSentinelStep(deps, { ...started, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps, { ...started, step: 0 }, { number: 1, isFinal: false });
     return (await hawk.getJob(`h-${started.turnId}-0`))!.data.calls as {
       input: { account: string; service: string; operation: string; params: any };
     }[];

@@ -6,7 +6,7 @@
  */
 import type { EvalCase, RecordedCall } from '../src/eval/cases.js';
 import { parseExpected } from '../src/eval/score.js';
-import { MAX_AWS_CALLS_PER_STEP } from '../src/agents/step.js';
+import { MAX_AWS_CALLS_PER_STEP } from '../src/agents/tool-calls.js';
 import { firstUserText, type ReceivedRequest, type Turn } from './fakes/anthropic.js';
 
 /** Periods a recorded Cost Explorer response covers: the request a model would send for it. */

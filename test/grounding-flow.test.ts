@@ -7,7 +7,7 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { isKind, readTrail, recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { createAnthropicLlm, runSentinelStep } from '../src/agents/index.js';
+import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
 import { BotMetrics, deliverReply } from '../src/bot/index.js';
 import { FIGURE_REMOVED } from '../src/grounding/index.js';
 import { byToolResults, startFakeAnthropic, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
@@ -132,7 +132,7 @@ describe('grounding: no unverified number reaches Slack', () => {
     });
     const q = { conversationId: conv!.id, turnId: String(row.id) };
     for (let step = 0; step < maxSteps + 1; step++) {
-      await runSentinelStep({ ...deps, maxSteps }, { ...q, step }, { number: 1, isFinal: false });
+      await runTurnStep({ ...deps, maxSteps }, { ...q, step }, { number: 1, isFinal: false });
       const reply = await queues.replies.getJob(`r-${q.turnId}`);
       if (reply) {
         await deliverReply({ db: t.db, client: web, logger, metrics: new BotMetrics() }, reply.data);

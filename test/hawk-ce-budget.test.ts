@@ -6,7 +6,7 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { runSentinelStep, type Llm } from '../src/agents/index.js';
+import { runTurnStep, type Llm } from '../src/agents/index.js';
 import { hawkEnv } from '../src/config/env.js';
 import { reportBundle } from '../src/reports/index.js';
 import { createAwsQueryRunner, type AwsQueryRunner } from '../src/tools/aws/index.js';
@@ -256,7 +256,7 @@ describe('hawk Cost Explorer budget', () => {
         content: [{ type: 'text', text: 'October cost what the first day showed.' }],
       }),
     };
-    await runSentinelStep(
+    await runTurnStep(
       { db: t.db, enqueuer, llm, logger, model: 'm', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' },
       { ...q, step: 1 },
       { number: 1, isFinal: false },
@@ -315,7 +315,7 @@ describe('hawk Cost Explorer budget', () => {
         content: [{ type: 'text', text: 'A quiet week.' }],
       }),
     };
-    await runSentinelStep(
+    await runTurnStep(
       { db: t.db, enqueuer, llm, logger, model: 'm', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' },
       { ...q, step: 1 },
       { number: 1, isFinal: false },

@@ -6,7 +6,8 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { formatTrail, readTrail, readTrailRows, recordAudit, type AuditEvent } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { createAnthropicLlm, runSentinelStep, systemPrompt } from '../src/agents/index.js';
+import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
+import { systemPrompt } from '../src/agents/prompt.js';
 import { costNote } from '../src/agents/cost-note.js';
 import { ListCollector } from '../src/tools/aws/collector.js';
 import { lookupOperation } from '../src/tools/aws/registry.js';
@@ -154,7 +155,7 @@ describe('LLM calls: cache breakpoints and usage', () => {
       maxSteps: 4,
       docsBaseUrl: 'https://docs.aws.amazon.com',
     };
-    await runSentinelStep(deps, { ...job, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps, { ...job, step: 0 }, { number: 1, isFinal: false });
     const toolUseId = (await hawkQueue.getJob(`h-${job.turnId}-0`))!.data.calls[0].toolUseId as string;
     await recordAudit(t.db, {
       conversationId: job.conversationId,
@@ -163,7 +164,7 @@ describe('LLM calls: cache breakpoints and usage', () => {
       stepKey: `result:${job.turnId}:${toolUseId}`,
       payload: { turnId: job.turnId, step: 0, toolUseId, status: 'ok', result: { Instances: [] } },
     });
-    await runSentinelStep(deps, { ...job, step: 1 }, { number: 1, isFinal: false });
+    await runTurnStep(deps, { ...job, step: 1 }, { number: 1, isFinal: false });
     await recordAudit(t.db, {
       conversationId: job.conversationId,
       actor: 'bot',

@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config/index.js';
 import { sentinelEnv } from '../src/config/env.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { checkModelAtStart, createAnthropicLlm, ModelHealth, runSentinelStep, sdkDeprecatedModels } from '../src/agents/index.js';
+import { checkModelAtStart, createAnthropicLlm, ModelHealth, runTurnStep, sdkDeprecatedModels } from '../src/agents/index.js';
 import { runSentinel } from '../src/workers/sentinel.js';
 import { startFakeAnthropic, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -101,7 +101,7 @@ describe('permanent model errors', () => {
     const job = { conversationId: conv!.id, turnId: String(row.id), step: 0 };
     const llm = createAnthropicLlm({ apiKey: 'sk-model', baseURL: fake.url, maxRetries: 2, logger });
     // Not the final attempt: a retryable error would throw for BullMQ to retry; a permanent one must not.
-    await runSentinelStep(
+    await runTurnStep(
       { db: t.db, enqueuer, llm, logger, model, maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com', modelHealth: health },
       job,
       { number: 1, isFinal: false },

@@ -7,7 +7,7 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { formatTrail, readTrail, recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { createAnthropicLlm, runSentinelStep } from '../src/agents/index.js';
+import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
 import { TRANSCRIPT_BUDGET_TOKENS } from '../src/agents/context-limits.js';
 import { lastToolResults, startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -91,10 +91,10 @@ describe('sentinel limits', () => {
     const turnId = await question(conv, 'explain GetCostAndUsage');
     const limited = deps({ maxDocsFetches: 4 });
     docsHits = 0;
-    await runSentinelStep(limited, { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
-    await runSentinelStep(limited, { conversationId: conv, turnId, step: 1 }, { number: 1, isFinal: false });
+    await runTurnStep(limited, { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(limited, { conversationId: conv, turnId, step: 1 }, { number: 1, isFinal: false });
     // A retried step 1 (the job ran again after a crash) fetches nothing more and refuses nothing twice.
-    await runSentinelStep(limited, { conversationId: conv, turnId, step: 1 }, { number: 2, isFinal: false });
+    await runTurnStep(limited, { conversationId: conv, turnId, step: 1 }, { number: 2, isFinal: false });
     expect(docsHits).toBe(4);
     const rows = await readTrail(t.db, conv);
     const refused = rows.filter((r) => r.kind === 'refused');
@@ -127,7 +127,7 @@ describe('sentinel limits', () => {
     for (let turn = 1; turn <= 10; turn++) {
       const turnId = await question(conv, `question ${turn}: what did we spend in week ${turn}?`);
       for (const step of [0, 1]) {
-        await runSentinelStep(deps(), { conversationId: conv, turnId, step }, { number: 1, isFinal: false });
+        await runTurnStep(deps(), { conversationId: conv, turnId, step }, { number: 1, isFinal: false });
         const body = fake.requests.at(-1)!.body;
         const chars = JSON.stringify(body.messages).length;
         sizes.push({ turn, step, chars, tokens: Math.ceil(chars / 4) });

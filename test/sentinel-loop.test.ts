@@ -8,15 +8,8 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import {
-  abandonTurn,
-  createAnthropicLlm,
-  LlmError,
-  runSentinelStep,
-  type Llm,
-  type LlmRequest,
-  type LlmResponse,
-} from '../src/agents/index.js';
+import { abandonTurn, createAnthropicLlm, LlmError, runTurnStep, type Llm } from '../src/agents/index.js';
+import type { LlmRequest, LlmResponse } from '../src/agents/llm.js';
 import { startFakeAnthropic } from './fakes/anthropic.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -54,7 +47,7 @@ describe('sentinel agent loop', () => {
   let docsUrl: string;
   let threadSeq = 0;
 
-  const deps = (llm: Llm, over: Partial<Parameters<typeof runSentinelStep>[0]> = {}) => ({
+  const deps = (llm: Llm, over: Partial<Parameters<typeof runTurnStep>[0]> = {}) => ({
     db: t.db,
     enqueuer,
     llm,
@@ -133,7 +126,7 @@ describe('sentinel agent loop', () => {
         input: { service: 'ce', operation: 'GetCostAndUsage', params: { Granularity: 'MONTHLY' } },
       }),
     );
-    await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
     expect(await kinds(q.conversationId)).toEqual(['message_in', 'llm_request', 'llm_response']);
     const hawkJob = await job('hawk', `h-${q.turnId}-0`);
     expect(hawkJob?.data.calls).toEqual([
@@ -149,8 +142,8 @@ describe('sentinel agent loop', () => {
     const llm = new ScriptedLlm(() =>
       toolUse({ id: 'toolu_2', name: 'aws_query', input: { service: 'ec2', operation: 'DescribeInstances' } }),
     );
-    await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
-    await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 2, isFinal: false });
+    await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 2, isFinal: false });
     expect(llm.calls).toHaveLength(1);
     expect((await kinds(q.conversationId)).filter((k) => k === 'llm_response')).toHaveLength(1);
   });
@@ -164,7 +157,7 @@ describe('sentinel agent loop', () => {
     );
     const llm = new ScriptedLlm(() => text('should never be asked'));
     try {
-      await expect(runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(
+      await expect(runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(
         /Failed query: insert into "audit_events"/,
       );
       expect(llm.calls).toHaveLength(0);
@@ -180,7 +173,7 @@ describe('sentinel agent loop', () => {
         ? toolUse({ id: 'toolu_3', name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage' } })
         : text('EC2 cost *$812.40* in October.'),
     );
-    await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
     // hawk's part, as the hawk worker records it:
     await recordAudit(t.db, {
       conversationId: q.conversationId,
@@ -189,7 +182,7 @@ describe('sentinel agent loop', () => {
       stepKey: `result:${q.turnId}:toolu_3`,
       payload: { turnId: q.turnId, step: 0, toolUseId: 'toolu_3', forModel: '{"total":{"UnblendedCost":"812.4","unit":"USD"}}' },
     });
-    await runSentinelStep(deps(llm), { ...q, step: 1 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...q, step: 1 }, { number: 1, isFinal: false });
     const second = llm.calls[1]!;
     expect(second.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(second.messages[2]!.content[0]).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_3', is_error: false });
@@ -200,10 +193,10 @@ describe('sentinel agent loop', () => {
   it('sends an answer with figures no tool result supports back to the model once, naming them', async () => {
     const q = await ask('what did S3 cost?');
     const llm = new ScriptedLlm(() => text('S3 cost $4,321.99 this month, up 17.5% from 2,000 last month.'));
-    await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
     expect(await job('replies', `r-${q.turnId}`)).toBeUndefined();
     expect(await job('sentinel', `s-${q.turnId}-1`)).toBeDefined();
-    await runSentinelStep(deps(llm), { ...q, step: 1 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...q, step: 1 }, { number: 1, isFinal: false });
     // The second step read the draft and plainfra's note naming every unsupported figure.
     const note = JSON.stringify(llm.calls[1]!.messages.at(-1));
     expect(note).toContain('$4,321.99, 17.5%, 2,000');
@@ -223,7 +216,7 @@ describe('sentinel agent loop', () => {
         { id: 'toolu_d4', name: 'shell', input: { cmd: 'rm -rf /' } },
       ),
     );
-    await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
     const trail = await readTrail(t.db, q.conversationId);
     const result = (id: string) => trail.find((r) => (r.kind === 'tool_result' || r.kind === 'refused') && r.payload.toolUseId === id)!;
     expect(result('toolu_d1').kind).toBe('tool_result');
@@ -241,12 +234,12 @@ describe('sentinel agent loop', () => {
   it('makes the last allowed step without tools, and stops with an explanation past the cap', async () => {
     const q = await ask('dig deep');
     const llm = new ScriptedLlm(() => text('Here is what I found.'));
-    await runSentinelStep(deps(llm, { maxSteps: 2 }), { ...q, step: 1 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm, { maxSteps: 2 }), { ...q, step: 1 }, { number: 1, isFinal: false });
     expect(llm.calls[0]!.toolChoice).toBe('none');
     expect(llm.calls[0]!.system).toContain('step limit');
 
     const q2 = await ask('dig deeper');
-    await runSentinelStep(deps(new ScriptedLlm(() => text('unused')), { maxSteps: 2 }), { ...q2, step: 2 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(new ScriptedLlm(() => text('unused')), { maxSteps: 2 }), { ...q2, step: 2 }, { number: 1, isFinal: false });
     const reply = await job('replies', `r-${q2.turnId}`);
     expect(reply?.data).toMatchObject({ outcome: 'step_cap' });
     expect(reply?.data.text).toMatch(/stopped after 2 steps/);
@@ -255,9 +248,9 @@ describe('sentinel agent loop', () => {
   it('retries a rate-limited model call, and on the last attempt apologises in the thread', async () => {
     const q = await ask('costs?');
     const llm = new ScriptedLlm(() => new LlmError('language model API error (HTTP 529): Overloaded', 529, true));
-    await expect(runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(/529/);
+    await expect(runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(/529/);
     expect(await job('replies', `r-${q.turnId}`)).toBeUndefined();
-    await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 2, isFinal: true });
+    await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 2, isFinal: true });
     const reply = await job('replies', `r-${q.turnId}`);
     expect(reply?.data.outcome).toBe('error');
     expect(reply?.data.text).toMatch(/overloaded or rate-limited right now \(HTTP 529\)/);
@@ -267,7 +260,7 @@ describe('sentinel agent loop', () => {
   it('gives up at once on a rejected API key and says who should fix it', async () => {
     const q = await ask('costs?');
     const llm = new ScriptedLlm(() => new LlmError('language model API error (HTTP 401): invalid x-api-key', 401, false));
-    await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
     expect((await job('replies', `r-${q.turnId}`))?.data.text).toMatch(/ANTHROPIC_API_KEY on the sentinel/);
   });
 
@@ -279,7 +272,7 @@ describe('sentinel agent loop', () => {
     try {
       const llm = createAnthropicLlm({ apiKey: 'sk-loop', baseURL: fake.url, maxRetries: 2 });
       const q = await ask('hello?');
-      await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
+      await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false });
       expect(fake.requests.map((r) => r.status)).toEqual([529, 200]);
       const body = fake.requests[1]!.body;
       expect(body.tools?.map((tool) => tool.name)).toEqual(['aws_query', 'aws_docs']);
@@ -296,10 +289,10 @@ describe('sentinel agent loop', () => {
     try {
       const llm = createAnthropicLlm({ apiKey: 'sk-loop', baseURL: fake.url });
       const q = await ask('hello again?');
-      await expect(runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(/529/);
+      await expect(runTurnStep(deps(llm), { ...q, step: 0 }, { number: 1, isFinal: false })).rejects.toThrow(/529/);
       expect(fake.requests.map((r) => r.status)).toEqual([529]);
       // BullMQ's next attempt is the retry: a second request, a second llm_request row.
-      await runSentinelStep(deps(llm), { ...q, step: 0 }, { number: 2, isFinal: false });
+      await runTurnStep(deps(llm), { ...q, step: 0 }, { number: 2, isFinal: false });
       expect(fake.requests.map((r) => r.status)).toEqual([529, 200]);
       const requests = (await readTrail(t.db, q.conversationId)).filter((r) => r.kind === 'llm_request');
       expect(requests.map((r) => (r.payload as { attempt: number }).attempt)).toEqual([1, 2]);
@@ -320,12 +313,12 @@ describe('sentinel agent loop', () => {
     });
     const b = { conversationId: conv!.id, turnId: String(bRow.id) };
     const llm = new ScriptedLlm((req) => text(req.messages.length === 1 ? 'EC2: $5.' : 'S3: $3.'));
-    await expect(runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false })).rejects.toMatchObject({
+    await expect(runTurnStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false })).rejects.toMatchObject({
       code: 'retry_after',
       spendsAttempt: false,
       ms: 1_500,
     });
-    await runSentinelStep(deps(llm), { ...a, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...a, step: 0 }, { number: 1, isFinal: false });
     await recordAudit(t.db, {
       conversationId: a.conversationId,
       actor: 'bot',
@@ -333,7 +326,7 @@ describe('sentinel agent loop', () => {
       stepKey: `out:${a.turnId}`,
       payload: { turnId: a.turnId },
     });
-    await runSentinelStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(llm), { ...b, step: 0 }, { number: 1, isFinal: false });
     // B's transcript: A's question, A's answer, then B — even though B's row was written before A's answer.
     const second = llm.calls[1]!;
     expect(second.messages.map((m) => [m.role, JSON.stringify(m.content)])).toEqual([
@@ -359,7 +352,7 @@ describe('sentinel agent loop', () => {
       name: 'aws_query',
       input: { service: 'ec2', operation: 'DescribeRegions' },
     }));
-    await runSentinelStep(deps(new ScriptedLlm(() => toolUse(...calls))), { ...q, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(new ScriptedLlm(() => toolUse(...calls))), { ...q, step: 0 }, { number: 1, isFinal: false });
     expect((await job('hawk', `h-${q.turnId}-0`))?.data.calls).toHaveLength(6);
     const refused = (await readTrail(t.db, q.conversationId)).filter((r) => r.kind === 'refused');
     expect(refused.map((r) => r.payload.toolUseId)).toEqual(['toolu_many_6', 'toolu_many_7', 'toolu_many_8']);

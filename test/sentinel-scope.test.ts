@@ -7,7 +7,7 @@ import { addAccount, bindChannel, unbindChannel } from '../src/accounts/index.js
 import { readTrail, recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
-import { createAnthropicLlm, runSentinelStep } from '../src/agents/index.js';
+import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
 import { startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -118,7 +118,7 @@ describe('sentinel scope of an old thread', () => {
 
     const turnId = await question(conv, 'and how does that compare with last month?');
     const before = fake.requests.length;
-    await runSentinelStep(deps(), { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(), { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
     expect(fake.requests).toHaveLength(before + 1);
     const sent = JSON.stringify(fake.requests.at(-1)!.body.messages);
     expect(sent).not.toContain('98765.43');
@@ -142,7 +142,7 @@ describe('sentinel scope of an old thread', () => {
     // Someone from another organisation joins: intake marks the conversation shared (sticky).
     await t.db.update(conversations).set({ externallyShared: true }).where(eq(conversations.id, conv));
     const turnId = await question(conv, 'and partner?');
-    await runSentinelStep(deps(), { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(), { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
     const sent = JSON.stringify(fake.requests.at(-1)!.body.messages);
     expect(sent).not.toContain('4242.42');
     expect(sent).not.toContain('4,242.42');
@@ -158,7 +158,7 @@ describe('sentinel scope of an old thread', () => {
 
     const turnId = await question(conv, 'and yesterday?');
     const before = fake.requests.length;
-    await runSentinelStep(deps(), { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
+    await runTurnStep(deps(), { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
     expect(fake.requests).toHaveLength(before);
     expect(await hawk.getJob(`h-${turnId}-0`)).toBeUndefined();
     const reply = await replies.getJob(`r-${turnId}`);

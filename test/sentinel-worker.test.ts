@@ -5,7 +5,7 @@ import { recordAudit } from '../src/audit/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { conversations } from '../src/db/index.js';
 import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../src/queues/index.js';
-import type { Llm, LlmRequest, LlmResponse } from '../src/agents/index.js';
+import type { Llm, LlmRequest, LlmResponse } from '../src/agents/llm.js';
 import { runSentinel } from '../src/workers/sentinel.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';

@@ -17,7 +17,10 @@ export function setupProblemNote(trail: AuditEvent[], turnId: string, externally
   if (messages.size === 0) return '';
   // A Slack Connect channel includes another organisation: no role ARNs or account ids for them.
   if (externallyShared)
-    return '\n\n*Setup problem:* plainfra could not access the AWS account bound to this channel. A plainfra admin can see what to fix with `plainfra audit` or `plainfra accounts verify`.';
+    return (
+      '\n\n*Setup problem:* plainfra could not access the AWS account bound to this channel. A plainfra admin ' +
+      'can see what to fix with `plainfra audit` or `plainfra accounts verify`.'
+    );
   return `\n\n*Setup problem for your AWS admin:*\n${[...messages].join('\n\n')}`;
 }
 

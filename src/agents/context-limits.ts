@@ -1,4 +1,4 @@
-import type { ContentBlock } from './transcript.js';
+import type { ContentBlock } from '../audit/index.js';
 
 /**
  * What a step may replay to the model. Two limits, applied to the transcript's blocks before they
@@ -83,7 +83,7 @@ export function fitBudget(entries: Entry[], budgetTokens: number): { entries: En
     const chars = String(e.block.content ?? '').length;
     e.block = {
       ...e.block,
-      content: `[older result left out to keep this thread within its size budget (${chars} characters); call the tool again if you need it]`,
+      content: leftOutText(chars),
     };
     total -= before - estimateTokens(e.block);
     summarised++;
@@ -114,4 +114,9 @@ export function fitBudget(entries: Entry[], budgetTokens: number): { entries: En
   }
   const estimatedTokens = out.reduce((s, e) => s + estimateTokens(e.block), 0);
   return { entries: out, report: { summarised, droppedTurns, estimatedTokens } };
+}
+
+/** What the model reads in place of an older result left out of the replay. */
+function leftOutText(chars: number): string {
+  return `[older result left out to keep this thread within its size budget (${chars} characters); call the tool again if you need it]`;
 }

@@ -36,8 +36,10 @@ export function groundingSources(trail: AuditEvent[]): SourcePool {
 export function sendBackText(figures: string): string {
   return [
     'plainfra checks every figure against the tool results of this conversation before an answer is posted.',
-    `These figures in your draft appear in no tool result and are not a sum, difference, ratio or percentage change of figures that do: ${figures}.`,
-    'Write the answer again using only figures from the tool results, or call a tool to get the data you need. If a figure cannot be supported, leave it out and say what you could not check.',
+    'These figures in your draft appear in no tool result and are not a sum, difference, ratio or percentage change ' +
+      `of figures that do: ${figures}.`,
+    'Write the answer again using only figures from the tool results, or call a tool to get the data you need. If a ' +
+      'figure cannot be supported, leave it out and say what you could not check.',
     'This message comes from plainfra, not from the user; do not mention it in the answer.',
   ].join(' ');
 }

@@ -87,85 +87,104 @@ function capturingConsoleWarn<T>(onWarn: (text: string) => void, call: () => T):
 /** The part of an SDK client the loop uses: Anthropic's, or AnthropicBedrock's (same Messages API, other transport). */
 export type MessagesClient = { messages: Pick<Anthropic['messages'], 'create'> };
 
-export function createAnthropicLlm(
-  opts: {
-    maxRetries?: number;
-    timeoutMs?: number;
-    logger?: Logger;
-    /** The breakpoint on each step's last message (default on; off only to measure what it saves, bench/llm-steps.ts). */
-    conversationBreakpoint?: boolean;
-  } & (
-    | { apiKey: string; baseURL?: string }
-    /** Another transport of the same Messages API (AnthropicBedrock, bedrock-llm.ts); no Models API check. */
-    | { client: MessagesClient }
-  ),
-): Llm {
-  // No SDK retries: every HTTP attempt is a BullMQ attempt of the step, and each writes its own
-  // llm_request row (attempt number included), so the audit trail counts every call the model got.
-  // BullMQ's exponential backoff (queues/catalog.ts) does the waiting between attempts.
-  const anthropic =
-    'client' in opts
-      ? undefined
-      : new Anthropic({
-          apiKey: opts.apiKey,
-          baseURL: opts.baseURL,
-          maxRetries: opts.maxRetries ?? 0,
-          timeout: opts.timeoutMs ?? 120_000,
-          ...(opts.logger && { logger: sdkLogger(opts.logger) }),
-        });
+/** How createAnthropicLlm reaches the model: its own SDK client (a key), or a client it is given. */
+export type AnthropicLlmOptions = {
+  maxRetries?: number;
+  timeoutMs?: number;
+  logger?: Logger;
+  /** The breakpoint on each step's last message (default on; off only to measure what it saves, bench/llm-steps.ts). */
+  conversationBreakpoint?: boolean;
+} & (
+  | { apiKey: string; baseURL?: string }
+  /** Another transport of the same Messages API (AnthropicBedrock, bedrock-llm.ts); no Models API check. */
+  | { client: MessagesClient }
+);
+
+export function createAnthropicLlm(opts: AnthropicLlmOptions): Llm {
+  const anthropic = 'client' in opts ? undefined : anthropicClient(opts);
   const client: MessagesClient = 'client' in opts ? opts.client : anthropic!;
-  const warned = new Set<string>();
-  const onWarn = (text: string) => {
-    if (warned.has(text)) return;
-    warned.add(text);
-    opts.logger?.warn({ component: 'anthropic-sdk' }, text);
-  };
+  const onWarn = warnOnce(opts.logger);
   return {
     ...(anthropic && { checkModel: (model: string) => checkModel(anthropic, model) }),
     async create(req) {
-      const tools = req.tools.map((t, i) =>
-        // One cache breakpoint after the (static) tool list and one on the system prompt.
-        i === req.tools.length - 1 ? { ...t, cache_control: EPHEMERAL } : t,
-      );
       try {
         const msg = await capturingConsoleWarn(onWarn, () =>
-          client.messages.create({
-            model: req.model,
-            max_tokens: req.maxTokens,
-            system: [{ type: 'text', text: req.system, cache_control: EPHEMERAL }],
-            // A call without tools (the digest narrative) sends neither tools nor tool_choice.
-            ...(tools.length > 0 && { tools: tools as Anthropic.Tool[], tool_choice: { type: req.toolChoice } }),
-            messages: (opts.conversationBreakpoint === false
-              ? req.messages
-              : withConversationBreakpoint(req.messages)) as unknown as Anthropic.MessageParam[],
-          }),
+          client.messages.create(messagesParams(req, opts.conversationBreakpoint !== false)),
         );
-        return {
-          id: msg.id,
-          model: msg.model,
-          content: msg.content as unknown as ContentBlock[],
-          stopReason: msg.stop_reason,
-          usage: {
-            input_tokens: msg.usage.input_tokens,
-            output_tokens: msg.usage.output_tokens,
-            cache_read_input_tokens: msg.usage.cache_read_input_tokens ?? 0,
-            cache_creation_input_tokens: msg.usage.cache_creation_input_tokens ?? 0,
-          },
-        };
+        return llmResponseOf(msg);
       } catch (err) {
-        if (err instanceof Anthropic.APIError) {
-          const status = err.status;
-          const retryable = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
-          const apiMessage = (err.error as { error?: { message?: unknown } } | undefined)?.error?.message;
-          throw new LlmError(
-            `language model API error${status ? ` (HTTP ${status})` : ''}: ${err.message}`,
-            status,
-            retryable,
-            typeof apiMessage === 'string' ? apiMessage : undefined,
-          );
-        }
-        throw new LlmError(`language model unreachable: ${(err as Error).message}`, undefined, true);
+        throw llmErrorOf(err);
       }
     },
   };
+}
+
+function anthropicClient(opts: AnthropicLlmOptions & { apiKey: string; baseURL?: string }): Anthropic {
+  // No SDK retries: every HTTP attempt is a BullMQ attempt of the step, and each writes its own
+  // llm_request row (attempt number included), so the audit trail counts every call the model got.
+  // BullMQ's exponential backoff (queues/catalog.ts) does the waiting between attempts.
+  return new Anthropic({
+    apiKey: opts.apiKey,
+    baseURL: opts.baseURL,
+    maxRetries: opts.maxRetries ?? 0,
+    timeout: opts.timeoutMs ?? 120_000,
+    ...(opts.logger && { logger: sdkLogger(opts.logger) }),
+  });
+}
+
+/** The SDK's console warnings into the log, each distinct text once per client. */
+function warnOnce(logger: Logger | undefined): (text: string) => void {
+  const warned = new Set<string>();
+  return (text) => {
+    if (warned.has(text)) return;
+    warned.add(text);
+    logger?.warn({ component: 'anthropic-sdk' }, text);
+  };
+}
+
+/** The Messages API body of one request, with its cache breakpoints. */
+function messagesParams(req: LlmRequest, conversationBreakpoint: boolean): Anthropic.MessageCreateParamsNonStreaming {
+  const tools = req.tools.map((t, i) =>
+    // One cache breakpoint after the (static) tool list and one on the system prompt.
+    i === req.tools.length - 1 ? { ...t, cache_control: EPHEMERAL } : t,
+  );
+  return {
+    model: req.model,
+    max_tokens: req.maxTokens,
+    system: [{ type: 'text', text: req.system, cache_control: EPHEMERAL }],
+    // A call without tools (the digest narrative) sends neither tools nor tool_choice.
+    ...(tools.length > 0 && { tools: tools as Anthropic.Tool[], tool_choice: { type: req.toolChoice } }),
+    messages: (conversationBreakpoint ? withConversationBreakpoint(req.messages) : req.messages) as unknown as Anthropic.MessageParam[],
+  };
+}
+
+function llmResponseOf(msg: Anthropic.Message): LlmResponse {
+  return {
+    id: msg.id,
+    model: msg.model,
+    content: msg.content as unknown as ContentBlock[],
+    stopReason: msg.stop_reason,
+    usage: {
+      input_tokens: msg.usage.input_tokens,
+      output_tokens: msg.usage.output_tokens,
+      cache_read_input_tokens: msg.usage.cache_read_input_tokens ?? 0,
+      cache_creation_input_tokens: msg.usage.cache_creation_input_tokens ?? 0,
+    },
+  };
+}
+
+/** What the loop should do about a failed call: an API error retried by its status, anything else (no answer) retried. */
+function llmErrorOf(err: unknown): LlmError {
+  if (err instanceof Anthropic.APIError) {
+    const status = err.status;
+    const retryable = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
+    const apiMessage = (err.error as { error?: { message?: unknown } } | undefined)?.error?.message;
+    return new LlmError(
+      `language model API error${status ? ` (HTTP ${status})` : ''}: ${err.message}`,
+      status,
+      retryable,
+      typeof apiMessage === 'string' ? apiMessage : undefined,
+    );
+  }
+  return new LlmError(`language model unreachable: ${(err as Error).message}`, undefined, true);
 }

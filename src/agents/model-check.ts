@@ -68,16 +68,19 @@ export async function checkModelAtStart(model: string, check: (model: string) =>
     case 'active':
       logger.info({ model, displayName: result.displayName }, 'language model available');
       break;
-    case 'deprecated':
+    case 'deprecated': {
+      const retiring = result.retiresAt ? ` and retires ${result.retiresAt.slice(0, 10)}` : '';
       logger.warn(
         { model, lifecycle: result.lifecycle, retiresAt: result.retiresAt },
-        `PLAINFRA_MODEL ${model} is ${result.lifecycle}${result.retiresAt ? ` and retires ${result.retiresAt.slice(0, 10)}` : ''}: set PLAINFRA_MODEL to a current model`,
+        `PLAINFRA_MODEL ${model} is ${result.lifecycle}${retiring}: set PLAINFRA_MODEL to a current model`,
       );
       break;
+    }
     case 'unknown':
       logger.warn(
         { model },
-        `PLAINFRA_MODEL ${model} is unknown to the Anthropic API for this key: questions will get a "language model unavailable" reply until PLAINFRA_MODEL names a model the key may use (GET /v1/models lists them)`,
+        `PLAINFRA_MODEL ${model} is unknown to the Anthropic API for this key: questions will get a "language model ` +
+          'unavailable" reply until PLAINFRA_MODEL names a model the key may use (GET /v1/models lists them)',
       );
       break;
     case 'key_rejected':

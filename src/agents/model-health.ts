@@ -26,8 +26,15 @@ export function permanentCause(e: Pick<LlmError, 'status' | 'apiMessage'>): Perm
 export function unavailableText(cause: PermanentCause, status: number | undefined): string {
   const http = status ? ` (HTTP ${status})` : '';
   if (cause === 'key')
-    return `Sorry — the language model is unavailable: it rejected plainfra's API key${http}. A plainfra admin should check ANTHROPIC_API_KEY on the sentinel (on Amazon Bedrock: that the sentinel's IAM role may bedrock:InvokeModel on PLAINFRA_MODEL).`;
-  return `Sorry — the language model is unavailable: the API does not offer the model plainfra is set to use${http}. A plainfra admin should set PLAINFRA_MODEL on the sentinel to a current model.`;
+    return (
+      `Sorry — the language model is unavailable: it rejected plainfra's API key${http}. A plainfra admin ` +
+      `should check ANTHROPIC_API_KEY on the sentinel (on Amazon Bedrock: that the sentinel's IAM role may ` +
+      'bedrock:InvokeModel on PLAINFRA_MODEL).'
+    );
+  return (
+    'Sorry — the language model is unavailable: the API does not offer the model plainfra is set to ' +
+    `use${http}. A plainfra admin should set PLAINFRA_MODEL on the sentinel to a current model.`
+  );
 }
 
 interface Outage {
@@ -63,7 +70,8 @@ export class ModelHealth {
       const setting = cause === 'key' ? 'ANTHROPIC_API_KEY' : 'PLAINFRA_MODEL';
       this.logger.error(
         { model, status: e.status ?? null, setting, err: e.message },
-        `language model unavailable: set ${setting} (questions get a short reply; the model is tried again after ${Math.round(this.pauseMs / 1000)} s)`,
+        `language model unavailable: set ${setting} (questions get a short reply; the model is tried again after ` +
+          `${Math.round(this.pauseMs / 1000)} s)`,
       );
     }
     return cause;

@@ -1,4 +1,4 @@
-import { isKind, recordAudit, stepKey, type AuditEvent, type ContentBlock } from '../audit/index.js';
+import { isKind, stepKey, type AuditEvent, type ContentBlock } from '../audit/index.js';
 import { accountsForChannel } from '../accounts/index.js';
 import { RetryAfter, type SentinelJob } from '../queues/index.js';
 import {
@@ -12,11 +12,21 @@ import {
   type ReportRequest,
 } from '../reports/index.js';
 import { groundNarrative } from './grounding.js';
-import { LlmError } from './llm.js';
-import type { SentinelDeps } from './deps.js';
+import type { LlmRequest } from './llm.js';
+import { callLlmAudited, retryUnlessFinal } from './llm-call.js';
+import type { SentinelDeps, StepAttempt, TurnConversation } from './deps.js';
 
 /** One Block Kit message and one chart per account; past this a digest says how many it left out. */
 const MAX_ACCOUNTS_PER_DIGEST = 20;
+
+/** What a report turn covers: the accounts, the day it was taken, what and which period was asked for. */
+interface Digest {
+  accounts: string[];
+  /** Bound accounts past MAX_ACCOUNTS_PER_DIGEST, left out. */
+  left: number;
+  today: Date;
+  request: ReportRequest;
+}
 
 /**
  * The weekly digest as a turn: step 0 hands hawk the fixed bundle of reads for every account bound
@@ -26,27 +36,13 @@ const MAX_ACCOUNTS_PER_DIGEST = 20;
 export async function runReportStep(
   deps: SentinelDeps,
   job: SentinelJob,
-  conv: { teamId: string; channelId: string; externallyShared: boolean },
-  attempt: { number: number; isFinal: boolean },
+  conv: TurnConversation,
+  attempt: StepAttempt,
   /** The conversation's trail, as the caller just read it. */
   trail: AuditEvent[],
 ): Promise<void> {
-  const messageIn = trail.filter(isKind('message_in')).find((r) => String(r.id) === job.turnId);
-  const today = dayOf(messageIn?.createdAt ?? new Date());
-  // What and which period were asked for (`/plainfra-report cost 30d`); rows from before arguments
-  // existed were the weekly all-in-one digest.
-  const request = messageIn?.payload.report_request ?? DEFAULT_REPORT_REQUEST;
-  // The accounts are fixed when the digest is taken (intake records them), so a binding changed
-  // between steps, or a sweep resuming the turn later, cannot make step 1 wait for calls never made.
-  const recorded = messageIn?.payload.accounts;
-  const names = recorded
-    ? recorded
-    : (await accountsForChannel(deps.db, { teamId: conv.teamId, channelId: conv.channelId, externallyShared: conv.externallyShared })).map(
-        (a) => a.name,
-      );
-  const accounts = names.slice(0, MAX_ACCOUNTS_PER_DIGEST);
-  const left = names.length - accounts.length;
-  if (accounts.length === 0) {
+  const digest = await digestOf(deps, job, conv, trail);
+  if (digest.accounts.length === 0) {
     await deps.enqueuer.add('replies', {
       ...ids(job),
       text: 'No AWS account is bound to this channel any more, so there is no digest to post.',
@@ -54,12 +50,33 @@ export async function runReportStep(
     });
     return;
   }
-  if (job.step === 0) {
-    const calls = accounts.flatMap((a) => reportBundle(a, today, request).map((c) => ({ toolUseId: callId(a, c.key), input: c.input })));
-    await deps.enqueuer.add('hawk', { ...ids(job), step: 0, calls });
-    return;
-  }
+  if (job.step === 0) await askHawkForBundle(deps, job, digest);
+  else await postReport(deps, job, attempt, trail, digest);
+}
 
+/** What the turn's message_in asked for, and which accounts the digest covers. */
+async function digestOf(deps: SentinelDeps, job: SentinelJob, conv: TurnConversation, trail: AuditEvent[]): Promise<Digest> {
+  const messageIn = trail.filter(isKind('message_in')).find((r) => String(r.id) === job.turnId);
+  const today = dayOf(messageIn?.createdAt ?? new Date());
+  // What and which period were asked for (`/plainfra-report cost 30d`); rows from before arguments
+  // existed were the weekly all-in-one digest.
+  const request = messageIn?.payload.report_request ?? DEFAULT_REPORT_REQUEST;
+  // The accounts are fixed when the digest is taken (intake records them), so a binding changed
+  // between steps, or a sweep resuming the turn later, cannot make step 1 wait for calls never made.
+  const names = messageIn?.payload.accounts ?? (await accountsForChannel(deps.db, conv)).map((a) => a.name);
+  const accounts = names.slice(0, MAX_ACCOUNTS_PER_DIGEST);
+  return { accounts, left: names.length - accounts.length, today, request };
+}
+
+/** Step 0: the bundle's fixed reads for every account, in one hawk job. */
+async function askHawkForBundle(deps: SentinelDeps, job: SentinelJob, { accounts, today, request }: Digest): Promise<void> {
+  const calls = accounts.flatMap((a) => reportBundle(a, today, request).map((c) => ({ toolUseId: callId(a, c.key), input: c.input })));
+  await deps.enqueuer.add('hawk', { ...ids(job), step: 0, calls });
+}
+
+/** Step 1: the tables from hawk's results, the model's few sentences around them, the reply. */
+async function postReport(deps: SentinelDeps, job: SentinelJob, attempt: StepAttempt, trail: AuditEvent[], digest: Digest) {
+  const { accounts, left, today, request } = digest;
   const reports = accounts.map((a) => computeReport(a, today, bundleResults(trail, job.turnId, a, today, request), request));
   const forModel = reports.map(reportForModel).join('\n\n');
   const drafted = await narrate(deps, job, forModel, attempt, trail);
@@ -119,65 +136,31 @@ async function narrate(
   deps: SentinelDeps,
   job: SentinelJob,
   tables: string,
-  attempt: { number: number; isFinal: boolean },
+  attempt: StepAttempt,
   trail: AuditEvent[],
 ): Promise<string | undefined> {
   const stored = trail.filter(isKind('llm_response')).find((r) => r.stepKey === stepKey.llm(job.turnId, job.step));
   if (stored) return textOf(stored.payload.content);
   // The tables go out without a narrative while the model is known to be unavailable.
   if (deps.modelHealth?.unavailable(deps.model)) return undefined;
-  const request = {
-    model: deps.model,
+  const request = narrativeRequest(deps.model, tables);
+  const outcome = await callLlmAudited(deps, job, attempt, request, { purpose: 'digest narrative', lastMessage: request.messages[0] });
+  if (outcome.ok) return textOf(outcome.response.content);
+  if (deps.modelHealth?.failed(deps.model, outcome.error)) return undefined;
+  retryUnlessFinal(outcome.error, attempt);
+  return undefined;
+}
+
+/** The tables as the one user message, no tools: the model only writes sentences around them. */
+function narrativeRequest(model: string, tables: string): LlmRequest {
+  return {
+    model,
     maxTokens: 600,
     system: REPORT_NARRATIVE_INSTRUCTIONS,
     tools: [],
-    messages: [{ role: 'user' as const, content: [{ type: 'text', text: tables }] }],
-    toolChoice: 'none' as const,
+    messages: [{ role: 'user', content: [{ type: 'text', text: tables }] }],
+    toolChoice: 'none',
   };
-  await recordAudit(deps.db, {
-    conversationId: job.conversationId,
-    actor: 'sentinel',
-    kind: 'llm_request',
-    payload: {
-      turnId: job.turnId,
-      step: job.step,
-      attempt: attempt.number,
-      model: request.model,
-      purpose: 'digest narrative',
-      lastMessage: request.messages[0],
-    },
-  });
-  try {
-    const response = await deps.llm.create(request);
-    deps.modelHealth?.succeeded(deps.model);
-    await recordAudit(deps.db, {
-      conversationId: job.conversationId,
-      actor: 'sentinel',
-      kind: 'llm_response',
-      stepKey: stepKey.llm(job.turnId, job.step),
-      payload: {
-        turnId: job.turnId,
-        step: job.step,
-        id: response.id,
-        model: response.model,
-        stopReason: response.stopReason,
-        usage: response.usage,
-        content: response.content,
-      },
-    });
-    return textOf(response.content);
-  } catch (err) {
-    const e = err instanceof LlmError ? err : new LlmError((err as Error).message, undefined, true);
-    await recordAudit(deps.db, {
-      conversationId: job.conversationId,
-      actor: 'sentinel',
-      kind: 'error',
-      payload: { turnId: job.turnId, step: job.step, attempt: attempt.number, where: 'llm', status: e.status ?? null, message: e.message },
-    });
-    if (deps.modelHealth?.failed(deps.model, e)) return undefined;
-    if (e.retryable && !attempt.isFinal) throw new RetryAfter(undefined, { spendsAttempt: true, reason: e.message, cause: e });
-    return undefined;
-  }
 }
 
 function textOf(content: ContentBlock[]): string {

@@ -1,5 +1,5 @@
 /**
- * Runs the eval set: each question through the real sentinel loop (runSentinelStep: transcript,
+ * Runs the eval set: each question through the real sentinel loop (runTurnStep: transcript,
  * prompt, tools, grounding, audit) against the configured model, with hawk's real job code
  * (runHawkJob: allowlist, account scope, audit) over a replay runner instead of AWS. Jobs go
  * through an in-memory queue, one step at a time, as the workers would take them.
@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { addAccount, bindChannel } from '../accounts/index.js';
 import { isKind, readTrail, recordAudit } from '../audit/index.js';
 import { conversations, type Db } from '../db/index.js';
-import { runSentinelStep, type Llm } from '../agents/index.js';
+import { runTurnStep, type Llm } from '../agents/index.js';
 import { runHawkJob } from '../workers/hawk-job.js';
 import type { EvalCase } from './cases.js';
 import { MemoryEnqueuer } from './memory-enqueuer.js';
@@ -126,7 +126,7 @@ async function runCase(c: EvalCase, index: number, opts: EvalOptions): Promise<C
   for (let n = 0; n < opts.maxSteps * 3 + 3 && !reply; n++) {
     const job = enqueuer.next();
     if (!job) throw new Error('the turn stopped without a reply (no job left to run)');
-    if (job.name === 'sentinel') await runSentinelStep(sentinel, job.payload, { number: 1, isFinal: true });
+    if (job.name === 'sentinel') await runTurnStep(sentinel, job.payload, { number: 1, isFinal: true });
     else if (job.name === 'hawk') await runHawkJob(hawk, job.payload, { isFinal: true });
     else if (job.name === 'replies') reply = { text: job.payload.text, outcome: job.payload.outcome ?? 'answer' };
     else throw new Error(`unexpected ${job.name} job`);
