@@ -10,6 +10,7 @@ export {
   type LlmUsage,
   type AuditEvent,
   type AuditEventInput,
+  type AuditPayload,
   type AuditRow,
   type ContentBlock,
 } from './events.js';
