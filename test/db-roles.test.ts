@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsForChannel, addAccount, bindChannel, externalIdOf } from '../src/accounts/index.js';
 import { pruneExpired, readTrail, readTrailRows, recordAudit } from '../src/audit/index.js';
-import { acceptQuestion } from '../src/bot/index.js';
+import { acceptQuestion } from '../src/bot/intake.js';
 import { applyRoles, checkProcessLogin, closeDb, connectDb, conversations, type Db, type ProcessRole } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { deriveScope } from '../src/workers/hawk-job.js';
