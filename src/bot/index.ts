@@ -8,11 +8,11 @@
  * terminal answer from `./terminal-reply.js` directly: both reach no Slack package
  * (test/process-split.test.ts holds them to it).
  */
-export { createSlackApp } from './app.js';
+export { createSlackApp, type SlackApp } from './app.js';
 export { createBotServer, probe } from './http.js';
 export { registerListeners } from './listeners/index.js';
 export { BotMetrics } from './metrics.js';
 export { BurstGate } from './burst-gate.js';
 export { apologiseForLostQuestion, recordQueuedQuestion } from './intake-worker.js';
 export { deliverReply } from './replies.js';
-export { linkPolicy } from './safe-text.js';
+export { linkPolicy, type LinkPolicy } from './safe-text.js';
