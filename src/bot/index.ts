@@ -3,10 +3,10 @@
  * handling, and the HTTP front door (events, health, metrics). `runBot` (src/workers/bot.ts)
  * assembles these into the process; this door exports what it needs and no more.
  *
- * This door loads Bolt. Code that runs outside the bot process and must not load it — `plainfra
- * ask` and `plainfra digest`, the maintenance worker — takes intake from `./intake.js` and the
- * terminal answer from `./terminal-reply.js` directly: both reach no Slack package
- * (test/process-split.test.ts holds them to it).
+ * This door loads Bolt. Code that must not — `plainfra ask` and `plainfra digest --now`, and the
+ * maintenance worker they share with the bot — takes intake from `./intake.js` and the terminal
+ * answer from `./terminal-reply.js` directly: neither reaches a Slack package
+ * (test/process-split.test.ts holds the CLI commands to it).
  */
 export { createSlackApp, type SlackApp } from './app.js';
 export { createBotServer, probe } from './http.js';
