@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import type { HTTPReceiver } from '@slack/bolt';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BotMetrics, MAX_BODY_BYTES, createBotServer, type HealthReport } from '../src/bot/index.js';
+import { BotMetrics, createBotServer } from '../src/bot/index.js';
+import { MAX_BODY_BYTES, type HealthReport } from '../src/bot/http.js';
 
 /**
  * The bot's public port before authentication: a stranger with a valid-looking timestamp must not be

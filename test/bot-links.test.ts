@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defangLinks, linkPolicy, safeSlackText } from '../src/bot/index.js';
+import { defangLinks, linkPolicy, safeSlackText } from '../src/bot/safe-text.js';
 
 /**
  * Only AWS's own hosts (and the configured docs host) may be clickable in anything the bot posts.

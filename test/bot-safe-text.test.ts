@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_UNTRUSTED_CHARS, escapeSlack, markdownToMrkdwn, safeSlackText, splitMessage, stripMention } from '../src/bot/index.js';
+import { stripMention } from '../src/bot/listeners/mention.js';
+import { MAX_UNTRUSTED_CHARS, escapeSlack, markdownToMrkdwn, safeSlackText, splitMessage } from '../src/bot/safe-text.js';
 
 const ZWSP = '\u200B';
 

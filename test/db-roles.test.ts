@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsForChannel, addAccount, bindChannel } from '../src/accounts/index.js';
 import { externalIdOf } from '../src/accounts/manage.js';
 import { pruneExpired, readTrail, readTrailRows, recordAudit } from '../src/audit/index.js';
-import { acceptQuestion } from '../src/bot/index.js';
+import { acceptQuestion } from '../src/bot/intake.js';
 import { applyRoles, checkProcessLogin, closeDb, connectDb, conversations, type Db } from '../src/db/index.js';
 import { type ProcessRole } from '../src/db/roles.js';
 import { Enqueuer } from '../src/queues/index.js';

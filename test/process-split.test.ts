@@ -56,6 +56,19 @@ describe('process split', () => {
     expect([...bedrockClosure].filter((p) => p.startsWith('@aws-sdk/client-'))).toEqual(['@aws-sdk/client-bedrock-runtime']);
   });
 
+  // The CLI commands that record questions without the bot process (`plainfra digest --now`, `plainfra
+  // ask`) take intake from src/bot/intake.ts, not the bot's door, which loads Bolt.
+  for (const entry of ['src/cli/commands/digest.ts', 'src/cli/commands/ask.ts', 'src/cli/ask.ts']) {
+    it(`${entry} reaches no Slack package, lazy imports included`, () => {
+      expect(violations(entry, [SLACK])).toEqual([]);
+    });
+  }
+
+  it('…while the bot door does load Bolt (the checks above are not vacuous)', () => {
+    expect(reachableFrom('src/bot/index.ts').packages.has('@slack/bolt')).toBe(true);
+    expect([...reachableFrom('src/cli/commands/digest.ts').files]).toContain(path.resolve('src/bot/intake.ts'));
+  });
+
   it('the CLI loads role code lazily: its static imports reach no SDK', () => {
     expect(violations('src/cli.ts', [AWS, LLM, SLACK], { followDynamic: false })).toEqual([]);
   });

@@ -77,6 +77,10 @@ interface BodyGate {
   readonly maxBytes: number;
 }
 
+/**
+ * POST /slack/events: checks that cost nothing come first (timestamp window, declared size, bodies
+ * in flight), then the body is read under the cap and handed to Bolt, which checks the signature.
+ */
 async function events(
   deps: BotServerDeps,
   receiver: HTTPReceiver,
@@ -85,40 +89,61 @@ async function events(
   res: ServerResponse,
   now: () => number,
 ) {
-  const header = req.headers['x-slack-request-timestamp'];
-  const ts = Number(Array.isArray(header) ? header[0] : header);
-  if (!Number.isInteger(ts) || Math.abs(now() / 1000 - ts) > MAX_CLOCK_SKEW_SEC) {
-    deps.metrics.rejectedRequests.inc({ reason: 'timestamp' });
-    deps.logger.warn({ timestamp: header ?? null }, 'rejected Slack request: timestamp missing or more than 5 minutes off');
-    return refuse(req, res, 401);
-  }
-  // Before a byte of the body is read: a declared size over the cap, or too many bodies in flight.
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > gate.maxBytes) {
-    deps.metrics.rejectedRequests.inc({ reason: 'too_large' });
-    deps.logger.warn({ contentLength: declared }, `rejected Slack request: body over ${gate.maxBytes} bytes`);
-    return refuse(req, res, 413);
-  }
-  if (gate.pending >= gate.max) {
-    deps.metrics.rejectedRequests.inc({ reason: 'busy' });
-    deps.logger.warn({ pending: gate.pending }, 'rejected Slack request: too many request bodies being read at once');
-    return refuse(req, res, 503, { 'retry-after': '1' });
-  }
-  gate.pending++;
-  let body: Buffer | undefined;
-  try {
-    body = await readBody(req, gate.maxBytes);
-  } catch {
-    // The connection failed or closed mid-body: nothing to answer.
-  } finally {
-    gate.pending--;
-  }
+  if (refusedBeforeBody(deps, gate, req, res, now)) return;
+  const body = await readGatedBody(gate, req);
   if (body === undefined) return void req.destroy();
   if (body === TOO_LARGE) {
     deps.metrics.rejectedRequests.inc({ reason: 'too_large' });
     deps.logger.warn(`rejected Slack request: streamed body over ${gate.maxBytes} bytes`);
     return refuse(req, res, 413);
   }
+  dispatchToBolt(deps, receiver, req, res, body);
+}
+
+/**
+ * Refuses (and counts) a request before a byte of its body is read: a timestamp missing or outside
+ * the window, a declared size over the cap, or too many bodies in flight. True when it refused.
+ */
+function refusedBeforeBody(deps: BotServerDeps, gate: BodyGate, req: IncomingMessage, res: ServerResponse, now: () => number): boolean {
+  const header = req.headers['x-slack-request-timestamp'];
+  const ts = Number(Array.isArray(header) ? header[0] : header);
+  if (!Number.isInteger(ts) || Math.abs(now() / 1000 - ts) > MAX_CLOCK_SKEW_SEC) {
+    deps.metrics.rejectedRequests.inc({ reason: 'timestamp' });
+    deps.logger.warn({ timestamp: header ?? null }, 'rejected Slack request: timestamp missing or more than 5 minutes off');
+    refuse(req, res, 401);
+    return true;
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > gate.maxBytes) {
+    deps.metrics.rejectedRequests.inc({ reason: 'too_large' });
+    deps.logger.warn({ contentLength: declared }, `rejected Slack request: body over ${gate.maxBytes} bytes`);
+    refuse(req, res, 413);
+    return true;
+  }
+  if (gate.pending >= gate.max) {
+    deps.metrics.rejectedRequests.inc({ reason: 'busy' });
+    deps.logger.warn({ pending: gate.pending }, 'rejected Slack request: too many request bodies being read at once');
+    refuse(req, res, 503, { 'retry-after': '1' });
+    return true;
+  }
+  return false;
+}
+
+/** The body, read while counted among the bodies in flight; undefined when the connection failed mid-body. */
+async function readGatedBody(gate: BodyGate, req: IncomingMessage): Promise<Buffer | undefined> {
+  gate.pending++;
+  try {
+    return await readBody(req, gate.maxBytes);
+  } catch {
+    // The connection failed or closed mid-body: nothing to answer.
+    return undefined;
+  } finally {
+    gate.pending--;
+  }
+}
+
+/** Hands the request to Bolt's listener (signature check, then our listeners); counts its 401s. */
+function dispatchToBolt(deps: BotServerDeps, receiver: HTTPReceiver, req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   // Bolt uses a body that is already read (`rawBody`) instead of reading the stream again.
   (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
   res.once('finish', () => {

@@ -104,71 +104,62 @@ export function deliveryKey(q: Pick<IncomingQuestion, 'source' | 'deliveryId'>):
   return q.deliveryId;
 }
 
+/** Takes one question through the steps above; see the module comment for why each is safe to repeat. */
 export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Promise<IntakeResult> {
-  const { db, enqueuer } = deps;
   const key = deliveryKey(q);
-
-  const [seen] = await db.select().from(slackEvents).where(eq(slackEvents.eventId, key)).limit(1);
+  const [seen] = await deps.db.select().from(slackEvents).where(eq(slackEvents.eventId, key)).limit(1);
   if (seen) return redeliver(deps, q, seen);
+  const scope = await scopeOf(deps.db, q);
+  const stored = await recordQuestion(deps.db, q, key, scope);
+  if (scope.refusal) {
+    if (q.source === 'app_mention') await enqueueHelp(deps.enqueuer, stored, scope.refusal.message);
+    return { status: 'refused', duplicate: false, ...stored, ...scope.refusal };
+  }
+  await deps.enqueuer.add('sentinel', { ...stored, step: 0 });
+  return { status: 'accepted', duplicate: false, ...stored };
+}
 
+type Scope = Awaited<ReturnType<typeof resolveScope>>;
+
+/** Where a turn lives once recorded: its conversation and its message_in row's id. */
+interface StoredTurn {
+  conversationId: string;
+  turnId: string;
+}
+
+/**
+ * The accounts this channel may query, as resolved now from the signed team and channel; a
+ * report's `account NAME` narrows them to that one, or throws ReportAccountNotBound.
+ */
+async function scopeOf(db: Db, q: IncomingQuestion): Promise<Scope> {
   const scope = await resolveScope(db, q);
   const wanted = q.reportRequest?.account;
-  if (wanted !== undefined && !scope.refusal) {
-    const match = scope.accounts.filter((a) => a.name === wanted);
-    if (match.length === 0)
-      throw new ReportAccountNotBound(
-        wanted,
-        scope.accounts.map((a) => a.name),
-      );
-    scope.accounts = match;
-  }
-  // Commands and digests start a new thread with their answer; until then the key is a placeholder.
-  // A CLI question never gets a Slack thread: its key says so for good.
-  const threadKey = q.source === 'app_mention' ? (q.threadTs ?? q.ts)! : q.source === 'cli' ? key : `${PENDING_THREAD_PREFIX}${key}`;
+  if (wanted === undefined || scope.refusal) return scope;
+  const match = scope.accounts.filter((a) => a.name === wanted);
+  if (match.length === 0)
+    throw new ReportAccountNotBound(
+      wanted,
+      scope.accounts.map((a) => a.name),
+    );
+  return { ...scope, accounts: match };
+}
 
-  const stored = await db.transaction(async (tx) => {
+/**
+ * Commands and digests start a new thread with their answer; until then the key is a placeholder.
+ * A CLI question never gets a Slack thread: its key says so for good.
+ */
+function threadKeyOf(q: IncomingQuestion, key: string): string {
+  if (q.source === 'app_mention') return (q.threadTs ?? q.ts)!;
+  return q.source === 'cli' ? key : `${PENDING_THREAD_PREFIX}${key}`;
+}
+
+/** One transaction: the thread's conversation, message_in, `refused` if it may not query, slack_events. */
+async function recordQuestion(db: Db, q: IncomingQuestion, key: string, scope: Scope): Promise<StoredTurn> {
+  return db.transaction(async (tx) => {
     // recordAudit takes a Db; a transaction has the same query builder (only $client differs).
     const txDb = tx as unknown as Db;
-    await tx
-      .insert(conversations)
-      .values({ teamId: q.teamId, channelId: q.channelId, threadTs: threadKey, startedBy: q.userId, externallyShared: q.externallyShared })
-      // Sticky: once a thread is seen as shared with another organisation, hawk and the sentinel
-      // only ever use that channel's explicit bindings for it.
-      .onConflictDoUpdate({
-        target: [conversations.teamId, conversations.channelId, conversations.threadTs],
-        set: { externallyShared: sql`${conversations.externallyShared} OR excluded.externally_shared` },
-      });
-    const [conversation] = await tx
-      .select({ id: conversations.id })
-      .from(conversations)
-      .where(and(eq(conversations.teamId, q.teamId), eq(conversations.channelId, q.channelId), eq(conversations.threadTs, threadKey)));
-    const conversationId = conversation!.id;
-    // The step key makes a concurrent second delivery (Slack retrying while we still commit) land
-    // on the same row instead of a second turn.
-    const { row } = await recordAudit(txDb, {
-      conversationId,
-      actor: 'bot',
-      kind: 'message_in',
-      stepKey: stepKey.in(key),
-      payload: {
-        text: q.text,
-        user: q.userId,
-        channel: q.channelId,
-        team: q.teamId,
-        ts: q.ts ?? null,
-        thread_ts: q.threadTs ?? null,
-        event_id: q.source === 'app_mention' ? q.deliveryId : null,
-        trigger_id: q.source === 'slash_command' ? q.deliveryId : null,
-        source: q.source,
-        command: q.command ?? null,
-        report: q.report === true,
-        ...(q.report && { report_request: { ...(q.reportRequest ?? DEFAULT_REPORT_REQUEST) } }),
-        externally_shared: q.externallyShared,
-        // The accounts this channel may query, as resolved now from the signed team and channel.
-        accounts: scope.accounts.map((a) => a.name),
-      },
-    });
-    const turnId = String(row.id);
+    const conversationId = await conversationFor(txDb, q, threadKeyOf(q, key));
+    const turnId = await recordMessageIn(txDb, conversationId, q, key, scope);
     if (scope.refusal) {
       await recordAudit(txDb, {
         conversationId,
@@ -178,20 +169,62 @@ export async function acceptQuestion(deps: IntakeDeps, q: IncomingQuestion): Pro
         payload: { reason: scope.refusal.reason, message: scope.refusal.message, channel: q.channelId, team: q.teamId },
       });
     }
-    await tx.insert(slackEvents).values({ eventId: key, conversationId, turnId }).onConflictDoNothing();
+    await txDb.insert(slackEvents).values({ eventId: key, conversationId, turnId }).onConflictDoNothing();
     return { conversationId, turnId };
   });
+}
 
-  if (scope.refusal) {
-    if (q.source === 'app_mention') await enqueueHelp(enqueuer, stored, scope.refusal.message);
-    return { status: 'refused', duplicate: false, ...stored, ...scope.refusal };
-  }
-  await enqueuer.add('sentinel', { ...stored, step: 0 });
-  return { status: 'accepted', duplicate: false, ...stored };
+/** The conversation for the thread, created on first sight. */
+async function conversationFor(db: Db, q: IncomingQuestion, threadKey: string): Promise<string> {
+  await db
+    .insert(conversations)
+    .values({ teamId: q.teamId, channelId: q.channelId, threadTs: threadKey, startedBy: q.userId, externallyShared: q.externallyShared })
+    // Sticky: once a thread is seen as shared with another organisation, hawk and the sentinel
+    // only ever use that channel's explicit bindings for it.
+    .onConflictDoUpdate({
+      target: [conversations.teamId, conversations.channelId, conversations.threadTs],
+      set: { externallyShared: sql`${conversations.externallyShared} OR excluded.externally_shared` },
+    });
+  const [conversation] = await db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(eq(conversations.teamId, q.teamId), eq(conversations.channelId, q.channelId), eq(conversations.threadTs, threadKey)));
+  return conversation!.id;
+}
+
+/**
+ * The question's message_in row; its id is the turnId. The step key makes a concurrent second
+ * delivery (Slack retrying while we still commit) land on the same row instead of a second turn.
+ */
+async function recordMessageIn(db: Db, conversationId: string, q: IncomingQuestion, key: string, scope: Scope): Promise<string> {
+  const { row } = await recordAudit(db, {
+    conversationId,
+    actor: 'bot',
+    kind: 'message_in',
+    stepKey: stepKey.in(key),
+    payload: {
+      text: q.text,
+      user: q.userId,
+      channel: q.channelId,
+      team: q.teamId,
+      ts: q.ts ?? null,
+      thread_ts: q.threadTs ?? null,
+      event_id: q.source === 'app_mention' ? q.deliveryId : null,
+      trigger_id: q.source === 'slash_command' ? q.deliveryId : null,
+      source: q.source,
+      command: q.command ?? null,
+      report: q.report === true,
+      ...(q.report && { report_request: { ...(q.reportRequest ?? DEFAULT_REPORT_REQUEST) } }),
+      externally_shared: q.externallyShared,
+      // The accounts this channel may query, as resolved now from the signed team and channel.
+      accounts: scope.accounts.map((a) => a.name),
+    },
+  });
+  return String(row.id);
 }
 
 async function redeliver(deps: IntakeDeps, q: IncomingQuestion, seen: typeof slackEvents.$inferSelect): Promise<IntakeResult> {
-  const stored = { conversationId: seen.conversationId, turnId: seen.turnId };
+  const stored: StoredTurn = { conversationId: seen.conversationId, turnId: seen.turnId };
   const refusedRow = await findByStepKey(deps.db, seen.conversationId, stepKey.refused(seen.turnId));
   const fresh = Date.now() - seen.receivedAt.getTime() < REENQUEUE_WINDOW_MS;
   if (refusedRow?.kind === 'refused') {
@@ -203,6 +236,6 @@ async function redeliver(deps: IntakeDeps, q: IncomingQuestion, seen: typeof sla
   return { status: 'accepted', duplicate: true, ...stored };
 }
 
-async function enqueueHelp(enqueuer: Enqueuer, stored: { conversationId: string; turnId: string }, message: string) {
+async function enqueueHelp(enqueuer: Enqueuer, stored: StoredTurn, message: string) {
   await enqueuer.add('replies', { ...stored, text: message, outcome: 'refused' });
 }

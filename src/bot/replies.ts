@@ -79,35 +79,110 @@ export interface ReplyProgress {
   save(posted: string[]): Promise<void>;
 }
 
+/**
+ * Posts one turn's reply: skipped when its `message_out` row says it went out already, recorded
+ * for the terminal when `plainfra ask` asked it, otherwise posted part by part and then recorded.
+ */
 export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: ReplyProgress): Promise<ReplyOutcome> {
-  const { db, client, logger } = deps;
-  const stepKey = stepKeys.out(job.turnId);
-  const [conversation] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId)).limit(1);
-  if (!conversation) throw new Permanent(`reply for unknown conversation ${job.conversationId}`);
-  if (await findByStepKey(db, conversation.id, stepKey)) {
-    logger.info({ conversationId: conversation.id, turnId: job.turnId }, 'answer already posted; skipping');
-    return 'already_posted';
-  }
+  const conversation = await conversationOf(deps.db, job);
+  if (await alreadyPosted(deps, conversation, job)) return 'already_posted';
   if (conversation.threadTs.startsWith(CLI_THREAD_PREFIX)) {
     // `plainfra ask`: the operator reads the answer in the terminal; the channel never sees it.
-    await recordTerminalAnswer(db, job, 'bot');
+    await recordTerminalAnswer(deps.db, job, 'bot');
     return 'terminal';
   }
-
-  const pending = conversation.threadTs.startsWith(PENDING_THREAD_PREFIX);
-  let threadTs: string | undefined = pending ? undefined : conversation.threadTs;
   const links = deps.links ?? AWS_LINKS;
   const text = safeSlackText(job.text.trim() ? job.text : EMPTY_ANSWER, links);
   const parts = replyParts(job, text, links, deps.charts !== undefined);
-  const posted: string[] = [];
+  const pending = conversation.threadTs.startsWith(PENDING_THREAD_PREFIX);
+  const attempt: ReplyAttempt = { conversation, job, threadTs: pending ? undefined : conversation.threadTs, posted: [] };
+  await postParts(deps, attempt, parts, progress);
+  if (pending && attempt.threadTs) await adoptThread(deps, conversation.id, attempt.threadTs);
+  await recordReplyOut(deps, attempt, text);
+  deps.metrics.repliesPosted.inc({ outcome: job.outcome });
+  await clearQuestionProgress(deps, attempt);
+  return 'posted';
+}
+
+type Conversation = typeof conversations.$inferSelect;
+
+/** One attempt at posting a reply: where it goes, and what it has posted so far. */
+interface ReplyAttempt {
+  conversation: Conversation;
+  job: ReplyJob;
+  /** The thread the parts go in; a slash-command answer starts it with its first message. */
+  threadTs: string | undefined;
+  /** Per part, in order: the message's ts, or `chart:<part>` for a chart (posted or not). */
+  posted: string[];
+}
+
+/** Runs a post once the channel gap since the previous one has passed. */
+type Pace = <T>(post: () => Promise<T>) => Promise<T>;
+
+async function conversationOf(db: Db, job: ReplyJob): Promise<Conversation> {
+  const [conversation] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId)).limit(1);
+  if (!conversation) throw new Permanent(`reply for unknown conversation ${job.conversationId}`);
+  return conversation;
+}
+
+/** The turn's `message_out` row (`out:<turnId>`) exists: an earlier attempt posted the answer. */
+async function alreadyPosted(deps: ReplyDeps, conversation: Conversation, job: ReplyJob): Promise<boolean> {
+  if (!(await findByStepKey(deps.db, conversation.id, stepKeys.out(job.turnId)))) return false;
+  deps.logger.info({ conversationId: conversation.id, turnId: job.turnId }, 'answer already posted; skipping');
+  return true;
+}
+
+/**
+ * Posts the parts an earlier attempt did not (their ts come back from the job's progress, saved
+ * after every part). A Slack error no retry will fix is audited (`out-error:<turnId>`, with what
+ * was posted) and fails the job for good; any other error is left for the queue to retry.
+ */
+async function postParts(deps: ReplyDeps, attempt: ReplyAttempt, parts: ReplyPart[], progress?: ReplyProgress): Promise<void> {
+  const done = progress?.posted ?? [];
+  const rendered = startRendering(deps, attempt, parts, done.length);
+  const pace = channelPacer(deps.channelGapMs ?? CHANNEL_GAP_MS);
+  try {
+    for (const [i, part] of parts.entries()) {
+      if (i < done.length) {
+        attempt.posted.push(done[i]!);
+        if (part.kind === 'message') attempt.threadTs ??= done[i]!;
+        continue;
+      }
+      if (part.kind === 'chart') await postChart(deps, attempt, part, i, rendered, pace);
+      else await postMessage(deps, attempt, part, pace);
+      await progress?.save([...attempt.posted]);
+    }
+  } catch (err) {
+    throw await permanentIfSlackSaysSo(deps, attempt, err);
+  }
+}
+
+/**
+ * Every chart still to post is queued for drawing now, so the worker thread draws while this
+ * reply posts its messages and waits out the channel gap (renderCharts never rejects).
+ */
+function startRendering(
+  deps: ReplyDeps,
+  attempt: ReplyAttempt,
+  parts: ReplyPart[],
+  alreadyDone: number,
+): Map<Report, Promise<ChartFile[] | undefined>> {
   const rendered = new Map<Report, Promise<ChartFile[] | undefined>>();
-  const gapMs = deps.channelGapMs ?? CHANNEL_GAP_MS;
+  for (const [i, part] of parts.entries()) {
+    if (part.kind === 'chart' && i >= alreadyDone && !rendered.has(part.report)) {
+      rendered.set(part.report, renderCharts(deps, attempt.conversation.id, attempt.job.turnId, part.report));
+    }
+  }
+  return rendered;
+}
+
+/**
+ * Waits out the channel gap since this attempt's previous post finished (an async wait: the job
+ * lock stays renewed), runs the post, and notes when it finished.
+ */
+function channelPacer(gapMs: number): Pace {
   let lastPostAt: number | undefined;
-  /**
-   * Waits out the channel gap since this attempt's previous post finished (an async wait: the job
-   * lock stays renewed), runs the post, and notes when it finished.
-   */
-  const paced = async <T>(post: () => Promise<T>): Promise<T> => {
+  return async (post) => {
     if (lastPostAt !== undefined) {
       const wait = lastPostAt + gapMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -118,75 +193,77 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
       lastPostAt = Date.now();
     }
   };
-  const done = progress?.posted ?? [];
-  // Every chart still to post is queued for drawing now, so the worker thread draws while this
-  // reply posts its messages and waits out the channel gap (renderCharts never rejects).
-  for (const [i, part] of parts.entries()) {
-    if (part.kind === 'chart' && i >= done.length && !rendered.has(part.report)) {
-      rendered.set(part.report, renderCharts(deps, conversation.id, job.turnId, part.report));
-    }
-  }
-  try {
-    for (const [i, part] of parts.entries()) {
-      if (i < done.length) {
-        posted.push(done[i]!);
-        if (part.kind === 'message') threadTs ??= done[i]!;
-        continue;
-      }
-      if (part.kind === 'chart') {
-        // Charts go into the thread the first message started; drawn in the renderer's worker
-        // thread, so this job's lock keeps being renewed while they are drawn.
-        const file = (await rendered.get(part.report)!)?.find((f) => f.kind === part.chart);
-        if (file)
-          await paced(() =>
-            uploadChart(
-              deps,
-              { conversationId: conversation.id, turnId: job.turnId, part: i, channel: conversation.channelId, threadTs },
-              file,
-            ),
-          );
-        posted.push(`chart:${i}`);
-      } else {
-        const res = await paced(() =>
-          client.chat.postMessage({
-            channel: conversation.channelId,
-            ...(threadTs ? { thread_ts: threadTs } : {}),
-            text: part.text,
-            ...(part.blocks && { blocks: part.blocks as never }),
-            mrkdwn: true,
-            unfurl_links: false,
-            unfurl_media: false,
-            // Belt and braces: the text is escaped already; never let Slack resolve @names in it.
-            link_names: false,
-          }),
-        );
-        posted.push(res.ts!);
-        // A slash-command answer is posted in the channel; its first message starts the thread.
-        threadTs ??= res.ts!;
-      }
-      await progress?.save([...posted]);
-    }
-  } catch (err) {
-    const code = err instanceof WebAPIPlatformError ? err.data.error : undefined;
-    if (code && PERMANENT.has(code)) {
-      await recordAudit(db, {
-        conversationId: conversation.id,
-        actor: 'bot',
-        kind: 'error',
-        stepKey: stepKeys.outError(job.turnId),
-        payload: { stage: 'post_reply', slack_error: code, channel: conversation.channelId, thread_ts: threadTs ?? null, posted },
-      });
-      throw new Permanent(`chat.postMessage failed: ${code}`);
-    }
-    throw err;
-  }
+}
 
-  if (pending && threadTs) await adoptThread(deps, conversation.id, threadTs);
-  await recordAudit(db, {
+/**
+ * Charts go into the thread the first message started; drawn in the renderer's worker thread, so
+ * this job's lock keeps being renewed while they are drawn. A chart that could not be drawn still
+ * counts as its part.
+ */
+async function postChart(
+  deps: ReplyDeps,
+  attempt: ReplyAttempt,
+  part: ChartPart,
+  index: number,
+  rendered: Map<Report, Promise<ChartFile[] | undefined>>,
+  pace: Pace,
+): Promise<void> {
+  const { conversation, job } = attempt;
+  const file = (await rendered.get(part.report)!)?.find((f) => f.kind === part.chart);
+  if (file) {
+    await pace(() =>
+      uploadChart(
+        deps,
+        { conversationId: conversation.id, turnId: job.turnId, part: index, channel: conversation.channelId, threadTs: attempt.threadTs },
+        file,
+      ),
+    );
+  }
+  attempt.posted.push(`chart:${index}`);
+}
+
+/** One message of the reply; a slash-command answer is posted in the channel and starts the thread. */
+async function postMessage(deps: ReplyDeps, attempt: ReplyAttempt, part: MessagePart, pace: Pace): Promise<void> {
+  const res = await pace(() =>
+    deps.client.chat.postMessage({
+      channel: attempt.conversation.channelId,
+      ...(attempt.threadTs ? { thread_ts: attempt.threadTs } : {}),
+      text: part.text,
+      ...(part.blocks && { blocks: part.blocks as never }),
+      mrkdwn: true,
+      unfurl_links: false,
+      unfurl_media: false,
+      // Belt and braces: the text is escaped already; never let Slack resolve @names in it.
+      link_names: false,
+    }),
+  );
+  attempt.posted.push(res.ts!);
+  attempt.threadTs ??= res.ts!;
+}
+
+/** What to throw for a failed post: a permanent Slack error is audited and becomes `Permanent`. */
+async function permanentIfSlackSaysSo(deps: ReplyDeps, attempt: ReplyAttempt, err: unknown): Promise<unknown> {
+  const code = err instanceof WebAPIPlatformError ? err.data.error : undefined;
+  if (!code || !PERMANENT.has(code)) return err;
+  const { conversation, job, threadTs, posted } = attempt;
+  await recordAudit(deps.db, {
+    conversationId: conversation.id,
+    actor: 'bot',
+    kind: 'error',
+    stepKey: stepKeys.outError(job.turnId),
+    payload: { stage: 'post_reply', slack_error: code, channel: conversation.channelId, thread_ts: threadTs ?? null, posted },
+  });
+  return new Permanent(`chat.postMessage failed: ${code}`);
+}
+
+/** The record that the answer went out (`out:<turnId>`): a retried job finds it and posts nothing. */
+async function recordReplyOut(deps: ReplyDeps, attempt: ReplyAttempt, text: string): Promise<void> {
+  const { conversation, job, threadTs, posted } = attempt;
+  await recordAudit(deps.db, {
     conversationId: conversation.id,
     actor: 'bot',
     kind: 'message_out',
-    stepKey,
+    stepKey: stepKeys.out(job.turnId),
     payload: {
       turnId: job.turnId,
       channel: conversation.channelId,
@@ -197,11 +274,13 @@ export async function deliverReply(deps: ReplyDeps, job: ReplyJob, progress?: Re
       outcome: job.outcome,
     },
   });
-  deps.metrics.repliesPosted.inc({ outcome: job.outcome });
+}
 
+/** Takes the progress reaction off the mention that asked (a refusal never put one there). */
+async function clearQuestionProgress(deps: ReplyDeps, { conversation, job }: ReplyAttempt): Promise<void> {
   const mentionTs = await questionTs(deps, conversation.id, job.turnId);
-  if (mentionTs && job.outcome !== 'refused') await clearProgress(client, logger, { channel: conversation.channelId, ts: mentionTs });
-  return 'posted';
+  if (mentionTs && job.outcome !== 'refused')
+    await clearProgress(deps.client, deps.logger, { channel: conversation.channelId, ts: mentionTs });
 }
 
 /**
@@ -232,7 +311,9 @@ async function questionTs(deps: ReplyDeps, conversationId: string, turnId: strin
   return row?.kind === 'message_in' ? (row.payload.ts ?? undefined) : undefined;
 }
 
-type ReplyPart = { kind: 'message'; text: string; blocks?: object[] } | { kind: 'chart'; report: Report; chart: ChartKind };
+type MessagePart = { kind: 'message'; text: string; blocks?: object[] };
+type ChartPart = { kind: 'chart'; report: Report; chart: ChartKind };
+type ReplyPart = MessagePart | ChartPart;
 
 /**
  * What one reply posts, in order. A plain answer is its text split into messages; a report is, per
@@ -243,7 +324,7 @@ function replyParts(job: ReplyJob, safeText: string, links: LinkPolicy, charts: 
   const parts = messageParts(job, safeText, links, charts);
   // Every answer ends with its Sources button (refusals made no call, so they have none).
   if (job.outcome !== 'refused') {
-    const last = parts.filter((p): p is Extract<ReplyPart, { kind: 'message' }> => p.kind === 'message').at(-1);
+    const last = parts.filter((p): p is MessagePart => p.kind === 'message').at(-1);
     const blocks = last ? (last.blocks ?? textBlocks(last.text)) : [];
     // Slack allows 50 blocks per message; a digest message already at the limit keeps its tables.
     if (last && blocks.length < MAX_MESSAGE_BLOCKS)

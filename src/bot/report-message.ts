@@ -72,7 +72,9 @@ function costBlocks(report: Report, links: LinkPolicy): object[] {
   // escaped: Slack shows `&amp;` as one character.
   const cell = (s: string) => defangLinks(cleanUntrusted(s.length > 40 ? `${s.slice(0, 39)}…` : s).replace(/\s+/g, ' '), links);
   const lines = costTableLines(report, cell).map(escapeSlack);
-  const head = `*Cost by service* (${escapeSlack(report.currency)}, unblended): *${formatMoney(cost.totalThis, report.currency)}* ${labels.inCurrent}, ${formatDelta(cost.delta)} (${formatPct(cost.deltaPct)}) ${labels.vsPrevious}`;
+  const total = `*${formatMoney(cost.totalThis, report.currency)}* ${labels.inCurrent}`;
+  const change = `${formatDelta(cost.delta)} (${formatPct(cost.deltaPct)}) ${labels.vsPrevious}`;
+  const head = `*Cost by service* (${escapeSlack(report.currency)}, unblended): ${total}, ${change}`;
   return [
     section(`${head}\n\`\`\`\n${lines.join('\n')}\n\`\`\``),
     context('Charts in the thread: cost by service for both periods, and cost per day by service.'),
@@ -130,9 +132,8 @@ function fallbackText(report: Report, links: LinkPolicy): string {
   const parts: string[] = [];
   const labels = periodLabels(report.periodKind);
   if (report.cost) {
-    parts.push(
-      `cost ${formatMoney(report.cost.totalThis, report.currency)} ${labels.inCurrent} (${formatPct(report.cost.deltaPct)} ${labels.vsPrevious})`,
-    );
+    const change = `${formatPct(report.cost.deltaPct)} ${labels.vsPrevious}`;
+    parts.push(`cost ${formatMoney(report.cost.totalThis, report.currency)} ${labels.inCurrent} (${change})`);
   }
   if (report.findings) parts.push(`${report.findings.bySeverity.CRITICAL} critical / ${report.findings.total} open Security Hub findings`);
   if (report.newCritical) parts.push(`${Math.max(report.newCriticalCount ?? 0, report.newCritical.length)} new critical`);
@@ -164,10 +165,7 @@ export function reportMessage(report: Report, narrative: string, links: LinkPoli
   const problems = problemsBlock(report, links);
   if (problems) blocks.push(problems);
   const { current, previous } = report.period;
-  blocks.push(
-    context(
-      `${labels.current} ${formatSpan(current)} · ${labels.previous.toLowerCase()} ${formatSpan(previous)} (UTC) · numbers computed by plainfra from ${sources(report)}`,
-    ),
-  );
+  const periods = `${labels.current} ${formatSpan(current)} · ${labels.previous.toLowerCase()} ${formatSpan(previous)} (UTC)`;
+  blocks.push(context(`${periods} · numbers computed by plainfra from ${sources(report)}`));
   return { text: fallbackText(report, links), blocks: blocks.slice(0, MAX_BLOCKS) };
 }

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
@@ -12,10 +13,12 @@ import {
   probe,
   recordQueuedQuestion,
   registerListeners,
+  type LinkPolicy,
+  type SlackApp,
 } from '../bot/index.js';
 import { createChartPool } from '../charts/index.js';
 import type { BotConfig } from '../config/index.js';
-import { checkProcessLogin, closeDb, connectDb } from '../db/index.js';
+import { checkProcessLogin, closeDb, connectDb, type Db } from '../db/index.js';
 import { runMaintenance, syncDigestSchedules } from './maintenance.js';
 import { closeWorker, createRedis, Enqueuer, startWorker, waitReady, workerOptions } from '../queues/index.js';
 import { startProcess, type Lifecycle } from './lifecycle.js';
@@ -51,7 +54,48 @@ export function runBot(config: BotConfig, logger: Logger): Promise<RunningBot> {
   return startProcess(logger, 'bot', (lifecycle) => startBot(config, logger, lifecycle));
 }
 
+/** Start-up, step by step; each step registers how to stop what it started (lifecycle.ts). */
 async function startBot(config: BotConfig, logger: Logger, lifecycle: Lifecycle): Promise<Omit<RunningBot, 'close'>> {
+  const stores = await connectStores(config, logger, lifecycle);
+  const bot: BotParts = { config, logger, lifecycle, ...stores, ...(await createListeningApp(config, logger, stores)) };
+  await startRepliesWorker(bot);
+  await startIntakeWorker(bot);
+  await startMaintenance(bot);
+  const port = await serveHttp(bot);
+  if (bot.slack.socketMode) {
+    await bot.slack.app.start();
+    lifecycle.defer('socket mode', () => bot.slack.app.stop());
+  }
+  logger.info(
+    { port, mode: bot.slack.socketMode ? 'socket' : 'http', botUserId: bot.slack.botUserId, queuePrefix: config.PLAINFRA_QUEUE_PREFIX },
+    'bot ready',
+  );
+  return { port };
+}
+
+/** Postgres and the Redis producer, both checked before anything is taken in. */
+interface Stores {
+  db: Db;
+  producer: Redis;
+  enqueuer: Enqueuer;
+}
+
+/** The Bolt app with its listeners, and what the listeners share with the workers. */
+interface ListeningApp {
+  slack: SlackApp;
+  metrics: BotMetrics;
+  links: LinkPolicy;
+  burst: BurstGate;
+}
+
+/** Everything start-up has assembled, handed to the steps that start workers and the server. */
+interface BotParts extends Stores, ListeningApp {
+  config: BotConfig;
+  logger: Logger;
+  lifecycle: Lifecycle;
+}
+
+async function connectStores(config: BotConfig, logger: Logger, lifecycle: Lifecycle): Promise<Stores> {
   const db = connectDb(config.DATABASE_URL, config.PLAINFRA_DB_POOL_SIZE);
   lifecycle.defer('postgres', () => closeDb(db));
   const producer = createRedis(config.REDIS_URL, 'producer');
@@ -62,6 +106,10 @@ async function startBot(config: BotConfig, logger: Logger, lifecycle: Lifecycle)
   await checkProcessLogin(db, 'bot', logger);
   const enqueuer = new Enqueuer(producer, config.PLAINFRA_QUEUE_PREFIX);
   lifecycle.defer('queues', () => enqueuer.close());
+  return { db, producer, enqueuer };
+}
+
+async function createListeningApp(config: BotConfig, logger: Logger, { db, enqueuer }: Stores): Promise<ListeningApp> {
   const metrics = new BotMetrics();
   const slack = await createSlackApp(config, logger);
   // Which hosts stay clickable in everything the bot posts: AWS's own and the docs host.
@@ -69,7 +117,11 @@ async function startBot(config: BotConfig, logger: Logger, lifecycle: Lifecycle)
   // Mentions are acked first; their recording waits for a lull (at most 2 s) so a burst acks fast.
   const burst = new BurstGate();
   registerListeners(slack.app, { db, enqueuer, metrics, logger, fastClient: slack.fastClient, links, burst });
+  return { slack, metrics, links, burst };
+}
 
+/** The replies consumer; the parts a job already posted are kept in its progress. */
+async function startRepliesWorker({ config, logger, lifecycle, db, slack, metrics, links }: BotParts): Promise<void> {
   // Report charts are drawn in a worker thread: never on this event loop, which renews job locks.
   const charts = createChartPool();
   lifecycle.defer('chart pool', () => charts.close());
@@ -86,8 +138,10 @@ async function startBot(config: BotConfig, logger: Logger, lifecycle: Lifecycle)
   );
   lifecycle.defer('replies worker', () => closeWorker(worker));
   await worker.waitUntilReady();
+}
 
-  // Questions queued by the listeners before their ack, recorded in Postgres here.
+/** Questions queued by the listeners before their ack, recorded in Postgres here. */
+async function startIntakeWorker({ config, logger, lifecycle, db, enqueuer, slack, metrics, burst }: BotParts): Promise<void> {
   const intakeDeps = { db, enqueuer, metrics, logger, client: slack.app.client, burst };
   const intake = startWorker('intake', (payload) => recordQueuedQuestion(intakeDeps, payload), {
     ...workerOptions(config, INTAKE_CONCURRENCY),
@@ -96,8 +150,10 @@ async function startBot(config: BotConfig, logger: Logger, lifecycle: Lifecycle)
   });
   lifecycle.defer('intake worker', () => closeWorker(intake));
   await intake.waitUntilReady();
+}
 
-  // Housekeeping on BullMQ Job Schedulers: retention (daily) and resuming lost questions (5 min).
+/** Housekeeping on BullMQ Job Schedulers: retention (daily) and resuming lost questions (5 min). */
+async function startMaintenance({ config, logger, lifecycle, db, enqueuer }: BotParts): Promise<void> {
   const maintenance = startWorker('maintenance', (payload, job) => runMaintenance(payload, { db, enqueuer, logger }, String(job.id)), {
     ...workerOptions(config, 1),
     logger,
@@ -105,7 +161,10 @@ async function startBot(config: BotConfig, logger: Logger, lifecycle: Lifecycle)
   lifecycle.defer('maintenance worker', () => closeWorker(maintenance));
   await enqueuer.upsertSchedules();
   await syncDigestSchedules({ db, enqueuer, logger });
+}
 
+/** The HTTP front door (Slack events unless in Socket Mode, /healthz, /metrics); resolves to its port. */
+async function serveHttp({ config, logger, lifecycle, db, producer, slack, metrics }: BotParts): Promise<number> {
   const server = createBotServer({
     receiver: slack.receiver,
     metrics,
@@ -126,17 +185,7 @@ async function startBot(config: BotConfig, logger: Logger, lifecycle: Lifecycle)
     });
   });
   lifecycle.defer('http server', () => stopServer(server));
-  const port = (server.address() as AddressInfo).port;
-
-  if (slack.socketMode) {
-    await slack.app.start();
-    lifecycle.defer('socket mode', () => slack.app.stop());
-  }
-  logger.info(
-    { port, mode: slack.socketMode ? 'socket' : 'http', botUserId: slack.botUserId, queuePrefix: config.PLAINFRA_QUEUE_PREFIX },
-    'bot ready',
-  );
-  return { port };
+  return (server.address() as AddressInfo).port;
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then cuts what is left. */

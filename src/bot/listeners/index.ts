@@ -1,16 +1,18 @@
-import type { App } from '@slack/bolt';
-import { registerCommands } from './command.js';
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { SOURCES_ACTION } from '../sources.js';
+import { onReportCommand, REPORT_COMMAND } from './command.js';
 import type { ListenerDeps } from './context.js';
-import { registerMention } from './mention.js';
-import { registerSources } from './sources.js';
+import { onAppMention } from './mention.js';
+import { onSourcesAction } from './sources.js';
 
 export type { ListenerDeps } from './context.js';
-export { REPORT_COMMAND, DEFAULT_REPORT_QUESTION } from './command.js';
-export { stripMention } from './mention.js';
 
-/** Every Slack surface the bot listens on. Events: app_mention only; interactions: the Sources button (see docs/bot.md). */
+/**
+ * Every Slack surface the bot listens on, wired to its named listener. Events: app_mention only;
+ * commands: /plainfra-report; interactions: the Sources button (see docs/bot.md).
+ */
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  registerMention(app, deps);
-  registerCommands(app, deps);
-  registerSources(app, deps);
+  app.event('app_mention', onAppMention(deps));
+  app.command(REPORT_COMMAND, onReportCommand(deps));
+  app.action<BlockAction<ButtonAction>>(SOURCES_ACTION, onSourcesAction(deps));
 }

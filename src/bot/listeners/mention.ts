@@ -1,23 +1,17 @@
-import type { App } from '@slack/bolt';
-import { DEFAULT_REPORT_QUESTION } from './command.js';
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import type { IntakeJob } from '../../queues/index.js';
+import { DEFAULT_REPORT_QUESTION } from '../intake.js';
 import type { ListenerDeps } from './context.js';
 
-/** Fields of an app_mention event (and its envelope) that the typed event omits or makes awkward. */
-interface MentionEvent {
-  type: 'app_mention';
-  user?: string;
-  text?: string;
-  ts: string;
-  thread_ts?: string;
-  channel: string;
-  bot_id?: string;
-  subtype?: string;
-  edited?: unknown;
-  user_team?: string;
-  source_team?: string;
-}
+/** What the mention listener reads of Bolt's arguments (all a unit test has to supply). */
+export type AppMentionArgs = Pick<SlackEventMiddlewareArgs<'app_mention'> & AllMiddlewareArgs, 'event' | 'body' | 'context'>;
+
+type MentionEvent = AppMentionArgs['event'];
 
 const IGNORED_SUBTYPES = new Set(['bot_message', 'message_changed', 'message_deleted', 'message_replied']);
+
+/** Slack's own cap on a message; anything longer is not a message Slack sent. */
+const MAX_QUESTION_CHARS = 40_000;
 
 /**
  * `@plainfra question` in a channel or thread. Runs after Bolt verified the signature; with
@@ -27,40 +21,55 @@ const IGNORED_SUBTYPES = new Set(['bot_message', 'message_changed', 'message_del
  * and a burst of mentions is acked at the speed of Redis. If Redis refuses, this throws: HTTP 500
  * (or no ack) and Slack redelivers.
  */
-export function registerMention(app: App, deps: ListenerDeps): void {
-  app.event('app_mention', async ({ event, body, context }) => {
-    const e = event as unknown as MentionEvent;
-    // Bots (including other apps mentioning us) and edits never start work.
-    if (e.bot_id || (e.subtype && IGNORED_SUBTYPES.has(e.subtype)) || e.edited || !e.user) return;
+export function onAppMention(deps: ListenerDeps): (args: AppMentionArgs) => Promise<void> {
+  return async ({ event, body, context }) => {
+    if (!isFromPerson(event)) return;
     deps.metrics.eventsReceived.inc({ type: 'app_mention' });
     deps.burst?.noteDelivery();
     if (context.retryNum) deps.metrics.retriesReceived.inc({ type: 'app_mention' });
-    const envelope = body as unknown as { team_id: string; event_id: string; is_ext_shared_channel?: boolean };
-    const teamId = envelope.team_id;
-    const foreignUser = [e.user_team, e.source_team].some((t) => t !== undefined && t !== teamId);
-    const question = stripMention(e.text ?? '', context.botUserId) || DEFAULT_REPORT_QUESTION;
-    try {
-      await deps.enqueuer.add('intake', {
-        source: 'app_mention',
-        deliveryId: envelope.event_id,
-        teamId,
-        channelId: e.channel,
-        userId: e.user,
-        // Slack's own cap; anything longer is not a message Slack sent.
-        text: question.slice(0, 40_000),
-        ts: e.ts,
-        threadTs: e.thread_ts,
-        externallyShared: envelope.is_ext_shared_channel === true || foreignUser,
-      });
-    } catch (err) {
-      deps.metrics.intakeErrors.inc();
-      deps.logger.error(
-        { eventId: envelope.event_id, team: teamId, channel: e.channel, retry: context.retryNum, err: (err as Error).message },
-        'could not queue the question; Slack will retry the delivery',
-      );
-      throw err;
-    }
-  });
+    await enqueueIntake(deps, intakeJob(event, body, context.botUserId), context.retryNum);
+  };
+}
+
+/** Bots (including other apps mentioning us) and edits never start work. */
+function isFromPerson(e: MentionEvent): e is MentionEvent & { user: string } {
+  return !(e.bot_id || (e.subtype && IGNORED_SUBTYPES.has(e.subtype)) || e.edited || !e.user);
+}
+
+/**
+ * The intake job for a mention: ids from the signed envelope, the question with our mention
+ * stripped (a bare mention asks for the default report). A user from another organisation, or an
+ * envelope saying so, marks the channel as shared.
+ */
+function intakeJob(event: MentionEvent & { user: string }, body: AppMentionArgs['body'], botUserId?: string): IntakeJob {
+  const teamId = body.team_id;
+  const foreignUser = [event.user_team, event.source_team].some((t) => t !== undefined && t !== teamId);
+  const question = stripMention(event.text ?? '', botUserId) || DEFAULT_REPORT_QUESTION;
+  return {
+    source: 'app_mention',
+    deliveryId: body.event_id,
+    teamId,
+    channelId: event.channel,
+    userId: event.user,
+    text: question.slice(0, MAX_QUESTION_CHARS),
+    ts: event.ts,
+    threadTs: event.thread_ts,
+    externallyShared: body.is_ext_shared_channel === true || foreignUser,
+  };
+}
+
+/** Queues the question; a Redis failure is counted, logged and rethrown so Slack redelivers. */
+async function enqueueIntake(deps: ListenerDeps, job: IntakeJob, retryNum: number | undefined): Promise<void> {
+  try {
+    await deps.enqueuer.add('intake', job);
+  } catch (err) {
+    deps.metrics.intakeErrors.inc();
+    deps.logger.error(
+      { eventId: job.deliveryId, team: job.teamId, channel: job.channelId, retry: retryNum, err: (err as Error).message },
+      'could not queue the question; Slack will retry the delivery',
+    );
+    throw err;
+  }
 }
 
 /**
