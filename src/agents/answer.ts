@@ -36,8 +36,14 @@ export function budgetNote(trail: AuditEvent[], turnId: string): string {
   if (hits.length === 0) return '';
   const day = hits.find((b) => b.which === 'day');
   if (day)
-    return `\n\n_This workspace hit today's Cost Explorer budget (${day.limit} requests per UTC day), so some cost data could not be fetched; it resets at midnight UTC._`;
-  return `\n\n_This question hit its Cost Explorer budget (${hits[0]!.limit} requests, pages included), so some cost data could not be fetched; a narrower question (one period, one grouping) needs fewer requests._`;
+    return (
+      `\n\n_This workspace hit today's Cost Explorer budget (${day.limit} requests per UTC day), ` +
+      'so some cost data could not be fetched; it resets at midnight UTC._'
+    );
+  return (
+    `\n\n_This question hit its Cost Explorer budget (${hits[0]!.limit} requests, pages included), ` +
+    'so some cost data could not be fetched; a narrower question (one period, one grouping) needs fewer requests._'
+  );
 }
 
 export function answerText(text: string, stopReason: string | null): string {

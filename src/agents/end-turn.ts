@@ -30,7 +30,7 @@ export async function refuseTurn(deps: SentinelDeps, job: SentinelJob, refusal: 
     conversationId: job.conversationId,
     actor: 'sentinel',
     kind: 'refused',
-    stepKey: `refused:${job.turnId}:${job.step}`,
+    stepKey: stepKey.refusedAt(job.turnId, job.step),
     payload: { turnId: job.turnId, step: job.step, reason: refusal.reason, message: refusal.message },
   });
   await deps.enqueuer.add('replies', { conversationId: job.conversationId, turnId: job.turnId, text: refusal.message, outcome: 'refused' });

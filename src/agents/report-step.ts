@@ -88,7 +88,7 @@ async function postReport(deps: SentinelDeps, job: SentinelJob, attempt: StepAtt
     text:
       (narrative ?? 'Here is the report (the summary could not be written: the language model was unavailable).') +
       (left > 0 ? `\n\n_${left} more bound account(s) are not included: a digest covers at most ${MAX_ACCOUNTS_PER_DIGEST}._` : ''),
-    reports: reports as unknown as Record<string, unknown>[],
+    reports,
     outcome: 'report',
   });
 }
@@ -119,14 +119,10 @@ function bundleResults(
     const id = callId(account, key);
     const row = trail.filter(isKind('tool_result', 'refused')).find((r) => r.payload.turnId === turnId && r.payload.toolUseId === id);
     if (!row) throw new RetryAfter(undefined, { spendsAttempt: true, reason: `digest result ${id} not recorded yet` });
-    const p = row.payload;
-    // hawk's budget refusal is worded for the model; the digest's reader gets it said plainly.
-    const budget = row.kind === 'refused' ? row.payload.budget : undefined;
-    const reason = budget
-      ? `not fetched: the Cost Explorer budget ${budget.which === 'day' ? `for today (${budget.limit} requests per workspace)` : `(${budget.limit} requests)`} is used up`
-      : String(p.message ?? p.reason ?? 'not available');
     out[key] =
-      row.kind === 'tool_result' && row.payload.status === 'ok' ? { ok: true, result: row.payload.result } : { ok: false, message: reason };
+      row.kind === 'tool_result' && row.payload.status === 'ok'
+        ? { ok: true, result: row.payload.result }
+        : { ok: false, message: missingReason(row) };
   }
   return out;
 }
@@ -172,3 +168,11 @@ function textOf(content: ContentBlock[]): string {
 }
 
 export type { Report };
+
+/** Why a bundle call has no data. hawk's budget refusal is worded for the model; the digest's reader gets it said plainly. */
+function missingReason(row: AuditEvent<'tool_result' | 'refused'>): string {
+  const budget = row.kind === 'refused' ? row.payload.budget : undefined;
+  if (!budget) return String(row.payload.message ?? row.payload.reason ?? 'not available');
+  const which = budget.which === 'day' ? `for today (${budget.limit} requests per workspace)` : `(${budget.limit} requests)`;
+  return `not fetched: the Cost Explorer budget ${which} is used up`;
+}

@@ -387,6 +387,8 @@ export const stepKey = {
   upload: (turn: string | number, part: number) => `upload:${turn}:${part}`,
   /** Slack refused the reply for good. */
   outError: (turn: string | number) => `out-error:${turn}`,
+  /** The sentinel refused a turn at one step: its thread may no longer query any account. */
+  refusedAt: (turn: string | number, stepNo: number) => `refused:${turn}:${stepNo}`,
   /** The question was refused (no bound account). */
   refused: (turn: string | number) => `refused:${turn}`,
 } as const;

@@ -351,7 +351,7 @@ function textBlocks(text: string): object[] {
 
 function messageParts(job: ReplyJob, safeText: string, links: LinkPolicy, charts: boolean): ReplyPart[] {
   if (!job.reports?.length) return splitMessage(safeText).map((chunk) => ({ kind: 'message' as const, text: chunk }));
-  return (job.reports as unknown as Report[]).flatMap((report, i): ReplyPart[] => {
+  return job.reports.flatMap((report, i): ReplyPart[] => {
     const message = reportMessage(report, i === 0 ? job.text : '', links);
     const parts: ReplyPart[] = [{ kind: 'message', text: message.text, blocks: message.blocks }];
     if (charts) for (const chart of chartKinds(report)) parts.push({ kind: 'chart', report, chart });

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { JobsOptions } from 'bullmq';
+import type { Report } from '../reports/index.js';
 import { RETRY_BACKOFF } from './errors.js';
+
+/**
+ * A computed report travels as plain JSON from the sentinel to the bot. Both sides run the same
+ * code, so the check is a sanity check (an object with its account named), not a full schema.
+ */
+function isReportShaped(v: unknown): v is Report {
+  return typeof v === 'object' && v !== null && 'account' in v && typeof v.account === 'string';
+}
 
 /**
  * The typed job catalogue: per queue, the payload schema and the job options in one place.
@@ -44,7 +53,7 @@ export const replyJob = z.object({
    * A digest: the computed reports (plain data from src/reports) the bot renders as Block Kit and
    * a chart; `text` is then the model's narrative around them.
    */
-  reports: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
+  reports: z.array(z.custom<Report>(isReportShaped, 'a computed report (src/reports)')).max(20).optional(),
   /** Why the turn ended: 'answer', 'step_cap', 'error' … (shown in the audit row). */
   outcome: z.string().default('answer'),
 });
