@@ -32,7 +32,7 @@ export function budgetNote(trail: AuditEvent[], turnId: string): string {
   const hits = trail
     .filter(isKind('refused'))
     .filter((r) => r.payload.turnId === turnId)
-    .flatMap((r) => (r.payload.budget ? [r.payload.budget] : []));
+    .flatMap((r) => (typeof r.payload.budget === 'object' ? [r.payload.budget] : []));
   if (hits.length === 0) return '';
   const day = hits.find((b) => b.which === 'day');
   if (day)

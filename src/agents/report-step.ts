@@ -172,7 +172,7 @@ export type { Report };
 /** Why a bundle call has no data. hawk's budget refusal is worded for the model; the digest's reader gets it said plainly. */
 function missingReason(row: AuditEvent<'tool_result' | 'refused'>): string {
   const budget = row.kind === 'refused' ? row.payload.budget : undefined;
-  if (!budget) return String(row.payload.message ?? row.payload.reason ?? 'not available');
+  if (typeof budget !== 'object') return String(row.payload.message ?? row.payload.reason ?? 'not available');
   const which = budget.which === 'day' ? `for today (${budget.limit} requests per workspace)` : `(${budget.limit} requests)`;
   return `not fetched: the Cost Explorer budget ${which} is used up`;
 }

@@ -154,7 +154,12 @@ export const refusedPayload = z.looseObject({
   isError: z.boolean().optional(),
   channel: z.string().optional(),
   team: z.string().optional(),
-  budget: budgetRefusalSchema.optional(),
+  /**
+   * Which budget refused the call: hawk's Cost Explorer budget (an object), or `docs` when the
+   * sentinel refused an aws_docs fetch over the question's page budget (`limit` pages).
+   */
+  budget: z.union([budgetRefusalSchema, z.literal('docs')]).optional(),
+  limit: z.number().int().optional(),
 });
 
 export const messageOutPayload = z.looseObject({
