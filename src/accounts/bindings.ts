@@ -31,51 +31,9 @@ export async function unbindChannel(db: Db, input: UnbindInput): Promise<UnbindR
     throw new AccountsError('name one account with --account NAME, or pass --all (not both)');
   await requireWorkspace(db, input.teamId);
   return db.transaction(async (tx) => {
-    const rows = await tx
-      .select({
-        id: channelBindings.id,
-        name: awsAccounts.name,
-        cron: channelBindings.digestCron,
-        tz: channelBindings.digestTz,
-        what: channelBindings.digestWhat,
-        period: channelBindings.digestPeriod,
-      })
-      .from(channelBindings)
-      .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
-      .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, input.channelId)))
-      .orderBy(asc(awsAccounts.name));
-    const label = input.channelId === '*' ? 'the workspace default (*)' : `channel ${input.channelId}`;
-    if (rows.length === 0)
-      throw new AccountsError(`${label} has no bindings in team ${input.teamId}; see plainfra channels list --team ${input.teamId}`);
-    let gone = rows;
-    if (input.accountName) {
-      const wanted = input.accountName;
-      const match = rows.filter((r) => r.name === wanted);
-      if (match.length === 0) {
-        const [known] = await tx
-          .select({ id: awsAccounts.id })
-          .from(awsAccounts)
-          .where(and(eq(awsAccounts.teamId, input.teamId), eq(awsAccounts.name, wanted)));
-        const [byDefault] = known
-          ? await tx
-              .select({ id: channelBindings.id })
-              .from(channelBindings)
-              .where(
-                and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, '*'), eq(channelBindings.accountId, known.id)),
-              )
-          : [];
-        const viaDefault =
-          byDefault && input.channelId !== '*'
-            ? `; it reaches the channel through the workspace default: unbind it with --channel '*'`
-            : '';
-        throw new AccountsError(
-          known
-            ? `${label} is not bound to account "${wanted}" (bound: ${rows.map((r) => r.name).join(', ')})${viaDefault}`
-            : `no account "${wanted}" for team ${input.teamId} (bound to ${label}: ${rows.map((r) => r.name).join(', ')})`,
-        );
-      }
-      gone = match;
-    }
+    const txDb = tx as unknown as Db;
+    const rows = await channelRows(txDb, input);
+    const gone = input.accountName ? await bindingsOf(txDb, input, rows, input.accountName) : rows;
     await tx.delete(channelBindings).where(
       inArray(
         channelBindings.id,
@@ -83,24 +41,9 @@ export async function unbindChannel(db: Db, input: UnbindInput): Promise<UnbindR
       ),
     );
     const kept = rows.filter((r) => !gone.includes(r));
-    // The digest is the channel's, not one binding's: when the binding that carried the schedule
-    // goes and others stay, they carry it on. With no binding left, the schedule goes too.
-    const schedule = rows.find((r) => r.cron !== null);
-    let digest: UnbindResult['digest'] = null;
-    if (schedule && kept.length > 0) {
-      digest = { cron: schedule.cron!, tz: schedule.tz ?? 'UTC' };
-      await tx
-        .update(channelBindings)
-        .set({ digestCron: schedule.cron, digestTz: schedule.tz, digestWhat: schedule.what, digestPeriod: schedule.period })
-        .where(
-          inArray(
-            channelBindings.id,
-            kept.map((r) => r.id),
-          ),
-        );
-    }
+    const digest = await carryDigest(txDb, rows, kept);
     const removed = gone.map((r) => r.name);
-    await recordAdminAction(tx as unknown as Db, {
+    await recordAdminAction(txDb, {
       action: 'channel_unbound',
       team: input.teamId,
       channel: input.channelId,
@@ -109,6 +52,84 @@ export async function unbindChannel(db: Db, input: UnbindInput): Promise<UnbindR
     });
     return { removed, remaining: kept.map((r) => r.name), digest };
   });
+}
+
+type ChannelTarget = Pick<UnbindInput, 'teamId' | 'channelId'>;
+
+/** The channel as the operator's messages name it. */
+function channelLabel(channelId: string): string {
+  return channelId === '*' ? 'the workspace default (*)' : `channel ${channelId}`;
+}
+
+/** The channel's bindings with their digest columns, by account name; an error when it has none. */
+async function channelRows(db: Db, input: ChannelTarget) {
+  const rows = await db
+    .select({
+      id: channelBindings.id,
+      name: awsAccounts.name,
+      cron: channelBindings.digestCron,
+      tz: channelBindings.digestTz,
+      what: channelBindings.digestWhat,
+      period: channelBindings.digestPeriod,
+    })
+    .from(channelBindings)
+    .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
+    .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, input.channelId)))
+    .orderBy(asc(awsAccounts.name));
+  if (rows.length === 0) {
+    throw new AccountsError(
+      `${channelLabel(input.channelId)} has no bindings in team ${input.teamId}; see plainfra channels list --team ${input.teamId}`,
+    );
+  }
+  return rows;
+}
+
+type BindingRow = Awaited<ReturnType<typeof channelRows>>[number];
+
+/** The channel's binding to account `wanted`, or an error that says what the channel is bound to. */
+async function bindingsOf(db: Db, input: ChannelTarget, rows: BindingRow[], wanted: string): Promise<BindingRow[]> {
+  const match = rows.filter((r) => r.name === wanted);
+  if (match.length > 0) return match;
+  const label = channelLabel(input.channelId);
+  const bound = rows.map((r) => r.name).join(', ');
+  const [known] = await db
+    .select({ id: awsAccounts.id })
+    .from(awsAccounts)
+    .where(and(eq(awsAccounts.teamId, input.teamId), eq(awsAccounts.name, wanted)));
+  if (!known) throw new AccountsError(`no account "${wanted}" for team ${input.teamId} (bound to ${label}: ${bound})`);
+  const viaDefault =
+    input.channelId !== '*' && (await boundByDefault(db, input.teamId, known.id))
+      ? `; it reaches the channel through the workspace default: unbind it with --channel '*'`
+      : '';
+  throw new AccountsError(`${label} is not bound to account "${wanted}" (bound: ${bound})${viaDefault}`);
+}
+
+/** Whether the workspace default (`*`) binds the account, so every channel reaches it. */
+async function boundByDefault(db: Db, teamId: string, accountId: number): Promise<boolean> {
+  const [byDefault] = await db
+    .select({ id: channelBindings.id })
+    .from(channelBindings)
+    .where(and(eq(channelBindings.teamId, teamId), eq(channelBindings.channelId, '*'), eq(channelBindings.accountId, accountId)));
+  return byDefault !== undefined;
+}
+
+/**
+ * The digest is the channel's, not one binding's: when the binding that carried the schedule goes
+ * and others stay, they carry it on. With no binding left, the schedule goes too.
+ */
+async function carryDigest(db: Db, rows: BindingRow[], kept: BindingRow[]): Promise<UnbindResult['digest']> {
+  const schedule = rows.find((r) => r.cron !== null);
+  if (!schedule || kept.length === 0) return null;
+  await db
+    .update(channelBindings)
+    .set({ digestCron: schedule.cron, digestTz: schedule.tz, digestWhat: schedule.what, digestPeriod: schedule.period })
+    .where(
+      inArray(
+        channelBindings.id,
+        kept.map((r) => r.id),
+      ),
+    );
+  return { cron: schedule.cron!, tz: schedule.tz ?? 'UTC' };
 }
 
 export interface ChannelListing {

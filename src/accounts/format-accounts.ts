@@ -33,7 +33,8 @@ export function formatAccountList(teamId: string, accounts: AccountListing[]): s
   if (digests.length) out.push(table(['NAME', 'CHANNEL', 'CRON', 'TIME ZONE'], digests));
   out.push(
     '',
-    `To see an ExternalId in full (e.g. to redeploy the role's stack): plainfra accounts external-id --team ${teamId} --name NAME [--pending] (audited).`,
+    "To see an ExternalId in full (e.g. to redeploy the role's stack): " +
+      `plainfra accounts external-id --team ${teamId} --name NAME [--pending] (audited).`,
   );
   if (accounts.some((a) => a.pendingExternalId))
     out.push(`A pending rotation completes with: plainfra accounts verify --team ${teamId} --name NAME`);

@@ -33,9 +33,8 @@ export async function findAccount(db: Db, teamId: string, name: string): Promise
     .for('update');
   if (account) return account;
   const names = await accountNames(db, teamId);
-  throw new AccountsError(
-    `no account "${name}" for team ${teamId} (${names.length ? `accounts: ${names.join(', ')}` : 'it has no accounts'}); see plainfra accounts list --team ${teamId}`,
-  );
+  const known = names.length ? `accounts: ${names.join(', ')}` : 'it has no accounts';
+  throw new AccountsError(`no account "${name}" for team ${teamId} (${known}); see plainfra accounts list --team ${teamId}`);
 }
 
 async function accountNames(db: Db, teamId: string): Promise<string[]> {
@@ -115,7 +114,8 @@ export async function rotateExternalId(
     const account = await findAccount(txDb, teamId, name);
     if (account.pendingExternalId) {
       throw new AccountsError(
-        `a rotation of account "${name}" is already pending since ${account.pendingSince?.toISOString()} (new ExternalId ${externalIdFingerprint(account.pendingExternalId)}): ` +
+        `a rotation of account "${name}" is already pending since ${account.pendingSince?.toISOString()} ` +
+          `(new ExternalId ${externalIdFingerprint(account.pendingExternalId)}): ` +
           `deploy the stack update printed then and run plainfra accounts verify --team ${teamId} --name ${name}, ` +
           `or drop it with plainfra accounts rotate-external-id --team ${teamId} --name ${name} --cancel and rotate again`,
       );
@@ -185,42 +185,13 @@ export async function recordVerification(
 ): Promise<VerifyOutcome> {
   return db.transaction(async (tx) => {
     const txDb = tx as unknown as Db;
-    const base = {
-      action: 'account_verify' as const,
-      team: account.teamId,
-      account: account.name,
-      accountId: account.id,
-      roleArn: account.roleArn,
-      ok,
-    };
-    const checked = externalIdFingerprint(checkedExternalId);
+    const row = { ...verifyRow(account, ok), checked: externalIdFingerprint(checkedExternalId) };
     if (!ok) {
-      await recordAdminAction(txDb, { ...base, checked, pending: checkedExternalId === account.pendingExternalId });
-      return { kind: 'failed', pending: checkedExternalId === account.pendingExternalId };
+      const pending = checkedExternalId === account.pendingExternalId;
+      await recordAdminAction(txDb, { ...row, pending });
+      return { kind: 'failed', pending };
     }
-    if (checkedExternalId === account.pendingExternalId) {
-      const promoted = await tx
-        .update(awsAccounts)
-        .set({ externalId: checkedExternalId, pendingExternalId: null, pendingSince: null, verifiedAt: new Date() })
-        .where(and(eq(awsAccounts.id, account.id), eq(awsAccounts.pendingExternalId, checkedExternalId)))
-        .returning({ id: awsAccounts.id });
-      if (promoted.length === 0) {
-        throw new AccountsError(
-          `the rotation of account "${account.name}" changed while verify ran (cancelled or restarted); run plainfra accounts verify again`,
-        );
-      }
-      const retired = externalIdFingerprint(account.externalId);
-      await recordAdminAction(txDb, { ...base, checked });
-      await recordAdminAction(txDb, {
-        action: 'external_id_rotated',
-        team: account.teamId,
-        account: account.name,
-        accountId: account.id,
-        retired,
-        current: checked,
-      });
-      return { kind: 'rotated', retired, current: checked };
-    }
+    if (checkedExternalId === account.pendingExternalId) return promotePending(txDb, account, checkedExternalId, row);
     const updated = await tx
       .update(awsAccounts)
       .set({ verifiedAt: new Date() })
@@ -228,9 +199,51 @@ export async function recordVerification(
       .returning({ id: awsAccounts.id });
     if (updated.length === 0)
       throw new AccountsError(`the ExternalId of account "${account.name}" changed while verify ran; run plainfra accounts verify again`);
-    await recordAdminAction(txDb, { ...base, checked });
+    await recordAdminAction(txDb, row);
     return { kind: 'verified' };
   });
+}
+
+/** The admin row of one verify run, without the id checked. */
+function verifyRow(account: AccountWithSecret, ok: boolean) {
+  return {
+    action: 'account_verify' as const,
+    team: account.teamId,
+    account: account.name,
+    accountId: account.id,
+    roleArn: account.roleArn,
+    ok,
+  };
+}
+
+type VerifyRow = ReturnType<typeof verifyRow> & { checked: string };
+
+/**
+ * The pending id passed: it becomes current and the old one is retired — only if it is still the
+ * pending one (the update's guard), so a rotation cancelled or restarted meanwhile stays as it is.
+ */
+async function promotePending(db: Db, account: AccountWithSecret, pendingId: string, row: VerifyRow): Promise<VerifyOutcome> {
+  const promoted = await db
+    .update(awsAccounts)
+    .set({ externalId: pendingId, pendingExternalId: null, pendingSince: null, verifiedAt: new Date() })
+    .where(and(eq(awsAccounts.id, account.id), eq(awsAccounts.pendingExternalId, pendingId)))
+    .returning({ id: awsAccounts.id });
+  if (promoted.length === 0) {
+    throw new AccountsError(
+      `the rotation of account "${account.name}" changed while verify ran (cancelled or restarted); run plainfra accounts verify again`,
+    );
+  }
+  const retired = externalIdFingerprint(account.externalId);
+  await recordAdminAction(db, row);
+  await recordAdminAction(db, {
+    action: 'external_id_rotated',
+    team: account.teamId,
+    account: account.name,
+    accountId: account.id,
+    retired,
+    current: row.checked,
+  });
+  return { kind: 'rotated', retired, current: row.checked };
 }
 
 /** Shows an ExternalId in full (to redeploy a stack): an admin action, so it is audited. */
@@ -278,40 +291,7 @@ export async function removeAccount(db: Db, teamId: string, name: string): Promi
       .where(eq(channelBindings.accountId, account.id))
       .orderBy(asc(channelBindings.channelId));
     const channels = own.map((b) => b.channelId);
-    const others = channels.length
-      ? await tx
-          .select({
-            id: channelBindings.id,
-            channelId: channelBindings.channelId,
-            account: awsAccounts.name,
-            cron: channelBindings.digestCron,
-          })
-          .from(channelBindings)
-          .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
-          .where(and(eq(channelBindings.teamId, teamId), inArray(channelBindings.channelId, channels)))
-      : [];
-    const schedulesRemoved: string[] = [];
-    const schedulesKept: RemoveResult['schedulesKept'] = [];
-    for (const b of own) {
-      if (!b.digestCron) continue;
-      const left = others.filter((o) => o.channelId === b.channelId && o.account !== account.name);
-      if (left.length === 0) {
-        schedulesRemoved.push(b.channelId);
-        continue;
-      }
-      // The digest is the channel's: the bindings left carry it on (as `channels unbind` does).
-      const tz = b.digestTz ?? 'UTC';
-      await tx
-        .update(channelBindings)
-        .set({ digestCron: b.digestCron, digestTz: b.digestTz })
-        .where(
-          inArray(
-            channelBindings.id,
-            left.map((o) => o.id),
-          ),
-        );
-      schedulesKept.push({ channel: b.channelId, cron: b.digestCron, tz, accounts: left.map((o) => o.account).sort() });
-    }
+    const { schedulesRemoved, schedulesKept } = await settleSchedules(txDb, account, own);
     await tx.delete(channelBindings).where(eq(channelBindings.accountId, account.id));
     await tx.delete(awsAccounts).where(eq(awsAccounts.id, account.id));
     await recordAdminAction(txDb, {
@@ -326,4 +306,56 @@ export async function removeAccount(db: Db, teamId: string, name: string): Promi
     });
     return { account, channels, schedulesRemoved, schedulesKept };
   });
+}
+
+/**
+ * What becomes of the digests of the channels losing `account`: a schedule goes with its channel's
+ * last binding; where other accounts stay bound, they carry it on (as `channels unbind` does).
+ */
+async function settleSchedules(
+  db: Db,
+  account: AccountWithSecret,
+  own: (typeof channelBindings.$inferSelect)[],
+): Promise<Pick<RemoveResult, 'schedulesRemoved' | 'schedulesKept'>> {
+  const others = await bindingsOfChannels(
+    db,
+    account.teamId,
+    own.map((b) => b.channelId),
+  );
+  const schedulesRemoved: string[] = [];
+  const schedulesKept: RemoveResult['schedulesKept'] = [];
+  for (const b of own) {
+    if (!b.digestCron) continue;
+    const left = others.filter((o) => o.channelId === b.channelId && o.account !== account.name);
+    if (left.length === 0) {
+      schedulesRemoved.push(b.channelId);
+      continue;
+    }
+    await db
+      .update(channelBindings)
+      .set({ digestCron: b.digestCron, digestTz: b.digestTz })
+      .where(
+        inArray(
+          channelBindings.id,
+          left.map((o) => o.id),
+        ),
+      );
+    schedulesKept.push({ channel: b.channelId, cron: b.digestCron, tz: b.digestTz ?? 'UTC', accounts: left.map((o) => o.account).sort() });
+  }
+  return { schedulesRemoved, schedulesKept };
+}
+
+/** Every binding of these channels, with its account's name. */
+async function bindingsOfChannels(db: Db, teamId: string, channels: string[]) {
+  if (channels.length === 0) return [];
+  return db
+    .select({
+      id: channelBindings.id,
+      channelId: channelBindings.channelId,
+      account: awsAccounts.name,
+      cron: channelBindings.digestCron,
+    })
+    .from(channelBindings)
+    .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
+    .where(and(eq(channelBindings.teamId, teamId), inArray(channelBindings.channelId, channels)));
 }

@@ -72,41 +72,12 @@ export interface BindInput {
 }
 
 export async function bindChannel(db: Db, input: BindInput) {
-  if (!/^([CGD][A-Z0-9]{2,}|\*)$/.test(input.channelId))
-    throw new AccountsError(`--channel "${input.channelId}" is not a Slack channel id (like C0123ABCD), or * for the workspace default`);
-  if (input.channelId === '*' && input.digestCron)
-    throw new AccountsError('a digest is posted in a channel: use --digest with a real channel id, not the workspace default *');
-  if (input.digestTz && !isValidTimeZone(input.digestTz))
-    throw new AccountsError(`--tz "${input.digestTz}" is not an IANA time zone (e.g. Europe/Berlin)`);
-  if (input.digestCron && input.digestCron.trim().split(/\s+/).length !== 5)
-    throw new AccountsError(`--digest "${input.digestCron}" must be a 5-field cron expression, e.g. "0 9 * * 1"`);
-  if (!input.digestCron && (input.digestWhat || input.digestPeriod))
-    throw new AccountsError('--what and --period describe a digest schedule: give --digest CRON with them');
-  const schedule = {
-    digestCron: input.digestCron ?? null,
-    digestTz: input.digestTz ?? null,
-    digestWhat: input.digestCron ? (input.digestWhat ?? null) : null,
-    digestPeriod: input.digestCron ? (input.digestPeriod ?? null) : null,
-  };
+  checkBindInput(input);
+  const schedule = scheduleOf(input);
   return db.transaction(async (tx) => {
-    const [account] = await tx
-      .select()
-      .from(awsAccounts)
-      .where(and(eq(awsAccounts.teamId, input.teamId), eq(awsAccounts.name, input.accountName)));
-    if (!account) throw new AccountsError(`no account "${input.accountName}" for team ${input.teamId}: add it with plainfra accounts add`);
-    const [row] = await tx
-      .insert(channelBindings)
-      .values({
-        teamId: input.teamId,
-        channelId: input.channelId,
-        accountId: account.id,
-        ...schedule,
-      })
-      .onConflictDoUpdate({
-        target: [channelBindings.teamId, channelBindings.channelId, channelBindings.accountId],
-        set: schedule,
-      })
-      .returning();
+    const txDb = tx as unknown as Db;
+    const account = await accountNamed(txDb, input.teamId, input.accountName);
+    const binding = await upsertBinding(txDb, input, account.id, schedule);
     if (input.digestCron) {
       // A digest is per channel: every binding of the channel carries the same schedule, so the bot
       // never has two schedules to choose between.
@@ -115,7 +86,7 @@ export async function bindChannel(db: Db, input: BindInput) {
         .set(schedule)
         .where(and(eq(channelBindings.teamId, input.teamId), eq(channelBindings.channelId, input.channelId)));
     }
-    await recordAdminAction(tx as unknown as Db, {
+    await recordAdminAction(txDb, {
       action: 'channel_bound',
       team: input.teamId,
       channel: input.channelId,
@@ -130,8 +101,56 @@ export async function bindChannel(db: Db, input: BindInput) {
         },
       }),
     });
-    return { binding: row!, account };
+    return { binding, account };
   });
+}
+
+/** The operator's mistakes a bind can catch before reading anything. */
+function checkBindInput(input: BindInput): void {
+  if (!/^([CGD][A-Z0-9]{2,}|\*)$/.test(input.channelId))
+    throw new AccountsError(`--channel "${input.channelId}" is not a Slack channel id (like C0123ABCD), or * for the workspace default`);
+  if (input.channelId === '*' && input.digestCron)
+    throw new AccountsError('a digest is posted in a channel: use --digest with a real channel id, not the workspace default *');
+  if (input.digestTz && !isValidTimeZone(input.digestTz))
+    throw new AccountsError(`--tz "${input.digestTz}" is not an IANA time zone (e.g. Europe/Berlin)`);
+  if (input.digestCron && input.digestCron.trim().split(/\s+/).length !== 5)
+    throw new AccountsError(`--digest "${input.digestCron}" must be a 5-field cron expression, e.g. "0 9 * * 1"`);
+  if (!input.digestCron && (input.digestWhat || input.digestPeriod))
+    throw new AccountsError('--what and --period describe a digest schedule: give --digest CRON with them');
+}
+
+type DigestColumns = Pick<typeof channelBindings.$inferInsert, 'digestCron' | 'digestTz' | 'digestWhat' | 'digestPeriod'>;
+
+/** The binding's digest columns: the report words only go with a schedule. */
+function scheduleOf(input: BindInput) {
+  return {
+    digestCron: input.digestCron ?? null,
+    digestTz: input.digestTz ?? null,
+    digestWhat: input.digestCron ? (input.digestWhat ?? null) : null,
+    digestPeriod: input.digestCron ? (input.digestPeriod ?? null) : null,
+  } satisfies DigestColumns;
+}
+
+async function accountNamed(db: Db, teamId: string, name: string) {
+  const [account] = await db
+    .select()
+    .from(awsAccounts)
+    .where(and(eq(awsAccounts.teamId, teamId), eq(awsAccounts.name, name)));
+  if (!account) throw new AccountsError(`no account "${name}" for team ${teamId}: add it with plainfra accounts add`);
+  return account;
+}
+
+/** Binds the account to the channel, or replaces the schedule of the binding that exists. */
+async function upsertBinding(db: Db, input: BindInput, accountId: number, schedule: DigestColumns) {
+  const [row] = await db
+    .insert(channelBindings)
+    .values({ teamId: input.teamId, channelId: input.channelId, accountId, ...schedule })
+    .onConflictDoUpdate({
+      target: [channelBindings.teamId, channelBindings.channelId, channelBindings.accountId],
+      set: schedule,
+    })
+    .returning();
+  return row!;
 }
 
 function isValidTimeZone(tz: string): boolean {

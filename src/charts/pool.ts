@@ -61,79 +61,97 @@ interface Pending {
 }
 
 export function createChartPool(opts: { timeoutMs?: number } = {}): ChartRenderer {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  let worker: Worker | undefined;
-  let current: (Pending & { timer: NodeJS.Timeout }) | undefined;
-  const queue: Pending[] = [];
-  let nextId = 1;
-  let closed = false;
+  const pool = new ChartPool(opts.timeoutMs ?? 30_000);
+  return { render: (report) => pool.render(report), close: () => pool.close() };
+}
 
-  const fail = (err: Error) => {
-    if (!current) return;
-    clearTimeout(current.timer);
-    current.reject(err);
-    current = undefined;
-  };
-  const drop = (w: Worker) => {
-    if (worker === w) worker = undefined;
-    void w.terminate();
-  };
-  const ensureWorker = (): Worker => {
-    if (worker) return worker;
-    const w = startWorker();
-    w.on('message', (msg: ChartResponse) => {
-      if (!current || msg.id !== current.id) return;
-      const done = current;
-      clearTimeout(done.timer);
-      current = undefined;
-      if (msg.ok) done.resolve(msg.charts.map((c) => ({ ...c, png: Buffer.from(c.png.buffer, c.png.byteOffset, c.png.byteLength) })));
-      else done.reject(new ChartRenderError(msg.message));
-      pump();
+/**
+ * One worker, the request it is rendering (`current`) and a FIFO of the rest. Every way a request
+ * ends (a reply, a crash, an exit, a timeout) settles `current` and pumps the next one.
+ */
+class ChartPool {
+  private worker: Worker | undefined;
+  private current: (Pending & { timer: NodeJS.Timeout }) | undefined;
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  render(report: Report): Promise<ChartFile[]> {
+    if (this.closed) return Promise.reject(new ChartRenderError('chart renderer is closed'));
+    return new Promise<ChartFile[]>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, report, resolve, reject });
+      this.pump();
     });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(new ChartRenderError('chart renderer is closed'));
+    this.fail(new ChartRenderError('chart renderer is closed'));
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await w.terminate();
+  }
+
+  /** Sends the next request to the worker, unless one is in flight; a stuck render is timed out. */
+  private pump(): void {
+    if (this.current || this.closed) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    const w = this.ensureWorker();
+    const timer = setTimeout(() => {
+      this.drop(w);
+      this.fail(new ChartRenderError(`chart rendering took longer than ${this.timeoutMs} ms`));
+      this.pump();
+    }, this.timeoutMs);
+    this.current = { ...next, timer };
+    w.postMessage({ id: next.id, report: next.report } satisfies ChartRequest);
+  }
+
+  /** The live worker, or a new one (the first request, or the one after a crash or a timeout). */
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const w = startWorker();
+    w.on('message', (msg: ChartResponse) => this.settle(msg));
     w.on('error', (err) => {
-      drop(w);
-      fail(new ChartRenderError(`chart worker crashed: ${err.message}`));
-      pump();
+      this.drop(w);
+      this.fail(new ChartRenderError(`chart worker crashed: ${err.message}`));
+      this.pump();
     });
     w.on('exit', (code) => {
-      if (worker !== w) return;
-      worker = undefined;
-      fail(new ChartRenderError(`chart worker exited (code ${code})`));
-      pump();
+      if (this.worker !== w) return;
+      this.worker = undefined;
+      this.fail(new ChartRenderError(`chart worker exited (code ${code})`));
+      this.pump();
     });
     // The bot's shutdown must not wait for an idle renderer.
     w.unref();
-    return (worker = w);
-  };
-  const pump = () => {
-    if (current || closed) return;
-    const next = queue.shift();
-    if (!next) return;
-    const w = ensureWorker();
-    const timer = setTimeout(() => {
-      drop(w);
-      fail(new ChartRenderError(`chart rendering took longer than ${timeoutMs} ms`));
-      pump();
-    }, timeoutMs);
-    current = { ...next, timer };
-    w.postMessage({ id: next.id, report: next.report } satisfies ChartRequest);
-  };
+    return (this.worker = w);
+  }
 
-  return {
-    render(report) {
-      if (closed) return Promise.reject(new ChartRenderError('chart renderer is closed'));
-      return new Promise<ChartFile[]>((resolve, reject) => {
-        queue.push({ id: nextId++, report, resolve, reject });
-        pump();
-      });
-    },
-    async close() {
-      closed = true;
-      for (const p of queue.splice(0)) p.reject(new ChartRenderError('chart renderer is closed'));
-      fail(new ChartRenderError('chart renderer is closed'));
-      const w = worker;
-      worker = undefined;
-      if (w) await w.terminate();
-    },
-  };
+  /** The worker's answer to the request in flight (a late answer to a timed-out one is ignored). */
+  private settle(msg: ChartResponse): void {
+    if (!this.current || msg.id !== this.current.id) return;
+    const done = this.current;
+    clearTimeout(done.timer);
+    this.current = undefined;
+    if (msg.ok) done.resolve(msg.charts.map((c) => ({ ...c, png: Buffer.from(c.png.buffer, c.png.byteOffset, c.png.byteLength) })));
+    else done.reject(new ChartRenderError(msg.message));
+    this.pump();
+  }
+
+  /** Rejects the request in flight, if any. */
+  private fail(err: Error): void {
+    if (!this.current) return;
+    clearTimeout(this.current.timer);
+    this.current.reject(err);
+    this.current = undefined;
+  }
+
+  private drop(w: Worker): void {
+    if (this.worker === w) this.worker = undefined;
+    void w.terminate();
+  }
 }

@@ -54,15 +54,17 @@ export function serviceChartSpec(report: Report): TopLevelSpec {
   const cost = report.cost;
   if (!cost) throw new Error('serviceChartSpec: the report has no cost table');
   const labels = periodLabels(report.periodKind);
-  const cur = `${labels.current} (${formatSpan(report.period.current)})`;
-  const prev = `${labels.previous} (${formatSpan(report.period.previous)})`;
+  const periods = {
+    cur: `${labels.current} (${formatSpan(report.period.current)})`,
+    prev: `${labels.previous} (${formatSpan(report.period.previous)})`,
+  };
   const money = (n: number) => formatMoney(n, report.currency);
   const amounts = cost.rows.flatMap((r) => [r.current, r.previous]);
   // Room right of the longest bar for its label; credits (negative) extend the axis left.
   const domain = [Math.min(0, ...amounts), Math.max(0, ...amounts) * 1.16 || 1];
   const values = cost.rows.flatMap((r, i) => [
-    { service: r.service, order: i, period: prev, periodOrder: 0, amount: r.previous, label: money(r.previous) },
-    { service: r.service, order: i, period: cur, periodOrder: 1, amount: r.current, label: money(r.current) },
+    { service: r.service, order: i, period: periods.prev, periodOrder: 0, amount: r.previous, label: money(r.previous) },
+    { service: r.service, order: i, period: periods.cur, periodOrder: 1, amount: r.current, label: money(r.current) },
   ]);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -71,46 +73,56 @@ export function serviceChartSpec(report: Report): TopLevelSpec {
     title: {
       text: `Cost by service — ${report.account}`,
       subtitle: [
-        `${labels.current} ${formatSpan(report.period.current)} vs ${labels.previous.toLowerCase()} ${formatSpan(report.period.previous)} (UTC) · ${report.currency}, unblended`,
+        `${labels.current} ${formatSpan(report.period.current)} vs ${labels.previous.toLowerCase()} ` +
+          `${formatSpan(report.period.previous)} (UTC) · ${report.currency}, unblended`,
         `Total ${money(cost.totalThis)} vs ${money(cost.totalPrev)}: ${formatDelta(cost.delta)} (${formatPct(cost.deltaPct)})`,
       ],
     },
     data: { values },
-    encoding: {
-      y: {
-        field: 'service',
-        type: 'nominal',
-        sort: { field: 'order', op: 'min', order: 'ascending' },
-        title: null,
-        axis: { labelLimit: LABEL_LIMIT_PX, ticks: false },
-      },
-      // Previous period above, current below, as the legend reads.
-      yOffset: { field: 'period', type: 'nominal', scale: { domain: [prev, cur] } },
-      x: {
-        field: 'amount',
-        type: 'quantitative',
-        title: `Cost (${report.currency})`,
-        axis: { format: ',.0f', tickCount: 6 },
-        scale: { domain, nice: false },
-      },
-      color: {
-        field: 'period',
-        type: 'nominal',
-        title: null,
-        scale: { domain: [prev, cur], range: [PERIOD_COLOURS.previous, PERIOD_COLOURS.current] },
-        // One period per line: Vega sizes the legend by its (generous) estimate of the text width.
-        legend: { columns: 1, labelLimit: 420, symbolType: 'square' },
-      },
-    },
-    layer: [
-      { mark: { type: 'bar', height: { band: 0.9 } } },
-      {
-        mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, fontSize: 10, color: '#222222' },
-        encoding: { text: { field: 'label', type: 'nominal' }, color: { value: '#222222' } },
-      },
-    ],
+    encoding: serviceEncoding(report.currency, periods, domain),
+    layer: SERVICE_LAYERS,
   } as TopLevelSpec;
 }
+
+/** Services down the y axis in table order, a bar per period, the amount along x. */
+function serviceEncoding(currency: string, periods: { cur: string; prev: string }, domain: number[]) {
+  const { cur, prev } = periods;
+  return {
+    y: {
+      field: 'service',
+      type: 'nominal',
+      sort: { field: 'order', op: 'min', order: 'ascending' },
+      title: null,
+      axis: { labelLimit: LABEL_LIMIT_PX, ticks: false },
+    },
+    // Previous period above, current below, as the legend reads.
+    yOffset: { field: 'period', type: 'nominal', scale: { domain: [prev, cur] } },
+    x: {
+      field: 'amount',
+      type: 'quantitative',
+      title: `Cost (${currency})`,
+      axis: { format: ',.0f', tickCount: 6 },
+      scale: { domain, nice: false },
+    },
+    color: {
+      field: 'period',
+      type: 'nominal',
+      title: null,
+      scale: { domain: [prev, cur], range: [PERIOD_COLOURS.previous, PERIOD_COLOURS.current] },
+      // One period per line: Vega sizes the legend by its (generous) estimate of the text width.
+      legend: { columns: 1, labelLimit: 420, symbolType: 'square' },
+    },
+  };
+}
+
+/** The bars, and each bar's amount written right of it. */
+const SERVICE_LAYERS = [
+  { mark: { type: 'bar', height: { band: 0.9 } } },
+  {
+    mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, fontSize: 10, color: '#222222' },
+    encoding: { text: { field: 'label', type: 'nominal' }, color: { value: '#222222' } },
+  },
+];
 
 /**
  * (b) Cost per day of the current period, stacked by the top services with the rest as one grey
@@ -127,11 +139,9 @@ export function dailyChartSpec(report: Report): TopLevelSpec {
   const values = daily.series.flatMap((s, k) =>
     s.values.map((amount, d) => ({ day: daily.days[d], service: s.service, stackOrder: k, amount })),
   );
-  // The period's total as the table shows it (days are rounded to the cent one by one, so their
-  // sum can differ from it by rounding); from the days only when there is no table.
-  const total =
-    report.cost?.totalThis ?? daily.series.reduce((sum, s) => sum + s.values.reduce((a, v) => a + Math.round(v * 100), 0), 0) / 100;
-  const manyDays = daily.days.length > 14;
+  const total = periodTotal(report, daily);
+  const dayCount = `${daily.days.length} day${daily.days.length === 1 ? '' : 's'}`;
+  const top = names.length - (colours.at(-1) === OTHER_COLOUR ? 1 : 0);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...size(DAILY_CHART_HEIGHT),
@@ -140,37 +150,50 @@ export function dailyChartSpec(report: Report): TopLevelSpec {
       text: `Daily cost by service — ${report.account}`,
       subtitle: [
         `${labels.current} ${formatSpan(report.period.current)} (UTC days) · ${report.currency}, unblended`,
-        `Total ${formatMoney(total, report.currency)} over ${daily.days.length} day${daily.days.length === 1 ? '' : 's'} · top ${names.length - (colours.at(-1) === OTHER_COLOUR ? 1 : 0)} services, the rest as Other`,
+        `Total ${formatMoney(total, report.currency)} over ${dayCount} · top ${top} services, the rest as Other`,
       ],
     },
     data: { values },
     mark: { type: 'bar', width: { band: 0.8 } },
-    encoding: {
-      x: {
-        field: 'day',
-        type: 'ordinal',
-        title: null,
-        sort: null,
-        // `YYYY-MM-DD` days as UTC dates, one band each, labelled `Mon 03 Jun` (`03 Jun` when many).
-        timeUnit: 'utcyearmonthdate',
-        axis: { format: manyDays ? '%d %b' : '%a %d %b', labelAngle: manyDays ? -45 : 0, labelOverlap: 'parity' },
-      },
-      y: {
-        field: 'amount',
-        type: 'quantitative',
-        stack: 'zero',
-        title: `Cost per day (${report.currency})`,
-        axis: { format: ',.0f', tickCount: 6 },
-      },
-      color: {
-        field: 'service',
-        type: 'nominal',
-        title: null,
-        sort: names,
-        scale: { domain: names, range: colours },
-        legend: { columns: 2, labelLimit: LABEL_LIMIT_PX, symbolType: 'square' },
-      },
-      order: { field: 'stackOrder', type: 'quantitative', sort: 'ascending' },
-    },
+    encoding: dailyEncoding(report.currency, names, colours, daily.days.length > 14),
   } as TopLevelSpec;
+}
+
+/**
+ * The period's total as the table shows it (days are rounded to the cent one by one, so their
+ * sum can differ from it by rounding); from the days only when there is no table.
+ */
+function periodTotal(report: Report, daily: NonNullable<Report['daily']>): number {
+  return report.cost?.totalThis ?? daily.series.reduce((sum, s) => sum + s.values.reduce((a, v) => a + Math.round(v * 100), 0), 0) / 100;
+}
+
+/** Days along x, the day's amounts stacked up y, one colour per service. */
+function dailyEncoding(currency: string, names: string[], colours: string[], manyDays: boolean) {
+  return {
+    x: {
+      field: 'day',
+      type: 'ordinal',
+      title: null,
+      sort: null,
+      // `YYYY-MM-DD` days as UTC dates, one band each, labelled `Mon 03 Jun` (`03 Jun` when many).
+      timeUnit: 'utcyearmonthdate',
+      axis: { format: manyDays ? '%d %b' : '%a %d %b', labelAngle: manyDays ? -45 : 0, labelOverlap: 'parity' },
+    },
+    y: {
+      field: 'amount',
+      type: 'quantitative',
+      stack: 'zero',
+      title: `Cost per day (${currency})`,
+      axis: { format: ',.0f', tickCount: 6 },
+    },
+    color: {
+      field: 'service',
+      type: 'nominal',
+      title: null,
+      sort: names,
+      scale: { domain: names, range: colours },
+      legend: { columns: 2, labelLimit: LABEL_LIMIT_PX, symbolType: 'square' },
+    },
+    order: { field: 'stackOrder', type: 'quantitative', sort: 'ascending' },
+  };
 }

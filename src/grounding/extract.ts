@@ -45,7 +45,8 @@ const EXCLUDED_SPANS: RegExp[] = [
 ];
 
 const MONTH =
-  '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+  '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|' +
+  'sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 /** A day of a month, alone or closing a range: "Nov 30", "November 1–30", "30 Nov", "16–30 November". */
 const RANGE = '\\s*(?:[-–—]|to|and|through|until)\\s*';
 const MONTH_BEFORE = new RegExp(`\\b${MONTH}\\.?\\s+(?:\\d{1,2}(?:st|nd|rd|th)?${RANGE})?$`, 'i');
@@ -53,10 +54,16 @@ const MONTH_AFTER = new RegExp(`^(?:${RANGE}\\d{1,2}(?:st|nd|rd|th)?)?\\s+(?:of\
 /** Periods and durations: "last 7 days", "30-day", "12 months". */
 const TIME_UNIT_AFTER = /^\s*-?\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|quarters?|years?|business days?)\b/i;
 /** Words after which a number names a thing rather than measures it. */
-const NAMING_WORD_BEFORE =
-  /\b(?:version|v|tls|ssl|ipv|python|node(?:\.js)?|java|go|ruby|php|postgresql|postgres|mysql|redis|engine|runtime|api|ports?|http|status|error|code|step|page|item|line|row|rank|top|number|no\.|#|q|h|fy|gen|generation)\s*$/i;
-const APPROXIMATE_BEFORE =
-  /(?:~|≈|\babout|\baround|\broughly|\bapproximately|\bapprox\.?|\bnearly|\balmost|\bover|\bunder|\bmore than|\bless than|\bsome|\bclose to)\s*$/i;
+const NAMING_WORD_BEFORE = new RegExp(
+  String.raw`\b(?:version|v|tls|ssl|ipv|python|node(?:\.js)?|java|go|ruby|php|postgresql|postgres|mysql|redis|engine|runtime|` +
+    String.raw`api|ports?|http|status|error|code|step|page|item|line|row|rank|top|number|no\.|#|q|h|fy|gen|generation)\s*$`,
+  'i',
+);
+const APPROXIMATE_BEFORE = new RegExp(
+  String.raw`(?:~|≈|\babout|\baround|\broughly|\bapproximately|\bapprox\.?|\bnearly|\balmost|` +
+    String.raw`\bover|\bunder|\bmore than|\bless than|\bsome|\bclose to)\s*$`,
+  'i',
+);
 
 /** What may stand before the digits: an accounting bracket, a sign, a currency, a sign again (`-$5`, `$-5`). */
 const LEAD = /(?:\(\s?)?(?:[-−+]\s?)?(?:US\$|\$|€|£|\b(?:USD|EUR|GBP)\s?)?(?:[-−+]\s?)?$/;
@@ -100,14 +107,48 @@ function excludedMask(text: string): Uint8Array {
 function classify(text: string, core: string, start: number, end: number): Figure | undefined {
   const before = text.slice(Math.max(0, start - 40), start);
   const after = text.slice(end, end + 40);
-  const prev = text[start - 1] ?? '';
-  const prev2 = text[start - 2] ?? '';
+  if (insideIdentifier(text[start - 1] ?? '', text[start - 2] ?? '')) return undefined;
+  const unit = unitAfter(after);
+  // Digits glued to a name after them: 1st, 2xlarge, 5xx, 64bit, 22/tcp, 3_000_x, 1.x.
+  if (!unit.suffix && !unit.text && gluedToName(after)) return undefined;
 
-  // Part of an identifier: ec2, t3, S3, us-east-1, i-0abc, sg-12, #1, /16, v2, a_1 … (a lone `_` or
-  // `*` before it is Slack's italic or bold marker).
-  if (/[\p{L}\p{N}.\/:#@]/u.test(prev)) return undefined;
-  if ((prev === '-' || prev === '_') && /[\p{L}\p{N}]/u.test(prev2)) return undefined;
+  const lead = LEAD.exec(before)?.[0] ?? '';
+  const currencyBefore = /US\$|\$|€|£|USD|EUR|GBP/.test(lead);
+  const kind: FigureKind = unit.percent ? 'percent' : unit.ratio ? 'ratio' : currencyBefore || unit.currency ? 'amount' : 'number';
 
+  const digits = core.replace(/,/g, '');
+  const value = Number(digits) * unit.multiplier;
+  if (!Number.isFinite(value)) return undefined;
+  const decimals = digits.includes('.') ? digits.length - digits.indexOf('.') - 1 : 0;
+  const plain = { digits, value, decimals, integer: decimals === 0 && !core.includes(',') };
+  if (kind === 'number' && unit.multiplier === 1 && notAClaim(before, after, plain)) return undefined;
+
+  // Sign, bracket and currency in front belong to the span, so a removed figure leaves no "-$".
+  const spanStart = start - lead.length;
+  let spanEnd = end + unit.suffix.length + unit.text.length;
+  if (lead.startsWith('(') && text[spanEnd] === ')') spanEnd++;
+  return {
+    text: text.slice(spanStart, spanEnd),
+    start: spanStart,
+    end: spanEnd,
+    value: Math.abs(value),
+    tolerance: 0.5 * 10 ** -decimals * unit.multiplier,
+    kind,
+    approximate: APPROXIMATE_BEFORE.test(text.slice(Math.max(0, spanStart - 20), spanStart)),
+  };
+}
+
+/**
+ * Part of an identifier: ec2, t3, S3, us-east-1, i-0abc, sg-12, #1, /16, v2, a_1 … (a lone `_` or
+ * `*` before it is Slack's italic or bold marker).
+ */
+function insideIdentifier(prev: string, prev2: string): boolean {
+  if (/[\p{L}\p{N}.\/:#@]/u.test(prev)) return true;
+  return (prev === '-' || prev === '_') && /[\p{L}\p{N}]/u.test(prev2);
+}
+
+/** What follows the digits: a scale (`k`, ` million`), then a percent, ratio or currency unit. */
+function unitAfter(after: string) {
   let multiplier = 1;
   let suffix = '';
   for (const [re, mul] of SCALE_AFTER) {
@@ -121,50 +162,25 @@ function classify(text: string, core: string, start: number, end: number): Figur
   const rest = after.slice(suffix.length);
   const percent = PERCENT_AFTER.exec(rest);
   const ratio = percent ? null : RATIO_AFTER.exec(rest);
-  const currencyAfter = percent || ratio ? null : CURRENCY_AFTER.exec(rest);
-  const unit = percent?.[0] ?? ratio?.[0] ?? currencyAfter?.[0] ?? '';
-  // Digits glued to a name after them: 1st, 2xlarge, 5xx, 64bit, 22/tcp, 3_000_x, 1.x.
-  if (!suffix && !unit) {
-    if (/^[\p{L}]/u.test(after)) return undefined;
-    if (/^[_\/.][\p{L}\p{N}]/u.test(after)) return undefined;
-    if (/^-[\p{L}]/u.test(after)) return undefined;
-  }
+  const currency = percent || ratio ? null : CURRENCY_AFTER.exec(rest);
+  return { multiplier, suffix, percent, ratio, currency, text: percent?.[0] ?? ratio?.[0] ?? currency?.[0] ?? '' };
+}
 
-  const lead = LEAD.exec(before)?.[0] ?? '';
-  const currencyBefore = /US\$|\$|€|£|USD|EUR|GBP/.test(lead);
-  const kind: FigureKind = percent ? 'percent' : ratio ? 'ratio' : currencyBefore || currencyAfter ? 'amount' : 'number';
+function gluedToName(after: string): boolean {
+  return /^[\p{L}]/u.test(after) || /^[_\/.][\p{L}\p{N}]/u.test(after) || /^-[\p{L}]/u.test(after);
+}
 
-  const digits = core.replace(/,/g, '');
-  const value = Number(digits) * multiplier;
-  if (!Number.isFinite(value)) return undefined;
-  const decimals = digits.includes('.') ? digits.length - digits.indexOf('.') - 1 : 0;
-  const integer = decimals === 0 && !core.includes(',');
-
-  if (kind === 'number' && multiplier === 1) {
-    // A line's list marker: "1. ", "2) ".
-    if (/(?:^|\n)[ \t>*•-]*$/.test(before) && /^[.)](?:\s|$)/.test(after)) return undefined;
-    // Small counts, periods and names: not checked (see docs/grounding.md).
-    if (decimals === 0 && value <= 10) return undefined;
-    if (integer && digits.length === 12) return undefined; // an AWS account id
-    if (integer && digits.length === 4 && value >= 1900 && value <= 2099) return undefined; // a year
-    if (integer && value <= 31 && (MONTH_BEFORE.test(before) || MONTH_AFTER.test(after))) return undefined; // a day of the month
-    if (TIME_UNIT_AFTER.test(after)) return undefined;
-    if (NAMING_WORD_BEFORE.test(before)) return undefined;
-  }
-
-  // Sign, bracket and currency in front belong to the span, so a removed figure leaves no "-$".
-  const spanStart = start - lead.length;
-  let spanEnd = end + suffix.length + unit.length;
-  if (lead.startsWith('(') && text[spanEnd] === ')') spanEnd++;
-  return {
-    text: text.slice(spanStart, spanEnd),
-    start: spanStart,
-    end: spanEnd,
-    value: Math.abs(value),
-    tolerance: 0.5 * 10 ** -decimals * multiplier,
-    kind,
-    approximate: APPROXIMATE_BEFORE.test(text.slice(Math.max(0, spanStart - 20), spanStart)),
-  };
+/** A plain number that is a list marker, a small count, an account id, a year, a date, a period or a name. */
+function notAClaim(before: string, after: string, n: { digits: string; value: number; decimals: number; integer: boolean }): boolean {
+  const { digits, value, decimals, integer } = n;
+  // A line's list marker: "1. ", "2) ".
+  if (/(?:^|\n)[ \t>*•-]*$/.test(before) && /^[.)](?:\s|$)/.test(after)) return true;
+  // Small counts, periods and names: not checked (see docs/grounding.md).
+  if (decimals === 0 && value <= 10) return true;
+  if (integer && digits.length === 12) return true; // an AWS account id
+  if (integer && digits.length === 4 && value >= 1900 && value <= 2099) return true; // a year
+  if (integer && value <= 31 && (MONTH_BEFORE.test(before) || MONTH_AFTER.test(after))) return true; // a day of the month
+  return TIME_UNIT_AFTER.test(after) || NAMING_WORD_BEFORE.test(before);
 }
 
 /**

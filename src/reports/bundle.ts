@@ -41,63 +41,72 @@ export function reportBundle(
   request: Pick<ReportRequest, 'what' | 'period'> = DEFAULT_REPORT_REQUEST,
 ): BundleCall[] {
   const { current, previous } = reportPeriods(today, request.period);
-  const forecast = forecastSpan(today);
-  // The current period by day (the daily chart; hawk also sums it per service for the table), the
-  // previous one by month (only its totals per service are compared). One request each unless
-  // Cost Explorer paginates, which it does not for one group-by over at most 31 days.
-  const costBy = (span: { start: string; end: string }, granularity: 'DAILY' | 'MONTHLY') => ({
+  const params: Record<BundleKey, Record<string, unknown>> = {
+    cost_this: costBy(current, 'DAILY'),
+    cost_prev: costBy(previous, 'MONTHLY'),
+    forecast: forecastParams(forecastSpan(today)),
+    // Both dates inclusive: the same days as the cost table.
+    anomalies: { DateInterval: { StartDate: current.start, EndDate: current.end } },
+    findings: { Filters: OPEN_FINDINGS },
+    new_critical: newCriticalParams(current),
+  };
+  return bundleKeysFor(request.what).map((key) => ({
+    key,
+    input: { account: accountName, service: SERVICE_OF[key], operation: OPERATION_OF[key], params: params[key] },
+  }));
+}
+
+/** Which service and operation each bundle key reads. */
+const SERVICE_OF: Record<BundleKey, 'ce' | 'securityhub'> = {
+  cost_this: 'ce',
+  cost_prev: 'ce',
+  forecast: 'ce',
+  anomalies: 'ce',
+  findings: 'securityhub',
+  new_critical: 'securityhub',
+};
+const OPERATION_OF: Record<BundleKey, string> = {
+  cost_this: 'GetCostAndUsage',
+  cost_prev: 'GetCostAndUsage',
+  forecast: 'GetCostForecast',
+  anomalies: 'GetAnomalies',
+  findings: 'GetFindings',
+  new_critical: 'GetFindings',
+};
+
+type Span = { start: string; end: string };
+
+/**
+ * The current period by day (the daily chart; hawk also sums it per service for the table), the
+ * previous one by month (only its totals per service are compared). One request each unless
+ * Cost Explorer paginates, which it does not for one group-by over at most 31 days.
+ */
+function costBy(span: Span, granularity: 'DAILY' | 'MONTHLY') {
+  return {
     TimePeriod: { Start: span.start, End: dayAfter(span.end) },
     Granularity: granularity,
     Metrics: ['UnblendedCost'],
     GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
-  });
-  const all: BundleCall[] = [
-    { key: 'cost_this', input: { account: accountName, service: 'ce', operation: 'GetCostAndUsage', params: costBy(current, 'DAILY') } },
-    { key: 'cost_prev', input: { account: accountName, service: 'ce', operation: 'GetCostAndUsage', params: costBy(previous, 'MONTHLY') } },
-    {
-      key: 'forecast',
-      input: {
-        account: accountName,
-        service: 'ce',
-        operation: 'GetCostForecast',
-        // Start must be today or later and End (exclusive) after it: the first of next month always is,
-        // including on the last day of a month ([today, today+1)).
-        params: { TimePeriod: { Start: forecast.start, End: dayAfter(forecast.end) }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' },
-      },
+  };
+}
+
+/**
+ * Start must be today or later and End (exclusive) after it: the first of next month always is,
+ * including on the last day of a month ([today, today+1)).
+ */
+function forecastParams(forecast: Span) {
+  return { TimePeriod: { Start: forecast.start, End: dayAfter(forecast.end) }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' };
+}
+
+function newCriticalParams(current: Span) {
+  return {
+    Filters: {
+      ...OPEN_FINDINGS,
+      SeverityLabel: [eq('CRITICAL')],
+      // Exactly the reported period (its last day included, today excluded), so consecutive
+      // weekly digests neither overlap nor leave a gap.
+      CreatedAt: [{ Start: `${current.start}T00:00:00.000Z`, End: `${dayAfter(current.end)}T00:00:00.000Z` }],
     },
-    {
-      key: 'anomalies',
-      input: {
-        account: accountName,
-        service: 'ce',
-        operation: 'GetAnomalies',
-        // Both dates inclusive: the same days as the cost table.
-        params: { DateInterval: { StartDate: current.start, EndDate: current.end } },
-      },
-    },
-    {
-      key: 'findings',
-      input: { account: accountName, service: 'securityhub', operation: 'GetFindings', params: { Filters: OPEN_FINDINGS } },
-    },
-    {
-      key: 'new_critical',
-      input: {
-        account: accountName,
-        service: 'securityhub',
-        operation: 'GetFindings',
-        params: {
-          Filters: {
-            ...OPEN_FINDINGS,
-            SeverityLabel: [eq('CRITICAL')],
-            // Exactly the reported period (its last day included, today excluded), so consecutive
-            // weekly digests neither overlap nor leave a gap.
-            CreatedAt: [{ Start: `${current.start}T00:00:00.000Z`, End: `${dayAfter(current.end)}T00:00:00.000Z` }],
-          },
-          SortCriteria: [{ Field: 'CreatedAt', SortOrder: 'desc' }],
-        },
-      },
-    },
-  ];
-  const wanted = bundleKeysFor(request.what);
-  return all.filter((c) => wanted.includes(c.key));
+    SortCriteria: [{ Field: 'CreatedAt', SortOrder: 'desc' }],
+  };
 }

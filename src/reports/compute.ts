@@ -283,32 +283,7 @@ export function computeReport(
   request: Pick<ReportRequest, 'what' | 'period'> = DEFAULT_REPORT_REQUEST,
 ): Report {
   const problems: string[] = [];
-  const wanted = bundleKeysFor(request.what);
-  /** The result of `key`, or undefined after noting why it is missing (silently when not asked for). */
-  const take = (key: BundleKey): unknown => {
-    if (!wanted.includes(key)) return undefined;
-    const r = results[key];
-    if (!r) {
-      problems.push(`${LABELS[key]}: not collected.`);
-      return undefined;
-    }
-    if (!r.ok) {
-      problems.push(`${LABELS[key]}: ${text(r.message) ?? 'the call failed'}`);
-      return undefined;
-    }
-    problems.push(...partialNotes(LABELS[key], r.result));
-    return r.result;
-  };
-  /** Runs a reader; a string it returns is a problem and the section becomes null. */
-  const read = <T>(key: BundleKey, result: unknown, reader: (r: unknown) => T | string): T | null => {
-    if (result === undefined) return null;
-    const out = reader(result);
-    if (typeof out === 'string') {
-      problems.push(`${LABELS[key]}: ${out}.`);
-      return null;
-    }
-    return out;
-  };
+  const { take, read } = resultReader(results, bundleKeysFor(request.what), problems);
 
   const periods = reportPeriods(today, request.period);
   const thisResult = take('cost_this');
@@ -339,4 +314,34 @@ export function computeReport(
     newCriticalCount: critical?.count ?? null,
     problems,
   };
+}
+
+/** Reads the bundle's results, noting in `problems` (in reading order) each one missing or unusable. */
+function resultReader(results: Partial<Record<BundleKey, BundleResult>>, wanted: readonly BundleKey[], problems: string[]) {
+  /** The result of `key`, or undefined after noting why it is missing (silently when not asked for). */
+  const take = (key: BundleKey): unknown => {
+    if (!wanted.includes(key)) return undefined;
+    const r = results[key];
+    if (!r) {
+      problems.push(`${LABELS[key]}: not collected.`);
+      return undefined;
+    }
+    if (!r.ok) {
+      problems.push(`${LABELS[key]}: ${text(r.message) ?? 'the call failed'}`);
+      return undefined;
+    }
+    problems.push(...partialNotes(LABELS[key], r.result));
+    return r.result;
+  };
+  /** Runs a reader; a string it returns is a problem and the section becomes null. */
+  const read = <T>(key: BundleKey, result: unknown, reader: (r: unknown) => T | string): T | null => {
+    if (result === undefined) return null;
+    const out = reader(result);
+    if (typeof out === 'string') {
+      problems.push(`${LABELS[key]}: ${out}.`);
+      return null;
+    }
+    return out;
+  };
+  return { take, read };
 }

@@ -99,7 +99,8 @@ export function reportUsage(problem?: string): string {
     ...(problem ? [`Sorry, ${problem}.`, ''] : []),
     '*Usage:* `/plainfra-report [cost|security|all] [7d|30d|mtd|last-month] [account NAME]`, words in any order.',
     '• `cost` — cost by service, daily cost, forecast and anomalies; `security` — Security Hub findings; `all` (default) — both.',
-    '• `7d` (default) — the last 7 full days vs the 7 before; `30d` — the last 30 days vs the 30 before; `mtd` — this month to yesterday vs the same days of last month; `last-month` — last calendar month vs the month before.',
+    '• `7d` (default) — the last 7 full days vs the 7 before; `30d` — the last 30 days vs the 30 before; ' +
+      '`mtd` — this month to yesterday vs the same days of last month; `last-month` — last calendar month vs the month before.',
     '• `account NAME` — only that account (it must be bound to this channel); default every bound account.',
     '• `help` — this message.',
     'Example: `/plainfra-report cost 30d account prod`',

@@ -35,7 +35,10 @@ function rotationState(outcome: VerifyOutcome, pending: boolean): 'completed' | 
 
 function rotationNote(outcome: VerifyOutcome, opts: { teamId: string; name: string }): string | undefined {
   if (outcome.kind === 'rotated') {
-    return `ExternalId rotated: hawk now uses only the new ExternalId (${outcome.current}); the previous one (${outcome.retired}) is retired.`;
+    return (
+      `ExternalId rotated: hawk now uses only the new ExternalId (${outcome.current}); ` +
+      `the previous one (${outcome.retired}) is retired.`
+    );
   }
   if (outcome.kind === 'failed' && outcome.pending) {
     return (

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { probe, startEmfReporter, startMetricsServer, WorkerMetrics } from '../metrics/index.js';
@@ -17,17 +18,7 @@ export interface Observability {
  * no inbound port) their /healthz + /metrics server. Queue depth is read through a connection of
  * its own, so a scrape never waits behind a worker's blocking Redis call.
  */
-export async function startObservability(opts: {
-  role: 'hawk' | 'sentinel';
-  port?: number;
-  db: Db;
-  redisUrl: string;
-  prefix: string;
-  queues: QueueName[];
-  logger: Logger;
-  /** CloudWatch EMF backlog lines on stdout every `intervalSeconds` (ECS autoscaling); off when absent. */
-  emf?: { namespace: string; intervalSeconds: number };
-}): Promise<Observability> {
+export async function startObservability(opts: ObservabilityOptions): Promise<Observability> {
   const redis = createRedis(opts.redisUrl, 'producer');
   redis.on('error', () => undefined);
   const queues = opts.queues.map((q) => new Queue(QUEUES[q].name, { connection: redis, prefix: opts.prefix }));
@@ -46,16 +37,7 @@ export async function startObservability(opts: {
   };
   if (opts.port === undefined) return { metrics, close: closeQueues };
   await waitReady(redis);
-  const server = await startMetricsServer({
-    port: opts.port,
-    logger: opts.logger,
-    render: () => metrics.render(),
-    health: async () => {
-      const checks = { postgres: await probe(() => opts.db.execute(sql`select 1`)), redis: await probe(() => redis.ping()) };
-      return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
-    },
-  });
-  opts.logger.info({ port: server.port }, 'metrics and health on their own port');
+  const server = await serveMetrics(opts, opts.port, redis, metrics);
   return {
     metrics,
     port: server.port,
@@ -64,6 +46,33 @@ export async function startObservability(opts: {
       await closeQueues();
     },
   };
+}
+
+interface ObservabilityOptions {
+  role: 'hawk' | 'sentinel';
+  port?: number;
+  db: Db;
+  redisUrl: string;
+  prefix: string;
+  queues: QueueName[];
+  logger: Logger;
+  /** CloudWatch EMF backlog lines on stdout every `intervalSeconds` (ECS autoscaling); off when absent. */
+  emf?: { namespace: string; intervalSeconds: number };
+}
+
+/** /metrics, and /healthz probing Postgres and the queues' Redis. */
+async function serveMetrics(opts: ObservabilityOptions, port: number, redis: Redis, metrics: WorkerMetrics) {
+  const server = await startMetricsServer({
+    port,
+    logger: opts.logger,
+    render: () => metrics.render(),
+    health: async () => {
+      const checks = { postgres: await probe(() => opts.db.execute(sql`select 1`)), redis: await probe(() => redis.ping()) };
+      return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
+    },
+  });
+  opts.logger.info({ port: server.port }, 'metrics and health on their own port');
+  return server;
 }
 
 /** The EMF reporter's settings from a worker's config: on when PLAINFRA_EMF_METRICS_SECONDS is set. */
