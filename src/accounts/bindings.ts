@@ -1,6 +1,6 @@
+import { recordAdminAction } from '../audit/index.js';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { awsAccounts, channelBindings, workspaces, type Db } from '../db/index.js';
-import { recordAdminAction } from '../audit/admin.js';
 import { AccountsError } from './manage.js';
 import { table } from './table.js';
 

@@ -1,6 +1,6 @@
+import { recordAdminAction } from '../audit/index.js';
 import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
-import { recordAdminAction } from '../audit/admin.js';
 import { awsAccounts, channelBindings, workspaces, type Db } from '../db/index.js';
 import { AccountsError, newExternalId, type AccountWithSecret } from './manage.js';
 

@@ -1,6 +1,6 @@
+import { recordAdminAction } from '../audit/index.js';
 import { randomBytes } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
-import { recordAdminAction } from '../audit/admin.js';
 import { awsAccounts, channelBindings, workspaces, type Db } from '../db/index.js';
 import type { ReportPeriod, ReportWhat } from '../reports/index.js';
 

@@ -15,7 +15,7 @@ export {
   type ContentBlock,
 } from './events.js';
 export { formatTrail, trailToJson } from './format.js';
-export { readAdminTrail } from './admin.js';
+export { readAdminTrail, recordAdminAction } from './admin.js';
 export { pruneExpired } from './retention.js';
 export { findStrandedTurns } from './stranded.js';
 export { verifyAuditChains, formatVerifyResult } from './chain.js';

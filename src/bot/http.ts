@@ -231,4 +231,4 @@ async function health(deps: BotServerDeps, check: () => Promise<HealthReport>, r
 }
 
 /** Shared with the workers' health port. */
-export { probe } from '../metrics/probe.js';
+export { probe } from '../metrics/index.js';

@@ -3,7 +3,7 @@
  * GET /metrics (the counter type is shared with hawk's and the sentinel's metrics, src/metrics).
  */
 
-import { Counter } from '../metrics/registry.js';
+import { Counter } from '../metrics/index.js';
 
 export class BotMetrics {
   /** Verified Slack requests handed to a listener, by `type` (app_mention, slash_command). */

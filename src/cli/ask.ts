@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { Job, Queue } from 'bullmq';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { findByStepKey, isKind, parseAuditRow, parsedEvents, stepKey, toolInputOf, type AuditRow } from '../audit/index.js';
+// Intake and the terminal answer from their own files: the bot's door loads Bolt, and ask must not.
 import { acceptQuestion } from '../bot/intake.js';
 import { recordTerminalAnswer } from '../bot/terminal-reply.js';
 import type { AdminConfig } from '../config/index.js';

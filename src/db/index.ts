@@ -1,5 +1,5 @@
 /** Postgres: schema, connection and migrations. */
 export * from './schema.js';
 export { connectDb, closeDb, type Db } from './client.js';
-export { runMigrations } from './migrate.js';
+export { runMigrations, MIGRATIONS_DIR } from './migrate.js';
 export { applyRoles, checkProcessLogin, formatAppliedRoles } from './roles.js';

@@ -1,5 +1,6 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { awsAccounts, type Db } from '../db/index.js';
+// STS only: the tools/aws door would load every service client hawk has, for a check that needs one.
 import { ExternalIdChoice, assumeRole, createStsClient, sessionPolicy, stsName } from '../tools/aws/session.js';
 import { fail, message, pass, withDeadline, type DoctorCheck } from './types.js';
 

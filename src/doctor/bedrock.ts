@@ -1,6 +1,7 @@
 import { bedrockRegion, type SentinelConfig } from '../config/index.js';
+// The Bedrock client's own file: the agents door never exports it (it is loaded lazily, bedrock only).
 import { bedrockRuntimeEndpoint, createBedrockLlm } from '../agents/bedrock-llm.js';
-import { LlmError } from '../agents/llm.js';
+import { LlmError } from '../agents/index.js';
 import { fail, message, pass, withDeadline, type DoctorCheck } from './types.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { MIGRATIONS_DIR } from '../db/migrate.js';
+import { MIGRATIONS_DIR } from '../db/index.js';
 import { fail, message, pass, withDeadline, type DoctorCheck } from './types.js';
 
 /** Postgres reachable, and every migration in migrations/ applied (drizzle's own bookkeeping table). */

@@ -10,7 +10,7 @@
  * `renderRoleTemplate` re-renders those blocks; the consistency test compares the result with the
  * file and rewrites it when run with UPDATE_ROLE_TEMPLATE=1.
  */
-import { ALLOWED_OPERATIONS, type AllowedOperation } from '../tools/allowlist.js';
+import { ALLOWED_OPERATIONS, type AllowedOperation } from '../tools/index.js';
 import { DATA_PLANE_ACTIONS, type DataPlaneAction } from './data-plane-actions.js';
 
 export const ROLE_TEMPLATE_PATH = 'deploy/aws/plainfra-readonly-role.yaml';

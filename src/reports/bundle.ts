@@ -3,7 +3,7 @@
  * to hawk as an ordinary `aws_query` (same allowlist, refusal and shaping as the agent's calls).
  * Deliberately imports nothing from `src/tools/aws` (that would pull the AWS SDK into the sentinel).
  */
-import type { AwsQueryToolInput } from '../queues/catalog.js';
+import type { AwsQueryToolInput } from '../queues/index.js';
 import { dayAfter, forecastSpan, reportPeriods } from './dates.js';
 import { DEFAULT_REPORT_REQUEST, type ReportRequest } from './request.js';
 

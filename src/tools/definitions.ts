@@ -1,4 +1,5 @@
 import { z } from 'zod';
+// The catalogue's file (zod only), not the queues door: the door loads BullMQ and ioredis.
 import { awsQueryInput } from '../queues/catalog.js';
 import { ALLOWED_OPERATIONS } from './allowlist.js';
 

@@ -6,3 +6,4 @@
 
 export { toolDefinitions, AWS_QUERY, AWS_DOCS, type ToolDefinition } from './definitions.js';
 export { fetchAwsDoc } from './docs.js';
+export { ALLOWED_OPERATIONS, type AllowedOperation } from './allowlist.js';
