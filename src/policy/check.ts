@@ -338,7 +338,7 @@ function checkNonAwsPrincipals(principal: Record<string, unknown>, at: Statement
     out.add(
       'error',
       'trust-principal-not-role',
-      `Principal ${others.join(', ')} trusts a service or identity provider; ` + "only hawk's role (Principal AWS) may assume this role.",
+      `Principal ${others.join(', ')} trusts a service or identity provider; only hawk's role (Principal AWS) may assume this role.`,
       at,
     );
   }
