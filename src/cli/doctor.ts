@@ -1,5 +1,8 @@
-import { ConfigError, loadConfig, type ConfigFor } from '../config/index.js';
+import { ConfigError, loadConfig } from '../config/index.js';
 import type { DoctorCheck, DoctorRole } from '../doctor/types.js';
+
+/** The validated environment of role R. */
+type ConfigFor<R extends DoctorRole> = ReturnType<typeof loadConfig<R>>;
 
 /**
  * `plainfra doctor [--role bot|hawk|sentinel]`: checks every dependency of a role's environment and
