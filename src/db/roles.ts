@@ -166,7 +166,8 @@ export async function checkProcessLogin(db: Db, role: ProcessRole, logger: Logge
         : 'a login that can rewrite the audit trail or the bindings';
     const warning =
       `the ${role} connects to Postgres as "${row.me}", ${why}: a compromised ${role} could rewrite the audit trail and the bindings. ` +
-      `Give it its own login: run plainfra migrate with the owner's DATABASE_URL (it creates the login, plainfra_${role} by default) and set this process's DATABASE_URL to that role.`;
+      `Give it its own login: run plainfra migrate with the owner's DATABASE_URL (it creates the login, plainfra_${role} by default) ` +
+      "and set this process's DATABASE_URL to that role.";
     logger.warn({ dbUser: row.me }, warning);
     return warning;
   } catch (err) {
