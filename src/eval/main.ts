@@ -5,7 +5,7 @@ import { ConfigError } from '../config/load.js';
 import { loadCases, type EvalCase } from './cases.js';
 import { loadEvalConfig } from './config.js';
 import { createEvalDatabase, type EvalDatabase } from './database.js';
-import { formatCaseLine, formatReport } from './report.js';
+import { formatReport } from './report.js';
 import { runEval } from './run.js';
 
 export interface EvalMainOptions {
