@@ -30,5 +30,8 @@ export function usageByTurn(rows: AuditRow[]): Map<string, TurnUsage> {
 export function formatUsage(turnId: string, u: TurnUsage): string {
   const allInput = u.input + u.cacheRead + u.cacheCreation;
   const share = allInput > 0 ? Math.round((u.cacheRead / allInput) * 100) : 0;
-  return `  turn ${turnId} LLM usage: ${u.calls} call${u.calls === 1 ? '' : 's'}, input ${u.input} + cache read ${u.cacheRead} + cache write ${u.cacheCreation} tokens (${share}% from cache), output ${u.output} tokens`;
+  return (
+    `  turn ${turnId} LLM usage: ${u.calls} call${u.calls === 1 ? '' : 's'}, ` +
+    `input ${u.input} + cache read ${u.cacheRead} + cache write ${u.cacheCreation} tokens (${share}% from cache), output ${u.output} tokens`
+  );
 }

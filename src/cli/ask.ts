@@ -4,7 +4,7 @@ import { Job, Queue } from 'bullmq';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { findByStepKey, isKind, parseAuditRow, parsedEvents, stepKey, toolInputOf, type AuditRow } from '../audit/index.js';
 // Intake and the terminal answer from their own files: the bot's door loads Bolt, and ask must not.
-import { acceptQuestion } from '../bot/intake.js';
+import { acceptQuestion, type IntakeResult } from '../bot/intake.js';
 import { recordTerminalAnswer } from '../bot/terminal-reply.js';
 import type { AdminConfig } from '../config/index.js';
 import { auditEvents, closeDb, connectDb, type Db } from '../db/index.js';
@@ -52,64 +52,80 @@ export async function askCommand(config: AdminConfig, opts: AskOptions, io: AskI
   try {
     await waitReady(producer);
     const started = Date.now();
-    const result = await acceptQuestion(
-      { db, enqueuer },
-      {
-        source: 'cli',
-        deliveryId: randomUUID(),
-        teamId: opts.teamId,
-        channelId: opts.channelId,
-        userId: opts.user ?? `cli:${loginName()}`,
-        text: opts.question,
-        externallyShared: false,
-      },
-    );
-    if (result.status === 'refused') {
-      if (opts.json)
-        io.out(
-          JSON.stringify(
-            {
-              status: 'refused',
-              reason: result.reason,
-              message: result.message,
-              conversationId: result.conversationId,
-              turnId: result.turnId,
-            },
-            null,
-            2,
-          ),
-        );
-      else io.err(`plainfra: refused (${result.reason}): ${result.message.replace(/`/g, '')}`);
-      return 1;
-    }
+    const result = await fileQuestion(db, enqueuer, opts);
+    if (result.status === 'refused') return printRefusal(result, opts, io);
     const { conversationId, turnId } = result;
     if (!opts.json) io.err(`asked (conversation ${conversationId}, turn ${turnId}); waiting for hawk and the sentinel…`);
-
-    let lastSeen = Number(turnId);
-    const deadline = started + opts.timeoutMs;
-    for (;;) {
-      const out = await findByStepKey(db, conversationId, stepKey.out(turnId));
-      // `return await`: the finally below must not close the pool while print still reads from it.
-      if (out) return await print(db, io, opts, out, { conversationId, turnId, elapsedMs: Date.now() - started });
-      await takeWaitingReply(db, replies, turnId);
-      if (!opts.json) lastSeen = await showProgress(db, io, conversationId, lastSeen);
-      if (Date.now() > deadline) {
-        const msg =
-          `no answer within ${Math.round(opts.timeoutMs / 1000)} s. Are \`plainfra sentinel\` and \`plainfra hawk\` running with ` +
-          `this DATABASE_URL, REDIS_URL and PLAINFRA_QUEUE_PREFIX (${config.PLAINFRA_QUEUE_PREFIX})? The question stays queued ` +
-          `(conversation ${conversationId}); nothing is lost by asking again.`;
-        if (opts.json) io.out(JSON.stringify({ status: 'timeout', conversationId, turnId, message: msg }, null, 2));
-        else io.err(`plainfra: ${msg}`);
-        return 1;
-      }
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    // `return await`: the finally below must not close the pool while the wait still reads from it.
+    return await awaitAnswer({ db, replies, io, opts, config }, { conversationId, turnId, started });
   } finally {
     await enqueuer.close().catch(() => undefined);
     await replies.close().catch(() => undefined);
     producer.disconnect();
     await closeDb(db);
   }
+}
+
+/** The question through the same intake as a Slack mention, from a `cli` source. */
+function fileQuestion(db: Db, enqueuer: Enqueuer, opts: AskOptions): Promise<IntakeResult> {
+  return acceptQuestion(
+    { db, enqueuer },
+    {
+      source: 'cli',
+      deliveryId: randomUUID(),
+      teamId: opts.teamId,
+      channelId: opts.channelId,
+      userId: opts.user ?? `cli:${loginName()}`,
+      text: opts.question,
+      externallyShared: false,
+    },
+  );
+}
+
+function printRefusal(result: Extract<IntakeResult, { status: 'refused' }>, opts: AskOptions, io: AskIo): number {
+  if (opts.json) {
+    const { reason, message, conversationId, turnId } = result;
+    io.out(JSON.stringify({ status: 'refused', reason, message, conversationId, turnId }, null, 2));
+  } else io.err(`plainfra: refused (${result.reason}): ${result.message.replace(/`/g, '')}`);
+  return 1;
+}
+
+/** What the wait for an answer reads from and writes to. */
+interface AskSession {
+  readonly db: Db;
+  readonly replies: Queue;
+  readonly io: AskIo;
+  readonly opts: AskOptions;
+  readonly config: AdminConfig;
+}
+
+/**
+ * Polls the trail for the turn's message_out, taking the reply job when no bot does and showing
+ * progress meanwhile; prints the answer, or a timeout once opts.timeoutMs has passed.
+ */
+async function awaitAnswer(session: AskSession, turn: { conversationId: string; turnId: string; started: number }): Promise<number> {
+  const { db, io, opts } = session;
+  const { conversationId, turnId, started } = turn;
+  let lastSeen = Number(turnId);
+  const deadline = started + opts.timeoutMs;
+  for (;;) {
+    const out = await findByStepKey(db, conversationId, stepKey.out(turnId));
+    if (out) return await print(db, io, opts, out, { conversationId, turnId, elapsedMs: Date.now() - started });
+    await takeWaitingReply(db, session.replies, turnId);
+    if (!opts.json) lastSeen = await showProgress(db, io, conversationId, lastSeen);
+    if (Date.now() > deadline) return printTimeout(session, conversationId, turnId);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+function printTimeout({ io, opts, config }: AskSession, conversationId: string, turnId: string): number {
+  const msg =
+    `no answer within ${Math.round(opts.timeoutMs / 1000)} s. Are \`plainfra sentinel\` and \`plainfra hawk\` running with ` +
+    `this DATABASE_URL, REDIS_URL and PLAINFRA_QUEUE_PREFIX (${config.PLAINFRA_QUEUE_PREFIX})? The question stays queued ` +
+    `(conversation ${conversationId}); nothing is lost by asking again.`;
+  if (opts.json) io.out(JSON.stringify({ status: 'timeout', conversationId, turnId, message: msg }, null, 2));
+  else io.err(`plainfra: ${msg}`);
+  return 1;
 }
 
 /**

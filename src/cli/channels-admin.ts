@@ -14,17 +14,14 @@ export async function channelsUnbind(
   const { unbindChannel, accountsForChannel } = await import('../accounts/index.js');
   const result = await unbindChannel(db, args);
   const where = args.channelId === '*' ? 'the workspace default (*)' : `channel ${args.channelId}`;
-  console.log(
-    `${where} may no longer query ${result.removed.map((n) => `"${n}"`).join(', ')}; open threads lose ${result.removed.length === 1 ? 'it' : 'them'} at their next step`,
-  );
+  const names = result.removed.map((n) => `"${n}"`).join(', ');
+  console.log(`${where} may no longer query ${names}; open threads lose ${result.removed.length === 1 ? 'it' : 'them'} at their next step`);
   if (args.channelId !== '*') {
     const stillReachable = (await accountsForChannel(db, { teamId: args.teamId, channelId: args.channelId, externallyShared: false })).map(
       (a) => a.name,
     );
-    if (stillReachable.length > 0)
-      console.log(
-        `it may still query: ${stillReachable.join(', ')}${result.remaining.length < stillReachable.length ? ' (some through the workspace default *)' : ''}`,
-      );
+    const throughDefault = result.remaining.length < stillReachable.length ? ' (some through the workspace default *)' : '';
+    if (stillReachable.length > 0) console.log(`it may still query: ${stillReachable.join(', ')}${throughDefault}`);
     else console.log('it may not query any AWS account now: questions there get the "not allowed to query" reply');
   }
   if (result.digest) {

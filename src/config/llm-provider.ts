@@ -18,8 +18,10 @@ export const BEDROCK_API_KEY_VAR = 'AWS_BEARER_TOKEN_BEDROCK';
  * foundation model, (application) inference profile or provisioned throughput.
  */
 const BEDROCK_MODEL_ID = /^(?:[a-z]{2,6}\.)?anthropic\.[a-z0-9][a-z0-9.:-]*$/;
-const BEDROCK_MODEL_ARN =
-  /^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+:(?:\d{12})?:(?:foundation-model|inference-profile|application-inference-profile|provisioned-model)\/[A-Za-z0-9.:_-]+$/;
+const BEDROCK_RESOURCE_TYPES = ['foundation-model', 'inference-profile', 'application-inference-profile', 'provisioned-model'];
+const BEDROCK_MODEL_ARN = new RegExp(
+  `^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+:(?:\\d{12})?:(?:${BEDROCK_RESOURCE_TYPES.join('|')})/[A-Za-z0-9.:_-]+$`,
+);
 export function isBedrockModelId(model: string): boolean {
   return BEDROCK_MODEL_ID.test(model) || BEDROCK_MODEL_ARN.test(model);
 }
@@ -72,13 +74,15 @@ export function refineLlmProvider(config: ProviderSettings, ctx: z.RefinementCtx
     if (!config.ANTHROPIC_API_KEY) {
       issue(
         'ANTHROPIC_API_KEY',
-        'required with PLAINFRA_LLM_PROVIDER=anthropic (the default): set it to a key from console.anthropic.com, or set PLAINFRA_LLM_PROVIDER=bedrock to use Amazon Bedrock in your AWS account.',
+        'required with PLAINFRA_LLM_PROVIDER=anthropic (the default): set it to a key from console.anthropic.com, ' +
+          'or set PLAINFRA_LLM_PROVIDER=bedrock to use Amazon Bedrock in your AWS account.',
       );
     }
     if (isBedrockModelId(config.PLAINFRA_MODEL)) {
       issue(
         'PLAINFRA_MODEL',
-        `${config.PLAINFRA_MODEL} is an Amazon Bedrock model id: set PLAINFRA_LLM_PROVIDER=bedrock, or set PLAINFRA_MODEL to an Anthropic API model id such as claude-sonnet-5-5.`,
+        `${config.PLAINFRA_MODEL} is an Amazon Bedrock model id: set PLAINFRA_LLM_PROVIDER=bedrock, ` +
+          'or set PLAINFRA_MODEL to an Anthropic API model id such as claude-sonnet-5-5.',
       );
     }
     return;
@@ -86,13 +90,16 @@ export function refineLlmProvider(config: ProviderSettings, ctx: z.RefinementCtx
   if (!bedrockRegion(config)) {
     issue(
       'AWS_REGION',
-      'required with PLAINFRA_LLM_PROVIDER=bedrock: set AWS_REGION (or PLAINFRA_BEDROCK_REGION) to the region Bedrock is called in, e.g. us-east-1.',
+      'required with PLAINFRA_LLM_PROVIDER=bedrock: set AWS_REGION (or PLAINFRA_BEDROCK_REGION) ' +
+        'to the region Bedrock is called in, e.g. us-east-1.',
     );
   }
   if (!isBedrockModelId(config.PLAINFRA_MODEL)) {
     issue(
       'PLAINFRA_MODEL',
-      `"${config.PLAINFRA_MODEL}" is not an Amazon Bedrock model id: with PLAINFRA_LLM_PROVIDER=bedrock set PLAINFRA_MODEL to a Bedrock id such as anthropic.claude-sonnet-4-5-20250929-v1:0, an inference profile such as us.anthropic.claude-sonnet-4-5-20250929-v1:0, or an inference profile ARN.`,
+      `"${config.PLAINFRA_MODEL}" is not an Amazon Bedrock model id: ` +
+        'with PLAINFRA_LLM_PROVIDER=bedrock set PLAINFRA_MODEL to a Bedrock id such as anthropic.claude-sonnet-4-5-20250929-v1:0, ' +
+        'an inference profile such as us.anthropic.claude-sonnet-4-5-20250929-v1:0, or an inference profile ARN.',
     );
   }
   if (config.ANTHROPIC_BASE_URL) {
@@ -116,11 +123,16 @@ export function forbiddenForSentinel(
   if (env.PLAINFRA_LLM_PROVIDER === 'bedrock') {
     return {
       names: [...lists.slack, ...lists.llmSecrets],
-      why: 'with PLAINFRA_LLM_PROVIDER=bedrock the sentinel calls the model through Amazon Bedrock, signed with its IAM role from the AWS default credential chain; an Anthropic API key (or a Bedrock API key) would let it send account data elsewhere, and it must never hold Slack tokens.',
+      why:
+        'with PLAINFRA_LLM_PROVIDER=bedrock the sentinel calls the model through Amazon Bedrock, ' +
+        'signed with its IAM role from the AWS default credential chain; ' +
+        'an Anthropic API key (or a Bedrock API key) would let it send account data elsewhere, and it must never hold Slack tokens.',
     };
   }
   return {
     names: [...lists.anthropic, BEDROCK_API_KEY_VAR],
-    why: 'the sentinel holds the LLM key only; it must not be able to touch AWS or Slack (to call the model through Amazon Bedrock instead, set PLAINFRA_LLM_PROVIDER=bedrock).',
+    why:
+      'the sentinel holds the LLM key only; it must not be able to touch AWS or Slack ' +
+      '(to call the model through Amazon Bedrock instead, set PLAINFRA_LLM_PROVIDER=bedrock).',
   };
 }

@@ -90,44 +90,57 @@ export interface AppliedRole {
 /** Creates or updates the three process roles and their grants in the connected database. */
 export async function applyRoles(db: Db, opts: RoleOptions): Promise<AppliedRole[]> {
   const names = roleNames(opts.prefix);
-  const id = pg.escapeIdentifier;
   return db.transaction(async (tx) => {
-    const run = (statement: string) => tx.execute(sql.raw(statement));
-    const [{ db: database, schema } = { db: '', schema: '' }] = (
-      await tx.execute(sql`SELECT current_database() AS db, current_schema() AS schema`)
-    ).rows as { db: string; schema: string }[];
+    const [where = { db: '', schema: '' }] = (await tx.execute(sql`SELECT current_database() AS db, current_schema() AS schema`)).rows as {
+      db: string;
+      schema: string;
+    }[];
     const applied: AppliedRole[] = [];
     for (const role of PROCESS_ROLES) {
       const name = names[role];
-      const exists = (await tx.execute(sql`SELECT 1 FROM pg_roles WHERE rolname = ${name}`)).rows.length > 0;
       const password = opts.passwords?.[role];
-      const attrs = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
-      const withPassword = password ? ` PASSWORD ${pg.escapeLiteral(password)}` : '';
-      await run(`${exists ? 'ALTER' : 'CREATE'} ROLE ${id(name)} WITH ${attrs}${withPassword}`);
-
-      // Start from nothing in this database, then grant exactly the table above.
-      await run(`REVOKE ALL ON ALL TABLES IN SCHEMA ${id(schema)} FROM ${id(name)}`);
-      await run(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${id(schema)} FROM ${id(name)}`);
-      await run(`REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${id(schema)} FROM ${id(name)}`);
-      await run(`GRANT CONNECT ON DATABASE ${id(database)} TO ${id(name)}`);
-      await run(`GRANT USAGE ON SCHEMA ${id(schema)} TO ${id(name)}`);
-      const grants = GRANTS[role];
-      for (const g of grants.tables) await run(`GRANT ${g.privileges} ON ${id(g.table)} TO ${id(name)}`);
-      await run(
-        grants.accountColumns === 'all'
-          ? `GRANT SELECT ON aws_accounts TO ${id(name)}`
-          : `GRANT SELECT (${ACCOUNT_COLUMNS_WITHOUT_SECRET.join(', ')}) ON aws_accounts TO ${id(name)}`,
-      );
-      // bigserial default: nextval runs as the inserting role before the chain trigger redraws the id.
-      await run(`GRANT USAGE ON SEQUENCE audit_events_id_seq TO ${id(name)}`);
-      for (const fn of grants.functions) await run(`GRANT EXECUTE ON FUNCTION ${fn} TO ${id(name)}`);
-
+      const created = await upsertLogin(tx, name, password);
+      await grantExactly(tx, role, name, where);
       await tx.execute(sql`INSERT INTO plainfra_role_actors (role_name, actor) VALUES (${name}, ${role})
         ON CONFLICT (role_name) DO UPDATE SET actor = excluded.actor`);
-      applied.push({ role, name, created: !exists, passwordSet: Boolean(password) });
+      applied.push({ role, name, created, passwordSet: Boolean(password) });
     }
     return applied;
   });
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+const id = pg.escapeIdentifier;
+const run = (tx: Tx, statement: string) => tx.execute(sql.raw(statement));
+
+/** The login, created or brought back to no privileges beyond LOGIN; resolves to whether it was created. */
+async function upsertLogin(tx: Tx, name: string, password: string | undefined): Promise<boolean> {
+  const exists = (await tx.execute(sql`SELECT 1 FROM pg_roles WHERE rolname = ${name}`)).rows.length > 0;
+  const attrs = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
+  const withPassword = password ? ` PASSWORD ${pg.escapeLiteral(password)}` : '';
+  await run(tx, `${exists ? 'ALTER' : 'CREATE'} ROLE ${id(name)} WITH ${attrs}${withPassword}`);
+  return !exists;
+}
+
+/** Start from nothing in this database, then grant exactly the role's entry in GRANTS. */
+async function grantExactly(tx: Tx, role: ProcessRole, name: string, where: { db: string; schema: string }): Promise<void> {
+  await run(tx, `REVOKE ALL ON ALL TABLES IN SCHEMA ${id(where.schema)} FROM ${id(name)}`);
+  await run(tx, `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${id(where.schema)} FROM ${id(name)}`);
+  await run(tx, `REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${id(where.schema)} FROM ${id(name)}`);
+  await run(tx, `GRANT CONNECT ON DATABASE ${id(where.db)} TO ${id(name)}`);
+  await run(tx, `GRANT USAGE ON SCHEMA ${id(where.schema)} TO ${id(name)}`);
+  const grants = GRANTS[role];
+  for (const g of grants.tables) await run(tx, `GRANT ${g.privileges} ON ${id(g.table)} TO ${id(name)}`);
+  await run(
+    tx,
+    grants.accountColumns === 'all'
+      ? `GRANT SELECT ON aws_accounts TO ${id(name)}`
+      : `GRANT SELECT (${ACCOUNT_COLUMNS_WITHOUT_SECRET.join(', ')}) ON aws_accounts TO ${id(name)}`,
+  );
+  // bigserial default: nextval runs as the inserting role before the chain trigger redraws the id.
+  await run(tx, `GRANT USAGE ON SEQUENCE audit_events_id_seq TO ${id(name)}`);
+  for (const fn of grants.functions) await run(tx, `GRANT EXECUTE ON FUNCTION ${fn} TO ${id(name)}`);
 }
 
 /** Human summary for `plainfra migrate`: which login each process's DATABASE_URL should use. */
@@ -166,7 +179,8 @@ export async function checkProcessLogin(db: Db, role: ProcessRole, logger: Logge
         : 'a login that can rewrite the audit trail or the bindings';
     const warning =
       `the ${role} connects to Postgres as "${row.me}", ${why}: a compromised ${role} could rewrite the audit trail and the bindings. ` +
-      `Give it its own login: run plainfra migrate with the owner's DATABASE_URL (it creates the login, plainfra_${role} by default) and set this process's DATABASE_URL to that role.`;
+      `Give it its own login: run plainfra migrate with the owner's DATABASE_URL (it creates the login, plainfra_${role} by default) ` +
+      "and set this process's DATABASE_URL to that role.";
     logger.warn({ dbUser: row.me }, warning);
     return warning;
   } catch (err) {

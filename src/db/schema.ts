@@ -94,6 +94,24 @@ export const slackEvents = pgTable('slack_events', {
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** `admin`: a CLI command run with the owner login (accounts, channels), in the admin chain. */
+export const AUDIT_ACTORS = ['bot', 'hawk', 'sentinel', 'admin'] as const;
+/** The audit_events_kind CHECK admits these (declared before the table, whose CHECK reads it). */
+export const AUDIT_KINDS = [
+  'message_in',
+  'llm_request',
+  'llm_response',
+  'tool_call',
+  'tool_result',
+  'refused',
+  'message_out',
+  'error',
+  'admin',
+  'grounding',
+] as const;
+export type AuditActor = (typeof AUDIT_ACTORS)[number];
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
 /**
  * The append-only trail (a trigger forbids UPDATE and DELETE outside the retention job). It is also
  * the conversation's durable state: the sentinel rebuilds the transcript from it at every step.
@@ -121,10 +139,7 @@ export const auditEvents = pgTable(
     index('audit_events_created_at').on(t.createdAt),
     uniqueIndex('audit_events_step_key').on(t.conversationId, t.stepKey),
     check('audit_events_actor', sql`${t.actor} IN ('bot', 'hawk', 'sentinel', 'admin')`),
-    check(
-      'audit_events_kind',
-      sql`${t.kind} IN ('message_in', 'llm_request', 'llm_response', 'tool_call', 'tool_result', 'refused', 'message_out', 'error', 'admin', 'grounding')`,
-    ),
+    check('audit_events_kind', sql`${t.kind} IN (${sql.raw(AUDIT_KINDS.map((k) => `'${k}'`).join(', '))})`),
   ],
 );
 
@@ -136,20 +151,3 @@ export const roleActors = pgTable('plainfra_role_actors', {
   roleName: text('role_name').primaryKey(),
   actor: text('actor').notNull(),
 });
-
-/** `admin`: a CLI command run with the owner login (accounts, channels), in the admin chain. */
-export const AUDIT_ACTORS = ['bot', 'hawk', 'sentinel', 'admin'] as const;
-export const AUDIT_KINDS = [
-  'message_in',
-  'llm_request',
-  'llm_response',
-  'tool_call',
-  'tool_result',
-  'refused',
-  'message_out',
-  'error',
-  'admin',
-  'grounding',
-] as const;
-export type AuditActor = (typeof AUDIT_ACTORS)[number];
-export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -22,29 +22,30 @@ export async function checkAnthropicModel(config: SentinelConfig): Promise<Docto
       ),
     ];
   } catch (err) {
-    const status = (err as { status?: number }).status;
-    if (status === 401 || status === 403)
-      return [
-        fail(
-          'llm model',
-          `the API refused ANTHROPIC_API_KEY (HTTP ${status})`,
-          'set ANTHROPIC_API_KEY to a valid key from console.anthropic.com',
-        ),
-      ];
-    if (status === 404)
-      return [
-        fail(
-          'llm model',
-          `no model "${model}" for this key`,
-          'set PLAINFRA_MODEL to a model id this key may use (GET /v1/models lists them)',
-        ),
-      ];
-    return [
-      fail(
-        'llm model',
-        `Anthropic API unreachable: ${message(err)}`,
-        `check ANTHROPIC_BASE_URL (${config.ANTHROPIC_BASE_URL ?? 'default https://api.anthropic.com'}) and outbound HTTPS`,
-      ),
-    ];
+    return [anthropicFailure(err, config)];
   }
+}
+
+/** A refused key, a model this key does not have, or no route to the API: each with its own fix. */
+function anthropicFailure(err: unknown, config: SentinelConfig): DoctorCheck {
+  const status = (err as { status?: number }).status;
+  if (status === 401 || status === 403) {
+    return fail(
+      'llm model',
+      `the API refused ANTHROPIC_API_KEY (HTTP ${status})`,
+      'set ANTHROPIC_API_KEY to a valid key from console.anthropic.com',
+    );
+  }
+  if (status === 404) {
+    return fail(
+      'llm model',
+      `no model "${config.PLAINFRA_MODEL}" for this key`,
+      'set PLAINFRA_MODEL to a model id this key may use (GET /v1/models lists them)',
+    );
+  }
+  return fail(
+    'llm model',
+    `Anthropic API unreachable: ${message(err)}`,
+    `check ANTHROPIC_BASE_URL (${config.ANTHROPIC_BASE_URL ?? 'default https://api.anthropic.com'}) and outbound HTTPS`,
+  );
 }

@@ -1,4 +1,4 @@
-import { WebClient } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { BotConfig } from '../config/index.js';
 import { fail, message, pass, withDeadline, type DoctorCheck } from './types.js';
 
@@ -17,34 +17,28 @@ export const MANIFEST_BOT_SCOPES = [
 ];
 
 const REINSTALL =
-  'add the missing scopes under OAuth & Permissions → Bot Token Scopes (or recreate the app from deploy/slack-app-manifest.yaml), then reinstall the app to the workspace';
+  'add the missing scopes under OAuth & Permissions → Bot Token Scopes ' +
+  '(or recreate the app from deploy/slack-app-manifest.yaml), then reinstall the app to the workspace';
 
 /** auth.test with the bot token, its granted scopes against the manifest's, and the app token if Socket Mode. */
 export async function checkSlack(config: BotConfig): Promise<DoctorCheck[]> {
-  const options = { slackApiUrl: config.SLACK_API_URL, retryConfig: { retries: 0 }, timeout: 5_000 };
-  const checks: DoctorCheck[] = [];
+  const options: WebClientOptions = { slackApiUrl: config.SLACK_API_URL, retryConfig: { retries: 0 }, timeout: 5_000 };
+  const checks = await checkBotToken(config, options);
+  if (config.SLACK_APP_TOKEN) checks.push(await checkAppToken(config.SLACK_APP_TOKEN, options));
+  return checks;
+}
+
+async function checkBotToken(config: BotConfig, options: WebClientOptions): Promise<DoctorCheck[]> {
   try {
     const res = await withDeadline('slack', 8_000, () => new WebClient(config.SLACK_BOT_TOKEN, options).auth.test());
-    checks.push(
+    return [
       pass('slack auth.test', `bot ${String(res.user ?? res.user_id)} in ${String(res.team ?? res.team_id)} (${String(res.team_id)})`),
-    );
-    // The WebClient lifts the x-oauth-scopes header into response_metadata.scopes.
-    const granted = new Set((res.response_metadata as { scopes?: string[] } | undefined)?.scopes ?? []);
-    const missing = MANIFEST_BOT_SCOPES.filter((s) => !granted.has(s));
-    checks.push(
-      granted.size === 0
-        ? fail(
-            'slack scopes',
-            "Slack did not report the token's scopes (no x-oauth-scopes header)",
-            "check SLACK_API_URL points at Slack's Web API (https://slack.com/api/)",
-          )
-        : missing.length === 0
-          ? pass('slack scopes', MANIFEST_BOT_SCOPES.join(', '))
-          : fail('slack scopes', `missing ${missing.join(', ')}`, REINSTALL),
-    );
+      // The WebClient lifts the x-oauth-scopes header into response_metadata.scopes.
+      scopesCheck(new Set((res.response_metadata as { scopes?: string[] } | undefined)?.scopes ?? [])),
+    ];
   } catch (err) {
     const code = message(err);
-    checks.push(
+    return [
       fail(
         'slack auth.test',
         code,
@@ -52,21 +46,33 @@ export async function checkSlack(config: BotConfig): Promise<DoctorCheck[]> {
           ? "SLACK_BOT_TOKEN is refused: copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page"
           : `Slack's Web API is unreachable at ${config.SLACK_API_URL}: check SLACK_API_URL and outbound HTTPS`,
       ),
+    ];
+  }
+}
+
+function scopesCheck(granted: ReadonlySet<string>): DoctorCheck {
+  const missing = MANIFEST_BOT_SCOPES.filter((s) => !granted.has(s));
+  if (granted.size === 0) {
+    return fail(
+      'slack scopes',
+      "Slack did not report the token's scopes (no x-oauth-scopes header)",
+      "check SLACK_API_URL points at Slack's Web API (https://slack.com/api/)",
     );
   }
-  if (config.SLACK_APP_TOKEN) {
-    try {
-      await withDeadline('slack socket mode', 8_000, () => new WebClient(config.SLACK_APP_TOKEN, options).apps.connections.open());
-      checks.push(pass('slack socket mode', 'SLACK_APP_TOKEN may open a Socket Mode connection'));
-    } catch (err) {
-      checks.push(
-        fail(
-          'slack socket mode',
-          message(err),
-          'SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write, and Socket Mode enabled for the app',
-        ),
-      );
-    }
+  return missing.length === 0
+    ? pass('slack scopes', MANIFEST_BOT_SCOPES.join(', '))
+    : fail('slack scopes', `missing ${missing.join(', ')}`, REINSTALL);
+}
+
+async function checkAppToken(appToken: string, options: WebClientOptions): Promise<DoctorCheck> {
+  try {
+    await withDeadline('slack socket mode', 8_000, () => new WebClient(appToken, options).apps.connections.open());
+    return pass('slack socket mode', 'SLACK_APP_TOKEN may open a Socket Mode connection');
+  } catch (err) {
+    return fail(
+      'slack socket mode',
+      message(err),
+      'SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write, and Socket Mode enabled for the app',
+    );
   }
-  return checks;
 }

@@ -47,7 +47,10 @@ function postgresFix(err: unknown): string {
   if (code === '28P01' || code === '28000') return 'the user or password in DATABASE_URL is refused: fix the credentials (or pg_hba.conf)';
   if (code === '3D000') return 'the database in DATABASE_URL does not exist: create it (createdb NAME) or fix the name';
   if (/certificate|self.signed|SSL|TLS/i.test(message(err)))
-    return 'TLS failed: for sslmode=verify-full give the server CA with sslrootcert=/path/ca.pem in DATABASE_URL (for RDS: the RDS CA bundle)';
+    return (
+      'TLS failed: for sslmode=verify-full give the server CA with sslrootcert=/path/ca.pem in DATABASE_URL ' +
+      '(for RDS: the RDS CA bundle)'
+    );
   return 'is Postgres running and reachable at the host and port in DATABASE_URL? (pg_isready -d "$DATABASE_URL")';
 }
 
@@ -76,7 +79,8 @@ export async function checkRedis(redisUrl: string | undefined): Promise<DoctorCh
         : fail(
             'redis noeviction',
             `maxmemory-policy is ${policy}: under memory pressure Redis would evict queued jobs`,
-            'set maxmemory-policy noeviction (redis.conf or `redis-cli CONFIG SET maxmemory-policy noeviction`; on ElastiCache in the parameter group)',
+            'set maxmemory-policy noeviction (redis.conf or `redis-cli CONFIG SET maxmemory-policy noeviction`; ' +
+              'on ElastiCache in the parameter group)',
           ),
     ];
   } catch (err) {

@@ -21,7 +21,8 @@ export async function createEvalDatabase(databaseUrl: string): Promise<EvalDatab
   } catch (err) {
     throw new Error(
       `plainfra eval could not create its temporary database on the server of DATABASE_URL (${(err as Error).message}). ` +
-        'Point DATABASE_URL at a Postgres login allowed to create databases (CREATEDB), e.g. a local postgres://postgres@127.0.0.1:5432/postgres.',
+        'Point DATABASE_URL at a Postgres login allowed to create databases (CREATEDB), ' +
+        'e.g. a local postgres://postgres@127.0.0.1:5432/postgres.',
     );
   }
   const url = new URL(databaseUrl);

@@ -1,12 +1,12 @@
 import { UsageError } from '../cli/command.js';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createAnthropicLlm, sdkDeprecatedModels, type Llm } from '../agents/index.js';
 import { ConfigError } from '../config/load.js';
 import { loadCases, type EvalCase } from './cases.js';
 import { loadEvalConfig } from './config.js';
-import { createEvalDatabase } from './database.js';
-import { formatCaseLine, formatReport } from './report.js';
-import { runEval, type EvalReport } from './run.js';
+import { createEvalDatabase, type EvalDatabase } from './database.js';
+import { formatReport } from './report.js';
+import { runEval } from './run.js';
 
 export interface EvalMainOptions {
   model?: string;
@@ -41,29 +41,13 @@ export async function evalMain(opts: EvalMainOptions): Promise<number> {
   const cases = selectCases(loadCases(opts.casesDir), opts.only);
   const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const progress = opts.progress ?? ((t: string) => process.stderr.write(`${t}\n`));
-  // The loop's own log lines go to stderr (stdout is the report, --json must stay parseable), and
-  // at the default level only errors: figures removed or calls refused are what the report shows.
-  const logger = pino(
-    { name: 'plainfra-eval', base: { role: 'eval' }, level: config.LOG_LEVEL === 'info' ? 'error' : config.LOG_LEVEL },
-    pino.destination(2),
-  );
+  const logger = evalLogger(config.LOG_LEVEL);
   const llm =
     opts.llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger, maxRetries: 2 });
   await checkModelFirst(llm, model, progress);
-  const database = await createEvalDatabase(config.DATABASE_URL);
-  // Named so an operator whose run was killed with SIGKILL knows what to drop (--json prints no progress).
-  if (!opts.json) progress(`plainfra eval: audit trail in the temporary database ${database.name} (dropped at the end)`);
-  // Ctrl-C or a kill mid-run still drops the temporary database.
-  const interrupted = (signal: NodeJS.Signals) => {
-    progress(`plainfra eval: ${signal}, dropping the temporary database ${database.name}`);
-    void database.drop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  let report: EvalReport;
-  try {
-    report = await runEval(cases, {
-      db: database.db,
+  const report = await inTemporaryDatabase(config.DATABASE_URL, opts.json, progress, (db) =>
+    runEval(cases, {
+      db,
       llm,
       model,
       logger,
@@ -71,14 +55,44 @@ export async function evalMain(opts: EvalMainOptions): Promise<number> {
       docsBaseUrl: config.PLAINFRA_DOCS_URL,
       transcriptBudgetTokens: config.PLAINFRA_TRANSCRIPT_TOKEN_BUDGET,
       onCase: opts.json ? undefined : (r, i, n) => progress(`[${i + 1}/${n}] ${r.pass ? 'PASS' : 'FAIL'} ${r.name} (${r.steps} steps)`),
-    });
+    }),
+  );
+  out(opts.json ? JSON.stringify({ ...report, minScore: opts.minScore }, null, 2) : formatReport(report, opts.minScore));
+  return report.score + 1e-9 >= opts.minScore ? 0 : 1;
+}
+
+/**
+ * The loop's own log lines go to stderr (stdout is the report, --json must stay parseable), and
+ * at the default level only errors: figures removed or calls refused are what the report shows.
+ */
+function evalLogger(level: string): Logger {
+  return pino({ name: 'plainfra-eval', base: { role: 'eval' }, level: level === 'info' ? 'error' : level }, pino.destination(2));
+}
+
+/** Runs `run` against a temporary database that is dropped at the end, on Ctrl-C or a kill too. */
+async function inTemporaryDatabase<T>(
+  databaseUrl: string,
+  quiet: boolean,
+  progress: (text: string) => void,
+  run: (db: EvalDatabase['db']) => Promise<T>,
+): Promise<T> {
+  const database = await createEvalDatabase(databaseUrl);
+  // Named so an operator whose run was killed with SIGKILL knows what to drop (--json prints no progress).
+  if (!quiet) progress(`plainfra eval: audit trail in the temporary database ${database.name} (dropped at the end)`);
+  // Ctrl-C or a kill mid-run still drops the temporary database.
+  const interrupted = (signal: NodeJS.Signals) => {
+    progress(`plainfra eval: ${signal}, dropping the temporary database ${database.name}`);
+    void database.drop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    return await run(database.db);
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
     await database.drop();
   }
-  out(opts.json ? JSON.stringify({ ...report, minScore: opts.minScore }, null, 2) : formatReport(report, opts.minScore));
-  return report.score + 1e-9 >= opts.minScore ? 0 : 1;
 }
 
 /**
@@ -93,7 +107,8 @@ async function checkModelFirst(llm: Llm, model: string, warn: (t: string) => voi
   const check = await llm.checkModel(model);
   if (check.status === 'unknown') {
     throw new ConfigError(
-      `plainfra eval: the Anthropic API does not know model "${model}" for this key: pass --model (or set PLAINFRA_MODEL) to a model the key may use (GET /v1/models lists them)`,
+      `plainfra eval: the Anthropic API does not know model "${model}" for this key: ` +
+        'pass --model (or set PLAINFRA_MODEL) to a model the key may use (GET /v1/models lists them)',
     );
   }
   if (check.status === 'key_rejected')

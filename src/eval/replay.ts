@@ -14,7 +14,7 @@ import { followPages } from '../tools/aws/pages.js';
 import { prepare } from '../tools/aws/refusal.js';
 import type { Json } from '../tools/aws/shape.js';
 import type { OperationSpec, SdkClient } from '../tools/aws/spec.js';
-import { DEFAULT_LIMITS, type AccountTarget, type AwsQueryInput, type AwsQueryOutcome } from '../tools/aws/types.js';
+import { DEFAULT_LIMITS, type AccountTarget, type AwsQueryInput, type AwsQueryOutcome, type Limits } from '../tools/aws/types.js';
 import type { AwsQueryRunner } from '../tools/aws/runner.js';
 import type { RecordedCall } from './cases.js';
 
@@ -72,10 +72,14 @@ function notRecordedMessage(recorded: RecordedCall[], spec: OperationSpec, regio
   const same = recorded.filter(
     (c) => c.service.toLowerCase() === spec.service && c.operation.toLowerCase() === spec.operation.toLowerCase(),
   );
+  const recordedParams = (c: RecordedCall) => `params containing ${JSON.stringify(c.params ?? {})}${c.region ? ` in ${c.region}` : ''}`;
   const available = same.length
-    ? `Recorded for ${spec.service}:${spec.operation}: ${same.map((c) => `params containing ${JSON.stringify(c.params ?? {})}${c.region ? ` in ${c.region}` : ''}`).join('; ')}.`
+    ? `Recorded for ${spec.service}:${spec.operation}: ${same.map(recordedParams).join('; ')}.`
     : `Recorded operations: ${[...new Set(recorded.map((c) => `${c.service}:${c.operation}`))].join(', ')}.`;
-  return `plainfra eval replay: this question's recorded AWS data has no ${spec.service}:${spec.operation} response for region ${region} and params ${JSON.stringify(params)}. ${available}`;
+  return (
+    `plainfra eval replay: this question's recorded AWS data has no ${spec.service}:${spec.operation} response ` +
+    `for region ${region} and params ${JSON.stringify(params)}. ${available}`
+  );
 }
 
 /** A real SDK client of the operation's service whose requests never leave the process. */
@@ -123,52 +127,89 @@ export interface ReplayRunner extends AwsQueryRunner {
  */
 export function createReplayRunner(recorded: RecordedCall[], limits = DEFAULT_LIMITS): ReplayRunner {
   const calls: ReplayedCall[] = [];
-  async function run(account: AccountTarget, _ctx: unknown, input: AwsQueryInput): Promise<AwsQueryOutcome> {
-    const prepared = prepare(input, accountScopeOf(account.accountName, account.roleArn));
-    if (!prepared.ok) return { status: 'refused', reason: prepared.reason };
-    const { spec, allowed, params } = prepared;
-    const regions = regionsFor(spec, account, input.region);
-    const accountId = account.roleArn.split(':')[4] ?? '';
-    const sdkInput = { ...params, ...spec.fixedInput?.(params, accountId) };
-    const fanOut = regions.length > 1;
-    const collector = spec.list ? new ListCollector(spec.list, limits.maxItems) : undefined;
-    const done: RegionDone[] = [];
-    const failed = new Map<string, Extract<AwsQueryOutcome, { status: 'error' }>>();
-    let pages = 0;
-    for (const region of regions) {
-      const client = replayClient(spec, region, recorded, calls);
-      let single: Json | undefined;
-      try {
-        const r = await followPages(spec, client, sdkInput, limits.maxPages, new AbortController().signal, (page) => {
-          if (collector) collector.addPage(page, fanOut ? region : undefined);
-          else single = singleOf(spec, page);
-        });
-        pages += r.pages;
-        done.push({ region, truncated: r.truncated, single });
-      } catch (err) {
-        const absent = absentResult(spec, err);
-        if (absent) done.push({ region, truncated: false, single: absent });
-        else if (err instanceof NotRecorded) failed.set(region, { status: 'error', kind: 'aws', retryable: false, message: err.message });
-        else failed.set(region, operationError(err, { ...allowed, account: account.accountName, region }));
-      } finally {
-        client.destroy();
-      }
-    }
-    if (done.length === 0) return [...failed.values()][0]!;
-    const shaped = assembleResult({
-      regions,
-      collector,
-      done,
-      failed: [...failed].map(([region, e]) => ({ region, message: e.message })),
-      maxPages: limits.maxPages,
-      maxResultChars: limits.maxResultChars,
-    });
-    return { status: 'ok', result: shaped.result, cache: 'none', pages, truncated: shaped.truncated, redactions: shaped.redactions };
-  }
   return {
     calls,
-    run: (account, ctx, input) => run(account, ctx, input),
+    run: (account, _ctx, input) => replayQuery({ recorded, calls, limits }, account, input),
     forgetConversation: () => undefined,
     close: async () => undefined,
   };
+}
+
+/** One case's recording, the log of what was asked of it, and hawk's limits. */
+interface ReplaySource {
+  readonly recorded: RecordedCall[];
+  readonly calls: ReplayedCall[];
+  readonly limits: Limits;
+}
+
+type ErrorOutcome = Extract<AwsQueryOutcome, { status: 'error' }>;
+
+/** One prepared query, the same in every region it fans out to. */
+interface RegionQuery {
+  readonly source: ReplaySource;
+  readonly spec: OperationSpec;
+  readonly sdkInput: Record<string, unknown>;
+  readonly fanOut: boolean;
+  readonly collector: ListCollector | undefined;
+  /** The operation and account, for operationError's message. */
+  readonly op: { service: string; operation: string; iamAction: string; account: string };
+}
+
+/** One aws_query as hawk runs it: prepare (allowlist, account pin), each region in turn, assemble. */
+async function replayQuery(source: ReplaySource, account: AccountTarget, input: AwsQueryInput): Promise<AwsQueryOutcome> {
+  const prepared = prepare(input, accountScopeOf(account.accountName, account.roleArn));
+  if (!prepared.ok) return { status: 'refused', reason: prepared.reason };
+  const { spec, allowed, params } = prepared;
+  const regions = regionsFor(spec, account, input.region);
+  const accountId = account.roleArn.split(':')[4] ?? '';
+  const query: RegionQuery = {
+    source,
+    spec,
+    sdkInput: { ...params, ...spec.fixedInput?.(params, accountId) },
+    fanOut: regions.length > 1,
+    collector: spec.list ? new ListCollector(spec.list, source.limits.maxItems) : undefined,
+    op: { ...allowed, account: account.accountName },
+  };
+  const done: RegionDone[] = [];
+  const failed = new Map<string, ErrorOutcome>();
+  let pages = 0;
+  for (const region of regions) {
+    const r = await replayRegion(query, region);
+    if ('error' in r) failed.set(region, r.error);
+    else {
+      pages += r.pages;
+      done.push(r.done);
+    }
+  }
+  if (done.length === 0) return [...failed.values()][0]!;
+  const shaped = assembleResult({
+    regions,
+    collector: query.collector,
+    done,
+    failed: [...failed].map(([region, e]) => ({ region, message: e.message })),
+    maxPages: source.limits.maxPages,
+    maxResultChars: source.limits.maxResultChars,
+  });
+  return { status: 'ok', result: shaped.result, cache: 'none', pages, truncated: shaped.truncated, redactions: shaped.redactions };
+}
+
+/** The query in one region: its pages into the collector (or the single pick), or the region's error. */
+async function replayRegion(query: RegionQuery, region: string): Promise<{ done: RegionDone; pages: number } | { error: ErrorOutcome }> {
+  const { spec, source, collector } = query;
+  const client = replayClient(spec, region, source.recorded, source.calls);
+  let single: Json | undefined;
+  try {
+    const r = await followPages(spec, client, query.sdkInput, source.limits.maxPages, new AbortController().signal, (page) => {
+      if (collector) collector.addPage(page, query.fanOut ? region : undefined);
+      else single = singleOf(spec, page);
+    });
+    return { done: { region, truncated: r.truncated, single }, pages: r.pages };
+  } catch (err) {
+    const absent = absentResult(spec, err);
+    if (absent) return { done: { region, truncated: false, single: absent }, pages: 0 };
+    if (err instanceof NotRecorded) return { error: { status: 'error', kind: 'aws', retryable: false, message: err.message } };
+    return { error: operationError(err, { ...query.op, region }) };
+  } finally {
+    client.destroy();
+  }
 }

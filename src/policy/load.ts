@@ -175,7 +175,8 @@ export function extractPolicyDocuments(parsed: unknown, sourceName = 'input'): P
     }
     if (out.length === 0) {
       throw new PolicyInputError(
-        `${sourceName} is a CloudFormation template without IAM policies: no AWS::IAM::* resource has a PolicyDocument, Policies or AssumeRolePolicyDocument.`,
+        `${sourceName} is a CloudFormation template without IAM policies: ` +
+          'no AWS::IAM::* resource has a PolicyDocument, Policies or AssumeRolePolicyDocument.',
       );
     }
     return out;

@@ -90,6 +90,12 @@ interface Names {
   readonly mappings: Set<string>;
 }
 
+/** The shape a value of spec type `tag` must have: a Key and a Value. */
+const TAG: SpecShape = {
+  name: 'Tag',
+  properties: { Key: { required: true, type: { type: 'string' } }, Value: { required: true, type: { type: 'string' } } },
+};
+
 class Checker {
   readonly findings: TemplateFinding[] = [];
 
@@ -177,27 +183,12 @@ class Checker {
         return;
       case 'string':
       case 'date-time':
-        if (!['string', 'number', 'boolean'].includes(typeof value)) this.report(path, `expected a string, got ${describe(value)}`);
-        return;
       case 'number':
       case 'integer':
-        if (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))) return;
-        this.report(path, `expected a number, got ${describe(value)}`);
-        return;
       case 'boolean':
-        if (typeof value === 'boolean' || value === 'true' || value === 'false') return;
-        this.report(path, `expected true or false, got ${describe(value)}`);
-        return;
+        return this.scalar(value, type.type, path);
       case 'tag':
-        this.shape(
-          value,
-          {
-            name: 'Tag',
-            properties: { Key: { required: true, type: { type: 'string' } }, Value: { required: true, type: { type: 'string' } } },
-          },
-          path,
-        );
-        return;
+        return this.shape(value, TAG, path);
       case 'array':
         if (!Array.isArray(value)) return this.report(path, `expected a list, got ${describe(value)}`);
         value.forEach((v, i) => this.value(v, type.element, `${path}[${i}]`));
@@ -211,17 +202,38 @@ class Checker {
         if (shape) this.shape(value, shape, path);
         return;
       }
-      case 'union': {
-        // Accept the value if any member type accepts it without findings.
-        for (const member of type.types) {
-          const probe = new Checker(this.spec, this.names);
-          probe.value(value, member, path);
-          if (probe.findings.length === 0) return;
-        }
-        this.report(path, `${describe(value)} matches none of the types this property accepts`);
-        return;
-      }
+      case 'union':
+        return this.union(value, type.types, path);
     }
+  }
+
+  /** Strings, numbers and booleans as CloudFormation reads them: numbers and booleans may be written as strings. */
+  private scalar(value: Json, type: 'string' | 'date-time' | 'number' | 'integer' | 'boolean', path: string): void {
+    switch (type) {
+      case 'string':
+      case 'date-time':
+        if (!['string', 'number', 'boolean'].includes(typeof value)) this.report(path, `expected a string, got ${describe(value)}`);
+        return;
+      case 'number':
+      case 'integer':
+        if (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))) return;
+        this.report(path, `expected a number, got ${describe(value)}`);
+        return;
+      case 'boolean':
+        if (typeof value === 'boolean' || value === 'true' || value === 'false') return;
+        this.report(path, `expected true or false, got ${describe(value)}`);
+        return;
+    }
+  }
+
+  /** Accept the value if any member type accepts it without findings. */
+  private union(value: Json, members: readonly SpecType[], path: string): void {
+    for (const member of members) {
+      const probe = new Checker(this.spec, this.names);
+      probe.value(value, member, path);
+      if (probe.findings.length === 0) return;
+    }
+    this.report(path, `${describe(value)} matches none of the types this property accepts`);
   }
 
   /** An object against a property set: no unknown keys, every required key present. */

@@ -90,7 +90,8 @@ async function rotate(args: string[]): Promise<number> {
     if (values.cancel) {
       await cancelRotation(db, teamId, name);
       console.log(
-        `the ExternalId rotation of account ${name} was cancelled: hawk uses only the current ExternalId again (if the stack was already updated, rotate again instead)`,
+        `the ExternalId rotation of account ${name} was cancelled: hawk uses only the current ExternalId again ` +
+          '(if the stack was already updated, rotate again instead)',
       );
       return 0;
     }
@@ -119,7 +120,8 @@ async function remove(args: string[]): Promise<number> {
     const { removeDigestSchedulers } = await import('../channels-admin.js');
     const result = await removeAccount(db, teamId, name);
     console.log(
-      `account ${name} (${result.account.roleArn}) was removed from team ${teamId}; its audit trail stays (plainfra audit --admin --team ${teamId})`,
+      `account ${name} (${result.account.roleArn}) was removed from team ${teamId}; ` +
+        `its audit trail stays (plainfra audit --admin --team ${teamId})`,
     );
     console.log(
       result.channels.length
@@ -133,7 +135,8 @@ async function remove(args: string[]): Promise<number> {
     if (result.schedulesRemoved.length)
       console.log(`digest schedules removed with their last binding: ${result.schedulesRemoved.join(', ')}`);
     console.log(
-      `the role stays in AWS account ${result.account.roleArn.split(':')[4]}: ask its owners to delete the plainfra-readonly stack if plainfra should no longer be trusted there`,
+      `the role stays in AWS account ${result.account.roleArn.split(':')[4]}: ` +
+        'ask its owners to delete the plainfra-readonly stack if plainfra should no longer be trusted there',
     );
     return 0;
   });

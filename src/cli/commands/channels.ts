@@ -9,7 +9,8 @@ import { flags, UsageError, withAdminDb, type Command } from '../command.js';
 export const channelsCommand: Command = {
   name: 'channels',
   usage: [
-    '  channels bind --team T --channel C --account NAME [--digest CRON --tz TZ [--what cost|security|all] [--period 7d|30d|mtd|last-month]]',
+    '  channels bind --team T --channel C --account NAME ' +
+      '[--digest CRON --tz TZ [--what cost|security|all] [--period 7d|30d|mtd|last-month]]',
     '  channels unbind --team T --channel C (--account NAME | --all)',
     '  channels list --team T                    bindings and digest schedules',
   ],
@@ -75,8 +76,9 @@ async function bind(args: string[]): Promise<number> {
     });
     console.log(`channel ${String(values.channel)} may now query account ${account.name} (${account.roleArn})`);
     if (typeof values.digest === 'string') {
+      const tz = typeof values.tz === 'string' ? values.tz : 'UTC';
       console.log(
-        `digest (${parsed.request.what} ${parsed.request.period}) on "${values.digest}" ${typeof values.tz === 'string' ? values.tz : 'UTC'}; the bot picks it up within 5 minutes`,
+        `digest (${parsed.request.what} ${parsed.request.period}) on "${values.digest}" ${tz}; the bot picks it up within 5 minutes`,
       );
     }
     return 0;

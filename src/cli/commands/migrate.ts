@@ -31,7 +31,9 @@ export const migrateCommand: Command = {
         if (err.code !== '42501') throw err;
         throw Object.assign(
           new Error(
-            `could not create the process logins (${err.message}): run plainfra migrate with a DATABASE_URL whose user owns the database and has CREATEROLE, or pass --no-roles and create them yourself (docs/architecture.md, "Database roles")`,
+            `could not create the process logins (${err.message}): ` +
+              'run plainfra migrate with a DATABASE_URL whose user owns the database and has CREATEROLE, ' +
+              'or pass --no-roles and create them yourself (docs/architecture.md, "Database roles")',
           ),
           { code: 'migrate_roles' },
         );
