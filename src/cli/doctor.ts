@@ -1,5 +1,13 @@
 import { ConfigError, loadConfig } from '../config/index.js';
-import type { DoctorCheck, DoctorRole } from '../doctor/types.js';
+import {
+  loadAnthropicCheck,
+  loadAwsChecks,
+  loadBedrockCheck,
+  loadSlackCheck,
+  loadStorageChecks,
+  type DoctorCheck,
+  type DoctorRole,
+} from '../doctor/index.js';
 
 /** The validated environment of role R. */
 type ConfigFor<R extends DoctorRole> = ReturnType<typeof loadConfig<R>>;
@@ -43,7 +51,7 @@ function configurationCheck<R extends DoctorRole>(role: R, env: NodeJS.ProcessEn
 }
 
 async function storageChecks(env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
-  const { checkPostgres, checkRedis } = await import('../doctor/storage.js');
+  const { checkPostgres, checkRedis } = await loadStorageChecks();
   return [...(await checkPostgres(env.DATABASE_URL)), ...(await checkRedis(env.REDIS_URL))];
 }
 
@@ -62,23 +70,23 @@ const ROLE_CHECKS: {
   [R in DoctorRole]: (config: ConfigFor<R>, env: NodeJS.ProcessEnv, earlier: readonly DoctorCheck[]) => Promise<DoctorCheck[]>;
 } = {
   async bot(config) {
-    const { checkSlack } = await import('../doctor/slack.js');
+    const { checkSlack } = await loadSlackCheck();
     return checkSlack(config);
   },
   hawk: (_config, env, earlier) => hawkChecks(env, earlier),
   async sentinel(config) {
     if (config.PLAINFRA_LLM_PROVIDER === 'bedrock') {
-      const { checkBedrockModel } = await import('../doctor/bedrock.js');
+      const { checkBedrockModel } = await loadBedrockCheck();
       return checkBedrockModel(config);
     }
-    const { checkAnthropicModel } = await import('../doctor/llm.js');
+    const { checkAnthropicModel } = await loadAnthropicCheck();
     return checkAnthropicModel(config);
   },
 };
 
 /** hawk's AWS checks; the registered accounts are read only when Postgres passed its checks. */
 async function hawkChecks(env: NodeJS.ProcessEnv, earlier: readonly DoctorCheck[]): Promise<DoctorCheck[]> {
-  const { checkAws } = await import('../doctor/aws.js');
+  const { checkAws } = await loadAwsChecks();
   const postgresOk = earlier.every((c) => !c.name.startsWith('postgres') || c.ok);
   const { connectDb, closeDb } = await import('../db/index.js');
   const db = postgresOk ? connectDb(env.DATABASE_URL!, 1) : undefined;
