@@ -174,7 +174,8 @@ async function main() {
     console.log('|---|---|---|---|---|---|');
     console.log(`| bare Bolt app (acks, does nothing) | ${fmt(a.p50)} | ${fmt(a.p90)} | ${fmt(a.p99)} | ${fmt(a.max)} | ${a.over1s} |`);
     console.log(
-      `| plainfra bot ${values.alone ? '(workers on other hosts)' : '(+ hawk, sentinel answering on this host)'} | ${fmt(b.p50)} | ${fmt(b.p90)} | ${fmt(b.p99)} | ${fmt(b.max)} | ${b.over1s} |`,
+      `| plainfra bot ${values.alone ? '(workers on other hosts)' : '(+ hawk, sentinel answering on this host)'} | ` +
+        `${fmt(b.p50)} | ${fmt(b.p90)} | ${fmt(b.p99)} | ${fmt(b.max)} | ${b.over1s} |`,
     );
     console.log(
       `\np99 ratio plainfra / bare: ${(b.p99 / a.p99).toFixed(2)}×   (goal ≤ 2×, every ack < 1 s: ${b.over1s === 0 ? 'yes' : 'no'})`,

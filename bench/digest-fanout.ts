@@ -244,6 +244,7 @@ async function main(): Promise<number> {
   const ce = new Map<string, number>();
   for (const c of calls.filter((x) => x.service === 'ce')) ce.set(c.account, (ce.get(c.account) ?? 0) + 1);
   const ceCounts = [...ce.values()];
+  const ceMean = ceCounts.reduce((a, b) => a + b, 0) / Math.max(1, ceCounts.length);
   const channelMsgs = slack.calls.filter((c) => c.ok && (c.method === 'chat.postMessage' || c.method === 'files.completeUploadExternal'));
 
   const rows: [string, string][] = [
@@ -252,10 +253,7 @@ async function main(): Promise<number> {
     ['time to last post', `${elapsed.toFixed(1)} s`],
     ['report messages / charts', `${posts.length} / ${uploads.length} (expected ${N * M} / ${2 * N * M})`],
     ['posts per second (messages + charts)', ((posts.length + uploads.length) / elapsed).toFixed(1)],
-    [
-      'CE requests per account',
-      `max ${Math.max(0, ...ceCounts)}, mean ${(ceCounts.reduce((a, b) => a + b, 0) / Math.max(1, ceCounts.length)).toFixed(2)} (${ceCounts.length} accounts)`,
-    ],
+    ['CE requests per account', `max ${Math.max(0, ...ceCounts)}, mean ${ceMean.toFixed(2)} (${ceCounts.length} accounts)`],
     [
       'Security Hub peak req/s per account+region',
       String(

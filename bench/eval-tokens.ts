@@ -68,12 +68,15 @@ async function run(conversationBreakpoint: boolean) {
 const rows = [await run(true), await run(false)];
 console.log(`${cases.length} eval questions, scripted model (estimated tokens = characters / 4; cost at ${values.model} list prices)`);
 console.log(
-  '| breakpoints | passed | LLM calls / answer (max) | input tokens / step median / max | not from cache median / max | cache-read share | est. cost / answer |',
+  '| breakpoints | passed | LLM calls / answer (max) | input tokens / step median / max | ' +
+    'not from cache median / max | cache-read share | est. cost / answer |',
 );
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.breakpoint} | ${r.passed} | ${r.callsPerAnswer.toFixed(1)} (${r.maxCalls}) | ${r.inputPerStep.median} / ${r.inputPerStep.max} | ${r.notCached.median} / ${r.notCached.max} | ${(r.cacheReadShare * 100).toFixed(0)} % | $${r.costPerAnswer.toFixed(4)} |`,
+    `| ${r.breakpoint} | ${r.passed} | ${r.callsPerAnswer.toFixed(1)} (${r.maxCalls}) | ` +
+      `${r.inputPerStep.median} / ${r.inputPerStep.max} | ${r.notCached.median} / ${r.notCached.max} | ` +
+      `${(r.cacheReadShare * 100).toFixed(0)} % | $${r.costPerAnswer.toFixed(4)} |`,
   );
 }
 process.exit(0);

@@ -182,12 +182,15 @@ async function run(conversationBreakpoint: boolean) {
 const rows = [await run(true), await run(false)];
 console.log(`${QUESTIONS} questions, ${STEPS} tool steps each (estimated tokens = characters / 4)`);
 console.log(
-  '| breakpoints | answers | LLM calls / answer | input tokens / step median / max | not from cache median / max | cache-read share (all / steps ≥ 2) |',
+  '| breakpoints | answers | LLM calls / answer | input tokens / step median / max | ' +
+    'not from cache median / max | cache-read share (all / steps ≥ 2) |',
 );
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.breakpoint} | ${r.answered} | ${r.callsPerAnswer.toFixed(1)} | ${r.inputPerStep.median} / ${r.inputPerStep.max} | ${r.notFromCachePerStep.median} / ${r.notFromCachePerStep.max} | ${(r.cacheReadShare * 100).toFixed(0)} % / ${(r.cacheReadShareFromStep2 * 100).toFixed(0)} % |`,
+    `| ${r.breakpoint} | ${r.answered} | ${r.callsPerAnswer.toFixed(1)} | ` +
+      `${r.inputPerStep.median} / ${r.inputPerStep.max} | ${r.notFromCachePerStep.median} / ${r.notFromCachePerStep.max} | ` +
+      `${(r.cacheReadShare * 100).toFixed(0)} % / ${(r.cacheReadShareFromStep2 * 100).toFixed(0)} % |`,
   );
 }
 process.exit(0);

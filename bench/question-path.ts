@@ -524,7 +524,8 @@ const FOREIGN_WARN = 0.1;
 
 function report(opts: Options, phases: Phase[], rss: Record<string, number>): void {
   console.log(
-    `\nquestion path: N=${opts.questions} per phase, concurrency ${opts.concurrency} (closed loop), warm-up ${opts.concurrency} not counted`,
+    `\nquestion path: N=${opts.questions} per phase, concurrency ${opts.concurrency} (closed loop), ` +
+      `warm-up ${opts.concurrency} not counted`,
   );
   console.log(
     'phase  | answered | ack p50/p95/max ms | answer p50/p95/p99/max ms | answers/s | AssumeRole / CE calls | audit rows/question',
@@ -554,12 +555,14 @@ function report(opts: Options, phases: Phase[], rss: Record<string, number>): vo
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)
       .join(', ');
     console.log(
-      `CPU ms per answer (${p.name}): ${cpu}; machine ${(p.machineBusy * 100).toFixed(0)} % busy, ${(p.machineSteal * 100).toFixed(0)} % stolen`,
+      `CPU ms per answer (${p.name}): ${cpu}; ` +
+        `machine ${(p.machineBusy * 100).toFixed(0)} % busy, ${(p.machineSteal * 100).toFixed(0)} % stolen`,
     );
     const total = Object.values(p.cpuPerAnswer).reduce((a, b) => a + b, 0);
     if (p.cpuPerAnswer.foreign > FOREIGN_WARN * total || p.machineSteal > FOREIGN_WARN) {
       console.log(
-        `  WARNING: other work on this machine took CPU during the ${p.name} phase; its latencies are pessimistic, rerun when the machine is quiet`,
+        `  WARNING: other work on this machine took CPU during the ${p.name} phase; ` +
+          'its latencies are pessimistic, rerun when the machine is quiet',
       );
     }
   }

@@ -50,7 +50,8 @@ env -i PATH="$PATH" DATABASE_URL="$owner_url" REDIS_URL="$redis_url" PLAINFRA_DB
 
 # Each role's own login: the owner URL with that role's user and password.
 role_url() {
-  node -e 'const u=new URL(process.argv[1]); u.username=process.argv[2]; u.password=process.argv[3]; console.log(u.toString())' "$owner_url" "$1" "$2"
+  node -e 'const u=new URL(process.argv[1]); u.username=process.argv[2]; u.password=process.argv[3];
+    console.log(u.toString())' "$owner_url" "$1" "$2"
 }
 
 # Only set variables are passed on (an empty one would mean "unset" anyway).
@@ -79,8 +80,11 @@ bot_env() {
   pass SLACK_BOT_TOKEN SLACK_SIGNING_SECRET SLACK_APP_TOKEN SLACK_API_URL SLACK_BOT_USER_ID SLACK_BOT_ID PLAINFRA_DOCS_URL
 }
 hawk_env() {
-  printf '%s\n' "${common[@]}" "DATABASE_URL=$(role_url "${role_prefix}hawk" "$PLAINFRA_DB_PASSWORD_HAWK")" "AWS_REGION=${AWS_REGION:-us-east-1}" "AWS_RETRY_MODE=adaptive"
-  if [ -n "${HAWK_AWS_ACCESS_KEY_ID:-}" ]; then printf '%s\n' "AWS_ACCESS_KEY_ID=$HAWK_AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY=${HAWK_AWS_SECRET_ACCESS_KEY:-}"; fi
+  printf '%s\n' "${common[@]}" "DATABASE_URL=$(role_url "${role_prefix}hawk" "$PLAINFRA_DB_PASSWORD_HAWK")" \
+    "AWS_REGION=${AWS_REGION:-us-east-1}" "AWS_RETRY_MODE=adaptive"
+  if [ -n "${HAWK_AWS_ACCESS_KEY_ID:-}" ]; then
+    printf '%s\n' "AWS_ACCESS_KEY_ID=$HAWK_AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY=${HAWK_AWS_SECRET_ACCESS_KEY:-}"
+  fi
   pass AWS_PROFILE AWS_ENDPOINT_URL
 }
 sentinel_env() {

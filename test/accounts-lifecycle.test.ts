@@ -153,136 +153,144 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
     if (prefix) await dropPrefix(prefix);
   });
 
-  it('lists accounts with AWS account id, role, regions, verification, channels and digests, ExternalIds only as fingerprints', async () => {
-    await bindChannel(t.db, {
-      teamId: TEAM,
-      channelId: 'C0LEGACY',
-      accountName: 'legacy',
-      digestCron: '0 9 * * 1',
-      digestTz: 'Europe/Berlin',
-    });
-    const prod = await prodRow();
-    const r = await cli('list', '--team', TEAM);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe(`AWS accounts of team ${TEAM}:`);
-    expect(lines[1]).toMatch(/^NAME\s+ACCOUNT ID\s+ROLE ARN\s+REGIONS\s+VERIFIED\s+CHANNELS$/);
-    expect(lines).toContainEqual(
-      expect.stringMatching(/^legacy\s+222222222222\s+arn:aws:iam::222222222222:role\/plainfra-readonly\s+us-east-1\s+never\s+C0LEGACY$/),
-    );
-    expect(lines).toContainEqual(
-      expect.stringMatching(
-        /^prod\s+123456789012\s+arn:aws:iam::123456789012:role\/plainfra-readonly\s+us-east-1,eu-west-1\s+never\s+C0LIFE01$/,
-      ),
-    );
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^prod\\s+${externalIdFingerprint(prod.externalId)}\\s+-$`)));
-    expect(lines).toContainEqual(expect.stringMatching(/^legacy\s+C0LEGACY\s+0 9 \* \* 1\s+Europe\/Berlin$/));
-    expect(r.stdout).toContain(`plainfra accounts external-id --team ${TEAM} --name NAME [--pending] (audited)`);
-    expect(r.stdout).not.toContain(prod.externalId);
+  it(
+    'lists accounts with AWS account id, role, regions, verification, channels and digests, ' + 'ExternalIds only as fingerprints',
+    async () => {
+      await bindChannel(t.db, {
+        teamId: TEAM,
+        channelId: 'C0LEGACY',
+        accountName: 'legacy',
+        digestCron: '0 9 * * 1',
+        digestTz: 'Europe/Berlin',
+      });
+      const prod = await prodRow();
+      const r = await cli('list', '--team', TEAM);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines[0]).toBe(`AWS accounts of team ${TEAM}:`);
+      expect(lines[1]).toMatch(/^NAME\s+ACCOUNT ID\s+ROLE ARN\s+REGIONS\s+VERIFIED\s+CHANNELS$/);
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^legacy\s+222222222222\s+arn:aws:iam::222222222222:role\/plainfra-readonly\s+us-east-1\s+never\s+C0LEGACY$/),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          /^prod\s+123456789012\s+arn:aws:iam::123456789012:role\/plainfra-readonly\s+us-east-1,eu-west-1\s+never\s+C0LIFE01$/,
+        ),
+      );
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^prod\\s+${externalIdFingerprint(prod.externalId)}\\s+-$`)));
+      expect(lines).toContainEqual(expect.stringMatching(/^legacy\s+C0LEGACY\s+0 9 \* \* 1\s+Europe\/Berlin$/));
+      expect(r.stdout).toContain(`plainfra accounts external-id --team ${TEAM} --name NAME [--pending] (audited)`);
+      expect(r.stdout).not.toContain(prod.externalId);
 
-    const json = await cli('list', '--team', TEAM, '--json');
-    expect(json.status).toBe(0);
-    const listed = JSON.parse(json.stdout) as { accounts: Record<string, unknown>[] };
-    expect(listed.accounts.find((a) => a.name === 'prod')).toMatchObject({
-      awsAccountId: '123456789012',
-      roleArn: PROD_ARN,
-      regions: ['us-east-1', 'eu-west-1'],
-      verifiedAt: null,
-      externalId: { fingerprint: externalIdFingerprint(prod.externalId) },
-      pendingExternalId: null,
-      channels: [CHANNEL],
-      digests: [],
-    });
-    expect(json.stdout).not.toContain(prod.externalId);
+      const json = await cli('list', '--team', TEAM, '--json');
+      expect(json.status).toBe(0);
+      const listed = JSON.parse(json.stdout) as { accounts: Record<string, unknown>[] };
+      expect(listed.accounts.find((a) => a.name === 'prod')).toMatchObject({
+        awsAccountId: '123456789012',
+        roleArn: PROD_ARN,
+        regions: ['us-east-1', 'eu-west-1'],
+        verifiedAt: null,
+        externalId: { fingerprint: externalIdFingerprint(prod.externalId) },
+        pendingExternalId: null,
+        channels: [CHANNEL],
+        digests: [],
+      });
+      expect(json.stdout).not.toContain(prod.externalId);
 
-    // The full id is one audited command away.
-    const shown = await cli('external-id', '--team', TEAM, '--name', 'prod');
-    expect([shown.status, shown.stdout.trim()]).toEqual([0, prod.externalId]);
+      // The full id is one audited command away.
+      const shown = await cli('external-id', '--team', TEAM, '--name', 'prod');
+      expect([shown.status, shown.stdout.trim()]).toEqual([0, prod.externalId]);
 
-    const unknown = await cli('list', '--team', 'T0NOBODY');
-    expect([unknown.status, unknown.stderr.trim()]).toEqual([
-      1,
-      'plainfra: no workspace T0NOBODY: no AWS account was ever added for it (check --team, or run plainfra accounts add)',
-    ]);
-  });
+      const unknown = await cli('list', '--team', 'T0NOBODY');
+      expect([unknown.status, unknown.stderr.trim()]).toEqual([
+        1,
+        'plainfra: no workspace T0NOBODY: no AWS account was ever added for it (check --team, or run plainfra accounts add)',
+      ]);
+    },
+  );
 
-  it('rotates the ExternalId: hawk keeps using the old id until verify passes with the new one, then the old is retired and refused', async () => {
-    const oldId = (await prodRow()).externalId;
-    const started = await cli('rotate-external-id', '--team', TEAM, '--name', 'prod');
-    expect(started.status, started.stderr).toBe(0);
-    const newId = /new ExternalId:\s+(\S+)/.exec(started.stdout)![1]!;
-    expect(newId).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(newId).not.toBe(oldId);
-    expect(started.stdout).toContain(stackUpdateCommand(newId));
-    expect(started.stdout).toContain('in AWS account 123456789012');
-    expect(await prodRow()).toMatchObject({ externalId: oldId, pendingExternalId: newId });
+  it(
+    'rotates the ExternalId: hawk keeps using the old id until verify passes with the new one, ' + 'then the old is retired and refused',
+    async () => {
+      const oldId = (await prodRow()).externalId;
+      const started = await cli('rotate-external-id', '--team', TEAM, '--name', 'prod');
+      expect(started.status, started.stderr).toBe(0);
+      const newId = /new ExternalId:\s+(\S+)/.exec(started.stdout)![1]!;
+      expect(newId).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(newId).not.toBe(oldId);
+      expect(started.stdout).toContain(stackUpdateCommand(newId));
+      expect(started.stdout).toContain('in AWS account 123456789012');
+      expect(await prodRow()).toMatchObject({ externalId: oldId, pendingExternalId: newId });
 
-    // Rotating twice is a wrong state, with the way out.
-    const twice = await cli('rotate-external-id', '--team', TEAM, '--name', 'prod');
-    expect(twice.status).toBe(1);
-    expect(twice.stderr).toMatch(/^plainfra: a rotation of account "prod" is already pending since .*--cancel and rotate again$/m);
-    expect((await prodRow()).pendingExternalId).toBe(newId);
+      // Rotating twice is a wrong state, with the way out.
+      const twice = await cli('rotate-external-id', '--team', TEAM, '--name', 'prod');
+      expect(twice.status).toBe(1);
+      expect(twice.stderr).toMatch(/^plainfra: a rotation of account "prod" is already pending since .*--cancel and rotate again$/m);
+      expect((await prodRow()).pendingExternalId).toBe(newId);
 
-    // Before the customer updates the stack: the new id is refused, hawk falls back to the old once,
-    // then remembers it (one AssumeRole per session from then on).
-    aws.requests.length = 0;
-    expect(await askHawk()).toBe('ok');
-    expect(await askHawk()).toBe('ok');
-    expect(hawkAssumes()).toEqual([newId, oldId, oldId]);
+      // Before the customer updates the stack: the new id is refused, hawk falls back to the old once,
+      // then remembers it (one AssumeRole per session from then on).
+      aws.requests.length = 0;
+      expect(await askHawk()).toBe('ok');
+      expect(await askHawk()).toBe('ok');
+      expect(hawkAssumes()).toEqual([newId, oldId, oldId]);
 
-    // verify with the stack not yet updated: fails, says what to run, and changes nothing.
-    const early = await cli('verify', '--team', TEAM, '--name', 'prod');
-    expect(early.status).toBe(1);
-    expect(early.stdout).toContain('[FAIL] assume role with ExternalId: the role does not accept the new ExternalId (AccessDenied)');
-    expect(early.stdout).toContain('The ExternalId rotation stays pending');
-    expect(await prodRow()).toMatchObject({ externalId: oldId, pendingExternalId: newId, verifiedAt: null });
+      // verify with the stack not yet updated: fails, says what to run, and changes nothing.
+      const early = await cli('verify', '--team', TEAM, '--name', 'prod');
+      expect(early.status).toBe(1);
+      expect(early.stdout).toContain('[FAIL] assume role with ExternalId: the role does not accept the new ExternalId (AccessDenied)');
+      expect(early.stdout).toContain('The ExternalId rotation stays pending');
+      expect(await prodRow()).toMatchObject({ externalId: oldId, pendingExternalId: newId, verifiedAt: null });
 
-    // The customer runs the update: now only the new id is trusted. hawk switches once, then sticks.
-    trusted = new Set([newId]);
-    aws.requests.length = 0;
-    expect(await askHawk()).toBe('ok');
-    expect(await askHawk()).toBe('ok');
-    expect(hawkAssumes()).toEqual([oldId, newId, newId]);
+      // The customer runs the update: now only the new id is trusted. hawk switches once, then sticks.
+      trusted = new Set([newId]);
+      aws.requests.length = 0;
+      expect(await askHawk()).toBe('ok');
+      expect(await askHawk()).toBe('ok');
+      expect(hawkAssumes()).toEqual([oldId, newId, newId]);
 
-    aws.requests.length = 0;
-    const done = await cli('verify', '--team', TEAM, '--name', 'prod');
-    expect(done.status, done.stdout + done.stderr).toBe(0);
-    expect(done.stdout).toContain('[PASS] assume role with the previous ExternalId is refused: AWS answered AccessDenied');
-    expect(done.stdout).toContain(
-      `ExternalId rotated: hawk now uses only the new ExternalId (${externalIdFingerprint(newId)}); the previous one (${externalIdFingerprint(oldId)}) is retired.`,
-    );
-    const verifyAssumes = aws.requestsFor('sts:AssumeRole').map((r) => r.form!.ExternalId);
-    expect(verifyAssumes).toEqual([newId, oldId, undefined, expect.stringMatching(/^wrong-/)]);
-    const after = await prodRow();
-    expect(after).toMatchObject({ externalId: newId, pendingExternalId: null, pendingSince: null });
-    expect(after.verifiedAt).toBeInstanceOf(Date);
+      aws.requests.length = 0;
+      const done = await cli('verify', '--team', TEAM, '--name', 'prod');
+      expect(done.status, done.stdout + done.stderr).toBe(0);
+      expect(done.stdout).toContain('[PASS] assume role with the previous ExternalId is refused: AWS answered AccessDenied');
+      expect(done.stdout).toContain(
+        `ExternalId rotated: hawk now uses only the new ExternalId (${externalIdFingerprint(newId)}); ` +
+          `the previous one (${externalIdFingerprint(oldId)}) is retired.`,
+      );
+      const verifyAssumes = aws.requestsFor('sts:AssumeRole').map((r) => r.form!.ExternalId);
+      expect(verifyAssumes).toEqual([newId, oldId, undefined, expect.stringMatching(/^wrong-/)]);
+      const after = await prodRow();
+      expect(after).toMatchObject({ externalId: newId, pendingExternalId: null, pendingSince: null });
+      expect(after.verifiedAt).toBeInstanceOf(Date);
 
-    // Retired: hawk presents only the new id, and the old one is refused by the role.
-    aws.requests.length = 0;
-    expect(await askHawk()).toBe('ok');
-    expect(hawkAssumes()).toEqual([newId]);
-    expect(await externalIdsOf(dbs.hawk, after.id)).toEqual({ current: newId, pending: null });
+      // Retired: hawk presents only the new id, and the old one is refused by the role.
+      aws.requests.length = 0;
+      expect(await askHawk()).toBe('ok');
+      expect(hawkAssumes()).toEqual([newId]);
+      expect(await externalIdsOf(dbs.hawk, after.id)).toEqual({ current: newId, pending: null });
 
-    // Nothing pending any more: verify checks the current id again; cancel has nothing to cancel.
-    const again = await cli('verify', '--team', TEAM, '--name', 'prod');
-    expect(again.status).toBe(0);
-    expect(again.stdout).not.toContain('previous ExternalId');
-    const cancel = await cli('rotate-external-id', '--team', TEAM, '--name', 'prod', '--cancel');
-    expect([cancel.status, cancel.stderr.trim()]).toEqual([
-      1,
-      'plainfra: account "prod" has no ExternalId rotation pending; nothing to cancel',
-    ]);
-    const pending = await cli('external-id', '--team', TEAM, '--name', 'prod', '--pending');
-    expect(pending.status).toBe(1);
-    const list = await cli('list', '--team', TEAM);
-    expect(list.stdout).toMatch(
-      new RegExp(
-        `^prod\\s+123456789012\\s+\\S+\\s+us-east-1,eu-west-1\\s+${(await prodRow()).verifiedAt!.toISOString().replace(/\./g, '\\.')}\\s+C0LIFE01$`,
-        'm',
-      ),
-    );
-  });
+      // Nothing pending any more: verify checks the current id again; cancel has nothing to cancel.
+      const again = await cli('verify', '--team', TEAM, '--name', 'prod');
+      expect(again.status).toBe(0);
+      expect(again.stdout).not.toContain('previous ExternalId');
+      const cancel = await cli('rotate-external-id', '--team', TEAM, '--name', 'prod', '--cancel');
+      expect([cancel.status, cancel.stderr.trim()]).toEqual([
+        1,
+        'plainfra: account "prod" has no ExternalId rotation pending; nothing to cancel',
+      ]);
+      const pending = await cli('external-id', '--team', TEAM, '--name', 'prod', '--pending');
+      expect(pending.status).toBe(1);
+      const list = await cli('list', '--team', TEAM);
+      expect(list.stdout).toMatch(
+        new RegExp(
+          `^prod\\s+123456789012\\s+\\S+\\s+us-east-1,eu-west-1\\s+` +
+            `${(await prodRow()).verifiedAt!.toISOString().replace(/\./g, '\\.')}\\s+C0LIFE01$`,
+          'm',
+        ),
+      );
+    },
+  );
 
   it('does not retire the old id while the role still accepts it, and a rotation can be cancelled', async () => {
     const current = (await prodRow()).externalId;
@@ -342,7 +350,8 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
       expect(
         await code(
           role,
-          `INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES ('${admin}', 'admin', 'admin', '{"action":"account_removed","team":"${TEAM}"}')`,
+          'INSERT INTO audit_events (conversation_id, actor, kind, payload) ' +
+            `VALUES ('${admin}', 'admin', 'admin', '{"action":"account_removed","team":"${TEAM}"}')`,
         ),
       ).toBe('42501');
     }

@@ -56,7 +56,8 @@ describe('audit hash chain', () => {
     const a = await conversation();
     const ids = await turn(a, 4);
     const rows = await t.db.execute(sql`
-      SELECT id::text AS id, ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS micros, conversation_id::text AS conv, actor, kind, step_key,
+      SELECT id::text AS id, ((extract(epoch FROM created_at) * 1000000)::bigint)::text AS micros,
+        conversation_id::text AS conv, actor, kind, step_key,
         payload::text AS payload, prev_hash, hash FROM audit_events WHERE conversation_id = ${a} ORDER BY id`);
     const r = rows.rows as Record<string, string | null>[];
     expect(r.map((x) => Number(x.id))).toEqual(ids);
@@ -104,7 +105,9 @@ describe('audit hash chain', () => {
   it('retention deletes whole conversations, so every remaining chain still verifies', async () => {
     const old = await conversation(new Date(Date.now() - 120 * 86_400_000));
     await t.db.execute(
-      sql`INSERT INTO audit_events (conversation_id, actor, kind, created_at) VALUES (${old}, 'bot', 'message_in', now() - interval '120 days'), (${old}, 'sentinel', 'llm_response', now() - interval '119 days')`,
+      sql`INSERT INTO audit_events (conversation_id, actor, kind, created_at)
+        VALUES (${old}, 'bot', 'message_in', now() - interval '120 days'),
+          (${old}, 'sentinel', 'llm_response', now() - interval '119 days')`,
     );
     expect((await pruneExpired(t.db)).auditRows).toBe(2);
     expect((await verifyAuditChains(t.db)).breaks).toEqual([]);
@@ -147,7 +150,8 @@ describe('audit hash chain', () => {
     await t.db.transaction(async (tx) => {
       await tx.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
       // Swap the content of rows 1 and 2, hashes and all: each row is intact, the order is not.
-      await tx.execute(sql`UPDATE audit_events a SET kind = b.kind, actor = b.actor, step_key = NULL, payload = b.payload, prev_hash = b.prev_hash, hash = b.hash
+      await tx.execute(sql`UPDATE audit_events a
+        SET kind = b.kind, actor = b.actor, step_key = NULL, payload = b.payload, prev_hash = b.prev_hash, hash = b.hash
         FROM audit_events b WHERE (a.id, b.id) IN ((${ids[1]!}, ${ids[2]!}), (${ids[2]!}, ${ids[1]!}))`);
       await tx.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
     });

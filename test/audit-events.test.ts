@@ -135,7 +135,8 @@ describe('audit events in Postgres', () => {
   it('reports a stored row that no longer parses and leaves it out of the trail', async () => {
     await recordAudit(t.db, { conversationId, actor: 'bot', kind: 'message_in', payload: { text: 'fine', user: 'U1' } });
     await t.db.execute(
-      sql`INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES (${conversationId}, 'bot', 'message_in', '{"txt": 1}'::jsonb)`,
+      sql`INSERT INTO audit_events (conversation_id, actor, kind, payload)
+        VALUES (${conversationId}, 'bot', 'message_in', '{"txt": 1}'::jsonb)`,
     );
     const reported: InvalidAuditRow[] = [];
     const trail = await readTrail(t.db, conversationId, (row) => reported.push(row));

@@ -69,7 +69,8 @@ describe('audit trail', () => {
       .values({ teamId: 'T1', channelId: 'C1', threadTs: '2.000001', startedBy: 'U1', createdAt: new Date(Date.now() - 100 * 86_400_000) })
       .returning();
     await t.db.execute(
-      sql`INSERT INTO audit_events (conversation_id, actor, kind, payload, created_at) VALUES (${old!.id}, 'bot', 'message_in', '{}'::jsonb, now() - interval '91 days')`,
+      sql`INSERT INTO audit_events (conversation_id, actor, kind, payload, created_at)
+        VALUES (${old!.id}, 'bot', 'message_in', '{}'::jsonb, now() - interval '91 days')`,
     );
     await t.db.insert(slackEvents).values([
       { eventId: 'EvOLD', conversationId: old!.id, turnId: '1', receivedAt: new Date(Date.now() - 2 * 86_400_000) },
@@ -87,7 +88,8 @@ describe('audit trail', () => {
       })
       .returning();
     await t.db.execute(
-      sql`INSERT INTO audit_events (conversation_id, actor, kind, payload, created_at) VALUES (${digest!.id}, 'bot', 'message_in', '{"report": true}'::jsonb, now() - interval '100 days')`,
+      sql`INSERT INTO audit_events (conversation_id, actor, kind, payload, created_at)
+        VALUES (${digest!.id}, 'bot', 'message_in', '{"report": true}'::jsonb, now() - interval '100 days')`,
     );
     const before = (await readTrail(t.db, conversationId)).length;
     const result = await pruneExpired(t.db);

@@ -209,7 +209,8 @@ describe('bot › Sources', () => {
     const text = textOf(view);
     expect(text).toContain('*ce GetCostAndUsage* — account prod, region us-east-1 (global)');
     expect(text).toContain(
-      'TimePeriod 2026-11-01 → 2026-12-01 (end exclusive); Granularity "MONTHLY"; Metrics ["UnblendedCost"]; GroupBy [{"Key":"RECORD_TYPE","Type":"DIMENSION"}]',
+      'TimePeriod 2026-11-01 → 2026-12-01 (end exclusive); Granularity "MONTHLY"; Metrics ["UnblendedCost"]; ' +
+        'GroupBy [{"Key":"RECORD_TYPE","Type":"DIMENSION"}]',
     );
     expect(text).toMatch(/ok, from the Cost Explorer cache · \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
     expect(text).toContain('Figures from this call: $1,234.56');

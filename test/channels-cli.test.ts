@@ -73,53 +73,59 @@ describe('plainfra channels unbind and list', { timeout: 120_000 }, () => {
     expect(lines.slice(2, 4).map((l) => l.slice(col).split(/\s+/)[0])).toEqual(['sandbox', 'prod']);
   });
 
-  it('unbinds one account (exit 0); the channel keeps its digest for the accounts left, and loses the schedule with its last binding', async () => {
-    await bindChannel(t.db, { teamId: TEAM, channelId: 'C0OPS', accountName: 'prod', digestCron: '0 9 * * 1', digestTz: 'UTC' });
-    // dev is bound later without --digest: its row carries no schedule of its own.
-    await bindChannel(t.db, { teamId: TEAM, channelId: 'C0OPS', accountName: 'dev' });
-    await syncDigestSchedules({ db: t.db, enqueuer, logger: pino({ level: 'silent' }) });
-    expect(await schedulers()).toContain(`digest:${TEAM}:C0OPS`);
+  it(
+    'unbinds one account (exit 0); the channel keeps its digest for the accounts left, ' + 'and loses the schedule with its last binding',
+    async () => {
+      await bindChannel(t.db, { teamId: TEAM, channelId: 'C0OPS', accountName: 'prod', digestCron: '0 9 * * 1', digestTz: 'UTC' });
+      // dev is bound later without --digest: its row carries no schedule of its own.
+      await bindChannel(t.db, { teamId: TEAM, channelId: 'C0OPS', accountName: 'dev' });
+      await syncDigestSchedules({ db: t.db, enqueuer, logger: pino({ level: 'silent' }) });
+      expect(await schedulers()).toContain(`digest:${TEAM}:C0OPS`);
 
-    const first = cli('unbind', '--team', TEAM, '--channel', 'C0OPS', '--account', 'prod');
-    expect(first.status).toBe(0);
-    expect(first.stdout).toContain('channel C0OPS may no longer query "prod"');
-    expect(first.stdout).toContain('its digest (0 9 * * 1 UTC) stays and now covers: dev');
-    expect(await scope('C0OPS')).toEqual(['dev', 'sandbox']);
-    // The bot's next sweep keeps the schedule: dev now carries it.
-    await syncDigestSchedules({ db: t.db, enqueuer, logger: pino({ level: 'silent' }) });
-    expect(await schedulers()).toContain(`digest:${TEAM}:C0OPS`);
+      const first = cli('unbind', '--team', TEAM, '--channel', 'C0OPS', '--account', 'prod');
+      expect(first.status).toBe(0);
+      expect(first.stdout).toContain('channel C0OPS may no longer query "prod"');
+      expect(first.stdout).toContain('its digest (0 9 * * 1 UTC) stays and now covers: dev');
+      expect(await scope('C0OPS')).toEqual(['dev', 'sandbox']);
+      // The bot's next sweep keeps the schedule: dev now carries it.
+      await syncDigestSchedules({ db: t.db, enqueuer, logger: pino({ level: 'silent' }) });
+      expect(await schedulers()).toContain(`digest:${TEAM}:C0OPS`);
 
-    const last = cli('unbind', '--team', TEAM, '--channel', 'C0OPS', '--account', 'dev');
-    expect(last.status).toBe(0);
-    expect(last.stdout).toContain('its digest schedule was removed');
-    expect(await schedulers()).not.toContain(`digest:${TEAM}:C0OPS`);
-    expect(cli('list', '--team', TEAM).stdout).not.toMatch(/^C0OPS/m);
-  });
+      const last = cli('unbind', '--team', TEAM, '--channel', 'C0OPS', '--account', 'dev');
+      expect(last.status).toBe(0);
+      expect(last.stdout).toContain('its digest schedule was removed');
+      expect(await schedulers()).not.toContain(`digest:${TEAM}:C0OPS`);
+      expect(cli('list', '--team', TEAM).stdout).not.toMatch(/^C0OPS/m);
+    },
+  );
 
-  it('binds a schedule with --what and --period (the /plainfra-report words), keeps them through an unbind, and refuses bad words', async () => {
-    const bind = (...extra: string[]) => cli('bind', '--team', TEAM, '--channel', 'C0FINOPS', ...extra);
-    const ok = bind('--account', 'prod', '--digest', '0 9 1 * *', '--tz', 'UTC', '--what', 'cost', '--period', 'last-month');
-    expect(ok.status, ok.stderr).toBe(0);
-    expect(ok.stdout).toContain('digest (cost last-month) on "0 9 1 * *" UTC');
-    expect(bind('--account', 'dev', '--digest', '0 9 1 * *', '--tz', 'UTC', '--what', 'cost', '--period', 'last-month').status).toBe(0);
-    expect(cli('list', '--team', TEAM).stdout).toMatch(/^C0FINOPS\s+0 9 1 \* \*\s+UTC\s+cost last-month\s+dev, prod$/m);
-    // The schedule's words stay with the binding that is left.
-    expect(cli('unbind', '--team', TEAM, '--channel', 'C0FINOPS', '--account', 'prod').status).toBe(0);
-    expect(cli('list', '--team', TEAM).stdout).toMatch(/^C0FINOPS\s+0 9 1 \* \*\s+UTC\s+cost last-month\s+dev$/m);
+  it(
+    'binds a schedule with --what and --period (the /plainfra-report words), ' + 'keeps them through an unbind, and refuses bad words',
+    async () => {
+      const bind = (...extra: string[]) => cli('bind', '--team', TEAM, '--channel', 'C0FINOPS', ...extra);
+      const ok = bind('--account', 'prod', '--digest', '0 9 1 * *', '--tz', 'UTC', '--what', 'cost', '--period', 'last-month');
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('digest (cost last-month) on "0 9 1 * *" UTC');
+      expect(bind('--account', 'dev', '--digest', '0 9 1 * *', '--tz', 'UTC', '--what', 'cost', '--period', 'last-month').status).toBe(0);
+      expect(cli('list', '--team', TEAM).stdout).toMatch(/^C0FINOPS\s+0 9 1 \* \*\s+UTC\s+cost last-month\s+dev, prod$/m);
+      // The schedule's words stay with the binding that is left.
+      expect(cli('unbind', '--team', TEAM, '--channel', 'C0FINOPS', '--account', 'prod').status).toBe(0);
+      expect(cli('list', '--team', TEAM).stdout).toMatch(/^C0FINOPS\s+0 9 1 \* \*\s+UTC\s+cost last-month\s+dev$/m);
 
-    const banana = bind('--account', 'prod', '--digest', '0 9 * * 1', '--what', 'banana');
-    expect(banana.status).toBe(2);
-    expect(banana.stderr).toContain('--what must be one of cost, security, all (got "banana")');
-    const swapped = bind('--account', 'prod', '--digest', '0 9 * * 1', '--period', 'cost');
-    expect(swapped.status).toBe(2);
-    expect(swapped.stderr).toContain('--period must be one of 7d, 30d, mtd, last-month');
-    const noSchedule = bind('--account', 'prod', '--period', '30d');
-    expect(noSchedule.status).toBe(2);
-    expect(noSchedule.stderr).toContain('--what and --period describe a digest schedule');
-    // Nothing changed by the refused commands.
-    expect(cli('list', '--team', TEAM).stdout).toMatch(/^C0FINOPS\s+0 9 1 \* \*\s+UTC\s+cost last-month\s+dev$/m);
-    await cli('unbind', '--team', TEAM, '--channel', 'C0FINOPS', '--all');
-  });
+      const banana = bind('--account', 'prod', '--digest', '0 9 * * 1', '--what', 'banana');
+      expect(banana.status).toBe(2);
+      expect(banana.stderr).toContain('--what must be one of cost, security, all (got "banana")');
+      const swapped = bind('--account', 'prod', '--digest', '0 9 * * 1', '--period', 'cost');
+      expect(swapped.status).toBe(2);
+      expect(swapped.stderr).toContain('--period must be one of 7d, 30d, mtd, last-month');
+      const noSchedule = bind('--account', 'prod', '--period', '30d');
+      expect(noSchedule.status).toBe(2);
+      expect(noSchedule.stderr).toContain('--what and --period describe a digest schedule');
+      // Nothing changed by the refused commands.
+      expect(cli('list', '--team', TEAM).stdout).toMatch(/^C0FINOPS\s+0 9 1 \* \*\s+UTC\s+cost last-month\s+dev$/m);
+      await cli('unbind', '--team', TEAM, '--channel', 'C0FINOPS', '--all');
+    },
+  );
 
   it('--all removes every binding of the channel and says when nothing is left to query', async () => {
     await bindChannel(t.db, { teamId: TEAM, channelId: 'C0SHARED', accountName: 'prod', digestCron: '0 8 * * 5', digestTz: 'UTC' });
@@ -152,7 +158,8 @@ describe('plainfra channels unbind and list', { timeout: 120_000 }, () => {
     expect(await refusal({ accountName: 'dev' })).toBe('AccountsError: channel C0ERR is not bound to account "dev" (bound: prod)');
     await bindChannel(t.db, { teamId: TEAM, channelId: '*', accountName: 'sandbox' });
     expect(await refusal({ accountName: 'sandbox' })).toBe(
-      `AccountsError: channel C0ERR is not bound to account "sandbox" (bound: prod); it reaches the channel through the workspace default: unbind it with --channel '*'`,
+      'AccountsError: channel C0ERR is not bound to account "sandbox" (bound: prod); ' +
+        "it reaches the channel through the workspace default: unbind it with --channel '*'",
     );
     expect(await refusal({ channelId: 'C0NONE', all: true })).toBe(
       'AccountsError: channel C0NONE has no bindings in team T0CHAN01; see plainfra channels list --team T0CHAN01',

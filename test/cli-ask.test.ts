@@ -123,7 +123,8 @@ describe('plainfra ask', () => {
     if (prefix) await dropPrefix(prefix);
   });
 
-  it('answers with hawk and the sentinel alone (no bot): the figure from AWS printed, the whole trail audited, no reply job left behind', async () => {
+  it('answers with hawk and the sentinel alone (no bot): ' +
+    'the figure from AWS printed, the whole trail audited, no reply job left behind', async () => {
     const r = await ask(['--channel', CHANNEL, 'what did we spend this month?']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout, r.stderr).toContain('You spent *$4321.09* this month.');
@@ -219,26 +220,30 @@ describe('plainfra ask', () => {
     await dropPrefix(`${prefix}-nobody`);
   });
 
-  it('hawk and the sentinel serve /healthz and Prometheus /metrics on their own port: queue depth, job durations, tokens, CE requests, refusals', async () => {
-    const h = await scrape('hawk');
-    expect(h).toContain('# TYPE plainfra_queue_jobs gauge');
-    expect(value(h, 'plainfra_queue_jobs{queue="hawk",state="waiting"}')).toBe(0);
-    expect(value(h, 'plainfra_hawk_cost_explorer_requests_total')).toBeGreaterThanOrEqual(1);
-    expect(value(h, 'plainfra_hawk_aws_calls_total{service="ce",operation="GetCostAndUsage",status="ok"}')).toBeGreaterThanOrEqual(2);
-    expect(value(h, 'plainfra_job_duration_seconds_count{queue="hawk",outcome="completed"}')).toBeGreaterThanOrEqual(2);
-    expect(h).toMatch(/^plainfra_job_duration_seconds_bucket\{queue="hawk",outcome="completed",le="\+Inf"\} \d+$/m);
-    const s = await scrape('sentinel');
-    expect(value(s, 'plainfra_llm_requests_total{outcome="ok"}')).toBeGreaterThanOrEqual(4);
-    expect(value(s, 'plainfra_llm_tokens_total{type="input"}')).toBeGreaterThan(0);
-    expect(value(s, 'plainfra_llm_tokens_total{type="output"}')).toBeGreaterThan(0);
-    expect(s).not.toContain('plainfra_hawk_'); // each role shows what it does
-    for (const role of ['hawk', 'sentinel'] as const) {
-      const res = await fetch(`http://127.0.0.1:${metricsPorts[role]}/healthz`);
-      expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ ok: true, checks: { postgres: 'ok', redis: 'ok' } });
-      expect((await fetch(`http://127.0.0.1:${metricsPorts[role]}/slack/events`, { method: 'POST' })).status).toBe(404);
-    }
-  });
+  it(
+    'hawk and the sentinel serve /healthz and Prometheus /metrics on their own port: ' +
+      'queue depth, job durations, tokens, CE requests, refusals',
+    async () => {
+      const h = await scrape('hawk');
+      expect(h).toContain('# TYPE plainfra_queue_jobs gauge');
+      expect(value(h, 'plainfra_queue_jobs{queue="hawk",state="waiting"}')).toBe(0);
+      expect(value(h, 'plainfra_hawk_cost_explorer_requests_total')).toBeGreaterThanOrEqual(1);
+      expect(value(h, 'plainfra_hawk_aws_calls_total{service="ce",operation="GetCostAndUsage",status="ok"}')).toBeGreaterThanOrEqual(2);
+      expect(value(h, 'plainfra_job_duration_seconds_count{queue="hawk",outcome="completed"}')).toBeGreaterThanOrEqual(2);
+      expect(h).toMatch(/^plainfra_job_duration_seconds_bucket\{queue="hawk",outcome="completed",le="\+Inf"\} \d+$/m);
+      const s = await scrape('sentinel');
+      expect(value(s, 'plainfra_llm_requests_total{outcome="ok"}')).toBeGreaterThanOrEqual(4);
+      expect(value(s, 'plainfra_llm_tokens_total{type="input"}')).toBeGreaterThan(0);
+      expect(value(s, 'plainfra_llm_tokens_total{type="output"}')).toBeGreaterThan(0);
+      expect(s).not.toContain('plainfra_hawk_'); // each role shows what it does
+      for (const role of ['hawk', 'sentinel'] as const) {
+        const res = await fetch(`http://127.0.0.1:${metricsPorts[role]}/healthz`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({ ok: true, checks: { postgres: 'ok', redis: 'ok' } });
+        expect((await fetch(`http://127.0.0.1:${metricsPorts[role]}/slack/events`, { method: 'POST' })).status).toBe(404);
+      }
+    },
+  );
 
   it("counts a refused aws_query on hawk's metrics", async () => {
     const before = value(await scrape('hawk'), 'plainfra_refusals_total{stage="allowlist"}');

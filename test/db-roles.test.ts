@@ -43,7 +43,9 @@ const FORBIDDEN: Forbidden[] = [
   },
   {
     what: 'write an admin audit row',
-    sql: `INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES (gen_random_uuid(), 'admin', 'admin', '{"action":"account_removed","team":"${TEAM}"}')`,
+    sql:
+      'INSERT INTO audit_events (conversation_id, actor, kind, payload) ' +
+      `VALUES (gen_random_uuid(), 'admin', 'admin', '{"action":"account_removed","team":"${TEAM}"}')`,
     roles: ALL,
   },
   { what: 'rewrite an audit row', sql: `UPDATE audit_events SET payload = '{"text":"rewritten"}'`, roles: ALL },
@@ -71,7 +73,9 @@ const FORBIDDEN: Forbidden[] = [
   { what: 'remove bindings', sql: 'DELETE FROM channel_bindings', roles: ALL },
   {
     what: 'register an account',
-    sql: `INSERT INTO aws_accounts (team_id, name, role_arn, external_id) VALUES ('${TEAM}', 'evil', 'arn:aws:iam::999999999999:role/x', 'x')`,
+    sql:
+      'INSERT INTO aws_accounts (team_id, name, role_arn, external_id) ' +
+      `VALUES ('${TEAM}', 'evil', 'arn:aws:iam::999999999999:role/x', 'x')`,
     roles: ALL,
   },
   { what: 'point an account at another role', sql: `UPDATE aws_accounts SET role_arn = 'arn:aws:iam::999999999999:role/x'`, roles: ALL },
@@ -156,11 +160,14 @@ describe('a Postgres role per process', () => {
 
   for (const role of ALL) {
     it(`${role} cannot write audit rows under another process's actor (${FORGED_ACTOR[role]}), nor backdate its own`, async () => {
-      const forged = `INSERT INTO audit_events (conversation_id, actor, kind, payload) VALUES ('${conversationId}', '${FORGED_ACTOR[role]}', 'message_in', '{"text":"forged"}')`;
+      const forged =
+        'INSERT INTO audit_events (conversation_id, actor, kind, payload) ' +
+        `VALUES ('${conversationId}', '${FORGED_ACTOR[role]}', 'message_in', '{"text":"forged"}')`;
       expect(await errorCode(role, forged)).toBe('42501');
       const { row } = await recordAudit(dbs[role], { conversationId, actor: role, kind: 'error', payload: { probe: role } });
       const backdated = await dbs[role].$client.query(
-        `INSERT INTO audit_events (conversation_id, actor, kind, created_at) VALUES ($1, $2, 'error', now() - interval '400 days') RETURNING created_at`,
+        'INSERT INTO audit_events (conversation_id, actor, kind, created_at) ' +
+          "VALUES ($1, $2, 'error', now() - interval '400 days') RETURNING created_at",
         [conversationId, role],
       );
       expect(Date.now() - (backdated.rows[0] as { created_at: Date }).created_at.getTime()).toBeLessThan(60_000);
@@ -238,7 +245,8 @@ describe('a Postgres role per process', () => {
       [recent!, 10],
     ] as const) {
       await t.db.execute(
-        sql`INSERT INTO audit_events (conversation_id, actor, kind, created_at) VALUES (${c.id}, 'bot', 'message_in', now() - make_interval(days => ${days}))`,
+        sql`INSERT INTO audit_events (conversation_id, actor, kind, created_at)
+          VALUES (${c.id}, 'bot', 'message_in', now() - make_interval(days => ${days}))`,
       );
     }
     // Asked to keep only one day, the function still keeps 90 for a process role.
@@ -279,7 +287,8 @@ describe('a Postgres role per process', () => {
       expect(r.stdout).toContain(`bot      ${other.names.bot} (created, password unchanged)`);
       expect(r.stdout).toMatch(new RegExp(`DATABASE_URL=postgres://${other.names.sentinel}:PASSWORD@`));
       const auth = await t.db.execute(
-        sql`SELECT rolname, rolpassword IS NOT NULL AS has_password, rolcanlogin, rolsuper FROM pg_authid WHERE rolname LIKE ${`${other.prefix}%`} ORDER BY rolname`,
+        sql`SELECT rolname, rolpassword IS NOT NULL AS has_password, rolcanlogin, rolsuper
+          FROM pg_authid WHERE rolname LIKE ${`${other.prefix}%`} ORDER BY rolname`,
       );
       expect(auth.rows).toEqual([
         { rolname: other.names.bot, has_password: false, rolcanlogin: true, rolsuper: false },

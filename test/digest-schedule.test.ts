@@ -225,28 +225,32 @@ describe('digest', () => {
     expect(days).toBe(30);
   });
 
-  it('`plainfra digest --now --what security --account NAME`: that account only, Security Hub only; bad words and an unbound account are refused', async () => {
-    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0SEC', accountName: 'prod' });
-    await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0SEC', accountName: 'dev' });
-    const env = { DATABASE_URL: t.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix };
-    const run = (...extra: string[]) => runPlainfra(['digest', '--team', 'T0D', '--channel', 'C0SEC', '--now', ...extra], env);
-    const ok = run('--what', 'security', '--account', 'dev');
-    expect(ok.status, ok.stderr).toBe(0);
-    expect(ok.stdout).toContain('digest (security 7d account dev) queued for channel C0SEC');
-    const conversationId = /conversation ([0-9a-f-]{36})/.exec(ok.stdout)![1]!;
-    const [messageIn] = await readTrail(t.db, conversationId);
-    expect(messageIn!.payload).toMatchObject({ accounts: ['dev'], report_request: { what: 'security', period: '7d', account: 'dev' } });
-    const calls = await bundleOf({ conversationId, turnId: String(messageIn!.id) });
-    expect(calls.map((c) => `${c.input.account}:${c.input.service}`)).toEqual(['dev:securityhub', 'dev:securityhub']);
+  it(
+    '`plainfra digest --now --what security --account NAME`: that account only, Security Hub only; ' +
+      'bad words and an unbound account are refused',
+    async () => {
+      await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0SEC', accountName: 'prod' });
+      await bindChannel(t.db, { teamId: 'T0D', channelId: 'C0SEC', accountName: 'dev' });
+      const env = { DATABASE_URL: t.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix };
+      const run = (...extra: string[]) => runPlainfra(['digest', '--team', 'T0D', '--channel', 'C0SEC', '--now', ...extra], env);
+      const ok = run('--what', 'security', '--account', 'dev');
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('digest (security 7d account dev) queued for channel C0SEC');
+      const conversationId = /conversation ([0-9a-f-]{36})/.exec(ok.stdout)![1]!;
+      const [messageIn] = await readTrail(t.db, conversationId);
+      expect(messageIn!.payload).toMatchObject({ accounts: ['dev'], report_request: { what: 'security', period: '7d', account: 'dev' } });
+      const calls = await bundleOf({ conversationId, turnId: String(messageIn!.id) });
+      expect(calls.map((c) => `${c.input.account}:${c.input.service}`)).toEqual(['dev:securityhub', 'dev:securityhub']);
 
-    const bad = run('--period', 'fortnight');
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('--period must be one of 7d, 30d, mtd, last-month (got "fortnight")');
-    const unbound = run('--account', 'staging');
-    expect(unbound.status).toBe(1);
-    expect(unbound.stderr).toContain('Account "staging" is not bound to this channel; it may query: dev, prod.');
-    await expect(
-      startDigest({ db: t.db, enqueuer, logger }, 'T0D', 'C0SEC', randomUUID(), { what: 'all', period: '7d', account: 'nope' }),
-    ).rejects.toBeInstanceOf(ReportAccountNotBound);
-  });
+      const bad = run('--period', 'fortnight');
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain('--period must be one of 7d, 30d, mtd, last-month (got "fortnight")');
+      const unbound = run('--account', 'staging');
+      expect(unbound.status).toBe(1);
+      expect(unbound.stderr).toContain('Account "staging" is not bound to this channel; it may query: dev, prod.');
+      await expect(
+        startDigest({ db: t.db, enqueuer, logger }, 'T0D', 'C0SEC', randomUUID(), { what: 'all', period: '7d', account: 'nope' }),
+      ).rejects.toBeInstanceOf(ReportAccountNotBound);
+    },
+  );
 });

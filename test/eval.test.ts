@@ -91,7 +91,10 @@ describe('the bundled eval set', () => {
       ]),
     );
     expect(() => loadCases(dir)).toThrow(
-      /bad\.json is invalid:[\s\S]*name: lower-case[\s\S]*recorded\.0: give exactly one of response, pages or error[\s\S]*expect\.0: an expected figure must contain digits/,
+      new RegExp(
+        String.raw`bad\.json is invalid:[\s\S]*name: lower-case[\s\S]*recorded\.0: give exactly one of response, pages or error` +
+          String.raw`[\s\S]*expect\.0: an expected figure must contain digits`,
+      ),
     );
     writeFileSync(path.join(dir, 'bad.json'), '[{');
     expect(() => loadCases(dir)).toThrow(/bad\.json is not valid JSON/);
@@ -220,7 +223,10 @@ describe('plainfra eval against the Messages API (fake) with a scripted model', 
     expect(r.progress.slice(3)).toHaveLength(CASES.length);
     expect(r.progress[3]).toMatch(/^\[1\/\d+\] FAIL total-bill-october \(\d steps\)$/);
     expect(r.out).toMatch(
-      /FAIL {2}total-bill-october {2}\(cost by period\) {2}steps \d+ {2}tokens in \d+ \/ out \d+ \/ cache read \d+ \/ cache write \d+ {2}cost \$\d/,
+      new RegExp(
+        String.raw`FAIL {2}total-bill-october {2}\(cost by period\) {2}steps \d+ {2}` +
+          String.raw`tokens in \d+ \/ out \d+ \/ cache read \d+ \/ cache write \d+ {2}cost \$\d`,
+      ),
     );
     expect(r.out).toMatch(/missing figures: \$18,432\.17/);
     expect(r.out).toMatch(/unverified figures \(grounding\): \$184,328\.70 — 1 removed from the answer/);

@@ -263,23 +263,27 @@ describe('hawk', () => {
     expect(out).toMatchObject({ status: 'error', kind: 'throttled', retryable: true });
   });
 
-  it('explains an AssumeRole AccessDenied to the Slack admin (kind "trust": ExternalId, trust policy, CloudFormation command)', async () => {
-    const wrong = { ...account, externalId: 'not-the-printed-one' };
-    // Params nobody asked before, so the Cost Explorer cache cannot answer without AWS.
-    const out = await newRunner().run(wrong, freshCtx(), { ...costQuery, params: { ...costQuery.params, Metrics: ['UsageQuantity'] } });
-    expect(out.status).toBe('error');
-    if (out.status !== 'error') return;
-    expect(out.kind).toBe('trust');
-    expect(out.retryable).toBe(false);
-    expect(out.message).toContain('ExternalId');
-    expect(out.message).toContain(SAMPLE_ACCOUNT.roleArn);
-    expect(out.message).toContain('trust policy');
-    expect(out.message).toContain(
-      'aws cloudformation deploy --template-file deploy/aws/plainfra-readonly-role.yaml --stack-name plainfra-readonly --capabilities CAPABILITY_NAMED_IAM --parameter-overrides HawkPrincipalArn=',
-    );
-    expect(out.message).not.toContain('not-the-printed-one');
-    expect(fake.requestsFor('ce:GetCostAndUsage')).toHaveLength(0);
-  });
+  it(
+    'explains an AssumeRole AccessDenied to the Slack admin ' + '(kind "trust": ExternalId, trust policy, CloudFormation command)',
+    async () => {
+      const wrong = { ...account, externalId: 'not-the-printed-one' };
+      // Params nobody asked before, so the Cost Explorer cache cannot answer without AWS.
+      const out = await newRunner().run(wrong, freshCtx(), { ...costQuery, params: { ...costQuery.params, Metrics: ['UsageQuantity'] } });
+      expect(out.status).toBe('error');
+      if (out.status !== 'error') return;
+      expect(out.kind).toBe('trust');
+      expect(out.retryable).toBe(false);
+      expect(out.message).toContain('ExternalId');
+      expect(out.message).toContain(SAMPLE_ACCOUNT.roleArn);
+      expect(out.message).toContain('trust policy');
+      expect(out.message).toContain(
+        'aws cloudformation deploy --template-file deploy/aws/plainfra-readonly-role.yaml --stack-name plainfra-readonly ' +
+          '--capabilities CAPABILITY_NAMED_IAM --parameter-overrides HawkPrincipalArn=',
+      );
+      expect(out.message).not.toContain('not-the-printed-one');
+      expect(fake.requestsFor('ce:GetCostAndUsage')).toHaveLength(0);
+    },
+  );
 
   it('never returns Lambda environment variables or an access key found in an EC2 tag', async () => {
     fake.handle(

@@ -113,7 +113,8 @@ describe('hawk › common token formats', () => {
     ['slack-token', 'refresh xoxe-1-AbCdEfGhIjKlMnOp', 'xoxe-1-AbCdEf'],
     [
       'azure-storage-key',
-      'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy+/==;EndpointSuffix=core.windows.net',
+      'DefaultEndpointsProtocol=https;AccountName=acme;' +
+        'AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy+/==;EndpointSuffix=core.windows.net',
       'Zm9vYmFyYmF6',
     ],
     ['basic-auth', 'Authorization: Basic YWRtaW46aHVudGVyMg==', 'YWRtaW46aHVudGVyMg'],

@@ -433,7 +433,9 @@ export const SHAPER_FIXTURES: Record<string, { page: Record<string, unknown>; ex
       GeneratedTime: d,
       ReportFormat: 'text/csv',
       Content: new TextEncoder().encode(
-        'user,arn,user_creation_time,password_enabled,password_last_used,mfa_active,access_key_1_active\n<root_account>,arn:aws:iam::123456789012:root,2020-01-01,not_supported,2024-01-01,true,false\n"bob,ops",arn:aws:iam::123456789012:user/bob,2021-01-01,true,2024-02-01,false,true\n',
+        'user,arn,user_creation_time,password_enabled,password_last_used,mfa_active,access_key_1_active\n' +
+          '<root_account>,arn:aws:iam::123456789012:root,2020-01-01,not_supported,2024-01-01,true,false\n' +
+          '"bob,ops",arn:aws:iam::123456789012:user/bob,2021-01-01,true,2024-02-01,false,true\n',
       ),
     },
     expect: ['bob,ops', 'no MFA', 'console password'],

@@ -259,7 +259,8 @@ describe('cost answers: metric, charge types, estimates', () => {
     });
     const trail = [call('7', 'toolu_a', { Metrics: ['UnblendedCost'], Granularity: 'DAILY' }), result('7', 'toolu_a', res)];
     expect(costNote(trail, '7')).toBe(
-      '\n\n_Cost Explorer UnblendedCost; totals are net of credits and refunds (not split by charge type). Figures from 2026-11-29 on are AWS estimates and may still change._',
+      '\n\n_Cost Explorer UnblendedCost; totals are net of credits and refunds (not split by charge type). ' +
+        'Figures from 2026-11-29 on are AWS estimates and may still change._',
     );
   });
 
@@ -271,7 +272,8 @@ describe('cost answers: metric, charge types, estimates', () => {
       result('8', 'toolu_c', { Total: { Amount: '10' } }),
     ];
     expect(costNote(trail, '8')).toBe(
-      '\n\n_Cost Explorer AmortizedCost, UnblendedCost, UNBLENDED_COST (forecast); usage, credits and refunds kept apart (by RECORD_TYPE)._',
+      '\n\n_Cost Explorer AmortizedCost, UnblendedCost, UNBLENDED_COST (forecast); ' +
+        'usage, credits and refunds kept apart (by RECORD_TYPE)._',
     );
     // Another turn's calls, and a turn without Cost Explorer, add nothing.
     expect(costNote(trail, '9')).toBe('');

@@ -205,7 +205,8 @@ describe('permanent model errors', () => {
       'could not check PLAINFRA_MODEL at start (Anthropic API unreachable); starting anyway',
       expect.stringMatching(
         new RegExp(
-          `^PLAINFRA_MODEL ${deprecatedInSdk} is deprecated in the installed Anthropic SDK \\(end of life .+\\): set PLAINFRA_MODEL to a current model$`,
+          `^PLAINFRA_MODEL ${deprecatedInSdk} is deprecated in the installed Anthropic SDK \\(end of life .+\\): ` +
+            'set PLAINFRA_MODEL to a current model$',
         ),
       ),
       expect.stringMatching(new RegExp(`^PLAINFRA_MODEL ${deprecatedInSdk} is unknown`)),

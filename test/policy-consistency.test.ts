@@ -45,7 +45,8 @@ describe('allowlist, role template and data-plane deny list', () => {
     }
     expect(
       rendered === text,
-      `deploy/aws/plainfra-readonly-role.yaml is out of date with the allowlist or the data-plane list; run ${ROLE_TEMPLATE_UPDATE_COMMAND}`,
+      'deploy/aws/plainfra-readonly-role.yaml is out of date with the allowlist or the data-plane list; ' +
+        `run ${ROLE_TEMPLATE_UPDATE_COMMAND}`,
     ).toBe(true);
   });
 

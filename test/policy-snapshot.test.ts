@@ -31,7 +31,8 @@ describe('allowed-actions snapshot', () => {
       return;
     }
     const message =
-      `deploy/aws/allowed-actions.snapshot.txt differs from what the role template grants today:\n${lineDiff(actual, expected) || '  (header or ordering only)'}\n` +
+      'deploy/aws/allowed-actions.snapshot.txt differs from what the role template grants today:\n' +
+      `${lineDiff(actual, expected) || '  (header or ordering only)'}\n` +
       `review the change, then run \`${SNAPSHOT_UPDATE_COMMAND}\``;
     expect(actual === expected, message).toBe(true);
   });

@@ -39,7 +39,8 @@ describe('policy check: what a template grants outside its inline policies', () 
     const r = await strictCheck('managed.json', t);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      '[managed-policy-attached] Resources.ReadOnlyRole.Properties.ManagedPolicyArns: attaches arn:aws:iam::aws:policy/AdministratorAccess: policy check cannot see what it grants, so it cannot verify this template',
+      '[managed-policy-attached] Resources.ReadOnlyRole.Properties.ManagedPolicyArns: ' +
+        'attaches arn:aws:iam::aws:policy/AdministratorAccess: policy check cannot see what it grants, so it cannot verify this template',
     );
   });
 
@@ -49,7 +50,11 @@ describe('policy check: what a template grants outside its inline policies', () 
     const r = await strictCheck('boundary.json', t);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
-      /\[permissions-boundary\] Resources\.ReadOnlyRole\.Properties\.PermissionsBoundary: the boundary arn:aws:iam::123456789012:policy\/some-boundary is defined outside this template: policy check cannot read it/,
+      new RegExp(
+        String.raw`\[permissions-boundary\] Resources\.ReadOnlyRole\.Properties\.PermissionsBoundary: ` +
+          String.raw`the boundary arn:aws:iam::123456789012:policy\/some-boundary is defined outside this template: ` +
+          'policy check cannot read it',
+      ),
     );
   });
 
@@ -85,7 +90,8 @@ describe('policy check: what a template grants outside its inline policies', () 
     const r = await strictCheck('unknown.json', t);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      '[unknown-iam-property] Resources.ReadOnlyRole.Properties.SomethingNew: AWS::IAM::Role property SomethingNew is not one policy check understands; policy check cannot see what it grants',
+      '[unknown-iam-property] Resources.ReadOnlyRole.Properties.SomethingNew: ' +
+        'AWS::IAM::Role property SomethingNew is not one policy check understands; policy check cannot see what it grants',
     );
     expect(r.stdout).toContain('[unknown-iam-resource] Resources.Person: AWS::IAM::User is not a resource type policy check understands');
   });
@@ -118,7 +124,10 @@ describe('policy check: the trust policy', () => {
     [
       'a parameter that admits any ARN',
       (_s, t) => (t.Parameters.HawkPrincipalArn!.AllowedPattern = '^arn:.+$'),
-      /\[trust-principal-not-role\] .*cannot be verified to be one role ARN: parameter HawkPrincipalArn has no AllowedPattern that admits role ARNs only/,
+      new RegExp(
+        String.raw`\[trust-principal-not-role\] .*cannot be verified to be one role ARN: ` +
+          'parameter HawkPrincipalArn has no AllowedPattern that admits role ARNs only',
+      ),
     ],
     ['no sts:ExternalId condition', (s) => delete s.Condition.StringEquals, /\[trust-external-id\]/],
     [

@@ -88,53 +88,56 @@ describe('reportMessage', () => {
     expect(joined).toContain('`arn:aws:s3:::b &lt;!here&gt;`');
   });
 
-  it('defangs every link from AWS or the model (Marketplace names, titles, resources, problems, narrative); AWS and docs links stay', () => {
-    const report = computeReport('acme-prod', TODAY, {
-      cost_this: ok(
-        costResult([
-          ['Evil Corp www.evil.example/pay', 10],
-          ['AWS Lambda', 5],
-        ]),
-      ),
-      cost_prev: ok(
-        costResult([
-          ['Evil Corp www.evil.example/pay', 8],
-          ['AWS Lambda', 5],
-        ]),
-      ),
-      anomalies: ok({ count: 1, items: [{ AnomalyId: 'a1', DimensionValue: 'see https://evil.example/a', Impact: { TotalImpact: 3 } }] }),
-      findings: ok({ count: 1, by: { severity: { CRITICAL: 1 } }, items: [] }),
-      new_critical: ok({
-        count: 1,
-        by: { severity: { CRITICAL: 1 } },
-        items: [
-          {
-            Title: 'Re-auth at https://evil.example/login',
-            Severity: { Label: 'CRITICAL' },
-            Resources: [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::login.evil.example' }],
-          },
-        ],
-      }),
-    });
-    report.problems.push('Security Hub: see evil.example/status');
-    const links = linkPolicy('https://handbook.example.org/aws');
-    const msg = reportMessage(
-      report,
-      'Pay at https://evil.example/pay; docs https://docs.aws.amazon.com/x and https://handbook.example.org/aws/y',
-      links,
-    );
-    const all = [msg.text, ...texts(msg.blocks)].join('\n');
-    expect(all).not.toMatch(/https?:\/\/(?!docs\.aws\.amazon\.com\/|handbook\.example\.org\/)/);
-    expect(all).not.toMatch(/evil\.example/);
-    expect(all).toContain('Evil Corp www[.]evil[.]example/pay');
-    expect(all).toContain('see hxxps://evil[.]example/a');
-    expect(all).toContain('Re-auth at hxxps://evil[.]example/login — `arn:aws:s3:::login[.]evil[.]example`');
-    expect(all).toContain('Security Hub: see evil[.]example/status');
-    expect(all).toContain('Pay at hxxps://evil[.]example/pay; docs https://docs.aws.amazon.com/x and https://handbook.example.org/aws/y');
-    // The table still lines up with the wider defanged name.
-    const table = /```\n([\s\S]*?)\n```/.exec(all)![1]!.split('\n');
-    expect(new Set(table.map((l) => l.replace(/&(amp|lt|gt);/g, '_').length)).size).toBe(1);
-  });
+  it(
+    'defangs every link from AWS or the model (Marketplace names, titles, resources, problems, narrative); ' + 'AWS and docs links stay',
+    () => {
+      const report = computeReport('acme-prod', TODAY, {
+        cost_this: ok(
+          costResult([
+            ['Evil Corp www.evil.example/pay', 10],
+            ['AWS Lambda', 5],
+          ]),
+        ),
+        cost_prev: ok(
+          costResult([
+            ['Evil Corp www.evil.example/pay', 8],
+            ['AWS Lambda', 5],
+          ]),
+        ),
+        anomalies: ok({ count: 1, items: [{ AnomalyId: 'a1', DimensionValue: 'see https://evil.example/a', Impact: { TotalImpact: 3 } }] }),
+        findings: ok({ count: 1, by: { severity: { CRITICAL: 1 } }, items: [] }),
+        new_critical: ok({
+          count: 1,
+          by: { severity: { CRITICAL: 1 } },
+          items: [
+            {
+              Title: 'Re-auth at https://evil.example/login',
+              Severity: { Label: 'CRITICAL' },
+              Resources: [{ Type: 'AwsS3Bucket', Id: 'arn:aws:s3:::login.evil.example' }],
+            },
+          ],
+        }),
+      });
+      report.problems.push('Security Hub: see evil.example/status');
+      const links = linkPolicy('https://handbook.example.org/aws');
+      const msg = reportMessage(
+        report,
+        'Pay at https://evil.example/pay; docs https://docs.aws.amazon.com/x and https://handbook.example.org/aws/y',
+        links,
+      );
+      const all = [msg.text, ...texts(msg.blocks)].join('\n');
+      expect(all).not.toMatch(/https?:\/\/(?!docs\.aws\.amazon\.com\/|handbook\.example\.org\/)/);
+      expect(all).not.toMatch(/evil\.example/);
+      expect(all).toContain('Evil Corp www[.]evil[.]example/pay');
+      expect(all).toContain('see hxxps://evil[.]example/a');
+      expect(all).toContain('Re-auth at hxxps://evil[.]example/login — `arn:aws:s3:::login[.]evil[.]example`');
+      expect(all).toContain('Security Hub: see evil[.]example/status');
+      expect(all).toContain('Pay at hxxps://evil[.]example/pay; docs https://docs.aws.amazon.com/x and https://handbook.example.org/aws/y');
+      // The table still lines up with the wider defanged name.
+      const table = /```\n([\s\S]*?)\n```/.exec(all)![1]!.split('\n');
+      expect(new Set(table.map((l) => l.replace(/&(amp|lt|gt);/g, '_').length)).size).toBe(1);
+    },
+  );
 
   it('keeps Slack limits: ≤ 50 blocks, sections ≤ 3000 characters, header ≤ 150', () => {
     const report = sampleReport();
@@ -184,7 +187,8 @@ describe('reportMessage', () => {
     expect(all).toContain('_…and 25 more_');
     expect(all).toContain('@\u200Bhere'); // "@here" in a title is defused
     expect(all).toContain(
-      'Last 7 days 2024-05-28 – 2024-06-03 · previous 7 days 2024-05-21 – 2024-05-27 (UTC) · numbers computed by plainfra from AWS Cost Explorer and Security Hub',
+      'Last 7 days 2024-05-28 – 2024-06-03 · previous 7 days 2024-05-21 – 2024-05-27 (UTC) · ' +
+        'numbers computed by plainfra from AWS Cost Explorer and Security Hub',
     );
     expect(all).not.toContain('Some data is missing');
   });
@@ -207,7 +211,8 @@ describe('reportMessage', () => {
     expect((msg.blocks as any[]).filter((b) => b.type === 'section')[0].text.text).toContain('Cost by service');
     const full = reportMessage(sampleReport(), 'x');
     expect(full.text).toBe(
-      'AWS report, last 7 days — acme-prod: cost $1,384.75 in the last 7 days (+23.6% vs the 7 days before); 2 critical / 21 open Security Hub findings; 30 new critical.',
+      'AWS report, last 7 days — acme-prod: cost $1,384.75 in the last 7 days (+23.6% vs the 7 days before); ' +
+        '2 critical / 21 open Security Hub findings; 30 new critical.',
     );
   });
 });

@@ -83,34 +83,37 @@ describe('sentinel limits', () => {
     await dropPrefix(prefix);
   });
 
-  it('fetches at most PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION docs pages per question, counted from the trail across steps and retries', async () => {
-    const page = (i: number) => ({ name: 'aws_docs', id: `toolu_doc_${i}`, input: { url: `${docsUrl}/page-${i}.html` } });
-    // Step 0 asks for 3 pages, step 1 for 3 more: with a cap of 4, the last 2 are refused.
-    script = (req) => (lastToolResults(req.body).length === 0 ? { toolUse: [0, 1, 2].map(page) } : { toolUse: [3, 4, 5].map(page) });
-    const conv = await thread();
-    const turnId = await question(conv, 'explain GetCostAndUsage');
-    const limited = deps({ maxDocsFetches: 4 });
-    docsHits = 0;
-    await runTurnStep(limited, { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
-    await runTurnStep(limited, { conversationId: conv, turnId, step: 1 }, { number: 1, isFinal: false });
-    // A retried step 1 (the job ran again after a crash) fetches nothing more and refuses nothing twice.
-    await runTurnStep(limited, { conversationId: conv, turnId, step: 1 }, { number: 2, isFinal: false });
-    expect(docsHits).toBe(4);
-    const rows = await readTrail(t.db, conv);
-    const refused = rows.filter((r) => r.kind === 'refused');
-    expect(refused.map((r) => r.payload.toolUseId)).toEqual(['toolu_doc_4', 'toolu_doc_5']);
-    expect(refused[0]!.payload).toMatchObject({ budget: 'docs', limit: 4 });
-    expect(String(refused[0]!.payload.forModel)).toBe(
-      'Refused: this question has used its 4 aws_docs fetches; answer from the pages already read',
-    );
-    // Readable in `plainfra audit`.
-    expect(formatTrail(rows)).toMatch(/sentinel refused .*this question has used its 4 aws_docs fetches/);
-    // The default is 10.
-    const { sentinelEnv } = await import('../src/config/env.js');
-    expect(sentinelEnv.parse({ DATABASE_URL: 'postgres://x@h/db', ANTHROPIC_API_KEY: 'k' }).PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION).toBe(
-      10,
-    );
-  });
+  it(
+    'fetches at most PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION docs pages per question, ' + 'counted from the trail across steps and retries',
+    async () => {
+      const page = (i: number) => ({ name: 'aws_docs', id: `toolu_doc_${i}`, input: { url: `${docsUrl}/page-${i}.html` } });
+      // Step 0 asks for 3 pages, step 1 for 3 more: with a cap of 4, the last 2 are refused.
+      script = (req) => (lastToolResults(req.body).length === 0 ? { toolUse: [0, 1, 2].map(page) } : { toolUse: [3, 4, 5].map(page) });
+      const conv = await thread();
+      const turnId = await question(conv, 'explain GetCostAndUsage');
+      const limited = deps({ maxDocsFetches: 4 });
+      docsHits = 0;
+      await runTurnStep(limited, { conversationId: conv, turnId, step: 0 }, { number: 1, isFinal: false });
+      await runTurnStep(limited, { conversationId: conv, turnId, step: 1 }, { number: 1, isFinal: false });
+      // A retried step 1 (the job ran again after a crash) fetches nothing more and refuses nothing twice.
+      await runTurnStep(limited, { conversationId: conv, turnId, step: 1 }, { number: 2, isFinal: false });
+      expect(docsHits).toBe(4);
+      const rows = await readTrail(t.db, conv);
+      const refused = rows.filter((r) => r.kind === 'refused');
+      expect(refused.map((r) => r.payload.toolUseId)).toEqual(['toolu_doc_4', 'toolu_doc_5']);
+      expect(refused[0]!.payload).toMatchObject({ budget: 'docs', limit: 4 });
+      expect(String(refused[0]!.payload.forModel)).toBe(
+        'Refused: this question has used its 4 aws_docs fetches; answer from the pages already read',
+      );
+      // Readable in `plainfra audit`.
+      expect(formatTrail(rows)).toMatch(/sentinel refused .*this question has used its 4 aws_docs fetches/);
+      // The default is 10.
+      const { sentinelEnv } = await import('../src/config/env.js');
+      expect(sentinelEnv.parse({ DATABASE_URL: 'postgres://x@h/db', ANTHROPIC_API_KEY: 'k' }).PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION).toBe(
+        10,
+      );
+    },
+  );
 
   it('keeps every request of a 10-turn thread within the transcript budget plus the newest results', async () => {
     // Each question: one cost query whose result is as big as hawk allows (12 000 characters), then an answer.

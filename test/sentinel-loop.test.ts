@@ -202,7 +202,8 @@ describe('sentinel agent loop', () => {
     expect(note).toContain('$4,321.99, 17.5%, 2,000');
     const reply = await job('replies', `r-${q.turnId}`);
     expect(reply?.data.text).toBe(
-      'S3 cost [figure removed: not in the AWS data] this month, up [figure removed: not in the AWS data] from [figure removed: not in the AWS data] last month.',
+      'S3 cost [figure removed: not in the AWS data] this month, ' +
+        'up [figure removed: not in the AWS data] from [figure removed: not in the AWS data] last month.',
     );
   });
 

@@ -120,7 +120,10 @@ Outputs:
       'Resources.Db.Properties.Engine.Fn::Sub: !Sub uses ${Missing}, which names no parameter, resource or pseudo parameter',
       'Resources.Role.Properties.RoleName.Ref: Ref "Nme" names no parameter, resource or pseudo parameter',
       expect.stringMatching(
-        /^Outputs\.Endpoint\.Value\.Fn::GetAtt: !GetAtt Db\.Endpoint\.Adress: AWS::RDS::DBInstance has no attribute "Endpoint\.Adress" \(it has: .*Endpoint\.Address/,
+        new RegExp(
+          String.raw`^Outputs\.Endpoint\.Value\.Fn::GetAtt: !GetAtt Db\.Endpoint\.Adress: ` +
+            String.raw`AWS::RDS::DBInstance has no attribute "Endpoint\.Adress" \(it has: .*Endpoint\.Address`,
+        ),
       ),
       'Outputs.Arn.Value.Fn::GetAtt: !GetAtt Ghost.Arn: no resource "Ghost" in this template',
     ]);

@@ -255,7 +255,10 @@ export function validateBody(body: MessagesRequestBody): string | undefined {
       const missing = ids.filter((id) => !resultIds.has(id));
       if (next === undefined) continue; // a trailing assistant prefill with tool_use is the caller's problem; accept
       if (missing.length > 0) {
-        return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+        return (
+          `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. ` +
+          'Each `tool_use` block must have a corresponding `tool_result` block in the next message.'
+        );
       }
     }
     const results = blocks.filter((b) => b.type === 'tool_result');
@@ -269,7 +272,10 @@ export function validateBody(body: MessagesRequestBody): string | undefined {
       );
       for (const r of results) {
         if (!prevIds.has(String(r.tool_use_id))) {
-          return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(r.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+          return (
+            `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(r.tool_use_id)}. ` +
+            'Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'
+          );
         }
       }
     }

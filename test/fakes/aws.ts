@@ -160,7 +160,11 @@ export const throttled = (): FakeReply => ({ error: { code: 'TooManyRequestsExce
 
 /** An EC2 response document around `inner` XML. */
 export function ec2Response(action: string, inner: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake-${Date.now()}</requestId>${inner}</${action}Response>`;
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake-${Date.now()}</requestId>` +
+    `${inner}</${action}Response>`
+  );
 }
 
 let requestCounter = 0;
@@ -178,12 +182,16 @@ function writeReply(res: ServerResponse, req: RecordedRequest, reply: FakeReply)
     if (proto === 'query') {
       res.setHeader('content-type', 'text/xml');
       res.end(
-        `<ErrorResponse xmlns="${QUERY_XMLNS[req.service] ?? ''}"><Error><Type>${reply.error.type ?? (status >= 500 ? 'Receiver' : 'Sender')}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        `<ErrorResponse xmlns="${QUERY_XMLNS[req.service] ?? ''}">` +
+          `<Error><Type>${reply.error.type ?? (status >= 500 ? 'Receiver' : 'Sender')}</Type>` +
+          `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error>` +
+          `<RequestId>${requestId}</RequestId></ErrorResponse>`,
       );
     } else if (proto === 'ec2') {
       res.setHeader('content-type', 'text/xml');
       res.end(
-        `<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+        `<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors>` +
+          `<RequestID>${requestId}</RequestID></Response>`,
       );
     } else if (proto === 'rest-json') {
       res.setHeader('content-type', 'application/json');
@@ -207,7 +215,9 @@ function writeReply(res: ServerResponse, req: RecordedRequest, reply: FakeReply)
     res.setHeader('content-type', 'text/xml');
     const xmlns = QUERY_XMLNS[req.service] ?? `https://${req.service}.amazonaws.com/doc/`;
     res.end(
-      `<${req.action}Response xmlns="${xmlns}"><${req.action}Result>${queryXmlMembers(reply.result)}</${req.action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${req.action}Response>`,
+      `<${req.action}Response xmlns="${xmlns}">` +
+        `<${req.action}Result>${queryXmlMembers(reply.result)}</${req.action}Result>` +
+        `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${req.action}Response>`,
     );
   } else if (proto === 'ec2') {
     throw new Error('EC2 replies need { xml } (EC2 element names are irregular); see describeInstancesXml()');
@@ -379,7 +389,9 @@ export function sampleFindings(n: number, start = 0): Record<string, unknown>[] 
     const sev = severityOf(i);
     return {
       SchemaVersion: '2018-10-08',
-      Id: `arn:aws:securityhub:us-east-1:123456789012:subscription/aws-foundational-security-best-practices/v/1.0.0/EC2.${i}/finding/${i.toString(16).padStart(8, '0')}`,
+      Id:
+        'arn:aws:securityhub:us-east-1:123456789012:subscription/aws-foundational-security-best-practices/v/1.0.0/' +
+        `EC2.${i}/finding/${i.toString(16).padStart(8, '0')}`,
       ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
       ProductName: i % 3 === 0 ? 'GuardDuty' : 'Security Hub',
       CompanyName: 'AWS',
@@ -482,7 +494,8 @@ export function describeInstancesXml(instances: SampleInstance[], nextToken?: st
   const reservations = instances
     .map(
       (i) =>
-        `<item><reservationId>r-${i.InstanceId.slice(2)}</reservationId><ownerId>123456789012</ownerId><instancesSet>${instanceXml(i)}</instancesSet></item>`,
+        `<item><reservationId>r-${i.InstanceId.slice(2)}</reservationId><ownerId>123456789012</ownerId>` +
+        `<instancesSet>${instanceXml(i)}</instancesSet></item>`,
     )
     .join('');
   return ec2Response(

@@ -2,7 +2,11 @@
  * A local fake of Amazon Bedrock Runtime's InvokeModel for Anthropic models, for the real
  * `@anthropic-ai/bedrock-sdk` client pointed at it with `baseURL`:
  *
- *   const bedrock = await startFakeBedrock({ region: 'eu-west-1', credentials: { accessKeyId, secretAccessKey }, script: [{ text: 'hi' }] });
+ *   const bedrock = await startFakeBedrock({
+ *     region: 'eu-west-1',
+ *     credentials: { accessKeyId, secretAccessKey },
+ *     script: [{ text: 'hi' }],
+ *   });
  *   new AnthropicBedrock({ awsRegion: 'eu-west-1', baseURL: bedrock.url, … })
  *
  * The wire format it checks, as Bedrock does: `POST /model/{modelId}/invoke`; a SigV4
@@ -94,11 +98,14 @@ function escapeUri(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** A SigV4 `Authorization` header: access key id, date, region, service, signed headers, signature. */
+const SIGV4_AUTHORIZATION = new RegExp(
+  String.raw`^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,` +
+    ' ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$',
+);
+
 export function parseAuthorization(value: string | undefined): SigV4Scope | undefined {
-  const m =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
-      value ?? '',
-    );
+  const m = SIGV4_AUTHORIZATION.exec(value ?? '');
   if (!m) return undefined;
   return { accessKeyId: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!, signedHeaders: m[5]!.split(';'), signature: m[6]! };
 }

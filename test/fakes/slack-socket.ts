@@ -340,7 +340,8 @@ export async function startFakeSocketMode(slack: FakeSlack, opts: FakeSocketMode
         timers.delete(timer);
         reject(
           new Error(
-            `fake socket mode: no ${what} within ${timeoutMs}ms; connections: ${connections.length}, acks: [${acks.map((a) => a.envelopeId).join(', ')}]`,
+            `fake socket mode: no ${what} within ${timeoutMs}ms; ` +
+              `connections: ${connections.length}, acks: [${acks.map((a) => a.envelopeId).join(', ')}]`,
           ),
         );
       }, timeoutMs);
