@@ -36,8 +36,15 @@ export async function startObservability(opts: ObservabilityOptions): Promise<Ob
     redis.disconnect();
   };
   if (opts.port === undefined) return { metrics, close: closeQueues };
-  await waitReady(redis);
-  const server = await serveMetrics(opts, opts.port, redis, metrics);
+  let server: Awaited<ReturnType<typeof serveMetrics>>;
+  try {
+    await waitReady(redis);
+    server = await serveMetrics(opts, opts.port, redis, metrics);
+  } catch (err) {
+    // The caller never gets a close() for what failed here (a taken port, Redis down): close it now.
+    await closeQueues();
+    throw err;
+  }
   return {
     metrics,
     port: server.port,
