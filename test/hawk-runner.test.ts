@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ALLOWED_OPERATIONS } from '../src/tools/allowlist.js';
+import { regionsFor } from '../src/tools/aws/assemble.js';
+import { lookupOperation } from '../src/tools/aws/registry.js';
 import { createAwsQueryRunner, verifyAccount, type AwsQueryRunner, type Limits } from '../src/tools/aws/index.js';
 import {
   SAMPLE_ACCOUNT,
@@ -344,6 +346,31 @@ describe('hawk', () => {
         .sort(),
     ).toEqual(['eu-west-1', 'us-east-1']);
     expect(fake.requestsFor('sts:AssumeRole')).toHaveLength(1); // one session for both regions
+  });
+
+  it('asks only the region an ARN among the params names, not every configured region', async () => {
+    const own = SAMPLE_ACCOUNT.roleArn.split(':')[4];
+    const hubArn = `arn:aws:securityhub:eu-west-1:${own}:hub/default`;
+    fake.handle('securityhub:DescribeHub', () => ({ result: { HubArn: hubArn } }));
+    const out = await newRunner().run({ ...account, regions: ['us-east-1', 'eu-west-1', 'ap-south-1'] }, freshCtx(), {
+      service: 'securityhub',
+      operation: 'DescribeHub',
+      params: { HubArn: hubArn },
+    });
+    expect(out.status).toBe('ok');
+    expect(fake.requestsFor('securityhub:DescribeHub').map((q) => q.region)).toEqual(['eu-west-1']);
+  });
+
+  it('picks regions: an explicit region first, then the regions ARNs name, then every configured region', () => {
+    const { spec } = lookupOperation('lambda', 'GetFunctionConfiguration')!;
+    const target = { ...account, regions: ['us-east-1', 'eu-west-1'] };
+    const fn = (region: string) => `arn:aws:lambda:${region}:123456789012:function:billing`;
+    expect(regionsFor(spec, target, 'ap-south-1', { FunctionName: fn('eu-west-1') })).toEqual(['ap-south-1']);
+    expect(regionsFor(spec, target, undefined, { FunctionName: fn('eu-west-1') })).toEqual(['eu-west-1']);
+    expect(regionsFor(spec, target, undefined, { Names: [fn('us-west-2'), fn('eu-west-1')] })).toEqual(['eu-west-1', 'us-west-2']);
+    // Partial ARNs and ARNs without a region (IAM, S3) name none.
+    expect(regionsFor(spec, target, undefined, { FunctionName: '123456789012:function:billing' })).toEqual(['us-east-1', 'eu-west-1']);
+    expect(regionsFor(spec, target, undefined, { RoleArn: 'arn:aws:iam::123456789012:role/x' })).toEqual(['us-east-1', 'eu-west-1']);
   });
 
   it('turns an AWS answer like "Security Hub not enabled" into a readable result, and other errors into kind "aws"', async () => {

@@ -160,7 +160,7 @@ async function replayQuery(source: ReplaySource, account: AccountTarget, input: 
   const prepared = prepare(input, accountScopeOf(account.accountName, account.roleArn));
   if (!prepared.ok) return { status: 'refused', reason: prepared.reason };
   const { spec, allowed, params } = prepared;
-  const regions = regionsFor(spec, account, input.region);
+  const regions = regionsFor(spec, account, input.region, params);
   const accountId = account.roleArn.split(':')[4] ?? '';
   const query: RegionQuery = {
     source,

@@ -4,6 +4,7 @@
  * single pick, truncation note, region errors, redact → cut → fit). Shared by hawk's runner and the
  * eval's replay runner, so `plainfra eval` judges exactly the shaping hawk does.
  */
+import { parseArn } from './account-pin.js';
 import type { ListCollector } from './collector.js';
 import { errorCode } from './errors.js';
 import { fitToBudget } from './fit.js';
@@ -12,10 +13,34 @@ import { cutLongStrings, jsonSafe, pick, type Json } from './shape.js';
 import type { OperationSpec } from './spec.js';
 import type { AccountTarget } from './types.js';
 
-export function regionsFor(spec: OperationSpec, account: AccountTarget, region: string | undefined): string[] {
+export function regionsFor(
+  spec: OperationSpec,
+  account: AccountTarget,
+  region: string | undefined,
+  params: Record<string, unknown> = {},
+): string[] {
   if (spec.scope === 'global') return ['us-east-1'];
   if (spec.scope === 'bucket') return [region ?? 'us-east-1'];
-  return region ? [region] : [...new Set(account.regions)];
+  if (region) return [region];
+  // A resource named by ARN lives in the ARN's region: asking every configured region would only
+  // add "not found" errors from the others (and spend their calls).
+  const named = arnRegions(params);
+  return named.length ? named : [...new Set(account.regions)];
+}
+
+/** The regions named by the ARNs among the params (nested values included), sorted; [] when none name one. */
+function arnRegions(params: Record<string, unknown>): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 6) return;
+    if (typeof v === 'string') {
+      const region = parseArn(v)?.region;
+      if (region) found.add(region);
+    } else if (Array.isArray(v)) for (const item of v) walk(item, depth + 1);
+    else if (v !== null && typeof v === 'object') for (const item of Object.values(v)) walk(item, depth + 1);
+  };
+  walk(params, 0);
+  return [...found].sort();
 }
 
 /** The answer for an error that means "not here" (e.g. Security Hub not enabled), or undefined. */

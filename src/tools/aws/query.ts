@@ -37,7 +37,7 @@ export function resolveQuery(account: AccountTarget, ctx: QueryContext, input: A
     return { status: 'refused', reason: prepared.reason };
   }
   const { spec, allowed, params } = prepared;
-  const regions = regionsFor(spec, account, input.region);
+  const regions = regionsFor(spec, account, input.region, params);
   if (regions.length === 0) {
     return {
       status: 'refused',
