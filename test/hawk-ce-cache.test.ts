@@ -4,11 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CostExplorerCache, TTL_CLOSED_SECONDS, TTL_OPEN_SECONDS, canonicalJson, ttlSeconds } from '../src/tools/aws/ce-cache.js';
 
 const logger = pino({ level: 'silent' });
-const PREFIX = `test:hawk-ce-cache:${process.pid}:`;
+const PREFIX = `test:hawk-ce-cache:${process.pid}`;
 const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 1 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
+  const keys = await redis.keys(`${PREFIX}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
 });
@@ -45,7 +45,7 @@ describe('hawk Cost Explorer cache', () => {
     });
     expect(a).toBe(b);
     expect(a).not.toBe(c);
-    expect(a.startsWith(`${PREFIX}hawk:ce:`)).toBe(true);
+    expect(a.startsWith(`${PREFIX}:ce:`)).toBe(true);
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
   });
 

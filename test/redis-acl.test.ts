@@ -192,7 +192,7 @@ describe('Redis ACL users per process', { timeout: 120_000 }, () => {
       expect(await refusal(role, 'SET', 'other-installation:key', 'x')).toEqual(noperm);
     }
     // The sentinel cannot poison hawk's Cost Explorer cache or budgets, nor schedule maintenance.
-    expect(await refusal('sentinel', 'SET', `${PREFIX}:ce-cachehawk:ce:0000`, '{"result":{"total":0}}')).toEqual(noperm);
+    expect(await refusal('sentinel', 'SET', `${PREFIX}:ce-cache:ce:0000`, '{"result":{"total":0}}')).toEqual(noperm);
     expect(await refusal('sentinel', 'DEL', `${PREFIX}:ce-cache:budget:ce:day:T0ACL:2026-12-01`)).toEqual(noperm);
     const sentinel = new Enqueuer(await connect('sentinel'), PREFIX);
     await expect(sentinel.add('maintenance', { task: 'retention' })).rejects.toThrow(/NOPERM/);

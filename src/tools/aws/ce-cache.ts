@@ -75,7 +75,7 @@ export class CostExplorerCache {
     const digest = createHash('sha256')
       .update(`${roleArn}\n${operation}\n${canonicalJson(params)}`)
       .digest('hex');
-    return `${this.prefix}hawk:ce:${digest}`;
+    return `${this.prefix}:ce:${digest}`;
   }
 
   async get(key: string): Promise<CachedResult | undefined> {
