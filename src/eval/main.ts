@@ -1,11 +1,12 @@
 import { UsageError } from '../cli/command.js';
 import { pino, type Logger } from 'pino';
-import { createAnthropicLlm, sdkDeprecatedModels, type Llm } from '../agents/index.js';
-import { ConfigError } from '../config/load.js';
+import { createConfiguredLlm, type Llm } from '../agents/index.js';
 import { loadCases, type EvalCase } from './cases.js';
 import { loadEvalConfig } from './config.js';
 import { createEvalDatabase, type EvalDatabase } from './database.js';
+import { checkModelFirst } from './model-check.js';
 import { formatReport } from './report.js';
+import { withRetries } from './retrying-llm.js';
 import { runEval } from './run.js';
 
 export interface EvalMainOptions {
@@ -15,7 +16,7 @@ export interface EvalMainOptions {
   json: boolean;
   minScore: number;
   env?: NodeJS.ProcessEnv;
-  /** Tests swap the transport; default: the Anthropic SDK with ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL. */
+  /** Tests swap the transport; default: the sentinel's (PLAINFRA_LLM_PROVIDER: the Anthropic API or Amazon Bedrock). */
   llm?: Llm;
   casesDir?: string;
   /** Where the report goes (default stdout) and progress (default stderr). */
@@ -36,15 +37,14 @@ export function selectCases(all: EvalCase[], only: string | undefined): EvalCase
 
 /** Runs the eval and prints it; resolves to the exit code (1 below --min-score). */
 export async function evalMain(opts: EvalMainOptions): Promise<number> {
-  const config = loadEvalConfig(opts.env);
-  const model = opts.model ?? config.PLAINFRA_MODEL;
+  const config = loadEvalConfig(opts.env, opts.model);
+  const model = config.PLAINFRA_MODEL;
   const cases = selectCases(loadCases(opts.casesDir), opts.only);
   const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const progress = opts.progress ?? ((t: string) => process.stderr.write(`${t}\n`));
   const logger = evalLogger(config.LOG_LEVEL);
-  const llm =
-    opts.llm ?? createAnthropicLlm({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL, logger, maxRetries: 2 });
-  await checkModelFirst(llm, model, progress);
+  const llm = opts.llm ?? withRetries(await createConfiguredLlm(config, logger));
+  await checkModelFirst(config, llm, { warn: progress, quiet: opts.json });
   const report = await inTemporaryDatabase(config.DATABASE_URL, opts.json, progress, (db) =>
     runEval(cases, {
       db,
@@ -93,26 +93,4 @@ async function inTemporaryDatabase<T>(
     process.off('SIGTERM', interrupted);
     await database.drop();
   }
-}
-
-/**
- * A model id the API does not know, or a refused key, would fail every question the same way:
- * say so once, before any question runs. A deprecated model is still measured (that is often why
- * the eval is run), with a warning; an unreachable Models API is left to the questions to show.
- */
-async function checkModelFirst(llm: Llm, model: string, warn: (t: string) => void): Promise<void> {
-  const eol = sdkDeprecatedModels()[model];
-  if (eol) warn(`plainfra eval: ${model} is deprecated in the installed Anthropic SDK (end of life ${eol})`);
-  if (!llm.checkModel) return;
-  const check = await llm.checkModel(model);
-  if (check.status === 'unknown') {
-    throw new ConfigError(
-      `plainfra eval: the Anthropic API does not know model "${model}" for this key: ` +
-        'pass --model (or set PLAINFRA_MODEL) to a model the key may use (GET /v1/models lists them)',
-    );
-  }
-  if (check.status === 'key_rejected')
-    throw new ConfigError(`plainfra eval: the Anthropic API refused ANTHROPIC_API_KEY (HTTP ${check.httpStatus}): set a valid key`);
-  if (check.status === 'deprecated')
-    warn(`plainfra eval: ${model} is ${check.lifecycle}${check.retiresAt ? ` and retires ${check.retiresAt.slice(0, 10)}` : ''}`);
 }

@@ -1,9 +1,14 @@
+import { anthropicModelOf } from './model-ids.js';
+
 /**
  * An estimate of what an eval run cost: list prices in USD per million tokens for current Claude
  * models, as published by Anthropic when this table was written. They change; an operator's bill
  * (volume discounts, batch, regional endpoints) can differ. Cache writes are priced at 1.25× input
  * (5-minute cache) and cache reads at 0.1× input, as the API prices them. A model missing here
- * gets no cost (printed as "n/a"), never a guess.
+ * gets no cost (printed as "n/a"), never a guess. A Bedrock id is priced as the Anthropic model it
+ * names (Bedrock's on-demand list prices for Claude follow Anthropic's; a regional inference
+ * profile may cost more), and one that names no known model (an application inference profile, a
+ * provisioned throughput) gets none.
  */
 export interface ModelPrice {
   input: number;
@@ -30,9 +35,11 @@ export interface TokenCounts {
   cacheCreation: number;
 }
 
-/** A dated id (claude-sonnet-4-5-20250929) is priced as its alias. */
+/** A dated id (claude-sonnet-4-5-20250929) is priced as its alias; a Bedrock id as the model it names. */
 export function priceOf(model: string): ModelPrice | undefined {
-  return PRICES_PER_MTOK[model] ?? PRICES_PER_MTOK[model.replace(/-\d{8}$/, '')];
+  const anthropic = anthropicModelOf(model);
+  if (!anthropic) return undefined;
+  return PRICES_PER_MTOK[anthropic] ?? PRICES_PER_MTOK[anthropic.replace(/-\d{8}$/, '')];
 }
 
 export function estimateCostUsd(model: string, t: TokenCounts): number | undefined {
