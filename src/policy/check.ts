@@ -276,7 +276,7 @@ function checkWildcardAllow(pattern: string, grade: PatternGrade, at: StatementC
   }
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /** An AllowedPattern that only admits role ARNs, e.g. `^arn:aws[a-z-]*:iam::\d{12}:role/.+$`. */
 function patternAdmitsOnlyRoles(pattern: string | undefined): boolean {

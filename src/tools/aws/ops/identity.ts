@@ -298,7 +298,7 @@ export const identityOps = defineOps([
     params: obj({
       PolicySourceArn: z
         .string()
-        .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|group)\/[\w+=,.@\/-]{1,512}$/, 'expected the ARN of an IAM role, user or group'),
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|group)\/[\w+=,.@/-]{1,512}$/, 'expected the ARN of an IAM role, user or group'),
       ActionNames: z
         .array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*?]+$/, 'expected service:Action'))
         .min(1)
