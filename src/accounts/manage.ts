@@ -4,7 +4,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { awsAccounts, channelBindings, workspaces, type Db } from '../db/index.js';
 import type { ReportPeriod, ReportWhat } from '../reports/index.js';
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 

@@ -40,18 +40,15 @@ export class BotMetrics {
   });
 
   render(): string {
-    return (
-      [
-        this.eventsReceived,
-        this.retriesReceived,
-        this.duplicatesDropped,
-        this.questionsRefused,
-        this.repliesPosted,
-        this.rejectedRequests,
-        this.intakeErrors,
-      ]
-        .map((c) => c.render())
-        .join('\n') + '\n'
-    );
+    const counters = [
+      this.eventsReceived,
+      this.retriesReceived,
+      this.duplicatesDropped,
+      this.questionsRefused,
+      this.repliesPosted,
+      this.rejectedRequests,
+      this.intakeErrors,
+    ];
+    return `${counters.map((c) => c.render()).join('\n')}\n`;
   }
 }

@@ -71,7 +71,7 @@ export const hawkEnv = z.object({
   /** CloudWatch namespace of those metrics. @defaultValue plainfra */
   PLAINFRA_EMF_NAMESPACE: z
     .string()
-    .regex(/^[A-Za-z0-9 ._\/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod')
+    .regex(/^[A-Za-z0-9 ._/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod')
     .default('plainfra'),
   /** Parallel hawk jobs per process. */
   PLAINFRA_HAWK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -114,7 +114,7 @@ export const sentinelEnv = z
     /** CloudWatch namespace of those metrics. @defaultValue plainfra */
     PLAINFRA_EMF_NAMESPACE: z
       .string()
-      .regex(/^[A-Za-z0-9 ._\/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod')
+      .regex(/^[A-Za-z0-9 ._/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod')
       .default('plainfra'),
     /** aws_docs pages one question may fetch; counted from the audit trail. @defaultValue 10 */
     PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION: z.coerce

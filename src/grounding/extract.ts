@@ -143,7 +143,7 @@ function classify(text: string, core: string, start: number, end: number): Figur
  * `*` before it is Slack's italic or bold marker).
  */
 function insideIdentifier(prev: string, prev2: string): boolean {
-  if (/[\p{L}\p{N}.\/:#@]/u.test(prev)) return true;
+  if (/[\p{L}\p{N}./:#@]/u.test(prev)) return true;
   return (prev === '-' || prev === '_') && /[\p{L}\p{N}]/u.test(prev2);
 }
 
@@ -167,7 +167,7 @@ function unitAfter(after: string) {
 }
 
 function gluedToName(after: string): boolean {
-  return /^[\p{L}]/u.test(after) || /^[_\/.][\p{L}\p{N}]/u.test(after) || /^-[\p{L}]/u.test(after);
+  return /^[\p{L}]/u.test(after) || /^[_/.][\p{L}\p{N}]/u.test(after) || /^-[\p{L}]/u.test(after);
 }
 
 /** A plain number that is a list marker, a small count, an account id, a year, a date, a period or a name. */
@@ -197,9 +197,9 @@ export function numbersInText(text: string, limit: number): number[] {
     const end = start + m[0].length;
     if (
       excluded[start] ||
-      /[\p{L}_.\/:#]/u.test(text[start - 1] ?? '') ||
+      /[\p{L}_./:#]/u.test(text[start - 1] ?? '') ||
       /[\p{L}\p{N}]-$/u.test(text.slice(Math.max(0, start - 2), start)) ||
-      /^[\p{L}_]|^[-\/.][\p{L}\p{N}]/u.test(text.slice(end, end + 2))
+      /^[\p{L}_]|^[-/.][\p{L}\p{N}]/u.test(text.slice(end, end + 2))
     )
       continue;
     const v = Number(m[0].replace(/,/g, ''));

@@ -101,5 +101,5 @@ export class Histogram implements Metric {
 }
 
 export async function renderAll(metrics: Metric[]): Promise<string> {
-  return (await Promise.all(metrics.map((m) => m.render()))).join('\n') + '\n';
+  return `${(await Promise.all(metrics.map((m) => m.render()))).join('\n')}\n`;
 }

@@ -276,11 +276,11 @@ function checkWildcardAllow(pattern: string, grade: PatternGrade, at: StatementC
   }
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /** An AllowedPattern that only admits role ARNs, e.g. `^arn:aws[a-z-]*:iam::\d{12}:role/.+$`. */
 function patternAdmitsOnlyRoles(pattern: string | undefined): boolean {
-  if (!pattern || !pattern.startsWith('^arn:') || !pattern.endsWith('$') || !pattern.includes(':role/')) return false;
+  if (!pattern?.startsWith('^arn:') || !pattern.endsWith('$') || !pattern.includes(':role/')) return false;
   try {
     const re = new RegExp(pattern);
     // Anything that also matches an account root, a bare account or a wildcard is not role-only.

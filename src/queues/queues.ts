@@ -15,7 +15,8 @@ import { createRedis } from './connection.js';
 import { backoffStrategy, Permanent, RetryAfter } from './errors.js';
 import type { CommonConfig } from '../config/index.js';
 
-type PayloadOf<N extends QueueName> = N extends 'sentinel'
+/** The payload type of queue `N`, as its catalogue schema validates it. */
+export type PayloadOf<N extends QueueName> = N extends 'sentinel'
   ? SentinelJob
   : N extends 'hawk'
     ? HawkJob

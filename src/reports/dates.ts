@@ -68,6 +68,7 @@ export function reportPeriods(today: Date, period: ReportPeriod = '7d'): ReportP
       const sameDay = addDays(prevStart, yesterday.getUTCDate() - 1);
       return {
         current: { start: ymd(start), end: ymd(yesterday) },
+        // biome-ignore lint/complexity/useMathMinMax: these are Dates; Math.min would return a number, not the Date
         previous: { start: ymd(prevStart), end: ymd(sameDay < prevLast ? sameDay : prevLast) },
       };
     }

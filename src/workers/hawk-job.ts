@@ -265,7 +265,7 @@ export async function deriveScope(db: Db, job: Pick<HawkJob, 'conversationId' | 
   const [conv] = await db.select().from(conversations).where(eq(conversations.id, job.conversationId));
   if (!conv) return { refusal: `conversation ${job.conversationId} does not exist`, conversationExists: false };
   const turn = /^\d+$/.test(job.turnId) ? await findAuditRow(db, job.conversationId, Number(job.turnId)) : undefined;
-  if (!turn || turn.kind !== 'message_in' || turn.actor !== 'bot') {
+  if (turn?.kind !== 'message_in' || turn.actor !== 'bot') {
     return { refusal: `turn ${job.turnId} is not a question the bot recorded in this conversation`, conversationExists: true };
   }
   if (Date.now() - turn.createdAt.getTime() > MAX_TURN_AGE_MS) {

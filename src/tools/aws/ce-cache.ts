@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { at } from './shape.js';
 
 export const TTL_OPEN_SECONDS = 6 * 3600;
 export const TTL_CLOSED_SECONDS = 24 * 3600;
@@ -32,16 +33,16 @@ export function canonicalJson(v: unknown): string {
 }
 
 /** Last day covered by the request (exclusive end), if the operation has a period. */
-function periodEnd(operation: string, params: Record<string, any>): string | undefined {
+function periodEnd(operation: string, params: Record<string, unknown>): unknown {
   if (operation === 'GetCostForecast') return '9999-12-31'; // always about the future
-  return params.TimePeriod?.End ?? params.DateInterval?.EndDate ?? undefined;
+  return at(params, 'TimePeriod.End') ?? at(params, 'DateInterval.EndDate');
 }
 
 /**
  * 6 h while the period can still change (it reaches into this month, or into last month during its
  * first days), 24 h once every day in it is closed and settled.
  */
-export function ttlSeconds(operation: string, params: Record<string, any>, now: Date = new Date()): number {
+export function ttlSeconds(operation: string, params: Record<string, unknown>, now: Date = new Date()): number {
   const end = periodEnd(operation, params);
   if (!end) return TTL_OPEN_SECONDS; // e.g. rightsizing: a live view with no period
   const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);

@@ -36,7 +36,7 @@ export function clientFor(session: Session, spec: OperationSpec, region: string,
   if (limiter) {
     // finalizeRequest/low runs inside the retry middleware, so retries wait for a token too.
     client.middlewareStack.add(
-      (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      (next) => async (args) => {
         await limiter.take();
         return next(args);
       },

@@ -40,6 +40,11 @@ export function errorCode(err: unknown): string {
   return String(e?.Code ?? e?.name ?? e?.code ?? 'Error');
 }
 
+/** The SDK's own retry verdict on an error, when it gave one (`throttling` is set for throttles). */
+function sdkRetryable(err: unknown): { throttling?: boolean } | undefined {
+  return (err as { $retryable?: { throttling?: boolean } } | undefined)?.$retryable;
+}
+
 function httpStatus(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
@@ -63,7 +68,7 @@ export function isTimeout(err: unknown): boolean {
 }
 
 export function isThrottling(err: unknown): boolean {
-  return THROTTLING.has(errorCode(err)) || httpStatus(err) === 429 || (err as any)?.$retryable?.throttling === true;
+  return THROTTLING.has(errorCode(err)) || httpStatus(err) === 429 || sdkRetryable(err)?.throttling === true;
 }
 
 export interface TrustExplanation {
@@ -139,7 +144,7 @@ export function assumeRoleError(err: unknown, t: TrustExplanation): ErrorOutcome
 
 function isRetryable(err: unknown): boolean {
   const s = httpStatus(err);
-  return (err as any)?.$retryable !== undefined || (s !== undefined && s >= 500);
+  return sdkRetryable(err) !== undefined || (s !== undefined && s >= 500);
 }
 
 /** Maps an error thrown by the allowlisted operation itself. */

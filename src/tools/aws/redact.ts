@@ -84,7 +84,7 @@ const MARKER = /^\[REDACTED:[a-z-]+\]$/;
  */
 const SECRET_NAME = new RegExp(
   String.raw`(?:^|[_\-.\s])(?:password|passwd|pass|pwd|secret|secret[_-]?key|api[_-]?key|apikey|token|access[_-]?token|auth[_-]?token` +
-    String.raw`|private[_-]?key|credentials?)$|^(?:password|secret|token|apikey)$`,
+    '|private[_-]?key|credentials?)$|^(?:password|secret|token|apikey)$',
   'i',
 );
 /** Names that end like a secret but are pagination cursors. */

@@ -7,12 +7,68 @@ import type { ParamPin } from './account-pin.js';
 import type { ListShape } from './collector.js';
 import type { FieldSpec } from './shape.js';
 
-/** Any AWS SDK v3 client class; typed loosely because 23 clients share no useful common type. */
-export type SdkClient = { send(command: any, options?: any): Promise<any>; destroy(): void; middlewareStack: any };
-export type ClientClass = new (config: any) => SdkClient;
-export type CommandClass = new (input: any) => any;
+/** An AWS SDK v3 command instance: hawk builds one per request and hands it to `send`. */
+export interface SdkCommand {
+  readonly input: object;
+}
+
+/** The settings hawk gives a client (`clients.ts`, and the eval's replay clients). */
+export interface SdkClientConfig {
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
+  retryMode?: 'standard' | 'adaptive';
+  maxAttempts?: number;
+  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
+  /** S3 only: follow a bucket's region redirect. */
+  followRegionRedirects?: boolean;
+}
+
+/**
+ * A handler and a middleware of the SDK's stack, as hawk writes them. Declared as methods so their
+ * parameters are checked bivariantly: each client's stack is typed with its own service's input
+ * and output unions, which one shared type cannot name.
+ */
+interface SdkHandlerSignature {
+  handle(args: { input: object }): Promise<{ output: unknown }>;
+}
+interface SdkMiddlewareSignature {
+  wrap(next: SdkHandlerSignature['handle']): SdkHandlerSignature['handle'];
+}
+export type SdkMiddleware = SdkMiddlewareSignature['wrap'];
+
+/**
+ * What hawk asks of an AWS SDK v3 client. The 23 client classes share no useful common type of their
+ * own (each is generic over its service's input and output unions), but each satisfies this shape.
+ */
+export interface SdkClient {
+  send(command: SdkCommand, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  destroy(): void;
+  middlewareStack: {
+    // One overload per step hawk uses, as the SDK's own stack declares them.
+    add(middleware: SdkMiddleware, options: { step: 'initialize'; priority: 'high' | 'low'; name: string }): void;
+    add(middleware: SdkMiddleware, options: { step: 'finalizeRequest'; priority: 'high' | 'low'; name: string }): void;
+  };
+}
+
+export type ClientClass = new (config: SdkClientConfig) => SdkClient;
+
+/**
+ * Any SDK command class. Each takes its own operation's input type, while hawk builds input at run
+ * time from validated params; a construct signature's parameter is checked contravariantly, so only
+ * `any` admits every command class without a cast at each of the 70-odd spec entries.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the one parameter type every command constructor accepts (see above)
+export type CommandClass = new (input: any) => SdkCommand;
+
+/**
+ * Declared as a method so TypeScript checks its parameters bivariantly: each SDK paginator takes its
+ * own client class and input type, which `Paginator` cannot name for all services at once.
+ */
+interface PaginatorSignature {
+  paginate(config: { client: SdkClient; pageSize?: number }, input: object, ...extra: unknown[]): AsyncIterable<unknown>;
+}
 /** An SDK `paginateX` function (created by smithy's createPaginator). */
-export type Paginator = (config: { client: any; pageSize?: number }, input: any, ...extra: any[]) => AsyncIterable<any>;
+export type Paginator = PaginatorSignature['paginate'];
 
 /**
  * - `global`: one endpoint, called in us-east-1 (ce, budgets, iam, organizations, health, support,

@@ -138,6 +138,7 @@ function mergePeriods(periods: Period[]): Json {
   const merged: Period[] = [];
   for (const p of [...periods].sort((a, b) => a.Start.localeCompare(b.Start))) {
     const last = merged[merged.length - 1];
+    // biome-ignore lint/complexity/useMathMinMax: ISO date strings, compared as strings; Math.max would give NaN
     if (last && p.Start <= last.End) last.End = p.End > last.End ? p.End : last.End;
     else merged.push({ ...p });
   }

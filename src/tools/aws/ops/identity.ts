@@ -167,12 +167,17 @@ function csvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && line[i + 1] === '"') {
+        // An escaped quote: keep one, skip the second.
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else cur += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') out.push(cur), (cur = '');
-    else cur += c;
+    else if (c === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
   }
   out.push(cur);
   return out;
@@ -298,7 +303,7 @@ export const identityOps = defineOps([
     params: obj({
       PolicySourceArn: z
         .string()
-        .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|group)\/[\w+=,.@\/-]{1,512}$/, 'expected the ARN of an IAM role, user or group'),
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|group)\/[\w+=,.@/-]{1,512}$/, 'expected the ARN of an IAM role, user or group'),
       ActionNames: z
         .array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*?]+$/, 'expected service:Action'))
         .min(1)
