@@ -121,6 +121,9 @@ describe('scripts/local-stack.sh (no Docker)', () => {
     const pids = Object.fromEntries([...output.matchAll(/== (bot|hawk|sentinel) started \(pid (\d+)/g)].map((m) => [m[1], m[2]]));
     expect(Object.keys(pids).sort()).toEqual(['bot', 'hawk', 'sentinel']);
     for (const role of ['bot', 'hawk', 'sentinel'] as const) {
+      // The pid is `env -i`'s until it execs node: read the environment node was started with.
+      const program = () => readFileSync(`/proc/${pids[role]}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      await waitFor(() => (/node$/.test(program()) ? true : undefined), 10_000, `${role} to exec node`);
       const environ = readFileSync(`/proc/${pids[role]}/environ`, 'utf8').split('\0').filter(Boolean);
       const names = environ.map((e) => e.slice(0, e.indexOf('=')));
       expect(
