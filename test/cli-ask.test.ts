@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { freePort, roleEnvironments, runPlainfra, runPlainfraAsync, spawnPlainfra, type RoleProcess } from './helpers/processes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { terminalSafe } from '../src/cli/ask.js';
+import { costQueryTurn, monthlyCostReply, quotedAmount } from './helpers/cost-question.js';
 
 /**
  * `plainfra ask`: the same intake, audit trail, queues, hawk and sentinel as a mention, with the
@@ -27,22 +28,8 @@ function script(req: { body: Parameters<typeof firstUserText>[0]; assistantTurns
       };
     return { text: 'I can only read: that call was refused.' };
   }
-  if (req.assistantTurns === 0) {
-    return {
-      toolUse: [
-        {
-          name: 'aws_query',
-          input: {
-            service: 'ce',
-            operation: 'GetCostAndUsage',
-            params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
-          },
-        },
-      ],
-    };
-  }
-  const amount =
-    /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(String(lastToolResults(req.body)[0]?.content ?? ''))?.[1] ?? 'NO-NUMBER';
+  if (req.assistantTurns === 0) return costQueryTurn({ Start: '2026-11-01', End: '2026-11-25' });
+  const amount = quotedAmount(req.body) ?? 'NO-NUMBER';
   return { text: `You spent *$${amount}* this month.` };
 }
 
@@ -73,19 +60,7 @@ describe('plainfra ask', () => {
     llm = await startFakeAnthropic({ script: (r) => script(r), apiKey: 'sk-ask' });
     aws = await startFakeAws({
       handlers: {
-        'ce:GetCostAndUsage': () => ({
-          result: {
-            ResultsByTime: [
-              {
-                TimePeriod: { Start: '2026-11-01', End: '2026-11-25' },
-                Total: { UnblendedCost: { Amount: '4321.09', Unit: 'USD' } },
-                Groups: [],
-                Estimated: true,
-              },
-            ],
-            DimensionValueAttributes: [],
-          },
-        }),
+        'ce:GetCostAndUsage': () => monthlyCostReply({ Start: '2026-11-01', End: '2026-11-25' }, '4321.09', true),
       },
     });
     slack = await startFakeSlack({ token: 'xoxb-ask', teamId: TEAM, botUserId: 'U0PLAINFRA' });

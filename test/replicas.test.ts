@@ -2,11 +2,12 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent } from './fakes/slack-signing.js';
-import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { startFakeAnthropic, firstUserText, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { assumeRoleHandler, pagedJson, sampleFindings, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { createTestDatabase, testRolesFor, type TestRoles } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { freePort, roleEnvironments, runPlainfra, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
+import { costQueryTurn, quotedAmount } from './helpers/cost-question.js';
 
 /**
  * Two of every role side by side, as an autoscaled deployment runs them: every question answered
@@ -31,21 +32,9 @@ function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assis
     const n = Number(/#(\d+)/.exec(question)?.[1] ?? 0);
     const start = new Date(Date.UTC(2024, n, 1)).toISOString().slice(0, 10);
     const end = new Date(Date.UTC(2024, n + 1, 1)).toISOString().slice(0, 10);
-    return {
-      toolUse: [
-        {
-          name: 'aws_query',
-          input: {
-            service: 'ce',
-            operation: 'GetCostAndUsage',
-            params: { TimePeriod: { Start: start, End: end }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
-          },
-        },
-      ],
-    };
+    return costQueryTurn({ Start: start, End: end });
   }
-  const result = String(lastToolResults(request.body)[0]?.content ?? '');
-  const amount = /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(result)?.[1] ?? 'NO-NUMBER';
+  const amount = quotedAmount(request.body) ?? 'NO-NUMBER';
   return { text: `The unblended cost was $${amount}.` };
 }
 
