@@ -19,20 +19,29 @@ export interface RecordedQuestion {
   turnId: string;
 }
 
+/** A conversation row (a Slack thread plainfra answers in), as the bot's intake opens it; returns its id. */
+export async function recordConversation(db: Db, values: typeof conversations.$inferInsert): Promise<string> {
+  const [conv] = await db.insert(conversations).values(values).returning();
+  return conv!.id;
+}
+
 /**
  * A conversation with one question, recorded as the bot's intake records it (the conversation row,
  * then the `message_in` audit row), so workers under test find what they would in production.
  */
 export async function recordQuestion(db: Db, q: QuestionAt): Promise<RecordedQuestion> {
-  const [conv] = await db
-    .insert(conversations)
-    .values({ teamId: q.teamId, channelId: q.channelId, threadTs: q.threadTs, startedBy: q.user, externallyShared: q.externallyShared })
-    .returning();
+  const conversationId = await recordConversation(db, {
+    teamId: q.teamId,
+    channelId: q.channelId,
+    threadTs: q.threadTs,
+    startedBy: q.user,
+    externallyShared: q.externallyShared,
+  });
   const { row } = await recordAudit(db, {
-    conversationId: conv!.id,
+    conversationId,
     actor: 'bot',
     kind: 'message_in',
     payload: { text: q.text, user: q.user, ...q.payload },
   });
-  return { conversationId: conv!.id, turnId: String(row.id) };
+  return { conversationId, turnId: String(row.id) };
 }
