@@ -12,7 +12,15 @@ import { reportBundle } from '../src/reports/index.js';
 import { createAwsQueryRunner, type AwsQueryRunner } from '../src/tools/aws/index.js';
 import { CostExplorerBudget } from '../src/tools/aws/budget.js';
 import { runHawkJob } from '../src/workers/hawk-job.js';
-import { assumeRoleHandler, pagedJson, sampleFindings, startFakeAws, type FakeAws, type FakeHandler } from './fakes/aws.js';
+import {
+  assumeRoleHandler,
+  pagedJson,
+  sampleFindings,
+  startFakeAws,
+  type FakeAws,
+  type FakeHandler,
+  useFakeAwsAsHawk,
+} from './fakes/aws.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
@@ -110,10 +118,7 @@ describe('hawk Cost Explorer budget', () => {
     fake = await startFakeAws({
       handlers: { 'sts:AssumeRole': (req) => assumeRoleHandler({ externalId: externalIds[req.form!.RoleArn!]! })(req) },
     });
-    process.env.AWS_ENDPOINT_URL = fake.url;
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
-    process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
-    process.env.AWS_REGION = 'us-east-1';
+    useFakeAwsAsHawk(fake);
   });
   afterEach(() => {
     fake.requests.length = 0;

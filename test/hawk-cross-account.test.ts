@@ -9,7 +9,7 @@ import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createAwsQueryRunner, type AwsQueryInput, type AwsQueryRunner } from '../src/tools/aws/index.js';
 import { runHawkJob } from '../src/workers/hawk-job.js';
-import { SAMPLE_ACCOUNT, assumeRoleHandler, ec2Response, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { SAMPLE_ACCOUNT, assumeRoleHandler, ec2Response, startFakeAws, type FakeAws, useFakeAwsAsHawk } from './fakes/aws.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
@@ -151,10 +151,7 @@ const CACHE_PREFIX = `test:hawk-xacct:${process.pid}:`;
 
 beforeAll(async () => {
   fake = await startFakeAws({ handlers: { 'sts:AssumeRole': assumeRoleHandler({ externalId: SAMPLE_ACCOUNT.externalId }) } });
-  process.env.AWS_ENDPOINT_URL = fake.url;
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
-  process.env.AWS_REGION = 'us-east-1';
+  useFakeAwsAsHawk(fake);
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   runner = createAwsQueryRunner({ redis, logger, cacheKeyPrefix: CACHE_PREFIX, limits: { maxAttempts: 1 } });
 });

@@ -11,7 +11,9 @@ import {
   sampleFindings,
   startFakeAws,
   type FakeAws,
+  useFakeAwsAsHawk,
 } from './fakes/aws.js';
+import { deleteKeysStartingWith } from './helpers/redis.js';
 
 /**
  * Secrets must not get past hawk's shapers: not by straddling the 400-character cut, not inside a
@@ -33,10 +35,7 @@ const ctx = () => ({ conversationId: `C0SECRETS:1717000000.000${++seq}`, teamId:
 
 beforeAll(async () => {
   fake = await startFakeAws({ handlers: { 'sts:AssumeRole': assumeRoleHandler({ externalId: SAMPLE_ACCOUNT.externalId }) } });
-  process.env.AWS_ENDPOINT_URL = fake.url;
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
-  process.env.AWS_REGION = 'us-east-1';
+  useFakeAwsAsHawk(fake);
   redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   runner = createAwsQueryRunner({
     redis,
@@ -48,8 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runner.close();
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
+  await deleteKeysStartingWith(redis, PREFIX);
   redis.disconnect();
   await fake.close();
 });

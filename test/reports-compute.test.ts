@@ -12,8 +12,9 @@ import {
   startFakeAws,
   type FakeAws,
   type RecordedRequest,
+  useFakeAwsAsHawk,
 } from './fakes/aws.js';
-import { REDIS_URL } from './helpers/redis.js';
+import { deleteKeysStartingWith, REDIS_URL } from './helpers/redis.js';
 
 const PREFIX = `test:reports:${process.pid}:`;
 const TODAY = new Date('2024-06-04T09:30:00Z');
@@ -193,10 +194,7 @@ beforeAll(async () => {
           : pagedJson(sampleFindings(200), 100, { listKey: 'Findings' })(req),
     },
   });
-  process.env.AWS_ENDPOINT_URL = fake.url;
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
-  process.env.AWS_REGION = 'us-east-1';
+  useFakeAwsAsHawk(fake);
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   runner = createAwsQueryRunner({
     redis,
@@ -208,8 +206,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runner?.close();
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
+  await deleteKeysStartingWith(redis, PREFIX);
   redis.disconnect();
   await fake.close();
 });
