@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { sql } from 'drizzle-orm';
@@ -12,6 +11,7 @@ import { abandonTurn, createAnthropicLlm, LlmError, runTurnStep, type Llm } from
 import type { LlmRequest, LlmResponse } from '../src/agents/llm.js';
 import { startFakeAnthropic } from './fakes/anthropic.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { dropTurnQueues, openTurnQueues, type TurnQueues } from './helpers/queue-probes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 /** The agent loop, one durable step at a time, with a scripted model in-process. */
@@ -42,7 +42,7 @@ describe('sentinel agent loop', () => {
   let redis: Redis;
   let enqueuer: Enqueuer;
   let prefix: string;
-  let queues: Record<'sentinel' | 'hawk' | 'replies', Queue>;
+  let queues: TurnQueues;
   let docs: Server;
   let docsUrl: string;
   let threadSeq = 0;
@@ -81,11 +81,7 @@ describe('sentinel agent loop', () => {
     prefix = uniquePrefix();
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     enqueuer = new Enqueuer(redis, prefix);
-    queues = {
-      sentinel: new Queue('sentinel', { connection: redis, prefix }),
-      hawk: new Queue('hawk', { connection: redis, prefix }),
-      replies: new Queue('replies', { connection: redis, prefix }),
-    };
+    queues = openTurnQueues(redis, prefix);
     await addAccount(t.db, {
       teamId: TEAM,
       name: 'prod',
@@ -107,7 +103,7 @@ describe('sentinel agent loop', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).then(() => q.close())));
+    await dropTurnQueues(queues);
     await enqueuer.close();
     redis.disconnect();
     docs.close();
