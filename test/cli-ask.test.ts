@@ -1,8 +1,9 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
-import { assumeRoleHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { startFakeAnthropic, firstUserText, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { startFakeAws, type FakeAws } from './fakes/aws.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
+import { addProdAccountWithCli } from './helpers/cli-accounts.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { freePort, roleEnvironments, runPlainfra, runPlainfraAsync, spawnPlainfra, type RoleProcess } from './helpers/processes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -65,12 +66,7 @@ describe('plainfra ask', () => {
     });
     slack = await startFakeSlack({ token: 'xoxb-ask', teamId: TEAM, botUserId: 'U0PLAINFRA' });
     base = { DATABASE_URL: dbh.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix, PLAINFRA_JOB_LOCK_MS: '3000' };
-    const added = runPlainfra(
-      ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'],
-      base,
-    );
-    expect(added.status, added.stderr).toBe(0);
-    aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!, roleArn: ROLE_ARN }));
+    addProdAccountWithCli(base, { team: TEAM, roleArn: ROLE_ARN, aws });
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status).toBe(0);
     env = roleEnvironments({
       base,

@@ -4,7 +4,6 @@ import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent, slashCommandBody } from './fakes/slack-signing.js';
 import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import {
-  assumeRoleHandler,
   callerIdentityHandler,
   describeInstancesXml,
   pagedJson,
@@ -15,6 +14,7 @@ import {
   type FakeAws,
 } from './fakes/aws.js';
 import { allowedIamActions } from '../src/tools/allowlist.js';
+import { addProdAccountWithCli } from './helpers/cli-accounts.js';
 import { createTestDatabase, testRolesFor, type TestRoles } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import {
@@ -176,13 +176,7 @@ describe('plainfra end to end', () => {
     const migrated = runPlainfra(['migrate'], { ...base, PLAINFRA_DB_ROLE_PREFIX: rolePrefix });
     roles = testRolesFor(dbh.url, rolePrefix);
     expect(migrated.status, migrated.stderr).toBe(0);
-    const added = runPlainfra(
-      ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'],
-      base,
-    );
-    expect(added.status, added.stderr).toBe(0);
-    externalId = /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!;
-    aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId, roleArn: ROLE_ARN }));
+    externalId = addProdAccountWithCli(base, { team: TEAM, roleArn: ROLE_ARN, aws });
     // A second account whose role was never deployed with its ExternalId: every AssumeRole is denied.
     expect(
       runPlainfra(
