@@ -10,6 +10,7 @@ import { Enqueuer } from '../src/queues/index.js';
 import { abandonTurn, createAnthropicLlm, LlmError, runTurnStep, type Llm } from '../src/agents/index.js';
 import type { LlmRequest, LlmResponse } from '../src/agents/llm.js';
 import { startFakeAnthropic } from './fakes/anthropic.js';
+import { recordQuestion } from './helpers/questions.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropTurnQueues, openTurnQueues, type TurnQueues } from './helpers/queue-probes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -60,17 +61,8 @@ describe('sentinel agent loop', () => {
 
   /** A conversation with one question, as the bot would have recorded it. */
   async function ask(question: string) {
-    const [conv] = await t.db
-      .insert(conversations)
-      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764000000.${String(++threadSeq).padStart(6, '0')}`, startedBy: 'U0ASKER' })
-      .returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: conv!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: question, user: 'U0ASKER' },
-    });
-    return { conversationId: conv!.id, turnId: String(row.id) };
+    const threadTs = `1764000000.${String(++threadSeq).padStart(6, '0')}`;
+    return recordQuestion(t.db, { teamId: TEAM, channelId: CHANNEL, threadTs, user: 'U0ASKER', text: question });
   }
 
   const kinds = async (conversationId: string) => (await readTrail(t.db, conversationId)).map((r) => r.kind);
