@@ -4,13 +4,13 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { isKind, readTrail, recordAudit } from '../src/audit/index.js';
-import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
 import { BotMetrics, deliverReply } from '../src/bot/index.js';
 import { FIGURE_REMOVED } from '../src/grounding/index.js';
 import { byToolResults, startFakeAnthropic, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
+import { recordQuestion } from './helpers/questions.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropTurnQueues, openTurnQueues, type TurnQueues } from './helpers/queue-probes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -119,14 +119,7 @@ describe('grounding: no unverified number reaches Slack', () => {
   /** A question through every step until its reply is queued, then posted by the bot's reply path. */
   async function ask(question: string, maxSteps = 6) {
     const threadTs = `1764300000.${String(++seq).padStart(6, '0')}`;
-    const [conv] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs, startedBy: 'U0ASK' }).returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: conv!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: question, user: 'U0ASK' },
-    });
-    const q = { conversationId: conv!.id, turnId: String(row.id) };
+    const q = await recordQuestion(t.db, { teamId: TEAM, channelId: CHANNEL, threadTs, user: 'U0ASK', text: question });
     for (let step = 0; step < maxSteps + 1; step++) {
       await runTurnStep({ ...deps, maxSteps }, { ...q, step }, { number: 1, isFinal: false });
       const reply = await queues.replies.getJob(`r-${q.turnId}`);
