@@ -117,6 +117,15 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
       return { jobId, conversationId };
     }
 
+    /** Once `hawk` is ready, gives it a job and waits until the job's Cost Explorer call is held in flight. */
+    async function holdJobInFlight(hawk: RoleProcess) {
+      await hawk.waitForOutput(/hawk ready/, 60_000);
+      const before = ceArrived;
+      const job = await hawkJob();
+      await waitFor(() => ceArrived > before || undefined, 20_000, 'the Cost Explorer call to be in flight');
+      return job;
+    }
+
     async function exitOf(p: RoleProcess): Promise<{ code: number | null; ms: number }> {
       const started = Date.now();
       const code = await new Promise<number | null>((resolve) => {
@@ -175,10 +184,7 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
     it('SIGTERM lets the in-flight job finish, then exits 0 within the deadline', async () => {
       const hawk = spawnPlainfra(['hawk'], hawkEnv({ PLAINFRA_SHUTDOWN_TIMEOUT_MS: '15000' }));
       try {
-        await hawk.waitForOutput(/hawk ready/, 60_000);
-        const before = ceArrived;
-        const job = await hawkJob();
-        await waitFor(() => ceArrived > before || undefined, 20_000, 'the Cost Explorer call to be in flight');
+        const job = await holdJobInFlight(hawk);
         hawk.proc.kill('SIGTERM');
         await hawk.waitForOutput(/shutting down gracefully/, 10_000);
         // The job is still running when the signal arrives; it finishes during the shutdown.
@@ -198,10 +204,7 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
     it('a second SIGTERM exits at once with a non-zero code', async () => {
       const hawk = spawnPlainfra(['hawk'], hawkEnv({ PLAINFRA_SHUTDOWN_TIMEOUT_MS: '60000' }));
       try {
-        await hawk.waitForOutput(/hawk ready/, 60_000);
-        const before = ceArrived;
-        await hawkJob();
-        await waitFor(() => ceArrived > before || undefined, 20_000, 'the Cost Explorer call to be in flight');
+        await holdJobInFlight(hawk);
         hawk.proc.kill('SIGTERM');
         await hawk.waitForOutput(/shutting down gracefully/, 10_000);
         hawk.proc.kill('SIGTERM');
@@ -220,10 +223,7 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
     it('past the shutdown deadline the process gives up waiting and exits 1', async () => {
       const hawk = spawnPlainfra(['hawk'], hawkEnv({ PLAINFRA_SHUTDOWN_TIMEOUT_MS: '2000' }));
       try {
-        await hawk.waitForOutput(/hawk ready/, 60_000);
-        const before = ceArrived;
-        await hawkJob();
-        await waitFor(() => ceArrived > before || undefined, 20_000, 'the Cost Explorer call to be in flight');
+        await holdJobInFlight(hawk);
         hawk.proc.kill('SIGTERM');
         const { code, ms } = await exitOf(hawk);
         expect(code).toBe(1);
