@@ -2,14 +2,14 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CostExplorerCache, TTL_CLOSED_SECONDS, TTL_OPEN_SECONDS, canonicalJson, ttlSeconds } from '../src/tools/aws/ce-cache.js';
-import { deleteKeysStartingWith } from './helpers/redis.js';
 
 const logger = pino({ level: 'silent' });
 const PREFIX = `test:hawk-ce-cache:${process.pid}:`;
 const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 1 });
 
 afterAll(async () => {
-  await deleteKeysStartingWith(redis, PREFIX);
+  const keys = await redis.keys(`${PREFIX}*`);
+  if (keys.length) await redis.del(...keys);
   redis.disconnect();
 });
 
