@@ -25,6 +25,7 @@ import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
 import { lastToolResults, startFakeAnthropic, type ReceivedRequest, type Turn } from '../test/fakes/anthropic.js';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { costQueryTurn } from '../test/helpers/cost-question.js';
 
 const { values } = parseArgs({ options: { questions: { type: 'string', default: '20' }, steps: { type: 'string', default: '3' } } });
 const QUESTIONS = Number(values.questions);
@@ -70,24 +71,14 @@ function costResult(seed: number) {
 function script(req: ReceivedRequest): Turn {
   const step = req.assistantTurns;
   if (step < STEPS)
-    return {
-      toolUse: [
-        {
-          name: 'aws_query',
-          input: {
-            service: 'ce',
-            operation: 'GetCostAndUsage',
-            params: {
-              TimePeriod: { Start: '2026-10-01', End: '2026-10-31' },
-              Granularity: 'DAILY',
-              Metrics: ['UnblendedCost'],
-              GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
-              Filter: { Dimensions: { Key: 'LINKED_ACCOUNT', Values: [String(step)] } },
-            },
-          },
-        },
-      ],
-    };
+    return costQueryTurn(
+      { Start: '2026-10-01', End: '2026-10-31' },
+      {
+        Granularity: 'DAILY',
+        GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+        Filter: { Dimensions: { Key: 'LINKED_ACCOUNT', Values: [String(step)] } },
+      },
+    );
   const amount = /"UnblendedCost":(\d+(?:\.\d+)?)/.exec(String(lastToolResults(req.body)[0]?.content ?? ''))?.[1] ?? '0';
   return { text: `The largest service cost *$${Number(amount).toFixed(2)}* in October.` };
 }

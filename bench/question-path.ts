@@ -34,6 +34,7 @@ import { startFakeSlack, type FakeSlack } from '../test/fakes/slack.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db.js';
 import { freePort, roleEnvironments, runPlainfra, spawnPlainfra, type RoleProcess } from '../test/helpers/processes.js';
 import { REDIS_URL, uniquePrefix } from '../test/helpers/redis.js';
+import { costQueryTurn, quotedAmount } from '../test/helpers/cost-question.js';
 
 const TEAM = 'T0BENCH001';
 const CHANNEL = 'C0BENCH001';
@@ -116,13 +117,10 @@ const questionText = (k: number) => `what did we spend in bench period ${k}?`;
 function modelScript(request: ReceivedRequest): Turn {
   if (request.assistantTurns === 0) {
     const k = Number(/bench period (\d+)/.exec(firstUserText(request.body))?.[1] ?? 0);
-    const params = { TimePeriod: periodOf(k), Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] };
-    return { toolUse: [{ name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage', params } }] };
+    return costQueryTurn(periodOf(k));
   }
   // Same extraction as the e2e test: the first amount in the tool result hawk shaped for the model.
-  const last = request.body.messages?.at(-1);
-  const result = Array.isArray(last?.content) ? String(last.content.find((b) => b.type === 'tool_result')?.content ?? '') : '';
-  const amount = /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(result)?.[1] ?? 'NO-NUMBER';
+  const amount = quotedAmount(request.body) ?? 'NO-NUMBER';
   return { text: `Your unblended cost for the period is *$${amount}*.` };
 }
 

@@ -19,6 +19,7 @@ import { ExternalIdChoice } from '../src/tools/aws/session.js';
 import { runHawkJob } from '../src/workers/hawk-job.js';
 import { syncDigestSchedules } from '../src/workers/maintenance.js';
 import { assumeRoleHandler, callerIdentityHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { recordQuestion } from './helpers/questions.js';
 import { createTestDatabase, createTestRoles, type TestDatabase, type TestRoles } from './helpers/db.js';
 import { runPlainfraAsync } from './helpers/processes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -91,24 +92,22 @@ describe('account lifecycle', { timeout: 180_000 }, () => {
 
   /** One question in CHANNEL answered by hawk (as hawk's login): one `sts:GetCallerIdentity` call. */
   async function askHawk(): Promise<string | undefined> {
-    const [c] = await t.db
-      .insert(conversations)
-      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764100000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ANN' })
-      .returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: c!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: 'who am I?', user: 'U0ANN', team: TEAM, channel: CHANNEL, accounts: ['prod'] },
+    const { conversationId, turnId } = await recordQuestion(t.db, {
+      teamId: TEAM,
+      channelId: CHANNEL,
+      threadTs: `1764100000.${String(++seq).padStart(6, '0')}`,
+      user: 'U0ANN',
+      text: 'who am I?',
+      payload: { team: TEAM, channel: CHANNEL, accounts: ['prod'] },
     });
     const job = {
-      conversationId: c!.id,
-      turnId: String(row.id),
+      conversationId,
+      turnId,
       step: 0,
       calls: [{ toolUseId: `toolu_${seq}`, input: { service: 'sts', operation: 'GetCallerIdentity' } }],
     };
     await runHawkJob({ db: dbs.hawk, enqueuer, runner, logger }, job, { isFinal: true });
-    const result = (await readTrailRows(t.db, c!.id)).find((r) => r.kind === 'tool_result');
+    const result = (await readTrailRows(t.db, conversationId)).find((r) => r.kind === 'tool_result');
     return (result?.payload as { status?: string } | undefined)?.status;
   }
 

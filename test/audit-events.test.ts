@@ -13,8 +13,8 @@ import {
 } from '../src/audit/index.js';
 import { payloadField, stepKeyPrefix, type InvalidAuditRow } from '../src/audit/events.js';
 import { usageByTurn } from '../src/audit/usage.js';
-import { conversations } from '../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { recordConversation } from './helpers/questions.js';
 
 const stored = (kind: string, payload: unknown, actor = 'sentinel') => ({
   id: 7,
@@ -117,11 +117,7 @@ describe('audit events in Postgres', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const [c] = await t.db
-      .insert(conversations)
-      .values({ teamId: 'T1', channelId: 'C1', threadTs: '5.000001', startedBy: 'U1' })
-      .returning();
-    conversationId = c!.id;
+    conversationId = await recordConversation(t.db, { teamId: 'T1', channelId: 'C1', threadTs: '5.000001', startedBy: 'U1' });
   });
   afterAll(() => t.drop());
 

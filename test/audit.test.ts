@@ -8,6 +8,7 @@ import pino from 'pino';
 import { conversations, slackEvents } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { recordConversation } from './helpers/questions.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { runPlainfra } from './helpers/processes.js';
 
@@ -17,11 +18,7 @@ describe('audit trail', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const [c] = await t.db
-      .insert(conversations)
-      .values({ teamId: 'T1', channelId: 'C1', threadTs: '1.000001', startedBy: 'U1' })
-      .returning();
-    conversationId = c!.id;
+    conversationId = await recordConversation(t.db, { teamId: 'T1', channelId: 'C1', threadTs: '1.000001', startedBy: 'U1' });
   });
   afterAll(() => t.drop());
 

@@ -3,6 +3,7 @@ import { LlmError, type LlmRequest } from '../src/agents/llm.js';
 import { bedrockRuntimeEndpoint, createBedrockLlm } from '../src/agents/bedrock-llm.js';
 import { byToolResults } from './fakes/anthropic.js';
 import { startFakeBedrock, type FakeBedrock } from './fakes/bedrock.js';
+import { controlAwsChainEnv } from './helpers/aws-chain-env.js';
 
 /**
  * The Bedrock transport of the sentinel's model calls: the real @anthropic-ai/bedrock-sdk against a
@@ -27,27 +28,8 @@ const request: LlmRequest = {
   toolChoice: 'auto',
 };
 
-/** The SDK's default chain reads these; each test sets exactly what it needs. */
-const AWS_ENV = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_CONFIG_FILE',
-  'AWS_SHARED_CREDENTIALS_FILE',
-  'AWS_EC2_METADATA_DISABLED',
-  'AWS_BEARER_TOKEN_BEDROCK',
-];
-const saved = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
-function setAwsEnv(values: Record<string, string>) {
-  for (const k of AWS_ENV) delete process.env[k];
-  // No shared files or instance metadata: the default chain sees only what the test sets.
-  Object.assign(
-    process.env,
-    { AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' },
-    values,
-  );
-}
+/** The SDK's default chain reads the environment; each test sets exactly what it needs. */
+const awsEnv = controlAwsChainEnv();
 
 describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   let bedrock: FakeBedrock;
@@ -68,13 +50,11 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
   afterAll(async () => {
     await bedrock.close();
-    for (const [k, v] of Object.entries(saved))
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+    awsEnv.restore();
   });
 
   it('sends the Messages request to /model/{id}/invoke, signed for bedrock in the region, without model in the body', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
+    awsEnv.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
     script = [{ text: 'S3 is object storage.' }];
     const llm = createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 });
     const res = await llm.create(request);
@@ -101,7 +81,11 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
 
   it('carries a session token (ECS task role credentials) and the tool_use round trip', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey, AWS_SESSION_TOKEN: 'task-role-session' });
+    awsEnv.set({
+      AWS_ACCESS_KEY_ID: KEYS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey,
+      AWS_SESSION_TOKEN: 'task-role-session',
+    });
     script = byToolResults([{ toolUse: [{ name: 'aws_docs', input: { url: 'https://docs.aws.amazon.com/s3/' } }] }, { text: 'done' }]);
     const llm = createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 });
     const first = await llm.create(request);
@@ -122,7 +106,7 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
 
   it('retries Bedrock throttling itself and then answers', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
+    awsEnv.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
     script = byToolResults([
       [{ error: { status: 429, message: 'Too many requests, please wait before trying again.' } }, { text: 'after throttling' }],
     ]);
@@ -133,7 +117,7 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
 
   it('a signature with the wrong secret is refused, as a non-retryable 403', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+    awsEnv.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
     script = [{ text: 'unreachable' }];
     const err = await createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 })
       .create(request)
@@ -144,7 +128,7 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
 
   it('a client signing for another region is refused (the scope names the region)', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
+    awsEnv.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
     const err = await createBedrockLlm({ region: 'us-east-1', endpoint: bedrock.url, maxRetries: 0 })
       .create(request)
       .catch((e: unknown) => e);
@@ -153,7 +137,7 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
 
   it('a model the account may not use is a non-retryable 400 naming the model id', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
+    awsEnv.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
     const err = await createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 })
       .create({ ...request, model: 'anthropic.claude-unknown-v1:0' })
       .catch((e: unknown) => e);
@@ -162,7 +146,7 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
 
   it('ignores a Bedrock API key: it signs with IAM credentials only', async () => {
-    setAwsEnv({
+    awsEnv.set({
       AWS_ACCESS_KEY_ID: KEYS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey,
       AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key',
@@ -173,7 +157,7 @@ describe('Bedrock LLM (InvokeModel over SigV4)', () => {
   });
 
   it('without any AWS credentials the call fails as retryable, naming the credential chain', async () => {
-    setAwsEnv({});
+    awsEnv.set({});
     const err = await createBedrockLlm({ region: REGION, endpoint: bedrock.url, maxRetries: 0 })
       .create(request)
       .catch((e: unknown) => e);

@@ -1,15 +1,16 @@
-import { Queue, type Job } from 'bullmq';
-import { and, eq } from 'drizzle-orm';
+import { Queue } from 'bullmq';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail } from '../src/audit/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { auditEvents, conversations, slackEvents, type Db } from '../src/db/index.js';
 import { createLogger } from '../src/log/index.js';
-import { type Enqueuer, type ReplyJob, type SentinelJob } from '../src/queues/index.js';
+import type { Enqueuer, ReplyJob } from '../src/queues/index.js';
 import { runBot, type RunningBot } from '../src/workers/bot.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent, slashCommandBody } from './fakes/slack-signing.js';
+import { auditRowsOf, BOT_ID, BOT_USER, inProcessBotEnv, jobsIn, sentinelJobsFor, until } from './helpers/bot-app.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { openQueueProbes, type QueueProbes } from './helpers/queue-probes.js';
@@ -21,8 +22,6 @@ import { openQueueProbes, type QueueProbes } from './helpers/queue-probes.js';
 
 const SECRET = 'bot-test-signing-secret';
 const TOKEN = 'xoxb-bot-test';
-const BOT_USER = 'U0PLAINFRA';
-const BOT_ID = 'B0PLAINFRA';
 const TEAM = 'T0MAIN';
 const BARE_TEAM = 'T0BARE';
 const BOUND = 'C0BOUND';
@@ -70,14 +69,6 @@ function mention(o: { channel: string; text: string; team?: string; threadTs?: s
   return { envelope, ...ids };
 }
 
-async function jobsIn(queue: Queue): Promise<Job[]> {
-  return queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
-}
-
-async function sentinelJobsFor(conversationId: string): Promise<SentinelJob[]> {
-  return (await jobsIn(sentinelQueue)).map((j) => j.data as SentinelJob).filter((d) => d.conversationId === conversationId);
-}
-
 /**
  * The listener acks once the question is queued; the bot's intake worker records it just after.
  * Waits for that (the intake job completed), then reads the delivery's slack_events row.
@@ -89,23 +80,6 @@ async function eventRow(eventId: string) {
   );
   const [row] = await db.select().from(slackEvents).where(eq(slackEvents.eventId, eventId));
   return row;
-}
-
-async function auditOf(conversationId: string, kind: string) {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(and(eq(auditEvents.conversationId, conversationId), eq(auditEvents.kind, kind)));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function postsTo(channel: string, predicate: (c: SlackCall) => boolean = () => true): SlackCall[] {
@@ -136,16 +110,13 @@ beforeAll(async () => {
   await addAccount(db, { teamId: BARE_TEAM, name: 'lonely', roleArn: 'arn:aws:iam::333333333333:role/plainfra-readonly' });
 
   const config = loadConfig('bot', {
-    DATABASE_URL: tdb.url,
-    REDIS_URL,
-    PLAINFRA_QUEUE_PREFIX: prefix,
-    SLACK_BOT_TOKEN: TOKEN,
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.url,
-    SLACK_BOT_ID: BOT_ID,
-    SLACK_BOT_USER_ID: BOT_USER,
-    PORT: '0',
-    PLAINFRA_JOB_LOCK_MS: '5000',
+    ...inProcessBotEnv({
+      databaseUrl: tdb.url,
+      prefix,
+      slackUrl: slack.url,
+      botToken: TOKEN,
+      transport: { SLACK_SIGNING_SECRET: SECRET },
+    }),
     PLAINFRA_DOCS_URL: DOCS_URL,
   });
   bot = await runBot(config, createLogger('bot', process.env.TEST_LOG_LEVEL ?? 'silent'));
@@ -192,7 +163,9 @@ describe('bot › app_mention intake', () => {
     const [conversation] = await db.select().from(conversations).where(eq(conversations.id, ev!.conversationId));
     expect(conversation).toMatchObject({ teamId: TEAM, channelId: BOUND, threadTs: m.ts, startedBy: ALICE });
 
-    expect(await sentinelJobsFor(ev!.conversationId)).toEqual([{ conversationId: ev!.conversationId, turnId: ev!.turnId, step: 0 }]);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toEqual([
+      { conversationId: ev!.conversationId, turnId: ev!.turnId, step: 0 },
+    ]);
     const job = await sentinelQueue.getJob(`s-${ev!.turnId}-0`);
     expect(job).toBeDefined();
   });
@@ -215,8 +188,8 @@ describe('bot › app_mention intake', () => {
     expect(statuses).toEqual([200, 200, 200]);
 
     const ev = await eventRow(m.eventId);
-    expect(await auditOf(ev!.conversationId, 'message_in')).toHaveLength(1);
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
+    expect(await auditRowsOf(db, ev!.conversationId, 'message_in')).toHaveLength(1);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(1);
     expect(await db.select().from(conversations).where(eq(conversations.threadTs, m.ts))).toHaveLength(1);
   });
 
@@ -227,8 +200,8 @@ describe('bot › app_mention intake', () => {
     );
     expect(statuses).toEqual([200, 200, 200]);
     const ev = await eventRow(m.eventId);
-    expect(await auditOf(ev!.conversationId, 'message_in')).toHaveLength(1);
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
+    expect(await auditRowsOf(db, ev!.conversationId, 'message_in')).toHaveLength(1);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(1);
   });
 
   it('treats a mention inside a thread as a follow-up of the same conversation', async () => {
@@ -241,10 +214,10 @@ describe('bot › app_mention intake', () => {
     const b = await eventRow(followUp.eventId);
     expect(b!.conversationId).toBe(a!.conversationId);
     expect(b!.turnId).not.toBe(a!.turnId);
-    const ins = await auditOf(a!.conversationId, 'message_in');
+    const ins = await auditRowsOf(db, a!.conversationId, 'message_in');
     expect(ins.map((r) => (r.payload as { text: string }).text)).toEqual(['list my RDS instances', 'and their storage size?']);
     expect((ins[1]!.payload as { thread_ts: string }).thread_ts).toBe(first.ts);
-    expect(await sentinelJobsFor(a!.conversationId)).toHaveLength(2);
+    expect(await sentinelJobsFor(sentinelQueue, a!.conversationId)).toHaveLength(2);
   });
 
   it('rejects a bad signature with 401: no job, no audit row', async () => {
@@ -292,7 +265,7 @@ describe('bot › app_mention intake', () => {
     expect(trail.map((r) => r.kind)).toEqual(['message_in', 'refused', 'message_out']);
     expect(trail[1]!.payload).toMatchObject({ reason: 'channel_not_bound' });
     expect(trail[2]!.payload).toMatchObject({ outcome: 'refused', thread_ts: m.ts });
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(0);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(0);
 
     // Slack retrying the same delivery does not post the help twice.
     await postSignedEvent(eventsUrl, SECRET, m.envelope, { retryNum: 1 });
@@ -307,29 +280,29 @@ describe('bot › app_mention intake', () => {
     expect(String(post.args.text)).toMatch(/Slack Connect/);
     expect(String(post.args.text)).toContain(`plainfra channels bind --team ${TEAM} --channel ${SHARED_DEFAULT_ONLY}`);
     const ev = await eventRow(m.eventId);
-    expect((await auditOf(ev!.conversationId, 'refused'))[0]!.payload).toMatchObject({ reason: 'slack_connect_not_bound' });
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(0);
+    expect((await auditRowsOf(db, ev!.conversationId, 'refused'))[0]!.payload).toMatchObject({ reason: 'slack_connect_not_bound' });
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(0);
   });
 
   it('refuses a mention from a user of another organisation even without the envelope flag', async () => {
     const m = mention({ channel: SHARED_DEFAULT_ONLY, text: 'show me prod costs', userTeam: 'T0PARTNER' });
     expect((await postSignedEvent(eventsUrl, SECRET, m.envelope)).status).toBe(200);
     const ev = await eventRow(m.eventId);
-    expect((await auditOf(ev!.conversationId, 'refused'))[0]!.payload).toMatchObject({ reason: 'slack_connect_not_bound' });
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(0);
+    expect((await auditRowsOf(db, ev!.conversationId, 'refused'))[0]!.payload).toMatchObject({ reason: 'slack_connect_not_bound' });
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(0);
   });
 
   it('accepts a Slack Connect channel that is bound explicitly, scoped to that binding only', async () => {
     const m = mention({ channel: SHARED_EXPLICIT, text: 'show me prod costs', shared: true });
     expect((await postSignedEvent(eventsUrl, SECRET, m.envelope)).status).toBe(200);
     const ev = await eventRow(m.eventId);
-    const [messageIn] = await auditOf(ev!.conversationId, 'message_in');
+    const [messageIn] = await auditRowsOf(db, ev!.conversationId, 'message_in');
     expect(messageIn!.payload).toMatchObject({ externally_shared: true, accounts: ['prod'] });
-    expect(await auditOf(ev!.conversationId, 'refused')).toHaveLength(0);
+    expect(await auditRowsOf(db, ev!.conversationId, 'refused')).toHaveLength(0);
     // hawk and the sentinel scope the conversation from this flag: it must be stored.
     const [conv] = await db.select().from(conversations).where(eq(conversations.id, ev!.conversationId));
     expect(conv!.externallyShared).toBe(true);
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(1);
   });
 
   it('ignores mentions posted by bots and edited messages', async () => {
@@ -359,8 +332,8 @@ describe('bot › app_mention intake', () => {
     expect((await postSignedEvent(eventsUrl, SECRET, m.envelope, { retryNum: 1, retryReason: 'http_error' })).status).toBe(200);
     const ev = await eventRow(m.eventId);
     expect(ev).toBeDefined();
-    expect(await auditOf(ev!.conversationId, 'message_in')).toHaveLength(1);
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
+    expect(await auditRowsOf(db, ev!.conversationId, 'message_in')).toHaveLength(1);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(1);
   });
 });
 
@@ -382,7 +355,7 @@ describe('bot › /plainfra-report', () => {
     expect(again.status).toBe(200);
 
     const ev = await eventRow(`trigger:${triggerId}`);
-    const ins = await auditOf(ev!.conversationId, 'message_in');
+    const ins = await auditRowsOf(db, ev!.conversationId, 'message_in');
     expect(ins).toHaveLength(1);
     expect(ins[0]!.payload).toMatchObject({
       source: 'slash_command',
@@ -392,7 +365,7 @@ describe('bot › /plainfra-report', () => {
       report: true, // the sentinel computes the digest rather than answering a question
       report_request: { what: 'all', period: '7d' }, // no words: the default
     });
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(1);
   });
 
   /**
@@ -445,13 +418,13 @@ describe('bot › /plainfra-report', () => {
     const ack = (await res.json()) as { text: string };
     expect(ack.text).toContain('Working on it (cost 30d account sandbox)');
     const ev = await eventRow(`trigger:${triggerId}`);
-    const [row] = await auditOf(ev!.conversationId, 'message_in');
+    const [row] = await auditRowsOf(db, ev!.conversationId, 'message_in');
     expect(row!.payload).toMatchObject({
       text: 'Weekly cost and security digest: cost 30d account sandbox',
       report_request: { what: 'cost', period: '30d', account: 'sandbox' },
       accounts: ['sandbox'], // BOUND may query prod (explicit) and sandbox (workspace default): only the one asked for
     });
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(1);
   });
 
   it('refuses `account NAME` for an account this channel may not query, listing the ones it may, with nothing recorded', async () => {
@@ -498,7 +471,7 @@ describe('bot › /plainfra-report', () => {
     expect(ack.response_type).toBe('ephemeral');
     expect(ack.text).toContain('plainfra channels bind');
     const ev = await eventRow(`trigger:${triggerId}`);
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(0);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(0);
   });
   it('fails closed when Slack cannot say whether the channel is shared: only explicit bindings count', async () => {
     const triggerId = `${Date.now()}.4.report`;
@@ -508,7 +481,7 @@ describe('bot › /plainfra-report', () => {
     expect(ack.text).toContain('plainfra channels bind');
     expect(ack.text).toContain('channels:read');
     const ev = await eventRow(`trigger:${triggerId}`);
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(0);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(0);
   });
 });
 
@@ -542,7 +515,7 @@ describe('bot › replies', () => {
     expect(typeof post.args.thread_ts).toBe('string');
 
     const [out] = await until('message_out', async () => {
-      const rows = await auditOf(turn.conversationId, 'message_out');
+      const rows = await auditRowsOf(db, turn.conversationId, 'message_out');
       return rows.length > 0 && rows;
     });
     expect(out!.stepKey).toBe(`out:${turn.turnId}`);
@@ -578,13 +551,13 @@ describe('bot › replies', () => {
     const job: ReplyJob = { conversationId: turn.conversationId, turnId: turn.turnId, text: 'Answer once.', outcome: 'answer' };
     await enqueuer.add('replies', job);
     await enqueuer.add('replies', job);
-    await until('message_out', async () => (await auditOf(turn.conversationId, 'message_out')).length > 0);
+    await until('message_out', async () => (await auditRowsOf(db, turn.conversationId, 'message_out')).length > 0);
 
     // A redelivery BullMQ cannot dedupe (e.g. after the finished job was removed).
     const again = await repliesQueue.add('replies', job, { jobId: `r-${turn.turnId}-again` });
     await until('second job finished', async () => (await again.getState()) === 'completed');
     expect(postsTo(BOUND, (c) => c.args.thread_ts === turn.ts)).toHaveLength(1);
-    expect(await auditOf(turn.conversationId, 'message_out')).toHaveLength(1);
+    expect(await auditRowsOf(db, turn.conversationId, 'message_out')).toHaveLength(1);
   });
 
   it('splits a long answer into several messages in the thread, each within 3 500 characters', async () => {
@@ -592,7 +565,7 @@ describe('bot › replies', () => {
     const text = Array.from({ length: 300 }, (_, i) => `• finding ${i}: ${'detail '.repeat(4)}`).join('\n');
     await enqueuer.add('replies', { conversationId: turn.conversationId, turnId: turn.turnId, text, outcome: 'answer' });
     const [out] = await until('message_out', async () => {
-      const rows = await auditOf(turn.conversationId, 'message_out');
+      const rows = await auditRowsOf(db, turn.conversationId, 'message_out');
       return rows.length > 0 && rows;
     });
     const posts = postsTo(BOUND, (c) => c.args.thread_ts === turn.ts);
@@ -606,13 +579,13 @@ describe('bot › replies', () => {
     slack.failNext('chat.postMessage', 'channel_not_found');
     await enqueuer.add('replies', { conversationId: turn.conversationId, turnId: turn.turnId, text: 'too late', outcome: 'answer' });
     const [err] = await until('error row', async () => {
-      const rows = await auditOf(turn.conversationId, 'error');
+      const rows = await auditRowsOf(db, turn.conversationId, 'error');
       return rows.length > 0 && rows;
     });
     expect(err!.payload).toMatchObject({ stage: 'post_reply', slack_error: 'channel_not_found' });
     const job = await repliesQueue.getJob(`r-${turn.turnId}`);
     await until('job failed', async () => (await job!.getState()) === 'failed');
-    expect(await auditOf(turn.conversationId, 'message_out')).toHaveLength(0);
+    expect(await auditRowsOf(db, turn.conversationId, 'message_out')).toHaveLength(0);
   });
 });
 

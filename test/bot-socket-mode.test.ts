@@ -1,18 +1,19 @@
-import { Queue, type Job } from 'bullmq';
-import { and, eq } from 'drizzle-orm';
+import type { Queue } from 'bullmq';
+import { eq } from 'drizzle-orm';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail } from '../src/audit/index.js';
 import { loadConfig, type BotConfig } from '../src/config/index.js';
-import { auditEvents, slackEvents, type Db } from '../src/db/index.js';
-import { type Enqueuer, type SentinelJob } from '../src/queues/index.js';
+import { slackEvents, type Db } from '../src/db/index.js';
+import type { Enqueuer } from '../src/queues/index.js';
 import { runBot, type RunningBot } from '../src/workers/bot.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { appMentionEnvelope, slashCommandBody } from './fakes/slack-signing.js';
 import { startFakeSocketMode, type FakeSocketConnection, type FakeSocketMode } from './fakes/slack-socket.js';
+import { auditRowsOf, BOT_ID, BOT_USER, inProcessBotEnv, sentinelJobsFor, until } from './helpers/bot-app.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { dropPrefix, uniquePrefix } from './helpers/redis.js';
 import { openQueueProbes, type QueueProbes } from './helpers/queue-probes.js';
 
 /**
@@ -23,8 +24,6 @@ import { openQueueProbes, type QueueProbes } from './helpers/queue-probes.js';
 
 const TOKEN = 'xoxb-socket-test';
 const APP_TOKEN = 'xapp-1-A0SOCKET-1234567890-socketmodeappleveltokensecret';
-const BOT_USER = 'U0PLAINFRA';
-const BOT_ID = 'B0PLAINFRA';
 const TEAM = 'T0MAIN';
 const BOUND = 'C0BOUND';
 const ALICE = 'U0ALICE';
@@ -52,31 +51,9 @@ function mention(text: string) {
   return { envelope, ts, eventId };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function eventRow(eventId: string) {
   const [row] = await db.select().from(slackEvents).where(eq(slackEvents.eventId, eventId));
   return row;
-}
-
-async function auditOf(conversationId: string, kind: string) {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(and(eq(auditEvents.conversationId, conversationId), eq(auditEvents.kind, kind)));
-}
-
-async function sentinelJobsFor(conversationId: string): Promise<SentinelJob[]> {
-  const jobs: Job[] = await sentinelQueue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed']);
-  return jobs.map((j) => j.data as SentinelJob).filter((d) => d.conversationId === conversationId);
 }
 
 async function metric(line: RegExp): Promise<number> {
@@ -106,18 +83,10 @@ beforeAll(async () => {
   await addAccount(db, { teamId: TEAM, name: 'prod', roleArn: 'arn:aws:iam::111111111111:role/plainfra-readonly' });
   await bindChannel(db, { teamId: TEAM, channelId: BOUND, accountName: 'prod' });
 
-  config = loadConfig('bot', {
-    DATABASE_URL: tdb.url,
-    REDIS_URL,
-    PLAINFRA_QUEUE_PREFIX: prefix,
-    SLACK_BOT_TOKEN: TOKEN,
-    SLACK_APP_TOKEN: APP_TOKEN,
-    SLACK_API_URL: slack.url,
-    SLACK_BOT_ID: BOT_ID,
-    SLACK_BOT_USER_ID: BOT_USER,
-    PORT: '0',
-    PLAINFRA_JOB_LOCK_MS: '5000',
-  });
+  config = loadConfig(
+    'bot',
+    inProcessBotEnv({ databaseUrl: tdb.url, prefix, slackUrl: slack.url, botToken: TOKEN, transport: { SLACK_APP_TOKEN: APP_TOKEN } }),
+  );
   expect(config.SLACK_SIGNING_SECRET).toBeUndefined();
   bot = await runBot(config, captureLogger());
   baseUrl = `http://127.0.0.1:${bot.port}`;
@@ -177,7 +146,10 @@ describe('bot › Socket Mode', () => {
       accounts: ['prod'],
     });
     expect(
-      await until('sentinel job', async () => (await sentinelJobsFor(conversationId)).length > 0 && sentinelJobsFor(conversationId)),
+      await until(
+        'sentinel job',
+        async () => (await sentinelJobsFor(sentinelQueue, conversationId)).length > 0 && sentinelJobsFor(sentinelQueue, conversationId),
+      ),
     ).toEqual([{ conversationId, turnId, step: 0 }]);
     expect(await sentinelQueue.getJob(`s-${turnId}-0`)).toBeDefined();
 
@@ -192,8 +164,8 @@ describe('bot › Socket Mode', () => {
     expect((await socket.waitForAck(envelopeId)).raw).toEqual({ envelope_id: envelopeId, payload: {} });
     // The listener has run once the retry is counted (its add joins the queued question).
     await until('retry counted', async () => (await metric(/^plainfra_bot_retries_received_total\{type="app_mention"\}/)) === dropped + 1);
-    expect(await auditOf(conversationId, 'message_in')).toHaveLength(1);
-    expect(await sentinelJobsFor(conversationId)).toHaveLength(1);
+    expect(await auditRowsOf(db, conversationId, 'message_in')).toHaveLength(1);
+    expect(await sentinelJobsFor(sentinelQueue, conversationId)).toHaveLength(1);
   });
 
   it('posts a replies job through the fake Web API in the question thread', async () => {
@@ -202,7 +174,7 @@ describe('bot › Socket Mode', () => {
     expect(post.token).toBe(TOKEN);
     expect(post.args.text).toBe('EC2 cost *$12.34* last week.');
     const [out] = await until('message_out', async () => {
-      const rows = await auditOf(conversationId, 'message_out');
+      const rows = await auditRowsOf(db, conversationId, 'message_out');
       return rows.length > 0 && rows;
     });
     expect(out!.payload).toMatchObject({ outcome: 'answer', channel: BOUND, thread_ts: first.ts, ts: post.response.ts });
@@ -228,12 +200,12 @@ describe('bot › Socket Mode', () => {
     expect((ack.raw as { payload: { text: string } }).payload.text).toMatch(/^Working on it \(cost 30d\)/);
     const ev = await eventRow(`trigger:${triggerId}`);
     expect(ev).toBeDefined();
-    expect((await auditOf(ev!.conversationId, 'message_in'))[0]!.payload).toMatchObject({
+    expect((await auditRowsOf(db, ev!.conversationId, 'message_in'))[0]!.payload).toMatchObject({
       source: 'slash_command',
       report: true,
       report_request: { what: 'cost', period: '30d' },
     });
-    expect(await sentinelJobsFor(ev!.conversationId)).toHaveLength(1);
+    expect(await sentinelJobsFor(sentinelQueue, ev!.conversationId)).toHaveLength(1);
   });
 
   it('still serves /healthz and /metrics, and has no HTTP endpoint for Slack', async () => {
@@ -256,7 +228,7 @@ describe('bot › Socket Mode', () => {
     const envelopeId = socket.pushEvent(m.envelope, { connection: conn2 });
     expect((await socket.waitForAck(envelopeId)).connectionId).toBe(conn2.id);
     const ev = await until('slack_events row after reconnect', () => eventRow(m.eventId));
-    expect(await sentinelJobsFor(ev.conversationId)).toHaveLength(1);
+    expect(await sentinelJobsFor(sentinelQueue, ev.conversationId)).toHaveLength(1);
   }, 20_000);
 
   it('close() disconnects cleanly: close frame 1000 answered, no reconnect', async () => {

@@ -8,8 +8,9 @@ import { buildSourcesView } from '../src/bot/sources.js';
 import { runBot, type RunningBot } from '../src/workers/bot.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { postSignedEvent } from './fakes/slack-signing.js';
+import { inProcessBotEnv } from './helpers/bot-app.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { dropPrefix, uniquePrefix } from './helpers/redis.js';
 import { openQueueProbes, type QueueProbes } from './helpers/queue-probes.js';
 
 /** The Sources button: on every answer, and a click opens the modal built from the audit trail. */
@@ -156,18 +157,10 @@ beforeAll(async () => {
     },
   });
 
-  const config = loadConfig('bot', {
-    DATABASE_URL: tdb.url,
-    REDIS_URL,
-    PLAINFRA_QUEUE_PREFIX: prefix,
-    SLACK_BOT_TOKEN: TOKEN,
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.url,
-    SLACK_BOT_ID: 'B0PLAINFRA',
-    SLACK_BOT_USER_ID: 'U0PLAINFRA',
-    PORT: '0',
-    PLAINFRA_JOB_LOCK_MS: '5000',
-  });
+  const config = loadConfig(
+    'bot',
+    inProcessBotEnv({ databaseUrl: tdb.url, prefix, slackUrl: slack.url, botToken: TOKEN, transport: { SLACK_SIGNING_SECRET: SECRET } }),
+  );
   bot = await runBot(config, createLogger('bot', process.env.TEST_LOG_LEVEL ?? 'silent'));
   eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;
   probes = openQueueProbes(prefix);

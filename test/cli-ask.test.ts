@@ -1,12 +1,14 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
-import { assumeRoleHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { startFakeAnthropic, firstUserText, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { startFakeAws, type FakeAws } from './fakes/aws.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
+import { addProdAccountWithCli } from './helpers/cli-accounts.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { freePort, roleEnvironments, runPlainfra, runPlainfraAsync, spawnPlainfra, type RoleProcess } from './helpers/processes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { terminalSafe } from '../src/cli/ask.js';
+import { costQueryTurn, monthlyCostReply, quotedAmount } from './helpers/cost-question.js';
 
 /**
  * `plainfra ask`: the same intake, audit trail, queues, hawk and sentinel as a mention, with the
@@ -27,22 +29,8 @@ function script(req: { body: Parameters<typeof firstUserText>[0]; assistantTurns
       };
     return { text: 'I can only read: that call was refused.' };
   }
-  if (req.assistantTurns === 0) {
-    return {
-      toolUse: [
-        {
-          name: 'aws_query',
-          input: {
-            service: 'ce',
-            operation: 'GetCostAndUsage',
-            params: { TimePeriod: { Start: '2026-11-01', End: '2026-11-25' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
-          },
-        },
-      ],
-    };
-  }
-  const amount =
-    /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(String(lastToolResults(req.body)[0]?.content ?? ''))?.[1] ?? 'NO-NUMBER';
+  if (req.assistantTurns === 0) return costQueryTurn({ Start: '2026-11-01', End: '2026-11-25' });
+  const amount = quotedAmount(req.body) ?? 'NO-NUMBER';
   return { text: `You spent *$${amount}* this month.` };
 }
 
@@ -73,29 +61,12 @@ describe('plainfra ask', () => {
     llm = await startFakeAnthropic({ script: (r) => script(r), apiKey: 'sk-ask' });
     aws = await startFakeAws({
       handlers: {
-        'ce:GetCostAndUsage': () => ({
-          result: {
-            ResultsByTime: [
-              {
-                TimePeriod: { Start: '2026-11-01', End: '2026-11-25' },
-                Total: { UnblendedCost: { Amount: '4321.09', Unit: 'USD' } },
-                Groups: [],
-                Estimated: true,
-              },
-            ],
-            DimensionValueAttributes: [],
-          },
-        }),
+        'ce:GetCostAndUsage': () => monthlyCostReply({ Start: '2026-11-01', End: '2026-11-25' }, '4321.09', true),
       },
     });
     slack = await startFakeSlack({ token: 'xoxb-ask', teamId: TEAM, botUserId: 'U0PLAINFRA' });
     base = { DATABASE_URL: dbh.url, REDIS_URL, PLAINFRA_QUEUE_PREFIX: prefix, PLAINFRA_JOB_LOCK_MS: '3000' };
-    const added = runPlainfra(
-      ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'],
-      base,
-    );
-    expect(added.status, added.stderr).toBe(0);
-    aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!, roleArn: ROLE_ARN }));
+    addProdAccountWithCli(base, { team: TEAM, roleArn: ROLE_ARN, aws });
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status).toBe(0);
     env = roleEnvironments({
       base,

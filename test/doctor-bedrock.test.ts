@@ -1,31 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorCommand } from '../src/cli/doctor.js';
 import { startFakeBedrock, type FakeBedrock } from './fakes/bedrock.js';
+import { controlAwsChainEnv } from './helpers/aws-chain-env.js';
 import { REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 /** `plainfra doctor --role sentinel` with PLAINFRA_LLM_PROVIDER=bedrock: one 1-token InvokeModel, and the fix for each failure. */
 const REGION = 'us-west-2';
 const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const KEYS = { accessKeyId: 'AKIDDOCTORBEDROCK', secretAccessKey: 'doctor-secret' };
-const AWS_ENV = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_CONFIG_FILE',
-  'AWS_SHARED_CREDENTIALS_FILE',
-  'AWS_EC2_METADATA_DISABLED',
-];
-const saved = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
-/** The Bedrock SDK's default chain reads the process environment; only what each test sets is there. */
-function setAwsEnv(values: Record<string, string>) {
-  for (const k of AWS_ENV) delete process.env[k];
-  Object.assign(
-    process.env,
-    { AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' },
-    values,
-  );
-}
+/** The SDK's default chain reads the environment; each test sets exactly what it needs. */
+const awsEnv = controlAwsChainEnv();
 
 async function llmLine(env: Record<string, string>) {
   const json: string[] = [];
@@ -52,13 +36,11 @@ describe('plainfra doctor --role sentinel on Bedrock', () => {
   });
   afterAll(async () => {
     await bedrock.close();
-    for (const [k, v] of Object.entries(saved))
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+    awsEnv.restore();
   });
 
   it('✔ when the identity may invoke the model, with a one-token request', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
+    awsEnv.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
     const line = await llmLine(env);
     expect(line).toMatchObject({ ok: true, name: 'llm model (bedrock)' });
     expect(line.detail).toBe(`${MODEL} answers InvokeModel in ${REGION}`);
@@ -66,7 +48,7 @@ describe('plainfra doctor --role sentinel on Bedrock', () => {
   });
 
   it('✘ on a refused identity, pointing at the sentinel policy template', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong' });
+    awsEnv.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong' });
     const line = await llmLine(env);
     expect(line.ok).toBe(false);
     expect(line.detail).toMatch(/Bedrock refused the sentinel's AWS identity \(HTTP 403\)/);
@@ -74,14 +56,14 @@ describe('plainfra doctor --role sentinel on Bedrock', () => {
   });
 
   it('✘ on a model Bedrock does not know, saying how to list the ids', async () => {
-    setAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
+    awsEnv.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
     const line = await llmLine({ ...env, PLAINFRA_MODEL: 'us.anthropic.claude-nope-v1:0' });
     expect(line.detail).toMatch(/Bedrock rejected model "us.anthropic.claude-nope-v1:0" in us-west-2 \(HTTP 400\)/);
     expect(line.fix).toContain(`aws bedrock list-inference-profiles --region ${REGION}`);
   });
 
   it('✘ without credentials, saying where they come from', async () => {
-    setAwsEnv({});
+    awsEnv.set({});
     const line = await llmLine(env);
     expect(line.detail).toBe('no AWS credentials found by the default chain');
     expect(line.fix).toContain('ECS task role');

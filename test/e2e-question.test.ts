@@ -4,7 +4,6 @@ import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent, slashCommandBody } from './fakes/slack-signing.js';
 import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import {
-  assumeRoleHandler,
   callerIdentityHandler,
   describeInstancesXml,
   pagedJson,
@@ -15,6 +14,7 @@ import {
   type FakeAws,
 } from './fakes/aws.js';
 import { allowedIamActions } from '../src/tools/allowlist.js';
+import { addProdAccountWithCli } from './helpers/cli-accounts.js';
 import { createTestDatabase, testRolesFor, type TestRoles } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import {
@@ -26,6 +26,7 @@ import {
   waitFor,
   type RoleProcess,
 } from './helpers/processes.js';
+import { costQueryTurn, monthlyCostReply, quotedAmount } from './helpers/cost-question.js';
 
 /**
  * The question path end to end: three real `plainfra` processes (bot, hawk, sentinel), each with only
@@ -73,22 +74,11 @@ function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assis
   // Cost questions: "slow" ones ask for another month so the hawk-kill test never hits the cache.
   if (step === 0) {
     const month = /slow/i.test(question) ? { Start: '2026-10-01', End: '2026-11-01' } : { Start: '2026-11-01', End: '2026-11-25' };
-    return {
-      toolUse: [
-        {
-          name: 'aws_query',
-          input: {
-            service: 'ce',
-            operation: 'GetCostAndUsage',
-            params: { TimePeriod: month, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
-          },
-        },
-      ],
-    };
+    return costQueryTurn(month);
   }
   const result = String(lastToolResults(request.body)[0]?.content ?? '');
   if (/could not assume the role/.test(result)) return { text: "I couldn't get into that AWS account." };
-  const amount = /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(result)?.[1] ?? 'NO-NUMBER';
+  const amount = quotedAmount(request.body) ?? 'NO-NUMBER';
   return { text: `Your unblended cost for the period is *$${amount}*.` };
 }
 
@@ -155,19 +145,7 @@ describe('plainfra end to end', () => {
               result: { GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }], ResultsByTime: periods, DimensionValueAttributes: [] },
             };
           }
-          return {
-            result: {
-              ResultsByTime: [
-                {
-                  TimePeriod: { Start: '2026-11-01', End: '2026-11-25' },
-                  Total: { UnblendedCost: { Amount: '1234.56', Unit: 'USD' } },
-                  Groups: [],
-                  Estimated: true,
-                },
-              ],
-              DimensionValueAttributes: [],
-            },
-          };
+          return monthlyCostReply({ Start: '2026-11-01', End: '2026-11-25' }, '1234.56', true);
         },
       },
     });
@@ -198,13 +176,7 @@ describe('plainfra end to end', () => {
     const migrated = runPlainfra(['migrate'], { ...base, PLAINFRA_DB_ROLE_PREFIX: rolePrefix });
     roles = testRolesFor(dbh.url, rolePrefix);
     expect(migrated.status, migrated.stderr).toBe(0);
-    const added = runPlainfra(
-      ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'],
-      base,
-    );
-    expect(added.status, added.stderr).toBe(0);
-    externalId = /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!;
-    aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId, roleArn: ROLE_ARN }));
+    externalId = addProdAccountWithCli(base, { team: TEAM, roleArn: ROLE_ARN, aws });
     // A second account whose role was never deployed with its ExternalId: every AssumeRole is denied.
     expect(
       runPlainfra(

@@ -1,18 +1,18 @@
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { isKind, readTrail, recordAudit } from '../src/audit/index.js';
-import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
 import { BotMetrics, deliverReply } from '../src/bot/index.js';
 import { FIGURE_REMOVED } from '../src/grounding/index.js';
 import { byToolResults, startFakeAnthropic, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
+import { recordQuestion } from './helpers/questions.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { dropTurnQueues, openTurnQueues, type TurnQueues } from './helpers/queue-probes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 /**
@@ -71,7 +71,7 @@ describe('grounding: no unverified number reaches Slack', () => {
   let redis: Redis;
   let prefix: string;
   let enqueuer: Enqueuer;
-  let queues: Record<'sentinel' | 'hawk' | 'replies', Queue>;
+  let queues: TurnQueues;
   let llm: FakeAnthropic;
   let slack: FakeSlack;
   let web: WebClient;
@@ -83,11 +83,7 @@ describe('grounding: no unverified number reaches Slack', () => {
     prefix = uniquePrefix();
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     enqueuer = new Enqueuer(redis, prefix);
-    queues = {
-      sentinel: new Queue('sentinel', { connection: redis, prefix }),
-      hawk: new Queue('hawk', { connection: redis, prefix }),
-      replies: new Queue('replies', { connection: redis, prefix }),
-    };
+    queues = openTurnQueues(redis, prefix);
     await addAccount(t.db, { teamId: TEAM, name: 'prod', roleArn: 'arn:aws:iam::123456789012:role/plainfra-readonly' });
     await bindChannel(t.db, { teamId: TEAM, channelId: CHANNEL, accountName: 'prod' });
     llm = await startFakeAnthropic({ apiKey: 'sk-ground', script: (req) => byToolResults(script)(req) });
@@ -95,7 +91,7 @@ describe('grounding: no unverified number reaches Slack', () => {
     web = new WebClient('xoxb-ground', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
   });
   afterAll(async () => {
-    await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).then(() => q.close())));
+    await dropTurnQueues(queues);
     await enqueuer.close();
     redis.disconnect();
     await llm.close();
@@ -123,14 +119,7 @@ describe('grounding: no unverified number reaches Slack', () => {
   /** A question through every step until its reply is queued, then posted by the bot's reply path. */
   async function ask(question: string, maxSteps = 6) {
     const threadTs = `1764300000.${String(++seq).padStart(6, '0')}`;
-    const [conv] = await t.db.insert(conversations).values({ teamId: TEAM, channelId: CHANNEL, threadTs, startedBy: 'U0ASK' }).returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: conv!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: question, user: 'U0ASK' },
-    });
-    const q = { conversationId: conv!.id, turnId: String(row.id) };
+    const q = await recordQuestion(t.db, { teamId: TEAM, channelId: CHANNEL, threadTs, user: 'U0ASK', text: question });
     for (let step = 0; step < maxSteps + 1; step++) {
       await runTurnStep({ ...deps, maxSteps }, { ...q, step }, { number: 1, isFinal: false });
       const reply = await queues.replies.getJob(`r-${q.turnId}`);

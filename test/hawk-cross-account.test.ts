@@ -5,11 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { buildTranscript } from '../src/agents/transcript.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
-import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createAwsQueryRunner, type AwsQueryInput, type AwsQueryRunner } from '../src/tools/aws/index.js';
 import { runHawkJob } from '../src/workers/hawk-job.js';
-import { SAMPLE_ACCOUNT, assumeRoleHandler, ec2Response, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { SAMPLE_ACCOUNT, assumeRoleHandler, ec2Response, startFakeAws, type FakeAws, useFakeAwsAsHawk } from './fakes/aws.js';
+import { recordQuestion } from './helpers/questions.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
@@ -151,10 +151,7 @@ const CACHE_PREFIX = `test:hawk-xacct:${process.pid}:`;
 
 beforeAll(async () => {
   fake = await startFakeAws({ handlers: { 'sts:AssumeRole': assumeRoleHandler({ externalId: SAMPLE_ACCOUNT.externalId }) } });
-  process.env.AWS_ENDPOINT_URL = fake.url;
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
-  process.env.AWS_REGION = 'us-east-1';
+  useFakeAwsAsHawk(fake);
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   runner = createAwsQueryRunner({ redis, logger, cacheKeyPrefix: CACHE_PREFIX, limits: { maxAttempts: 1 } });
 });
@@ -290,17 +287,13 @@ describe('hawk job: a cross-account parameter is audited as a refusal and read b
   });
 
   it('refuses before any AWS request, records who and why, counts it as scope, and hands the model a tool_result error', async () => {
-    const [conv] = await t.db
-      .insert(conversations)
-      .values({ teamId: TEAM, channelId: 'C0OPS', threadTs: '1764000000.000900', startedBy: 'U0BOB' })
-      .returning();
-    const { row: question } = await recordAudit(t.db, {
-      conversationId: conv!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: 'what runs payroll?', user: 'U0BOB' },
+    const { conversationId, turnId } = await recordQuestion(t.db, {
+      teamId: TEAM,
+      channelId: 'C0OPS',
+      threadTs: '1764000000.000900',
+      user: 'U0BOB',
+      text: 'what runs payroll?',
     });
-    const turnId = String(question.id);
     const foreign = {
       service: 'lambda',
       operation: 'GetFunctionConfiguration',
@@ -315,7 +308,7 @@ describe('hawk job: a cross-account parameter is audited as a refusal and read b
     };
     // The sentinel's record of the model asking for both (what the transcript pairs results with).
     await recordAudit(t.db, {
-      conversationId: conv!.id,
+      conversationId,
       actor: 'sentinel',
       kind: 'llm_response',
       payload: {
@@ -335,7 +328,7 @@ describe('hawk job: a cross-account parameter is audited as a refusal and read b
     await runHawkJob(
       { db: t.db, enqueuer, runner, logger, onRefused: (s) => stages.push(s) },
       {
-        conversationId: conv!.id,
+        conversationId,
         turnId,
         step: 0,
         calls: [
@@ -346,7 +339,7 @@ describe('hawk job: a cross-account parameter is audited as a refusal and read b
       { isFinal: false },
     );
 
-    const rows = await readTrail(t.db, conv!.id);
+    const rows = await readTrail(t.db, conversationId);
     expect(rows.map((r) => r.kind)).toEqual(['message_in', 'llm_response', 'refused', 'tool_call', 'tool_result']);
     const refused = rows[2]!;
     expect(refused.payload).toMatchObject({ toolUseId: 'toolu_x', account: 'prod', input: foreign });
@@ -360,7 +353,7 @@ describe('hawk job: a cross-account parameter is audited as a refusal and read b
     expect(await sentinelQueue.getJob(`s-${turnId}-1`)).toBeDefined();
 
     // What the model reads at its next step: an error result carrying the reason.
-    const { messages } = buildTranscript(rows, question.id);
+    const { messages } = buildTranscript(rows, Number(turnId));
     const results = messages.at(-1)!.content;
     expect(results[0]).toMatchObject({
       type: 'tool_result',

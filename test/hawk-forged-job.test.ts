@@ -3,11 +3,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
-import { awsAccounts, conversations } from '../src/db/index.js';
+import { awsAccounts } from '../src/db/index.js';
 import { assumeRoleHandler, sampleCostAndUsage, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { createTestDatabase, createTestRoles, type TestDatabase, type TestRoles } from './helpers/db.js';
 import { spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
+import { recordQuestion } from './helpers/questions.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { hawkProcessEnv } from './helpers/role-env.js';
 
 /**
  * A hawk job is a request, not an authority (issue 7 §2, issue 6 §4): jobs forged straight into
@@ -35,17 +37,14 @@ describe('forged hawk jobs', () => {
 
   /** A question the bot recorded, as intake does (owner login here stands in for the bot's). */
   async function question(accounts = ['prod']) {
-    const [c] = await t.db
-      .insert(conversations)
-      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764000000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ANN' })
-      .returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: c!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: 'costs?', user: 'U0ANN', team: TEAM, channel: CHANNEL, accounts },
+    return recordQuestion(t.db, {
+      teamId: TEAM,
+      channelId: CHANNEL,
+      threadTs: `1764000000.${String(++seq).padStart(6, '0')}`,
+      user: 'U0ANN',
+      text: 'costs?',
+      payload: { team: TEAM, channel: CHANNEL, accounts },
     });
-    return { conversationId: c!.id, turnId: String(row.id) };
   }
   /** Adds a job the way anyone holding the Redis connection could, bypassing plainfra's Enqueuer. */
   async function forge(data: { conversationId: string; turnId: string; step?: number; calls: { toolUseId: string; input: unknown }[] }) {
@@ -78,15 +77,7 @@ describe('forged hawk jobs', () => {
     });
     queue = new Queue('hawk', { connection: { url: REDIS_URL }, prefix });
     sentinelQueue = new Queue('sentinel', { connection: { url: REDIS_URL }, prefix });
-    hawk = spawnPlainfra(['hawk'], {
-      DATABASE_URL: roles.urls.hawk,
-      REDIS_URL,
-      PLAINFRA_QUEUE_PREFIX: prefix,
-      AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'hawk-secret',
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL: aws.url,
-    });
+    hawk = spawnPlainfra(['hawk'], hawkProcessEnv({ databaseUrl: roles.urls.hawk, prefix, awsUrl: aws.url }));
     await hawk.waitForOutput(/hawk ready/, 60_000);
   }, 90_000);
   afterAll(async () => {

@@ -4,11 +4,11 @@ import pino from 'pino';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
-import { readTrail, recordAudit } from '../src/audit/index.js';
-import { conversations } from '../src/db/index.js';
+import { readTrail } from '../src/audit/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import type { AccountTarget, AwsQueryInput, AwsQueryOutcome, AwsQueryRunner, QueryContext } from '../src/tools/aws/index.js';
 import { abandonHawkJob, runHawkJob } from '../src/workers/hawk-job.js';
+import { recordQuestion } from './helpers/questions.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
@@ -42,17 +42,9 @@ describe('hawk job', () => {
   let seq = 0;
 
   async function question(channelId: string, externallyShared = false) {
-    const [conv] = await t.db
-      .insert(conversations)
-      .values({ teamId: TEAM, channelId, threadTs: `1764000000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0BOB', externallyShared })
-      .returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: conv!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: 'q', user: 'U0BOB' },
-    });
-    return { conversationId: conv!.id, turnId: String(row.id), step: 0 };
+    const threadTs = `1764000000.${String(++seq).padStart(6, '0')}`;
+    const q = await recordQuestion(t.db, { teamId: TEAM, channelId, threadTs, user: 'U0BOB', text: 'q', externallyShared });
+    return { ...q, step: 0 };
   }
   const job = (q: Awaited<ReturnType<typeof question>>, ...inputs: unknown[]) => ({
     ...q,

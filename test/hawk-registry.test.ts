@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_OPERATIONS, allowedIamActions } from '../src/tools/allowlist.js';
 import { refusalFor } from '../src/tools/aws/index.js';
@@ -9,6 +6,7 @@ import { REGISTRY, iamActionsOfService } from '../src/tools/aws/registry.js';
 import { SESSION_POLICY_MAX_CHARS, sessionPolicy } from '../src/tools/aws/session.js';
 import { jsonSafe, pick, type FieldSpec } from '../src/tools/aws/shape.js';
 import type { OperationSpec } from '../src/tools/aws/spec.js';
+import { sdkModelsText } from './helpers/aws-sdk-models.js';
 import { SHAPER_FIXTURES } from './hawk-shapers.fixtures.js';
 
 const PLANTED = 'PLANTED-SECRET-VALUE';
@@ -38,41 +36,6 @@ function shapeOnce(spec: OperationSpec, page: unknown): string {
   return JSON.stringify(typeof spec.single === 'function' ? jsonSafe(spec.single(page)) : pick(page, spec.single as FieldSpec));
 }
 
-const SDK_PACKAGE: Record<string, string> = {
-  ce: 'client-cost-explorer',
-  budgets: 'client-budgets',
-  securityhub: 'client-securityhub',
-  guardduty: 'client-guardduty',
-  'access-analyzer': 'client-accessanalyzer',
-  ec2: 'client-ec2',
-  elasticloadbalancing: 'client-elastic-load-balancing-v2',
-  autoscaling: 'client-auto-scaling',
-  s3: 'client-s3',
-  iam: 'client-iam',
-  rds: 'client-rds',
-  lambda: 'client-lambda',
-  ecs: 'client-ecs',
-  eks: 'client-eks',
-  cloudwatch: 'client-cloudwatch',
-  cloudtrail: 'client-cloudtrail',
-  config: 'client-config-service',
-  organizations: 'client-organizations',
-  health: 'client-health',
-  tag: 'client-resource-groups-tagging-api',
-  'compute-optimizer': 'client-compute-optimizer',
-  support: 'client-support',
-  sts: 'client-sts',
-};
-
-function modelText(service: string): string {
-  const require = createRequire(import.meta.url);
-  const pkgDir = dirname(require.resolve(`@aws-sdk/${SDK_PACKAGE[service]}/package.json`));
-  const dir = join(pkgDir, 'dist-types', 'models');
-  return readdirSync(dir)
-    .map((f) => readFileSync(join(dir, f), 'utf8'))
-    .join('\n');
-}
-
 function fieldNames(spec: FieldSpec, out: string[] = []): string[] {
   for (const e of spec) {
     if (typeof e === 'string') {
@@ -96,7 +59,7 @@ describe('hawk registry', () => {
   it('names only fields and params that exist in the installed SDK models (catches typos that would silently drop data)', () => {
     const problems: string[] = [];
     for (const [key, spec] of REGISTRY) {
-      const text = modelText(spec.service);
+      const text = sdkModelsText(spec.service);
       const names = [
         ...(spec.list && Array.isArray(spec.list.item) ? fieldNames(spec.list.item as FieldSpec) : []),
         ...(spec.list?.header ? fieldNames(spec.list.header) : []),

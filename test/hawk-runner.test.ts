@@ -19,7 +19,9 @@ import {
   startFakeAws,
   throttled,
   type FakeAws,
+  useFakeAwsAsHawk,
 } from './fakes/aws.js';
+import { deleteKeysStartingWith } from './helpers/redis.js';
 
 const PREFIX = `test:hawk-runner:${process.pid}:`;
 const logger = pino({ level: 'silent' });
@@ -47,10 +49,7 @@ const freshCtx = () => ({ ...ctx, conversationId: `${ctx.conversationId}-${++con
 
 beforeAll(async () => {
   fake = await startFakeAws({ handlers: { 'sts:AssumeRole': assumeRoleHandler({ externalId: SAMPLE_ACCOUNT.externalId }) } });
-  process.env.AWS_ENDPOINT_URL = fake.url;
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
-  process.env.AWS_REGION = 'us-east-1';
+  useFakeAwsAsHawk(fake);
   redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
 });
 
@@ -60,8 +59,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await Promise.all(runners.map((r) => r.close()));
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
+  await deleteKeysStartingWith(redis, PREFIX);
   redis.disconnect();
   await fake.close();
 });

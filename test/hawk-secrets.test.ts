@@ -1,7 +1,5 @@
-import { Redis } from 'ioredis';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsQueryRunner, type AwsQueryRunner } from '../src/tools/aws/index.js';
+import type { AwsQueryRunner } from '../src/tools/aws/index.js';
 import { redact } from '../src/tools/aws/redact.js';
 import {
   SAMPLE_ACCOUNT,
@@ -12,6 +10,7 @@ import {
   startFakeAws,
   type FakeAws,
 } from './fakes/aws.js';
+import { startTestRunner, type TestRunner } from './helpers/hawk-runner.js';
 
 /**
  * Secrets must not get past hawk's shapers: not by straddling the 400-character cut, not inside a
@@ -26,31 +25,19 @@ const account = {
   regions: ['us-east-1'],
 };
 let fake: FakeAws;
-let redis: Redis;
+let hawk: TestRunner;
 let runner: AwsQueryRunner;
 let seq = 0;
 const ctx = () => ({ conversationId: `C0SECRETS:1717000000.000${++seq}`, teamId: 'T0TEAM', userId: 'U0USER' });
 
 beforeAll(async () => {
   fake = await startFakeAws({ handlers: { 'sts:AssumeRole': assumeRoleHandler({ externalId: SAMPLE_ACCOUNT.externalId }) } });
-  process.env.AWS_ENDPOINT_URL = fake.url;
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
-  process.env.AWS_REGION = 'us-east-1';
-  redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
-  runner = createAwsQueryRunner({
-    redis,
-    logger: pino({ level: 'silent' }),
-    cacheKeyPrefix: PREFIX,
-    limits: { securityHubRps: 1000, maxAttempts: 2 },
-  });
+  hawk = startTestRunner(fake, PREFIX);
+  runner = hawk.runner;
 });
 
 afterAll(async () => {
-  await runner.close();
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await hawk.close();
   await fake.close();
 });
 

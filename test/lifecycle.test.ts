@@ -5,15 +5,17 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
-import { readTrail, recordAudit } from '../src/audit/index.js';
+import { readTrail } from '../src/audit/index.js';
 import { loadConfig } from '../src/config/index.js';
-import { awsAccounts, conversations } from '../src/db/index.js';
+import { awsAccounts } from '../src/db/index.js';
 import { runHawk } from '../src/workers/hawk.js';
 import { startProcess } from '../src/workers/lifecycle.js';
 import { assumeRoleHandler, sampleCostAndUsage, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { createTestDatabase, createTestRoles, type TestDatabase, type TestRoles } from './helpers/db.js';
 import { spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
+import { recordQuestion } from './helpers/questions.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { hawkProcessEnv } from './helpers/role-env.js';
 
 /** A logger whose lines land in an array, to see what a process did on its way down. */
 function memoryLogger() {
@@ -82,37 +84,26 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
     let seq = 0;
 
     function hawkEnv(extra: Record<string, string> = {}) {
-      return {
-        DATABASE_URL: roles.urls.hawk,
-        REDIS_URL,
-        PLAINFRA_QUEUE_PREFIX: prefix,
-        AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'hawk-secret',
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL: aws.url,
-        ...extra,
-      };
+      return { ...hawkProcessEnv({ databaseUrl: roles.urls.hawk, prefix, awsUrl: aws.url }), ...extra };
     }
 
     /** Records a question as the bot would and puts one Cost Explorer call for it on the hawk queue. */
     async function hawkJob() {
-      const [c] = await t.db
-        .insert(conversations)
-        .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764000000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0ANN' })
-        .returning();
-      const { row } = await recordAudit(t.db, {
-        conversationId: c!.id,
-        actor: 'bot',
-        kind: 'message_in',
-        payload: { text: 'costs?', user: 'U0ANN', team: TEAM, channel: CHANNEL, accounts: ['prod'] },
+      const { conversationId, turnId } = await recordQuestion(t.db, {
+        teamId: TEAM,
+        channelId: CHANNEL,
+        threadTs: `1764000000.${String(++seq).padStart(6, '0')}`,
+        user: 'U0ANN',
+        text: 'costs?',
+        payload: { team: TEAM, channel: CHANNEL, accounts: ['prod'] },
       });
       const jobId = `life-${seq}`;
       // A different period each time: hawk caches Cost Explorer answers, and each job must reach AWS.
       await queue.add(
         'hawk',
         {
-          conversationId: c!.id,
-          turnId: String(row.id),
+          conversationId,
+          turnId,
           step: 0,
           calls: [
             {
@@ -123,7 +114,16 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
         },
         { jobId, attempts: 1 },
       );
-      return { jobId, conversationId: c!.id };
+      return { jobId, conversationId };
+    }
+
+    /** Once `hawk` is ready, gives it a job and waits until the job's Cost Explorer call is held in flight. */
+    async function holdJobInFlight(hawk: RoleProcess) {
+      await hawk.waitForOutput(/hawk ready/, 60_000);
+      const before = ceArrived;
+      const job = await hawkJob();
+      await waitFor(() => ceArrived > before || undefined, 20_000, 'the Cost Explorer call to be in flight');
+      return job;
     }
 
     async function exitOf(p: RoleProcess): Promise<{ code: number | null; ms: number }> {
@@ -184,10 +184,7 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
     it('SIGTERM lets the in-flight job finish, then exits 0 within the deadline', async () => {
       const hawk = spawnPlainfra(['hawk'], hawkEnv({ PLAINFRA_SHUTDOWN_TIMEOUT_MS: '15000' }));
       try {
-        await hawk.waitForOutput(/hawk ready/, 60_000);
-        const before = ceArrived;
-        const job = await hawkJob();
-        await waitFor(() => ceArrived > before || undefined, 20_000, 'the Cost Explorer call to be in flight');
+        const job = await holdJobInFlight(hawk);
         hawk.proc.kill('SIGTERM');
         await hawk.waitForOutput(/shutting down gracefully/, 10_000);
         // The job is still running when the signal arrives; it finishes during the shutdown.
@@ -207,10 +204,7 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
     it('a second SIGTERM exits at once with a non-zero code', async () => {
       const hawk = spawnPlainfra(['hawk'], hawkEnv({ PLAINFRA_SHUTDOWN_TIMEOUT_MS: '60000' }));
       try {
-        await hawk.waitForOutput(/hawk ready/, 60_000);
-        const before = ceArrived;
-        await hawkJob();
-        await waitFor(() => ceArrived > before || undefined, 20_000, 'the Cost Explorer call to be in flight');
+        await holdJobInFlight(hawk);
         hawk.proc.kill('SIGTERM');
         await hawk.waitForOutput(/shutting down gracefully/, 10_000);
         hawk.proc.kill('SIGTERM');
@@ -229,10 +223,7 @@ describe('process lifecycle', { timeout: 120_000 }, () => {
     it('past the shutdown deadline the process gives up waiting and exits 1', async () => {
       const hawk = spawnPlainfra(['hawk'], hawkEnv({ PLAINFRA_SHUTDOWN_TIMEOUT_MS: '2000' }));
       try {
-        await hawk.waitForOutput(/hawk ready/, 60_000);
-        const before = ceArrived;
-        await hawkJob();
-        await waitFor(() => ceArrived > before || undefined, 20_000, 'the Cost Explorer call to be in flight');
+        await holdJobInFlight(hawk);
         hawk.proc.kill('SIGTERM');
         const { code, ms } = await exitOf(hawk);
         expect(code).toBe(1);

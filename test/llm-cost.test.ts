@@ -4,7 +4,6 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { formatTrail, readTrail, readTrailRows, recordAudit, type AuditEvent } from '../src/audit/index.js';
-import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
 import { systemPrompt } from '../src/agents/prompt.js';
@@ -12,6 +11,7 @@ import { costNote } from '../src/agents/cost-note.js';
 import { ListCollector } from '../src/tools/aws/collector.js';
 import { lookupOperation } from '../src/tools/aws/registry.js';
 import { byToolResults, startFakeAnthropic, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { recordQuestion } from './helpers/questions.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
@@ -135,17 +135,13 @@ describe('LLM calls: cache breakpoints and usage', () => {
         usage: { input_tokens: 300, output_tokens: 12, cache_creation_input_tokens: 200, cache_read_input_tokens: 1800 },
       },
     ];
-    const [conv] = await t.db
-      .insert(conversations)
-      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: '1764500000.000001', startedBy: 'U0A' })
-      .returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: conv!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: 'instances?', user: 'U0A' },
+    const job = await recordQuestion(t.db, {
+      teamId: TEAM,
+      channelId: CHANNEL,
+      threadTs: '1764500000.000001',
+      user: 'U0A',
+      text: 'instances?',
     });
-    const job = { conversationId: conv!.id, turnId: String(row.id) };
     const deps = {
       db: t.db,
       enqueuer,

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORBIDDEN } from '../src/config/env.js';
-import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { startFakeAnthropic, firstUserText, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { assumeRoleHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { createTestDatabase, testRolesFor, type TestDatabase, type TestRoles } from './helpers/db.js';
 import { freePort, runPlainfra, runPlainfraAsync, waitFor } from './helpers/processes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { costQueryTurn, monthlyCostReply, quotedAmount } from './helpers/cost-question.js';
 
 /**
  * The README's way to run plainfra without Docker: scripts/local-stack.sh with a .env, then
@@ -21,21 +22,8 @@ const CHANNEL = 'C0LOCAL001';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/plainfra-readonly';
 
 function script(request: { body: Parameters<typeof firstUserText>[0]; assistantTurns: number }): Turn {
-  if (request.assistantTurns === 0) {
-    return {
-      toolUse: [
-        {
-          name: 'aws_query',
-          input: {
-            service: 'ce',
-            operation: 'GetCostAndUsage',
-            params: { TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
-          },
-        },
-      ],
-    };
-  }
-  const amount = /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(String(lastToolResults(request.body)[0]?.content ?? ''))?.[1];
+  if (request.assistantTurns === 0) return costQueryTurn({ Start: '2026-10-01', End: '2026-11-01' });
+  const amount = quotedAmount(request.body);
   return { text: `Last month's unblended cost was $${amount}.` };
 }
 
@@ -57,19 +45,7 @@ describe('scripts/local-stack.sh (no Docker)', () => {
     llm = await startFakeAnthropic({ script: (req) => script(req), apiKey: 'sk-ant-local' });
     aws = await startFakeAws({
       handlers: {
-        'ce:GetCostAndUsage': () => ({
-          result: {
-            ResultsByTime: [
-              {
-                TimePeriod: { Start: '2026-10-01', End: '2026-11-01' },
-                Total: { UnblendedCost: { Amount: '2468.10', Unit: 'USD' } },
-                Groups: [],
-                Estimated: false,
-              },
-            ],
-            DimensionValueAttributes: [],
-          },
-        }),
+        'ce:GetCostAndUsage': () => monthlyCostReply({ Start: '2026-10-01', End: '2026-11-01' }, '2468.10', false),
       },
     });
     dir = mkdtempSync(join(tmpdir(), 'plainfra-local-'));

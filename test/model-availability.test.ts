@@ -7,14 +7,13 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
-import { recordAudit } from '../src/audit/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { sentinelEnv } from '../src/config/env.js';
-import { conversations } from '../src/db/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { checkModelAtStart, createAnthropicLlm, ModelHealth, runTurnStep, sdkDeprecatedModels } from '../src/agents/index.js';
 import { runSentinel } from '../src/workers/sentinel.js';
 import { startFakeAnthropic, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { recordQuestion } from './helpers/questions.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { freePort } from './helpers/processes.js';
@@ -88,17 +87,9 @@ describe('permanent model errors', () => {
   });
 
   async function ask(health: ModelHealth, logger: pino.Logger, model = 'claude-gone') {
-    const [conv] = await t.db
-      .insert(conversations)
-      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764400000.${String(++seq).padStart(6, '0')}`, startedBy: 'U0A' })
-      .returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: conv!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: 'what did we spend?', user: 'U0A' },
-    });
-    const job = { conversationId: conv!.id, turnId: String(row.id), step: 0 };
+    const threadTs = `1764400000.${String(++seq).padStart(6, '0')}`;
+    const q = await recordQuestion(t.db, { teamId: TEAM, channelId: CHANNEL, threadTs, user: 'U0A', text: 'what did we spend?' });
+    const job = { ...q, step: 0 };
     const llm = createAnthropicLlm({ apiKey: 'sk-model', baseURL: fake.url, maxRetries: 2, logger });
     // Not the final attempt: a retryable error would throw for BullMQ to retry; a permanent one must not.
     await runTurnStep(

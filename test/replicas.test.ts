@@ -2,11 +2,13 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { appMentionEnvelope, postSignedEvent } from './fakes/slack-signing.js';
-import { startFakeAnthropic, firstUserText, lastToolResults, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
-import { assumeRoleHandler, pagedJson, sampleFindings, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { startFakeAnthropic, firstUserText, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { pagedJson, sampleFindings, startFakeAws, type FakeAws } from './fakes/aws.js';
+import { addProdAccountWithCli } from './helpers/cli-accounts.js';
 import { createTestDatabase, testRolesFor, type TestRoles } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { freePort, roleEnvironments, runPlainfra, spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
+import { costQueryTurn, quotedAmount } from './helpers/cost-question.js';
 
 /**
  * Two of every role side by side, as an autoscaled deployment runs them: every question answered
@@ -31,21 +33,9 @@ function modelScript(request: { body: Parameters<typeof firstUserText>[0]; assis
     const n = Number(/#(\d+)/.exec(question)?.[1] ?? 0);
     const start = new Date(Date.UTC(2024, n, 1)).toISOString().slice(0, 10);
     const end = new Date(Date.UTC(2024, n + 1, 1)).toISOString().slice(0, 10);
-    return {
-      toolUse: [
-        {
-          name: 'aws_query',
-          input: {
-            service: 'ce',
-            operation: 'GetCostAndUsage',
-            params: { TimePeriod: { Start: start, End: end }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'] },
-          },
-        },
-      ],
-    };
+    return costQueryTurn({ Start: start, End: end });
   }
-  const result = String(lastToolResults(request.body)[0]?.content ?? '');
-  const amount = /"(?:Amount|amount|total)"\s*:\s*"?(\d+(?:\.\d+)?)/.exec(result)?.[1] ?? 'NO-NUMBER';
+  const amount = quotedAmount(request.body) ?? 'NO-NUMBER';
   return { text: `The unblended cost was $${amount}.` };
 }
 
@@ -99,12 +89,7 @@ describe('two replicas of every role', () => {
     const rolePrefix = `plainfra_r${prefix.slice(2)}_`;
     expect(runPlainfra(['migrate'], { ...base, PLAINFRA_DB_ROLE_PREFIX: rolePrefix }).status).toBe(0);
     roles = testRolesFor(dbh.url, rolePrefix);
-    const added = runPlainfra(
-      ['accounts', 'add', '--team', TEAM, '--name', 'prod', '--role-arn', ROLE_ARN, '--regions', 'us-east-1'],
-      base,
-    );
-    expect(added.status, added.stderr).toBe(0);
-    aws.handle('sts:AssumeRole', assumeRoleHandler({ externalId: /ExternalId:\s+(\S+)/.exec(added.stdout)![1]!, roleArn: ROLE_ARN }));
+    addProdAccountWithCli(base, { team: TEAM, roleArn: ROLE_ARN, aws });
     expect(runPlainfra(['channels', 'bind', '--team', TEAM, '--channel', CHANNEL, '--account', 'prod'], base).status).toBe(0);
     const bound = runPlainfra(
       ['channels', 'bind', '--team', TEAM, '--channel', DIGEST_CHANNEL, '--account', 'prod', '--digest', '* * * * *', '--tz', 'UTC'],

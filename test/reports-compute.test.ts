@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
-import pino from 'pino';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsQueryRunner, type AwsQueryRunner } from '../src/tools/aws/index.js';
+import type { AwsQueryRunner } from '../src/tools/aws/index.js';
 import { computeReport, reportBundle, type BundleResult } from '../src/reports/index.js';
 import { type BundleKey } from '../src/reports/bundle.js';
 import {
@@ -13,7 +12,7 @@ import {
   type FakeAws,
   type RecordedRequest,
 } from './fakes/aws.js';
-import { REDIS_URL } from './helpers/redis.js';
+import { startTestRunner, type TestRunner } from './helpers/hawk-runner.js';
 
 const PREFIX = `test:reports:${process.pid}:`;
 const TODAY = new Date('2024-06-04T09:30:00Z');
@@ -150,6 +149,7 @@ function criticalFindings(n: number) {
 }
 
 let fake: FakeAws;
+let hawk: TestRunner;
 let redis: Redis;
 let runner: AwsQueryRunner;
 let seq = 0;
@@ -193,24 +193,12 @@ beforeAll(async () => {
           : pagedJson(sampleFindings(200), 100, { listKey: 'Findings' })(req),
     },
   });
-  process.env.AWS_ENDPOINT_URL = fake.url;
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
-  process.env.AWS_REGION = 'us-east-1';
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  runner = createAwsQueryRunner({
-    redis,
-    logger: pino({ level: 'silent' }),
-    cacheKeyPrefix: PREFIX,
-    limits: { securityHubRps: 1000, maxAttempts: 2 },
-  });
+  hawk = startTestRunner(fake, PREFIX);
+  ({ runner, redis } = hawk);
 });
 
 afterAll(async () => {
-  await runner?.close();
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await hawk?.close();
   await fake.close();
 });
 

@@ -1,13 +1,12 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { recordAudit } from '../src/audit/index.js';
 import { conversations } from '../src/db/index.js';
-import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../src/queues/index.js';
 import { byToolResults, firstUserText } from './fakes/anthropic.js';
 import { startFakeBedrock, type FakeBedrock } from './fakes/bedrock.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { openTestEnqueuer, startRepliesStandIn } from './helpers/replies-stand-in.js';
 import { spawnPlainfra, waitFor, type RoleProcess } from './helpers/processes.js';
 
 /**
@@ -21,7 +20,6 @@ const MODEL = 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const KEYS = { accessKeyId: 'AKIDSENTINELTASKROLE', secretAccessKey: 'sentinel-task-role-secret' };
 
 describe('sentinel over Amazon Bedrock (end to end)', () => {
-  const logger = pino({ level: 'silent' });
   let t: TestDatabase;
   let prefix: string;
   let bedrock: FakeBedrock;
@@ -74,29 +72,12 @@ describe('sentinel over Amazon Bedrock (end to end)', () => {
       kind: 'message_in',
       payload: { text: 'Where does the model run?', user: 'U1' },
     });
-    // Stand-in for the bot's replies consumer.
-    const posted: string[] = [];
-    const replies = startWorker(
-      'replies',
-      async (job) => {
-        posted.push(job.text);
-        await recordAudit(t.db, {
-          conversationId: job.conversationId,
-          actor: 'bot',
-          kind: 'message_out',
-          stepKey: `out:${job.turnId}`,
-          payload: { turnId: job.turnId, text: job.text },
-        });
-      },
-      { redisUrl: REDIS_URL, prefix, concurrency: 1, lockDurationMs: 5000, logger },
-    );
-    const producer = createRedis(REDIS_URL, 'producer');
-    await waitReady(producer);
-    const enqueuer = new Enqueuer(producer, prefix);
+    const replies = startRepliesStandIn(t.db, prefix);
+    const { enqueuer, close: closeEnqueuer } = await openTestEnqueuer(prefix);
     try {
       await enqueuer.add('sentinel', { conversationId: conv!.id, turnId: String(q.row.id), step: 0 });
-      await waitFor(() => (posted.length === 1 ? true : undefined), 30_000, `the answer (sentinel output:\n${sentinel.output()})`);
-      expect(posted[0]).toContain('Your Bedrock-hosted answer');
+      await waitFor(() => (replies.posted.length === 1 ? true : undefined), 30_000, `the answer (sentinel output:\n${sentinel.output()})`);
+      expect(replies.posted[0]).toContain('Your Bedrock-hosted answer');
 
       expect(bedrock.requests).toHaveLength(1);
       const [seen] = bedrock.requests;
@@ -109,9 +90,8 @@ describe('sentinel over Amazon Bedrock (end to end)', () => {
       expect(firstUserText(seen!.body)).toContain('Where does the model run?');
       expect((seen!.body.tools ?? []).length).toBeGreaterThan(0);
     } finally {
-      await enqueuer.close();
-      producer.disconnect();
-      await closeWorker(replies);
+      await closeEnqueuer();
+      await replies.close();
     }
   });
 

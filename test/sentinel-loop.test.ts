@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { sql } from 'drizzle-orm';
@@ -11,7 +10,9 @@ import { Enqueuer } from '../src/queues/index.js';
 import { abandonTurn, createAnthropicLlm, LlmError, runTurnStep, type Llm } from '../src/agents/index.js';
 import type { LlmRequest, LlmResponse } from '../src/agents/llm.js';
 import { startFakeAnthropic } from './fakes/anthropic.js';
+import { recordQuestion } from './helpers/questions.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { dropTurnQueues, openTurnQueues, type TurnQueues } from './helpers/queue-probes.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 
 /** The agent loop, one durable step at a time, with a scripted model in-process. */
@@ -42,7 +43,7 @@ describe('sentinel agent loop', () => {
   let redis: Redis;
   let enqueuer: Enqueuer;
   let prefix: string;
-  let queues: Record<'sentinel' | 'hawk' | 'replies', Queue>;
+  let queues: TurnQueues;
   let docs: Server;
   let docsUrl: string;
   let threadSeq = 0;
@@ -60,17 +61,8 @@ describe('sentinel agent loop', () => {
 
   /** A conversation with one question, as the bot would have recorded it. */
   async function ask(question: string) {
-    const [conv] = await t.db
-      .insert(conversations)
-      .values({ teamId: TEAM, channelId: CHANNEL, threadTs: `1764000000.${String(++threadSeq).padStart(6, '0')}`, startedBy: 'U0ASKER' })
-      .returning();
-    const { row } = await recordAudit(t.db, {
-      conversationId: conv!.id,
-      actor: 'bot',
-      kind: 'message_in',
-      payload: { text: question, user: 'U0ASKER' },
-    });
-    return { conversationId: conv!.id, turnId: String(row.id) };
+    const threadTs = `1764000000.${String(++threadSeq).padStart(6, '0')}`;
+    return recordQuestion(t.db, { teamId: TEAM, channelId: CHANNEL, threadTs, user: 'U0ASKER', text: question });
   }
 
   const kinds = async (conversationId: string) => (await readTrail(t.db, conversationId)).map((r) => r.kind);
@@ -81,11 +73,7 @@ describe('sentinel agent loop', () => {
     prefix = uniquePrefix();
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     enqueuer = new Enqueuer(redis, prefix);
-    queues = {
-      sentinel: new Queue('sentinel', { connection: redis, prefix }),
-      hawk: new Queue('hawk', { connection: redis, prefix }),
-      replies: new Queue('replies', { connection: redis, prefix }),
-    };
+    queues = openTurnQueues(redis, prefix);
     await addAccount(t.db, {
       teamId: TEAM,
       name: 'prod',
@@ -107,7 +95,7 @@ describe('sentinel agent loop', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).then(() => q.close())));
+    await dropTurnQueues(queues);
     await enqueuer.close();
     redis.disconnect();
     docs.close();

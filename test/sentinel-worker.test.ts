@@ -4,11 +4,11 @@ import { addAccount, bindChannel } from '../src/accounts/index.js';
 import { recordAudit } from '../src/audit/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { conversations } from '../src/db/index.js';
-import { closeWorker, createRedis, Enqueuer, startWorker, waitReady } from '../src/queues/index.js';
 import type { Llm, LlmRequest, LlmResponse } from '../src/agents/llm.js';
 import { runSentinel } from '../src/workers/sentinel.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { openTestEnqueuer, startRepliesStandIn } from './helpers/replies-stand-in.js';
 import { waitFor } from './helpers/processes.js';
 
 /** The sentinel worker as deployed (BullMQ, delays, retries), with the model scripted in-process. */
@@ -67,40 +67,22 @@ describe('sentinel worker', () => {
       payload: { text: 'and S3?', user: 'U1' },
     });
 
-    // Stand-in for the bot's replies consumer: record the answer as posted.
-    const posted: string[] = [];
-    const replies = startWorker(
-      'replies',
-      async (job) => {
-        posted.push(job.text);
-        await recordAudit(t.db, {
-          conversationId: job.conversationId,
-          actor: 'bot',
-          kind: 'message_out',
-          stepKey: `out:${job.turnId}`,
-          payload: { turnId: job.turnId, text: job.text },
-        });
-      },
-      { redisUrl: REDIS_URL, prefix, concurrency: 1, lockDurationMs: 5000, logger },
-    );
+    const replies = startRepliesStandIn(t.db, prefix);
     const sentinel = await runSentinel(config, logger, llm);
-    const producer = createRedis(REDIS_URL, 'producer');
-    await waitReady(producer);
-    const enqueuer = new Enqueuer(producer, prefix);
+    const { enqueuer, close: closeEnqueuer } = await openTestEnqueuer(prefix);
     try {
       await enqueuer.add('sentinel', { conversationId: conv!.id, turnId: String(b.row.id), step: 0 });
       await new Promise((r) => setTimeout(r, 300)); // the follow-up is seen first and must wait
       await enqueuer.add('sentinel', { conversationId: conv!.id, turnId: String(a.row.id), step: 0 });
-      await waitFor(() => (posted.length === 2 ? true : undefined), 20_000, 'both answers');
-      expect(posted).toEqual(['EC2 answer', 'S3 answer']);
+      await waitFor(() => (replies.posted.length === 2 ? true : undefined), 20_000, 'both answers');
+      expect(replies.posted).toEqual(['EC2 answer', 'S3 answer']);
       // The follow-up's transcript: question A, answer A, question B.
       expect(seen[1]).toHaveLength(3);
       expect(seen[1]![1]).toContain('EC2 answer');
     } finally {
-      await enqueuer.close();
-      producer.disconnect();
+      await closeEnqueuer();
       await sentinel.close();
-      await closeWorker(replies);
+      await replies.close();
     }
   });
 });

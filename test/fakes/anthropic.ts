@@ -12,9 +12,8 @@
  * `request-id`, `retry-after` / `retry-after-ms` / `x-should-retry` headers the SDK reads.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { headerRecord, readBody } from './http-util.js';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { fakeServer, headerRecord, listenLocally, readBody } from './http-util.js';
 
 export interface ToolUseSpec {
   name: string;
@@ -576,20 +575,11 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     res.end(text);
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `fake anthropic internal: ${String(e)}` } }));
-      } else res.destroy();
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server: Server = fakeServer(handle, (e) => ({
+    type: 'error',
+    error: { type: 'api_error', message: `fake anthropic internal: ${String(e)}` },
+  }));
+  const port = await listenLocally(server, opts.port);
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -316,6 +316,17 @@ export const SAMPLE_ACCOUNT = {
 };
 
 /**
+ * Points the AWS SDK of this process at `fake`, with hawk's own (static, fake) identity: what a
+ * test of an in-process hawk runner needs before it assumes any account's role.
+ */
+export function useFakeAwsAsHawk(fake: FakeAws): void {
+  process.env.AWS_ENDPOINT_URL = fake.url;
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKEHAWKIDENTITY';
+  process.env.AWS_SECRET_ACCESS_KEY = 'fake-hawk-secret';
+  process.env.AWS_REGION = 'us-east-1';
+}
+
+/**
  * STS AssumeRole that enforces the ExternalId like a real trust policy: missing or wrong → the
  * same 403 AccessDenied AWS gives. Issues temporary ASIA… credentials valid for `DurationSeconds`.
  */

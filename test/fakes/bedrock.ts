@@ -17,8 +17,7 @@
  * as Bedrock does: `{"message": …}` with an `x-amzn-ErrorType` header.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   countAssistantTurns,
   FakeApiError,
@@ -29,7 +28,7 @@ import {
   type Script,
   type Turn,
 } from './anthropic.js';
-import { headerRecord, readBody } from './http-util.js';
+import { fakeServer, headerRecord, listenLocally, readBody } from './http-util.js';
 
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 
@@ -291,19 +290,8 @@ export async function startFakeBedrock(opts: FakeBedrockOptions): Promise<FakeBe
     res.end(text);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ message: `fake bedrock internal: ${String(e)}` }));
-      } else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = fakeServer(handle, (e) => ({ message: `fake bedrock internal: ${String(e)}` }));
+  const port = await listenLocally(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,

@@ -36,8 +36,8 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { listenLocally } from './http-util.js';
 import type { FakeSlack } from './slack.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -407,11 +407,7 @@ export async function startFakeSocketMode(slack: FakeSlack, opts: FakeSocketMode
     changed();
   });
 
-  await new Promise<void>((resolve, rejectListen) => {
-    server.once('error', rejectListen);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server, opts.port);
   origin = `ws://127.0.0.1:${port}`;
 
   slack.attachSocketMode(() => {

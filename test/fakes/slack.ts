@@ -13,8 +13,7 @@
  * the only other status the client treats specially is 429 + `Retry-After`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { headerRecord, readBody } from './http-util.js';
+import { headerRecord, listenLocally, readBody } from './http-util.js';
 
 export interface SlackCall {
   /** Web API method, e.g. `chat.postMessage`. */
@@ -648,11 +647,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server, opts.port);
   origin = `http://127.0.0.1:${port}`;
 
   const callsTo = (method: string) => calls.filter((c) => c.method === method);

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { hawkAwsEnv } from './role-env.js';
 
 /**
  * Runs the built `plainfra` command as a separate process, the way operators run it. Each role gets
@@ -122,10 +123,7 @@ export function roleEnvironments(e: StackEndpoints): Record<'bot' | 'hawk' | 'se
     hawk: {
       ...e.base,
       ...db('hawk'),
-      AWS_ACCESS_KEY_ID: 'AKIDHAWKEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'hawk-secret',
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL: e.awsUrl,
+      ...hawkAwsEnv(e.awsUrl),
     },
     sentinel: {
       ...e.base,

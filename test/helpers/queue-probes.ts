@@ -35,3 +35,19 @@ export function openQueueProbes(prefix: string): QueueProbes {
     },
   };
 }
+
+/** The queues one turn moves through, for a test that runs a step in-process and reads the jobs it left. */
+export type TurnQueues = Record<'sentinel' | 'hawk' | 'replies', Queue>;
+
+export function openTurnQueues(redis: Redis, prefix: string): TurnQueues {
+  return {
+    sentinel: new Queue('sentinel', { connection: redis, prefix }),
+    hawk: new Queue('hawk', { connection: redis, prefix }),
+    replies: new Queue('replies', { connection: redis, prefix }),
+  };
+}
+
+/** Empties the turn's queues (their jobs live under the test's prefix) and closes them. */
+export async function dropTurnQueues(queues: TurnQueues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).then(() => q.close())));
+}

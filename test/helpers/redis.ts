@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 
 /** The Redis every test shares; isolation comes from a unique BullMQ prefix per test file. */
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -22,4 +23,10 @@ export async function dropPrefix(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** Deletes every key that starts with `start` (a hawk runner's cache keys), on a connection the test holds. */
+export async function deleteKeysStartingWith(redis: Redis, start: string): Promise<void> {
+  const keys = await redis.keys(`${start}*`);
+  if (keys.length) await redis.del(...keys);
 }
