@@ -9,6 +9,7 @@ import { firstUserText } from './fakes/anthropic.js';
 import { startFakeBedrock, type FakeBedrock } from './fakes/bedrock.js';
 import { ADMIN_DATABASE_URL } from './helpers/db.js';
 import { scriptedModel } from './eval-scripted.js';
+import { controlAwsChainEnv } from './helpers/aws-chain-env.js';
 
 /**
  * `plainfra eval` with PLAINFRA_LLM_PROVIDER=bedrock, as the sentinel runs it: the sentinel's
@@ -22,29 +23,17 @@ const MODEL = 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const KEYS = { accessKeyId: 'AKIDEVALBEDROCK', secretAccessKey: 'eval-bedrock-secret' };
 const MILLION = { input: 1_000_000, output: 0, cacheRead: 1_000_000, cacheCreation: 0 };
 
-/** The SDK's default chain reads process.env, not the eval's env: set what it may see, restore after. */
-const AWS_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONFIG_FILE'];
-const AWS_ENV_MORE = ['AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_BEARER_TOKEN_BEDROCK'];
-const saved = Object.fromEntries([...AWS_ENV, ...AWS_ENV_MORE].map((k) => [k, process.env[k]]));
-
 describe('plainfra eval on Amazon Bedrock (fake InvokeModel) with a scripted model', () => {
   let bedrock: FakeBedrock;
+  // The SDK's default chain reads process.env, not the eval's env: set what it may see, restore after.
+  const chain = controlAwsChainEnv();
   beforeAll(async () => {
-    for (const k of [...AWS_ENV, ...AWS_ENV_MORE]) delete process.env[k];
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: KEYS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey,
-      AWS_CONFIG_FILE: '/nonexistent/config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
+    chain.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
     bedrock = await startFakeBedrock({ region: REGION, credentials: KEYS, models: [MODEL], script: scriptedModel(CASES, 'right') });
   });
   afterAll(async () => {
     await bedrock.close();
-    for (const [k, v] of Object.entries(saved))
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+    chain.restore();
   });
 
   const env = (extra: Record<string, string> = {}) => ({
