@@ -7,7 +7,7 @@ import { isKind, readTrail, recordAudit } from '../src/audit/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createAnthropicLlm, runTurnStep } from '../src/agents/index.js';
 import { BotMetrics, deliverReply } from '../src/bot/index.js';
-import { FIGURE_REMOVED } from '../src/grounding/index.js';
+import { FIGURE_REMOVED } from '../src/grounding/gate.js';
 import { byToolResults, startFakeAnthropic, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { recordQuestion } from './helpers/questions.js';

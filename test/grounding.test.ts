@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { collectSources, extractFigures, FIGURE_REMOVED, groundText, removeFigures } from '../src/grounding/index.js';
+import { collectSources, extractFigures, groundText, removeFigures } from '../src/grounding/index.js';
+import { FIGURE_REMOVED } from '../src/grounding/gate.js';
 
 /** The figures extraction finds, as written. */
 const found = (text: string) => extractFigures(text).map((f) => f.text);

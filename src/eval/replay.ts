@@ -6,6 +6,8 @@
  * Only the network is replaced: a middleware at the front of the SDK client's stack returns the
  * recorded output, so no credentials are needed and no request leaves the machine.
  */
+// hawk's parts one by one, past the tools/aws door on purpose: the replay swaps only the network
+// and must run each of them as hawk does (the door offers the assembled runner, not its parts).
 import { accountScopeOf } from '../tools/aws/account-pin.js';
 import { absentResult, assembleResult, regionsFor, singleOf, type RegionDone } from '../tools/aws/assemble.js';
 import { ListCollector } from '../tools/aws/collector.js';

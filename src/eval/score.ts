@@ -5,7 +5,7 @@
  * extractor (src/grounding/extract.ts), plus the small counts and spelled-out numbers it leaves
  * out on purpose ("3 users", "three users"), since a count is often the whole answer.
  */
-import { extractFigures, numbersInText } from '../grounding/extract.js';
+import { extractFigures, numbersInText } from '../grounding/index.js';
 
 const WORDS: Record<string, number> = {
   zero: 0,

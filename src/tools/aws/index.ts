@@ -4,9 +4,9 @@
  * aws:ResourceAccount condition) → response shaping → secret redaction.
  * See docs/hawk.md.
  */
-export type { AccountTarget, QueryContext, AwsQueryInput, AwsQueryOutcome, Limits } from './types.js';
-export { DEFAULT_LIMITS } from './types.js';
+export type { AwsQueryOutcome } from './types.js';
+
 export { refusalFor } from './refusal.js';
-export { accountScopeOf, type AccountScope } from './account-pin.js';
-export { createAwsQueryRunner, type AwsQueryRunner, type AwsQueryRunnerOptions } from './runner.js';
-export { verifyAccount, type VerifyReport, type VerifyCheck, type VerifyOptions } from './verify.js';
+export { accountScopeOf } from './account-pin.js';
+export { createAwsQueryRunner, type AwsQueryRunner } from './runner.js';
+export { verifyAccount } from './verify.js';
