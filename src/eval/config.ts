@@ -1,6 +1,4 @@
-import { ConfigError } from '../config/load.js';
-import { LLM_SECRET_VARS, sentinelEnv, type SentinelConfig } from '../config/env.js';
-import { forbiddenForSentinel } from '../config/llm-provider.js';
+import { ConfigError, forbiddenForSentinel, LLM_SECRET_VARS, sentinelEnv, type SentinelConfig } from '../config/index.js';
 
 /**
  * What `plainfra eval` reads: the sentinel's own settings, parsed by the sentinel's schema (provider,

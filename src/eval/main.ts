@@ -1,3 +1,4 @@
+// The CLI's usage error (cli/ has no door: it is the entry point), so `plainfra eval` exits 2 like every command.
 import { UsageError } from '../cli/command.js';
 import { pino, type Logger } from 'pino';
 import { createConfiguredLlm, type Llm } from '../agents/index.js';

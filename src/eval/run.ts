@@ -9,6 +9,7 @@ import { addAccount, bindChannel } from '../accounts/index.js';
 import { isKind, readTrail, recordAudit } from '../audit/index.js';
 import { conversations, type Db } from '../db/index.js';
 import { runTurnStep, type Llm } from '../agents/index.js';
+// hawk's job handler itself (workers/ is process entry points, with no door): the eval runs it in-process.
 import { runHawkJob } from '../workers/hawk-job.js';
 import type { EvalCase } from './cases.js';
 import { MemoryEnqueuer } from './memory-enqueuer.js';
