@@ -10,7 +10,7 @@ import { stackUpdateCommand, KEPT_STACK_PARAMETERS } from '../src/accounts/instr
 import { pruneExpired, readAdminTrail, readTrailRows, recordAudit } from '../src/audit/index.js';
 import { adminConversationId } from '../src/audit/admin.js';
 import { awsAccounts, channelBindings, closeDb, connectDb, conversations, type Db } from '../src/db/index.js';
-import { type ProcessRole } from '../src/db/roles.js';
+import type { ProcessRole } from '../src/db/roles.js';
 import { parsePolicySource } from '../src/policy/load.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { ALLOWED_OPERATIONS } from '../src/tools/allowlist.js';
@@ -520,7 +520,11 @@ describe('hawk during a rotation (ExternalIdChoice)', () => {
     const choice = new ExternalIdChoice();
     expect(choice.candidates({ ...account, pendingExternalId: undefined })).toEqual(['current-external-id-0001']);
     const tried: string[] = [];
-    await expect(choice.assume(account, async (id) => (tried.push(id), Promise.reject(denied)))).rejects.toBe(denied);
+    const deny = async (id: string) => {
+      tried.push(id);
+      return Promise.reject(denied);
+    };
+    await expect(choice.assume(account, deny)).rejects.toBe(denied);
     expect(tried).toEqual(['pending-external-id-0001', 'current-external-id-0001']);
     // Nothing worked, so nothing is remembered: the next call starts with the new id again.
     expect(choice.candidates(account)).toEqual(['pending-external-id-0001', 'current-external-id-0001']);

@@ -37,8 +37,8 @@ describe('audit event catalogue', () => {
     expect(stepKey.outError('41')).toBe('out-error:41');
     expect(stepKey.refused('41')).toBe('refused:41');
     // The sweep's SQL appends the turn id to these prefixes: they must be the keys minus the turn.
-    expect(stepKeyPrefix('out') + '41').toBe(stepKey.out('41'));
-    expect(stepKeyPrefix('outError') + '41').toBe(stepKey.outError('41'));
+    expect(`${stepKeyPrefix('out')}41`).toBe(stepKey.out('41'));
+    expect(`${stepKeyPrefix('outError')}41`).toBe(stepKey.outError('41'));
   });
 
   it('parses a row into its kind, keeping fields the catalogue does not name', () => {

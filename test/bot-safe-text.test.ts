@@ -185,7 +185,8 @@ describe('bot › message splitting', () => {
 
   it('closes a code block at a cut and reopens it in the next message', () => {
     const body = Array.from({ length: 50 }, (_, i) => `row ${i}`).join('\n');
-    const parts = splitMessage('Intro\n```\n' + body + '\n```\nDone', 120);
+    const fence = '```';
+    const parts = splitMessage(`Intro\n${fence}\n${body}\n${fence}\nDone`, 120);
     for (const p of parts) {
       expect(p.length).toBeLessThanOrEqual(120);
       expect((p.match(/```/g) ?? []).length % 2).toBe(0);

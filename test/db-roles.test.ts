@@ -7,7 +7,7 @@ import { externalIdOf } from '../src/accounts/manage.js';
 import { pruneExpired, readTrail, readTrailRows, recordAudit } from '../src/audit/index.js';
 import { acceptQuestion } from '../src/bot/intake.js';
 import { applyRoles, checkProcessLogin, closeDb, connectDb, conversations, type Db } from '../src/db/index.js';
-import { type ProcessRole } from '../src/db/roles.js';
+import type { ProcessRole } from '../src/db/roles.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { deriveScope } from '../src/workers/hawk-job.js';
 import { createTestDatabase, createTestRoles, testRolesFor, type TestDatabase, type TestRoles } from './helpers/db.js';

@@ -1,4 +1,4 @@
-import Anthropic, { APIError } from '@anthropic-ai/sdk';
+import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { byToolResults, startFakeAnthropic, type FakeAnthropic, type Script } from './fakes/anthropic.js';
 
@@ -69,7 +69,7 @@ describe('fake Anthropic Messages API with the real SDK', () => {
       { type: 'tool_result', tool_use_id: (first[1] as Anthropic.ToolUseBlock).id },
     ]);
     // How SDK 1.14 authenticates: Authorization: Bearer <apiKey> (not x-api-key), plus anthropic-version.
-    expect(f.requests[0].headers['authorization']).toBe('Bearer test');
+    expect(f.requests[0].headers.authorization).toBe('Bearer test');
     expect(f.requests[0].headers['anthropic-version']).toBeTruthy();
     expect(f.requests[0].retryCount).toBe(0);
   });

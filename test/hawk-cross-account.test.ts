@@ -7,7 +7,7 @@ import { buildTranscript } from '../src/agents/transcript.js';
 import { readTrail, recordAudit } from '../src/audit/index.js';
 import { Enqueuer } from '../src/queues/index.js';
 import { createAwsQueryRunner, type AwsQueryRunner } from '../src/tools/aws/index.js';
-import { type AwsQueryInput } from '../src/tools/aws/types.js';
+import type { AwsQueryInput } from '../src/tools/aws/types.js';
 import { runHawkJob } from '../src/workers/hawk-job.js';
 import { SAMPLE_ACCOUNT, assumeRoleHandler, ec2Response, startFakeAws, type FakeAws, useFakeAwsAsHawk } from './fakes/aws.js';
 import { recordQuestion } from './helpers/questions.js';

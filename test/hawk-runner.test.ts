@@ -5,7 +5,7 @@ import { ALLOWED_OPERATIONS } from '../src/tools/allowlist.js';
 import { regionsFor } from '../src/tools/aws/assemble.js';
 import { lookupOperation } from '../src/tools/aws/registry.js';
 import { createAwsQueryRunner, verifyAccount, type AwsQueryRunner } from '../src/tools/aws/index.js';
-import { type Limits } from '../src/tools/aws/types.js';
+import type { Limits } from '../src/tools/aws/types.js';
 import {
   SAMPLE_ACCOUNT,
   assumeRoleHandler,

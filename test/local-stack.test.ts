@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORBIDDEN } from '../src/config/env.js';
-import { startFakeAnthropic, firstUserText, type FakeAnthropic, type Turn } from './fakes/anthropic.js';
+import { startFakeAnthropic, type FakeAnthropic, type MessagesRequestBody, type Turn } from './fakes/anthropic.js';
 import { assumeRoleHandler, startFakeAws, type FakeAws } from './fakes/aws.js';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.js';
 import { createTestDatabase, testRolesFor, type TestDatabase, type TestRoles } from './helpers/db.js';
@@ -21,7 +21,7 @@ const TEAM = 'T0LOCAL001';
 const CHANNEL = 'C0LOCAL001';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/plainfra-readonly';
 
-function script(request: { body: Parameters<typeof firstUserText>[0]; assistantTurns: number }): Turn {
+function script(request: { body: MessagesRequestBody; assistantTurns: number }): Turn {
   if (request.assistantTurns === 0) return costQueryTurn({ Start: '2026-10-01', End: '2026-11-01' });
   const amount = quotedAmount(request.body);
   return { text: `Last month's unblended cost was $${amount}.` };

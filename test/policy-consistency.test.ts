@@ -11,25 +11,25 @@ import {
   renderRoleTemplate,
   ROLE_TEMPLATE_UPDATE_COMMAND,
 } from '../src/policy/render-role-template.js';
-import { ROLE_TEMPLATE } from './policy-helpers.js';
+import { ROLE_TEMPLATE, type CfnPolicyDocument, type CfnStatement, type CfnTemplate } from './policy-helpers.js';
 
-type Json = Record<string, any>;
+type RoleTemplate = CfnTemplate<'ReadOnlyRole'>;
 
-async function loadRoleTemplate(): Promise<{ text: string; template: Json }> {
+async function loadRoleTemplate(): Promise<{ text: string; template: RoleTemplate }> {
   const text = await readFile(ROLE_TEMPLATE, 'utf8');
-  return { text, template: parsePolicySource(text, ROLE_TEMPLATE) as Json };
+  return { text, template: parsePolicySource(text, ROLE_TEMPLATE) as RoleTemplate };
 }
 
-function policyNamed(template: Json, name: string): Json {
-  const policy = template.Resources.ReadOnlyRole.Properties.Policies.find((p: Json) => p.PolicyName === name);
+function policyNamed(template: RoleTemplate, name: string): CfnPolicyDocument {
+  const policy = template.Resources.ReadOnlyRole.Properties.Policies.find((p) => p.PolicyName === name);
   expect(policy, `policy ${name} in the role template`).toBeDefined();
-  return policy.PolicyDocument;
+  return policy!.PolicyDocument;
 }
 
-function statementWithSid(doc: Json, sid: string): Json {
-  const statement = doc.Statement.find((s: Json) => s.Sid === sid);
+function statementWithSid(doc: CfnPolicyDocument, sid: string): CfnStatement {
+  const statement = doc.Statement.find((s) => s.Sid === sid);
   expect(statement, `statement ${sid}`).toBeDefined();
-  return statement;
+  return statement!;
 }
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v : [v]) as string[];
@@ -84,11 +84,11 @@ describe('allowlist, role template and data-plane deny list', () => {
   it('no allowlisted action is on the data-plane list or caught by any unconditional Deny of the template', async () => {
     const { template } = await loadRoleTemplate();
     const denyPatterns = policyNamed(template, 'plainfra-readonly-guardrails')
-      .Statement.filter((s: Json) => s.Effect === 'Deny' && !s.Condition)
-      .flatMap((s: Json) => asList(s.Action));
+      .Statement.filter((s) => s.Effect === 'Deny' && !s.Condition)
+      .flatMap((s) => asList(s.Action));
     const dataPlane = new Set(dataPlaneActionNames().map((a) => a.toLowerCase()));
     const clashes = allowedIamActions().filter(
-      (a) => dataPlane.has(a.toLowerCase()) || denyPatterns.some((p: string) => actionPatternMatches(p, a)),
+      (a) => dataPlane.has(a.toLowerCase()) || denyPatterns.some((p) => actionPatternMatches(p, a)),
     );
     expect(clashes).toEqual([]);
   });
@@ -150,7 +150,7 @@ describe('read-only role template', () => {
 
   it('trusts only the hawk role, with the external id and a hawk-* session name, plus slack-* source identities', async () => {
     const { template } = await loadRoleTemplate();
-    const statements: Json[] = template.Resources.ReadOnlyRole.Properties.AssumeRolePolicyDocument.Statement;
+    const statements = template.Resources.ReadOnlyRole.Properties.AssumeRolePolicyDocument.Statement;
     expect(statements.map((s) => [s.Effect, s.Action, s.Principal])).toEqual([
       ['Allow', 'sts:AssumeRole', { AWS: { Ref: 'HawkPrincipalArn' } }],
       ['Allow', 'sts:SetSourceIdentity', { AWS: { Ref: 'HawkPrincipalArn' } }],
@@ -177,9 +177,9 @@ describe('read-only role template', () => {
     const { template } = await loadRoleTemplate();
     const props = template.Resources.ReadOnlyRole.Properties;
     expect(props.ManagedPolicyArns).toBeUndefined();
-    expect(Object.values(template.Resources as Json).map((r: Json) => r.Type)).toEqual(['AWS::IAM::Role']);
+    expect(Object.values(template.Resources).map((r) => r.Type)).toEqual(['AWS::IAM::Role']);
     // IAM counts policy characters without whitespace; references are resolved, so this is an estimate.
-    const size = props.Policies.map((p: Json) => JSON.stringify(p.PolicyDocument).length).reduce((a: number, b: number) => a + b, 0);
+    const size = props.Policies.map((p) => JSON.stringify(p.PolicyDocument).length).reduce((a, b) => a + b, 0);
     expect(size).toBeLessThan(10_240);
   });
 });

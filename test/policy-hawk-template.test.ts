@@ -2,20 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parsePolicySource } from '../src/policy/index.js';
 import { extractPolicyDocuments } from '../src/policy/load.js';
-import { HAWK_TEMPLATE } from './policy-helpers.js';
+import { HAWK_TEMPLATE, type CfnPolicyDocument, type CfnStatement, type CfnTemplate } from './policy-helpers.js';
 
-type Json = Record<string, any>;
+type HawkTemplate = CfnTemplate<'HawkRole'>;
 
-async function loadHawkTemplate(): Promise<Json> {
-  return parsePolicySource(await readFile(HAWK_TEMPLATE, 'utf8'), HAWK_TEMPLATE) as Json;
+async function loadHawkTemplate(): Promise<HawkTemplate> {
+  return parsePolicySource(await readFile(HAWK_TEMPLATE, 'utf8'), HAWK_TEMPLATE) as HawkTemplate;
 }
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 
 /** Resolves the one `Fn::Sub` form the template uses, with parameter defaults, in the aws partition. */
-function resolveSub(value: unknown, template: Json): unknown {
+function resolveSub(value: unknown, template: HawkTemplate): unknown {
   if (typeof value === 'object' && value !== null && 'Fn::Sub' in value) {
-    const text = (value as Json)['Fn::Sub'] as string;
+    const text = value['Fn::Sub'] as string;
     return text.replace(/\$\{([^}]+)\}/g, (_, name: string) =>
       name === 'AWS::Partition' ? 'aws' : String(template.Parameters[name]?.Default ?? `\${${name}}`),
     );
@@ -30,7 +30,7 @@ describe('hawk identity template', () => {
     expect(identityDocs.length).toBe(2); // the role's inline policy and its permissions boundary
     const grants = new Set<string>();
     for (const { document } of identityDocs) {
-      for (const s of asList((document as Json).Statement) as Json[]) {
+      for (const s of asList((document as CfnPolicyDocument).Statement) as CfnStatement[]) {
         expect(s.Effect).toBe('Allow');
         expect(s.NotAction).toBeUndefined();
         expect(s.NotResource).toBeUndefined();
@@ -46,13 +46,13 @@ describe('hawk identity template', () => {
   it('names the customer role by parameter, defaulting to plainfra-readonly', async () => {
     const template = await loadHawkTemplate();
     expect(template.Parameters.ReadOnlyRoleName.Default).toBe('plainfra-readonly');
-    const inline = template.Resources.HawkRole.Properties.Policies[0].PolicyDocument.Statement as Json[];
+    const inline = template.Resources.HawkRole.Properties.Policies[0].PolicyDocument.Statement;
     for (const s of inline) expect(s.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/${ReadOnlyRoleName}' });
   });
 
   it('requires hawk-* session names and slack-* source identities on its side too', async () => {
     const template = await loadHawkTemplate();
-    const inline = template.Resources.HawkRole.Properties.Policies[0].PolicyDocument.Statement as Json[];
+    const inline = template.Resources.HawkRole.Properties.Policies[0].PolicyDocument.Statement;
     expect(inline.map((s) => [s.Action, s.Condition])).toEqual([
       ['sts:AssumeRole', { StringLike: { 'sts:RoleSessionName': 'hawk-*' } }],
       ['sts:SetSourceIdentity', { StringLike: { 'sts:SourceIdentity': 'slack-*' } }],
@@ -64,7 +64,7 @@ describe('hawk identity template', () => {
     const role = template.Resources.HawkRole.Properties;
     expect(role.ManagedPolicyArns).toBeUndefined();
     expect(role.PermissionsBoundary).toEqual({ Ref: 'HawkBoundary' });
-    const types = Object.entries(template.Resources as Json).map(([name, r]) => `${name}:${(r as Json).Type}`);
+    const types = Object.entries(template.Resources).map(([name, r]) => `${name}:${r.Type}`);
     expect(types.sort()).toEqual([
       'HawkBoundary:AWS::IAM::ManagedPolicy',
       'HawkInstanceProfile:AWS::IAM::InstanceProfile',
@@ -81,7 +81,7 @@ describe('hawk identity template', () => {
     expect(new RegExp(template.Parameters.TrustedAccountId.AllowedPattern).test('')).toBe(true);
     expect(new RegExp(template.Parameters.TrustedAccountId.AllowedPattern).test('111122223333')).toBe(true);
     expect(new RegExp(template.Parameters.TrustedAccountId.AllowedPattern).test('*')).toBe(false);
-    const [service] = template.Resources.HawkRole.Properties.AssumeRolePolicyDocument.Statement as Json[];
+    const [service] = template.Resources.HawkRole.Properties.AssumeRolePolicyDocument.Statement;
     expect(service).toMatchObject({
       Effect: 'Allow',
       Principal: { Service: { Ref: 'TrustedServicePrincipal' } },

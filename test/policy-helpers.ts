@@ -58,3 +58,54 @@ export const allow = (action: string | string[], extra: Record<string, unknown> 
   Resource: '*',
   ...extra,
 });
+
+/** One IAM policy statement of a parsed template, as the policy tests read it. */
+export interface CfnStatement {
+  Sid?: string;
+  Effect?: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: unknown;
+  NotResource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, unknown>;
+}
+
+export interface CfnPolicyDocument {
+  Version?: string;
+  Statement: CfnStatement[];
+}
+
+/** A template parameter; the fields are the ones the shipped templates set and the tests read. */
+export interface CfnParameter {
+  Default: string;
+  AllowedPattern: string;
+  AllowedValues: string[];
+  MinLength: number;
+}
+
+/** An AWS::IAM::Role's properties; open, because tests add properties to see the checker refuse them. */
+export interface CfnRoleProperties {
+  [property: string]: unknown;
+  RoleName?: unknown;
+  MaxSessionDuration?: number;
+  ManagedPolicyArns?: unknown;
+  PermissionsBoundary?: unknown;
+  AssumeRolePolicyDocument: CfnPolicyDocument;
+  Policies: { PolicyName: string; PolicyDocument: CfnPolicyDocument }[];
+}
+
+export interface CfnResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+
+/**
+ * A shipped CloudFormation template as parsed, typed as far as the tests read it; `Roles` names its
+ * AWS::IAM::Role resources. Only a declaration: the tests' assertions check every value they read.
+ */
+export interface CfnTemplate<Roles extends string> {
+  Parameters: Record<string, CfnParameter>;
+  Resources: Record<Roles, { Type: string; Properties: CfnRoleProperties }> & Record<string, CfnResource>;
+  Outputs: Record<string, { Value: unknown }>;
+}

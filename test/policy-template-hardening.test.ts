@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parsePolicySource } from '../src/policy/index.js';
-import { ROLE_TEMPLATE, runPolicyCheck, writeTempFile } from './policy-helpers.js';
+import { ROLE_TEMPLATE, runPolicyCheck, writeTempFile, type CfnStatement, type CfnTemplate } from './policy-helpers.js';
 
 /**
  * `plainfra policy check` cannot be fooled (issue 7 §3): each case takes the shipped read-only role
@@ -9,10 +9,7 @@ import { ROLE_TEMPLATE, runPolicyCheck, writeTempFile } from './policy-helpers.j
  * expects the strict check to fail naming it. Before this change every one of them passed.
  */
 
-type Template = {
-  Parameters: Record<string, Record<string, unknown>>;
-  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
-};
+type Template = CfnTemplate<'ReadOnlyRole'>;
 
 async function shipped(): Promise<Template> {
   return parsePolicySource(await readFile(ROLE_TEMPLATE, 'utf8'), ROLE_TEMPLATE) as Template;
@@ -23,7 +20,9 @@ async function strictCheck(name: string, template: Template) {
 }
 
 const role = (t: Template) => t.Resources.ReadOnlyRole!.Properties;
-const assumeStatement = (t: Template) => role(t).AssumeRolePolicyDocument.Statement[0] as Record<string, any>;
+/** The first trust statement, with the Condition the shipped template gives it. */
+const assumeStatement = (t: Template) =>
+  role(t).AssumeRolePolicyDocument.Statement[0] as CfnStatement & { Condition: Record<string, unknown> };
 const readOnlyDoc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeVpcs', Resource: '*' }] };
 
 describe('policy check: what a template grants outside its inline policies', () => {
@@ -98,13 +97,13 @@ describe('policy check: what a template grants outside its inline policies', () 
 });
 
 describe('policy check: the trust policy', () => {
-  const cases: [string, (s: Record<string, any>, t: Template) => void, RegExp][] = [
+  const cases: [string, (s: ReturnType<typeof assumeStatement>, t: Template) => void, RegExp][] = [
     [
       'an account root',
       (s) => (s.Principal = { AWS: 'arn:aws:iam::111122223333:root' }),
-      /error   \[trust-account-principal\] .*Principal arn:aws:iam::111122223333:root trusts every principal of account 111122223333/,
+      /error {3}\[trust-account-principal\] .*Principal arn:aws:iam::111122223333:root trusts every principal of account 111122223333/,
     ],
-    ['a bare account id', (s) => (s.Principal = { AWS: '111122223333' }), /error   \[trust-account-principal\]/],
+    ['a bare account id', (s) => (s.Principal = { AWS: '111122223333' }), /error {3}\[trust-account-principal\]/],
     [
       'two role ARNs',
       (s) => (s.Principal = { AWS: ['arn:aws:iam::111122223333:role/a', 'arn:aws:iam::111122223333:role/b'] }),

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsQueryRunner } from '../src/tools/aws/index.js';
 import { computeReport, reportBundle, type BundleResult } from '../src/reports/index.js';
-import { type BundleKey } from '../src/reports/bundle.js';
+import type { BundleKey } from '../src/reports/bundle.js';
 import {
   SAMPLE_ACCOUNT,
   assumeRoleHandler,

@@ -156,7 +156,7 @@ describe('sentinel agent loop', () => {
 
   it('rebuilds the transcript with tool results, then enqueues the final answer as a reply', async () => {
     const q = await ask('what did EC2 cost in October?');
-    const llm = new ScriptedLlm((req, n) =>
+    const llm = new ScriptedLlm((_req, n) =>
       n === 0
         ? toolUse({ id: 'toolu_3', name: 'aws_query', input: { service: 'ce', operation: 'GetCostAndUsage' } })
         : text('EC2 cost *$812.40* in October.'),

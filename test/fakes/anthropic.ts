@@ -178,7 +178,7 @@ export function firstUserText(body: MessagesRequestBody): string {
 /** `tool_result` blocks of the last user message. */
 export function lastToolResults(body: MessagesRequestBody): Array<Record<string, unknown>> {
   const last = (body.messages ?? []).at(-1);
-  if (!last || last.role !== 'user' || typeof last.content === 'string') return [];
+  if (last?.role !== 'user' || typeof last.content === 'string') return [];
   return last.content.filter((b) => b.type === 'tool_result');
 }
 
@@ -467,7 +467,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     const modelPath = /^\/v1\/models\/([^/]+)$/.exec(u.pathname);
     if (req.method === 'GET' && modelPath) {
       const id = decodeURIComponent(modelPath[1]!);
-      const key = headers['x-api-key'] ?? headers['authorization']?.replace(/^Bearer\s+/i, '');
+      const key = headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer\s+/i, '');
       if (opts.apiKey && key !== opts.apiKey) {
         sendError(res, { status: 401, type: 'authentication_error', message: 'invalid x-api-key' }, requestId(-1));
         return;
@@ -530,7 +530,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     };
 
     // Authentication, as the real API checks it first.
-    const bearer = headers['authorization']?.match(/^Bearer\s+(.+)$/i)?.[1];
+    const bearer = headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
     const key = headers['x-api-key'] ?? bearer;
     if (!key) return fail({ status: 401, message: 'x-api-key header is required' });
     if (opts.apiKey !== undefined && key !== opts.apiKey) return fail({ status: 401, message: 'invalid x-api-key' });

@@ -188,7 +188,7 @@ export async function startFakeBedrock(opts: FakeBedrockOptions): Promise<FakeBe
       modelId: route ? decodeURIComponent(route[1]!) : undefined,
       headers,
       body,
-      sigv4: parseAuthorization(headers['authorization']),
+      sigv4: parseAuthorization(headers.authorization),
       retryCount: Number.parseInt(headers['x-stainless-retry-count'] ?? '0', 10) || 0,
       assistantTurns: countAssistantTurns(body),
       status: 0,
@@ -197,7 +197,7 @@ export async function startFakeBedrock(opts: FakeBedrockOptions): Promise<FakeBe
     requests.push(rec);
 
     // Authentication first, as AWS checks it before anything else.
-    if (!headers['authorization']) return sendError(res, rec, 403, 'Missing Authentication Token', 'MissingAuthenticationTokenException');
+    if (!headers.authorization) return sendError(res, rec, 403, 'Missing Authentication Token', 'MissingAuthenticationTokenException');
     const scope = rec.sigv4;
     if (!scope)
       return sendError(

@@ -390,7 +390,7 @@ export async function startFakeSocketMode(slack: FakeSlack, opts: FakeSocketMode
       .update(key + WS_GUID)
       .digest('base64');
     socket.write(
-      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' + `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
     );
     (socket as Partial<import('node:net').Socket>).setNoDelay?.(true);
     const conn = new Connection(connections.length + 1, ticket, socket, onMessage, changed);
@@ -418,7 +418,7 @@ export async function startFakeSocketMode(slack: FakeSlack, opts: FakeSocketMode
 
   const target = (connection?: FakeSocketConnection): Connection => {
     const conn = connection ? connections.find((c) => c.id === connection.id) : [...connections].reverse().find((c) => c.open);
-    if (!conn || !conn.open) throw new Error('fake socket mode: no open connection to send on');
+    if (!conn?.open) throw new Error('fake socket mode: no open connection to send on');
     return conn;
   };
 

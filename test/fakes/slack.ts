@@ -396,7 +396,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as
         | { type?: string; title?: { text?: string }; blocks?: unknown[] }
         | undefined;
-      if (!view || view.type !== 'modal') throw new SlackApiError('invalid_arguments');
+      if (view?.type !== 'modal') throw new SlackApiError('invalid_arguments');
       if ((view.title?.text ?? '').length > 24)
         throw new SlackApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] title too long'] } });
       if (!Array.isArray(view.blocks) || view.blocks.length > 100)
@@ -555,7 +555,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       notify(call);
       return;
     }
-    const auth = headers['authorization'];
+    const auth = headers.authorization;
     const bearer = auth?.match(/^Bearer\s+(.+)$/i)?.[1];
     const token = bearer ?? str(args.token);
     delete args.token;
