@@ -30,6 +30,7 @@ describe('configuration per process role', () => {
     expect(() => loadConfig(role, env)).toThrow(new RegExp(`${variable} is set, but the ${role} process must not hold it`));
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: names the compose syntax, not a JS template
   it('treats empty variables as unset (docker compose passes ${VAR:-} as "")', () => {
     const config = loadConfig('bot', { ...bot, SLACK_APP_TOKEN: '', PORT: '', AWS_ACCESS_KEY_ID: '' });
     expect(config.SLACK_APP_TOKEN).toBeUndefined();

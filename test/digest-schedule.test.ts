@@ -189,7 +189,7 @@ describe('digest', () => {
     const deps = { db: t.db, enqueuer, llm, logger, model: 'claude-test', maxSteps: 8, docsBaseUrl: 'https://docs.aws.amazon.com' };
     await runTurnStep(deps, { ...started, step: 0 }, { number: 1, isFinal: false });
     return (await hawk.getJob(`h-${started.turnId}-0`))!.data.calls as {
-      input: { account: string; service: string; operation: string; params: any };
+      input: { account: string; service: string; operation: string; params: { TimePeriod: { Start: string; End: string } } };
     }[];
   }
 

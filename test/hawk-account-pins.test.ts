@@ -389,6 +389,7 @@ async function accountScopedResourceTypes(iamAction: string): Promise<string[]> 
     if (!rt.name) continue;
     const { arn } = await iamResourceTypeDetails(service, rt.name);
     // The ARN names the owning account, or is an S3 bucket (AWS reports its owner as aws:ResourceAccount).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM's ARN format placeholder, not a JS template
     if (arn.includes('${Account}') || (service === 's3' && rt.name === 'bucket')) arns.push(arn);
   }
   return arns;

@@ -22,6 +22,7 @@ import {
   type FakeAws,
   useFakeAwsAsHawk,
 } from './fakes/aws.js';
+import { errorOutcome, okResult, type CostSummary, type FindingItem, type ListSummary } from './helpers/hawk-runner.js';
 import { deleteKeysStartingWith } from './helpers/redis.js';
 
 const PREFIX = `test:hawk-runner:${process.pid}:`;
@@ -161,7 +162,7 @@ describe('hawk', () => {
     // A hit needs no credentials either.
     expect(fake.requestsFor('sts:AssumeRole')).toHaveLength(1);
     expect(second.status === 'ok' && second.result).toEqual(first.status === 'ok' && first.result);
-    const result = (first as { result: any }).result;
+    const result = okResult<CostSummary>(first);
     // CloudFront is the biggest sample service: 500.5 + 510.5 over the two months.
     expect(result.totalsByGroup[0]).toEqual({ group: 'Amazon CloudFront', UnblendedCost: 1011 });
     // Five services × two months: (1500 + 2.5) + (1500 + 50 + 2.5).
@@ -178,7 +179,7 @@ describe('hawk', () => {
     });
     expect(out.status).toBe('ok');
     if (out.status !== 'ok') return;
-    const r = out.result as any;
+    const r = out.result as ListSummary<FindingItem>;
     expect(out.pages).toBe(12);
     expect(out.truncated).toBe(false);
     expect(fake.requestsFor('securityhub:GetFindings')).toHaveLength(12);
@@ -191,7 +192,7 @@ describe('hawk', () => {
     // Top-N = the most severe, as many of the 10 as fit the 12 000-character budget.
     expect(r.items.length).toBeGreaterThanOrEqual(5);
     expect(r.items.length).toBeLessThanOrEqual(10);
-    expect(r.items.every((i: any) => i.Severity.Label === 'CRITICAL')).toBe(true);
+    expect(r.items.every((i) => i.Severity.Label === 'CRITICAL')).toBe(true);
     expect(r.moreNotShown).toBe(1200 - r.items.length);
     expect(r.items[0]).not.toHaveProperty('FindingProviderFields');
     expect(r.items[0].Resources[0]).not.toHaveProperty('Details');
@@ -206,8 +207,8 @@ describe('hawk', () => {
       region: 'us-east-1',
     });
     expect(out).toMatchObject({ status: 'ok', pages: 5, truncated: true });
-    expect((out as any).result.count).toBe(500);
-    expect((out as any).result.note).toMatch(/Stopped after 5 pages/);
+    expect(okResult<ListSummary>(out).count).toBe(500);
+    expect(okResult<ListSummary>(out).note).toMatch(/Stopped after 5 pages/);
     expect(fake.requestsFor('securityhub:GetFindings')).toHaveLength(5);
   });
 
@@ -250,7 +251,7 @@ describe('hawk', () => {
     );
     const out = await newRunner().run(account, freshCtx(), { service: 'securityhub', operation: 'GetFindings', region: 'us-east-1' });
     expect(out).toMatchObject({ status: 'ok' });
-    expect((out as any).result.count).toBe(3);
+    expect(okResult<ListSummary>(out).count).toBe(3);
     expect(fake.requestsFor('securityhub:GetFindings')).toHaveLength(2);
   });
 
@@ -306,7 +307,7 @@ describe('hawk', () => {
     expect(text).toContain('orders-0');
     expect(text).toContain('[REDACTED:aws-access-key-id]');
     expect(ec2).toMatchObject({ redactions: 1 });
-    expect((ec2 as any).result.by.state).toEqual({ running: 3, stopped: 1 });
+    expect(okResult<ListSummary>(ec2).by.state).toEqual({ running: 3, stopped: 1 });
   });
 
   it.each([
@@ -334,7 +335,7 @@ describe('hawk', () => {
       operation: 'DescribeInstances',
     });
     expect(out.status).toBe('ok');
-    const r = (out as any).result;
+    const r = okResult<ListSummary>(out);
     expect(r.count).toBe(8);
     expect(r.by.region).toEqual({ 'us-east-1': 5, 'eu-west-1': 3 });
     expect(r.regions).toEqual(['us-east-1', 'eu-west-1']);
@@ -382,7 +383,7 @@ describe('hawk', () => {
     fake.handle('securityhub:DescribeHub', () => ({ error: { code: 'AccessDeniedException', message: 'no', status: 403 } }));
     const denied = await newRunner().run(account, freshCtx(), { service: 'securityhub', operation: 'DescribeHub', region: 'us-east-1' });
     expect(denied).toMatchObject({ status: 'error', kind: 'aws', retryable: false });
-    expect((denied as any).message).toContain('securityhub:DescribeHub');
+    expect(errorOutcome(denied).message).toContain('securityhub:DescribeHub');
   });
 
   it('serves the tagging API (awsJson) through the same runner', async () => {

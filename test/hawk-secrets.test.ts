@@ -10,7 +10,7 @@ import {
   startFakeAws,
   type FakeAws,
 } from './fakes/aws.js';
-import { startTestRunner, type TestRunner } from './helpers/hawk-runner.js';
+import { okResult, startTestRunner, type CostSummary, type FindingItem, type ListSummary, type TestRunner } from './helpers/hawk-runner.js';
 
 /**
  * Secrets must not get past hawk's shapers: not by straddling the 400-character cut, not inside a
@@ -55,7 +55,7 @@ describe('hawk › secrets past the shapers', () => {
     expect(out).toMatchObject({ redactions: 1 });
     expect(text).toContain(' [REDACTED:');
     // The cut still applies after redaction.
-    const description = (out as any).result.items[0].Description as string;
+    const description = okResult<ListSummary<FindingItem>>(out).items[0].Description;
     expect(description.length).toBeLessThanOrEqual(401);
     expect(description.endsWith('…')).toBe(true);
   });
@@ -83,7 +83,7 @@ describe('hawk › secrets past the shapers', () => {
     expect(text).toContain('db_password$[REDACTED:named-secret]');
     expect(text).toContain('team$payments');
     // An untagged bucket ("key$" with no value) stays as Cost Explorer wrote it.
-    expect((out as any).result.totalsByGroup.map((g: any) => g.group)).toContain('db_password$');
+    expect(okResult<CostSummary>(out).totalsByGroup.map((g) => g.group)).toContain('db_password$');
   });
 });
 

@@ -220,6 +220,7 @@ describe('policy check', () => {
     });
 
     it('parses CloudFormation short tags in YAML (!Ref, !Sub, !GetAtt, !If, !Join)', () => {
+      // biome-ignore-start lint/suspicious/noTemplateCurlyInString: CloudFormation !Sub syntax, not JS templates
       const parsed = parsePolicySource(
         [
           'A: !Ref Param',
@@ -243,6 +244,7 @@ describe('policy check', () => {
         E: { 'Fn::Join': ['', ['a', { Ref: 'B' }]] },
         F: { 'Fn::Sub': ['${x}', { x: { Ref: 'Y' } }] },
       });
+      // biome-ignore-end lint/suspicious/noTemplateCurlyInString: CloudFormation !Sub syntax, not JS templates
     });
 
     it('reports a statement built with !If as unverifiable instead of passing it', async () => {

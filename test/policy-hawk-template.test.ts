@@ -47,6 +47,7 @@ describe('hawk identity template', () => {
     const template = await loadHawkTemplate();
     expect(template.Parameters.ReadOnlyRoleName.Default).toBe('plainfra-readonly');
     const inline = template.Resources.HawkRole.Properties.Policies[0].PolicyDocument.Statement;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation !Sub syntax, not a JS template
     for (const s of inline) expect(s.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/${ReadOnlyRoleName}' });
   });
 

@@ -142,10 +142,13 @@ const anomalies = [
   },
 ];
 
+/** A finding of the fake's sample, with the two fields criticalFindings reads. */
+type SampleFinding = Record<string, unknown> & { Severity: { Label: string }; Title: string };
+
 function criticalFindings(n: number) {
-  return sampleFindings(n * 20)
-    .filter((f: any) => f.Severity.Label === 'CRITICAL')
-    .map((f: any, i) => ({ ...f, Title: i === 0 ? EVIL_TITLE : f.Title, CreatedAt: '2024-06-02T10:00:00.000Z' }));
+  return (sampleFindings(n * 20) as SampleFinding[])
+    .filter((f) => f.Severity.Label === 'CRITICAL')
+    .map((f, i) => ({ ...f, Title: i === 0 ? EVIL_TITLE : f.Title, CreatedAt: '2024-06-02T10:00:00.000Z' }));
 }
 
 let fake: FakeAws;

@@ -63,9 +63,16 @@ function sampleReport(): Report {
   });
 }
 
+/** A Block Kit block as reportMessage builds them (header, section, context), as these tests read it. */
+interface Block {
+  type: string;
+  text?: { type: string; text: string };
+  elements?: { type: string; text?: string }[];
+}
+
 const texts = (blocks: object[]): string[] =>
-  blocks.flatMap((b: any) =>
-    [b.text?.text, ...(b.elements ?? []).map((e: any) => e.text)].filter((t): t is string => typeof t === 'string'),
+  (blocks as Block[]).flatMap((b) =>
+    [b.text?.text, ...(b.elements ?? []).map((e) => e.text)].filter((t): t is string => typeof t === 'string'),
   );
 
 describe('reportMessage', () => {
@@ -145,11 +152,11 @@ describe('reportMessage', () => {
     for (let i = 0; i < 40; i++) report.problems.push(`Problem ${i}: ${'&<'.repeat(200)}`);
     const msg = reportMessage(report, '<b>'.repeat(2000));
     expect(msg.blocks.length).toBeLessThanOrEqual(50);
-    for (const b of msg.blocks as any[]) {
-      if (b.type === 'section') expect(b.text.text.length).toBeLessThanOrEqual(3000);
-      if (b.type === 'header') expect(b.text.text.length).toBeLessThanOrEqual(150);
-      if (b.type === 'context') for (const e of b.elements) expect(e.text.length).toBeLessThanOrEqual(2000);
-      const t = b.text?.text as string | undefined;
+    for (const b of msg.blocks as Block[]) {
+      if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
+      if (b.type === 'header') expect(b.text!.text.length).toBeLessThanOrEqual(150);
+      if (b.type === 'context') for (const e of b.elements!) expect(e.text!.length).toBeLessThanOrEqual(2000);
+      const t = b.text?.text;
       if (t) expect(t).not.toMatch(/&(a|am|amp|l|lt|g|gt)?…/); // never cut inside an entity
     }
   });
@@ -157,7 +164,7 @@ describe('reportMessage', () => {
   it('shows the computed numbers exactly: table rows and totals, forecast, anomalies, severities, new criticals', () => {
     const report = sampleReport();
     const msg = reportMessage(report, 'Costs rose.');
-    const blocks = msg.blocks as any[];
+    const blocks = msg.blocks as Block[];
     expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'AWS report, last 7 days — acme-prod', emoji: false } });
     const all = texts(blocks).join('\n');
     const table = /```\n([\s\S]*?)\n```/.exec(all)![1]!.split('\n');
@@ -208,7 +215,7 @@ describe('reportMessage', () => {
     expect(all).toContain('Cost previous period: AccessDeniedException: &lt;!channel&gt; not authorized');
     expect(all).toContain('Cost forecast: not collected.');
     // An empty narrative adds no block.
-    expect((msg.blocks as any[]).filter((b) => b.type === 'section')[0].text.text).toContain('Cost by service');
+    expect((msg.blocks as Block[]).filter((b) => b.type === 'section')[0].text!.text).toContain('Cost by service');
     const full = reportMessage(sampleReport(), 'x');
     expect(full.text).toBe(
       'AWS report, last 7 days — acme-prod: cost $1,384.75 in the last 7 days (+23.6% vs the 7 days before); ' +

@@ -139,8 +139,10 @@ describe('report periods (UTC days; today is never included)', () => {
   });
 
   it('maps to Cost Explorer TimePeriods with an exclusive End, and Security Hub CreatedAt the same days', () => {
+    /** The request parameters these assertions read: Cost Explorer periods, the anomaly interval, Security Hub filters. */
+    type Params = { TimePeriod: unknown; Granularity: string; DateInterval: unknown; Filters: { CreatedAt: unknown } };
     const byKey = (period: (typeof REPORT_PERIODS)[number]) =>
-      Object.fromEntries(reportBundle('prod', at('2024-03-01'), { what: 'all', period }).map((c) => [c.key, c.input.params as any]));
+      Object.fromEntries(reportBundle('prod', at('2024-03-01'), { what: 'all', period }).map((c) => [c.key, c.input.params as Params]));
     const mtd = byKey('mtd');
     expect(mtd.cost_this.TimePeriod).toEqual({ Start: '2024-02-01', End: '2024-03-01' });
     expect(mtd.cost_this.Granularity).toBe('DAILY');

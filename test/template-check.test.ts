@@ -117,6 +117,7 @@ Outputs:
     expect(findings).toEqual([
       'Resources.Db.Condition: condition "HasNam" is not declared under Conditions',
       'Resources.Db.DependsOn: DependsOn names no resource: "Nothing"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation !Sub syntax in the checker's message, not a JS template
       'Resources.Db.Properties.Engine.Fn::Sub: !Sub uses ${Missing}, which names no parameter, resource or pseudo parameter',
       'Resources.Role.Properties.RoleName.Ref: Ref "Nme" names no parameter, resource or pseudo parameter',
       expect.stringMatching(
