@@ -61,16 +61,21 @@ function channelLabel(channelId: string): string {
   return channelId === '*' ? 'the workspace default (*)' : `channel ${channelId}`;
 }
 
+/** A binding's digest schedule as stored (`channels bind --digest CRON --tz TZ --what --period`). */
+const digestColumns = {
+  cron: channelBindings.digestCron,
+  tz: channelBindings.digestTz,
+  what: channelBindings.digestWhat,
+  period: channelBindings.digestPeriod,
+};
+
 /** The channel's bindings with their digest columns, by account name; an error when it has none. */
 async function channelRows(db: Db, input: ChannelTarget) {
   const rows = await db
     .select({
       id: channelBindings.id,
       name: awsAccounts.name,
-      cron: channelBindings.digestCron,
-      tz: channelBindings.digestTz,
-      what: channelBindings.digestWhat,
-      period: channelBindings.digestPeriod,
+      ...digestColumns,
     })
     .from(channelBindings)
     .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))
@@ -146,10 +151,7 @@ export async function listBindings(db: Db, teamId: string): Promise<ChannelListi
       account: awsAccounts.name,
       roleArn: awsAccounts.roleArn,
       regions: awsAccounts.regions,
-      cron: channelBindings.digestCron,
-      tz: channelBindings.digestTz,
-      what: channelBindings.digestWhat,
-      period: channelBindings.digestPeriod,
+      ...digestColumns,
     })
     .from(channelBindings)
     .innerJoin(awsAccounts, eq(channelBindings.accountId, awsAccounts.id))

@@ -29,6 +29,8 @@ export function formatTrail(rows: AuditRow[]): string {
 
 /** The turn a row answers, when it is a message_out that parses. */
 function answeredTurn(row: AuditRow): string | undefined {
+  // Only answers are parsed here (usage already parsed every row once).
+  if (row.kind !== 'message_out') return undefined;
   const parsed = parseAuditRow(row);
   return parsed.ok && parsed.event.kind === 'message_out' ? parsed.event.payload.turnId : undefined;
 }

@@ -58,9 +58,8 @@ export const botEnv = z.object({
   PLAINFRA_DOCS_URL: docsUrl,
 });
 
-export const hawkEnv = z.object({
-  ...common,
-  AWS_REGION: z.string().default('us-east-1'),
+/** hawk's and the sentinel's own health/metrics port and CloudWatch backlog metrics. */
+const workerObservability = {
   /** Port for GET /healthz and GET /metrics (Prometheus); unset = no port at all. */
   PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /**
@@ -73,6 +72,12 @@ export const hawkEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9 ._/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod')
     .default('plainfra'),
+};
+
+export const hawkEnv = z.object({
+  ...common,
+  AWS_REGION: z.string().default('us-east-1'),
+  ...workerObservability,
   /** Parallel hawk jobs per process. */
   PLAINFRA_HAWK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
@@ -104,18 +109,7 @@ export const sentinelEnv = z
     /** LLM calls per question before the loop stops with an explanation. */
     PLAINFRA_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
     PLAINFRA_SENTINEL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-    /** Port for GET /healthz and GET /metrics (Prometheus); unset = no port at all. */
-    PLAINFRA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-    /**
-     * Seconds between CloudWatch EMF lines with queue backlog on stdout (ECS autoscaling on queue
-     * depth, docs/deploy-aws.md). @defaultValue off
-     */
-    PLAINFRA_EMF_METRICS_SECONDS: z.coerce.number().int().min(10).max(3600).optional(),
-    /** CloudWatch namespace of those metrics. @defaultValue plainfra */
-    PLAINFRA_EMF_NAMESPACE: z
-      .string()
-      .regex(/^[A-Za-z0-9 ._/#:-]{1,255}$/, 'PLAINFRA_EMF_NAMESPACE: a CloudWatch namespace, e.g. plainfra/prod')
-      .default('plainfra'),
+    ...workerObservability,
     /** aws_docs pages one question may fetch; counted from the audit trail. @defaultValue 10 */
     PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION: z.coerce
       .number({ message: 'PLAINFRA_MAX_DOCS_FETCHES_PER_QUESTION must be a whole number, e.g. 10' })
