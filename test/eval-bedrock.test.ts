@@ -3,9 +3,7 @@ import { loadCases } from '../src/eval/cases.js';
 import { evalMain } from '../src/eval/main.js';
 import { estimateCostUsd } from '../src/eval/prices.js';
 import { anthropicModelOf } from '../src/eval/model-ids.js';
-import { withRetries } from '../src/eval/retrying-llm.js';
-import { LlmError, type Llm, type LlmRequest, type LlmResponse } from '../src/agents/llm.js';
-import { firstUserText } from './fakes/anthropic.js';
+import { firstUserText, type Turn } from './fakes/anthropic.js';
 import { startFakeBedrock, type FakeBedrock } from './fakes/bedrock.js';
 import { ADMIN_DATABASE_URL } from './helpers/db.js';
 import { scriptedModel } from './eval-scripted.js';
@@ -172,31 +170,68 @@ describe('pricing Bedrock model ids', () => {
   });
 });
 
-describe("the eval's retries (the queue's attempts, which the eval does not have)", () => {
-  const answer: LlmResponse = { id: 'msg', model: 'm', content: [], stopReason: 'end_turn', usage: {} };
-  const failing = (errors: LlmError[]) => {
-    let calls = 0;
-    const llm: Llm = {
-      async create() {
-        const err = errors[calls++];
-        if (err) throw err;
-        return answer;
-      },
-    };
-    return { llm, calls: () => calls };
-  };
-  const req: LlmRequest = { model: 'm', maxTokens: 1, system: '', tools: [], messages: [], toolChoice: 'auto' };
-
-  it('retries an overloaded or unreachable model twice, and a refusal not at all', async () => {
-    const overloaded = new LlmError('overloaded', 529, true);
-    const twice = failing([overloaded, new LlmError('unreachable', undefined, true)]);
-    await expect(withRetries(twice.llm, 2, 1).create(req)).resolves.toBe(answer);
-    expect(twice.calls()).toBe(3);
-    const thrice = failing([overloaded, overloaded, overloaded]);
-    await expect(withRetries(thrice.llm, 2, 1).create(req)).rejects.toBe(overloaded);
-    expect(thrice.calls()).toBe(3);
-    const refused = failing([new LlmError('bad request', 400, false)]);
-    await expect(withRetries(refused.llm, 2, 1).create(req)).rejects.toThrow('bad request');
-    expect(refused.calls()).toBe(1);
+describe("the eval's retries (the SDK's, standing in for the queue's attempts the eval does not have)", () => {
+  let bedrock: FakeBedrock;
+  /** Failures by request index counted from `base` (0 is the model check, 1 the first question call). */
+  let failures: Record<number, Turn> = {};
+  let base = 0;
+  const right = scriptedModel(CASES, 'right');
+  const chain = controlAwsChainEnv();
+  beforeAll(async () => {
+    chain.set({ AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
+    bedrock = await startFakeBedrock({
+      region: REGION,
+      credentials: KEYS,
+      models: [MODEL],
+      script: (req, index) => failures[index - base] ?? right(req),
+    });
   });
+  afterAll(async () => {
+    await bedrock.close();
+    chain.restore();
+  });
+
+  async function runOne(fail: Record<number, Turn>) {
+    failures = fail;
+    base = bedrock.requests.length;
+    const out: string[] = [];
+    const code = await evalMain({
+      json: true,
+      minScore: 0.9,
+      only: 'forecast-november',
+      env: {
+        DATABASE_URL: ADMIN_DATABASE_URL,
+        PLAINFRA_LLM_PROVIDER: 'bedrock',
+        AWS_REGION: REGION,
+        PLAINFRA_MODEL: MODEL,
+        PLAINFRA_BEDROCK_ENDPOINT: bedrock.url,
+        LOG_LEVEL: 'silent',
+      },
+      out: (t) => out.push(t),
+      progress: () => undefined,
+    });
+    return { code, report: JSON.parse(out.join('\n')), statuses: bedrock.requests.slice(base + 1).map((r) => r.status) };
+  }
+  const overloaded: Turn = { error: { status: 529 } };
+
+  it('retries an overloaded or unavailable model twice, then the question goes on', async () => {
+    const r = await runOne({ 1: overloaded, 2: { error: { status: 503 } } });
+    expect(r.code).toBe(0);
+    expect(r.report.passed).toBe(1);
+    expect(r.statuses.slice(0, 3)).toEqual([529, 503, 200]);
+  }, 60_000);
+
+  it('gives up after the third overloaded answer: the question fails, with no further call', async () => {
+    const r = await runOne({ 1: overloaded, 2: overloaded, 3: overloaded });
+    expect(r.code).toBe(1);
+    expect(r.report.cases[0].pass).toBe(false);
+    expect(r.statuses).toEqual([529, 529, 529]);
+  }, 60_000);
+
+  it('does not retry a refusal', async () => {
+    const r = await runOne({ 1: { error: { status: 400, message: 'bad request' } } });
+    expect(r.code).toBe(1);
+    expect(r.report.cases[0].pass).toBe(false);
+    expect(r.statuses).toEqual([400]);
+  }, 60_000);
 });

@@ -7,8 +7,10 @@ import { loadEvalConfig } from './config.js';
 import { createEvalDatabase, type EvalDatabase } from './database.js';
 import { checkModelFirst } from './model-check.js';
 import { formatReport } from './report.js';
-import { withRetries } from './retrying-llm.js';
 import { runEval } from './run.js';
+
+/** SDK retries per LLM call in the eval (the queue's attempts, which the eval does not have). */
+export const EVAL_LLM_RETRIES = 2;
 
 export interface EvalMainOptions {
   model?: string;
@@ -44,7 +46,9 @@ export async function evalMain(opts: EvalMainOptions): Promise<number> {
   const out = opts.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const progress = opts.progress ?? ((t: string) => process.stderr.write(`${t}\n`));
   const logger = evalLogger(config.LOG_LEVEL);
-  const llm = opts.llm ?? withRetries(await createConfiguredLlm(config, logger));
+  // The sentinel's client makes one HTTP attempt per call and leaves retries to the queue; the eval
+  // runs each step once, so the SDK retries an overloaded or unreachable API itself (not a refusal).
+  const llm = opts.llm ?? (await createConfiguredLlm(config, logger, { maxRetries: EVAL_LLM_RETRIES }));
   await checkModelFirst(config, llm, { warn: progress, quiet: opts.json });
   const report = await inTemporaryDatabase(config.DATABASE_URL, opts.json, progress, (db) =>
     runEval(cases, {
